@@ -1,0 +1,194 @@
+import * as z from "zod/mini";
+
+/**
+ * One schema per bin drives flag parsing, the environment twins, `--help` and the README tables,
+ * so none of those can disagree. zod/mini keeps the client's start-up cost negligible.
+ */
+export type OptionKind = "string" | "boolean" | "int" | "duration" | "bytes" | "enum";
+
+export interface OptionDef {
+  /** Long flag name without dashes, e.g. "max-size". */
+  readonly flag: string;
+  /** Environment twin, e.g. "GOCACHEPROG_MAX_SIZE". */
+  readonly env: string;
+  readonly kind: OptionKind;
+  readonly description: string;
+  /** Default in the same text form a user would type. */
+  readonly default?: string;
+  readonly choices?: readonly string[];
+  /** Never echoed back in errors or logs. */
+  readonly secret?: boolean;
+}
+
+type KindValue<K extends OptionKind> = K extends "boolean" ? boolean : K extends "string" | "enum" ? string : number;
+type HasValue<D extends OptionDef> = D extends { kind: "boolean" } ? true : D extends { default: string } ? true : false;
+
+export type OptionValues<Defs extends Record<string, OptionDef>> = {
+  -readonly [K in keyof Defs]: HasValue<Defs[K]> extends true ? KindValue<Defs[K]["kind"]> : KindValue<Defs[K]["kind"]> | undefined;
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
+const BYTE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** "1500", "30s", "5m", "7d" -> milliseconds (a bare number is milliseconds). */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * (DURATION_UNITS[m[2] ?? "ms"] ?? 1));
+}
+
+/** "1048576", "512MiB", "10GB" -> bytes. */
+export function parseBytes(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = BYTE_UNITS[(m[2] ?? "").toLowerCase()];
+  return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
+}
+
+const TRUE = new Set(["1", "true", "yes", "on"]);
+const FALSE = new Set(["0", "false", "no", "off", ""]);
+
+function custom<T>(parse: (s: string) => T | undefined, expected: string) {
+  return z.pipe(
+    z.string(),
+    z.transform((s: string, ctx) => {
+      const v = parse(s);
+      if (v === undefined) {
+        ctx.issues.push({ code: "custom", input: s, message: expected });
+        return z.NEVER;
+      }
+      return v;
+    }),
+  );
+}
+
+function schemaFor(def: OptionDef): z.ZodMiniType<unknown, string> {
+  switch (def.kind) {
+    case "string":
+      return z.string();
+    case "boolean":
+      return custom((s) => (TRUE.has(s.toLowerCase()) ? true : FALSE.has(s.toLowerCase()) ? false : undefined), "expected 1/0, true/false");
+    case "int":
+      return custom((s) => (/^-?\d+$/.test(s.trim()) ? Number(s) : undefined), "expected a whole number");
+    case "duration":
+      return custom(parseDuration, "expected a duration like 500ms, 30s, 5m, 12h or 7d");
+    case "bytes":
+      return custom(parseBytes, "expected a size like 1048576, 512MiB or 10GB");
+    case "enum":
+      return custom((s) => (def.choices?.includes(s) ? s : undefined), `expected one of ${def.choices?.join(", ")}`);
+  }
+}
+
+export interface ParsedOptions<Defs extends Record<string, OptionDef>> {
+  values: OptionValues<Defs>;
+  help: boolean;
+  version: boolean;
+  positionals: string[];
+}
+
+/** Precedence: flag, then environment twin, then default. */
+export function parseOptions<Defs extends Record<string, OptionDef>>(
+  defs: Defs,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ParsedOptions<Defs> {
+  const byFlag = new Map<string, [string, OptionDef]>();
+  for (const [key, def] of Object.entries(defs)) byFlag.set(def.flag, [key, def]);
+
+  const fromFlags = new Map<string, string>();
+  const positionals: string[] = [];
+  let help = false;
+  let version = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "-h" || arg === "--help") {
+      help = true;
+      continue;
+    }
+    if (arg === "--version") {
+      version = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const negated = name.startsWith("no-") && byFlag.get(name.slice(3))?.[1].kind === "boolean";
+    const entry = byFlag.get(negated ? name.slice(3) : name);
+    if (!entry) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    const [key, def] = entry;
+    if (negated) fromFlags.set(key, "false");
+    else if (eq !== -1) fromFlags.set(key, arg.slice(eq + 1));
+    else if (def.kind === "boolean") fromFlags.set(key, "true");
+    else {
+      const next = argv[++i];
+      if (next === undefined) throw new ConfigError(`flag --${name} needs a value`);
+      fromFlags.set(key, next);
+    }
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(defs)) {
+    const flagText = fromFlags.get(key);
+    const envText = env[def.env];
+    const [text, source] =
+      flagText !== undefined
+        ? [flagText, `--${def.flag}`]
+        : envText !== undefined && envText !== ""
+          ? [envText, def.env]
+          : [def.default, "default"];
+    if (text === undefined) {
+      values[key] = def.kind === "boolean" ? false : undefined;
+      continue;
+    }
+    const result = z.safeParse(schemaFor(def), text);
+    if (!result.success) {
+      const shown = def.secret ? "(secret value hidden)" : JSON.stringify(text);
+      throw new ConfigError(`invalid ${source} ${shown}: ${result.error.issues[0]?.message ?? "invalid"}`);
+    }
+    values[key] = result.data;
+  }
+  return { values: values as OptionValues<Defs>, help, version, positionals };
+}
+
+function flagLabel(def: OptionDef): string {
+  if (def.kind === "boolean") return `--${def.flag}`;
+  const placeholder = def.kind === "enum" ? (def.choices ?? []).join("|") : def.kind;
+  return `--${def.flag} <${placeholder}>`;
+}
+
+export function renderHelp(usage: string, defs: Record<string, OptionDef>): string {
+  const rows = Object.values(defs).map((def) => {
+    const dflt = def.default !== undefined && def.default !== "" ? ` (default ${def.default})` : "";
+    return [`  ${flagLabel(def)}`, `      ${def.description}${dflt}\n      env: ${def.env}`];
+  });
+  const body = rows.map(([flag, text]) => `${flag}\n${text}`).join("\n");
+  return `${usage}\n\nOptions (flags win over their environment twins):\n${body}\n  -h, --help\n      Print this help and exit.\n`;
+}
+
+/** The README's configuration tables are generated from this and checked by a test. */
+export function renderOptionsMarkdown(defs: Record<string, OptionDef>): string {
+  const lines = ["| Flag | Environment | Default | Description |", "| --- | --- | --- | --- |"];
+  for (const def of Object.values(defs)) {
+    const dflt = def.default !== undefined && def.default !== "" ? `\`${def.default}\`` : "";
+    lines.push(`| \`${flagLabel(def)}\` | \`${def.env}\` | ${dflt} | ${def.description.replaceAll("|", "\\|")} |`);
+  }
+  return lines.join("\n");
+}

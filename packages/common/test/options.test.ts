@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseBytes, parseDuration, parseOptions, renderHelp, renderOptionsMarkdown } from "../src/options.ts";
+
+const defs = {
+  dir: { flag: "dir", env: "T_DIR", kind: "string", description: "Directory." },
+  maxSize: { flag: "max-size", env: "T_MAX_SIZE", kind: "bytes", default: "1GiB", description: "Budget." },
+  maxAge: { flag: "max-age", env: "T_MAX_AGE", kind: "duration", default: "7d", description: "Age." },
+  stats: { flag: "stats", env: "T_STATS", kind: "boolean", description: "Stats." },
+  jobs: { flag: "jobs", env: "T_JOBS", kind: "int", default: "4", description: "Jobs." },
+  mode: { flag: "mode", env: "T_MODE", kind: "enum", choices: ["a", "b"], default: "a", description: "Mode." },
+  token: { flag: "token", env: "T_TOKEN", kind: "int", secret: true, description: "Secret." },
+} as const;
+
+describe("options schema", () => {
+  it("applies defaults, env twins and flags in that order of precedence", () => {
+    const d = parseOptions(defs, [], {});
+    expect(d.values).toEqual({ dir: undefined, maxSize: 2 ** 30, maxAge: 7 * 86400e3, stats: false, jobs: 4, mode: "a", token: undefined });
+    const e = parseOptions(defs, [], { T_DIR: "/x", T_STATS: "1", T_MAX_SIZE: "10MB" });
+    expect([e.values.dir, e.values.stats, e.values.maxSize]).toEqual(["/x", true, 10e6]);
+    const f = parseOptions(defs, ["--dir", "/y", "--max-size=2KiB", "--no-stats", "pos"], { T_DIR: "/x", T_STATS: "1" });
+    expect([f.values.dir, f.values.maxSize, f.values.stats, f.positionals]).toEqual(["/y", 2048, false, ["pos"]]);
+  });
+
+  it("rejects bad values with a message naming the source, hiding secrets", () => {
+    expect(() => parseOptions(defs, ["--max-size", "10XB"], {})).toThrow(/--max-size "10XB": expected a size/);
+    expect(() => parseOptions(defs, [], { T_MAX_AGE: "soon" })).toThrow(/T_MAX_AGE "soon": expected a duration/);
+    expect(() => parseOptions(defs, ["--mode=c"], {})).toThrow(/one of a, b/);
+    expect(() => parseOptions(defs, ["--bogus"], {})).toThrow(ConfigError);
+    expect(() => parseOptions(defs, ["--dir"], {})).toThrow(/needs a value/);
+    const err = (() => {
+      try {
+        parseOptions(defs, [], { T_TOKEN: "s3cr3t" });
+      } catch (e) {
+        return String(e);
+      }
+    })();
+    expect(err).toContain("secret value hidden");
+    expect(err).not.toContain("s3cr3t");
+  });
+
+  it("parses units", () => {
+    expect(parseDuration("1500")).toBe(1500);
+    expect(parseDuration("2m")).toBe(120e3);
+    expect(parseDuration("1.5s")).toBe(1500);
+    expect(parseBytes("512MiB")).toBe(512 * 2 ** 20);
+    expect(parseBytes("3")).toBe(3);
+    expect(parseBytes("3 parsecs")).toBeUndefined();
+  });
+
+  it("renders every option in help and markdown", () => {
+    const help = renderHelp("usage: t", defs);
+    const md = renderOptionsMarkdown(defs);
+    for (const def of Object.values(defs)) {
+      expect(help).toContain(`--${def.flag}`);
+      expect(help).toContain(def.env);
+      expect(md).toContain(def.env);
+    }
+  });
+});
