@@ -1,0 +1,92 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { TEST_MODULE_DIR } from "./paths.ts";
+
+export type WorkloadName = "std" | "cmd" | "gomod";
+
+export interface Workload {
+  name: WorkloadName;
+  description: string;
+  args: string[];
+  /** undefined = the scratch root (std and cmd need no module). */
+  cwd: string | undefined;
+}
+
+export const WORKLOADS: Record<WorkloadName, Workload> = {
+  std: { name: "std", description: "go build std", args: ["build", "std"], cwd: undefined },
+  cmd: { name: "cmd", description: "go build cmd", args: ["build", "cmd"], cwd: undefined },
+  gomod: { name: "gomod", description: "go build ./... in test/gomod", args: ["build", "./..."], cwd: TEST_MODULE_DIR },
+};
+
+/** A GOCACHEPROG child: its argv (no spaces inside an element) and extra environment. */
+export interface CacheProg {
+  argv: string[];
+  env: Record<string, string>;
+}
+
+const GNU_TIME = "/usr/bin/time";
+export const canMeasureRss = existsSync(GNU_TIME);
+
+/**
+ * The environment every build gets: nothing inherited that changes what go does (GOFLAGS, an outer
+ * GOCACHEPROG or client settings), the local toolchain only and no network for modules.
+ */
+export function goEnv(gocache: string, cacheprog: CacheProg | undefined, rssFile: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key === "GOFLAGS" || key.startsWith("GOCACHEPROG") || key.startsWith("AWS_")) continue;
+    env[key] = value;
+  }
+  // Version stamping would run git in the repo and vary with its state; nothing else is set.
+  Object.assign(env, { GOCACHE: gocache, GOTOOLCHAIN: "local", GOFLAGS: "-buildvcs=false", GOPROXY: "off", GOWORK: "off" });
+  if (cacheprog) {
+    Object.assign(env, cacheprog.env);
+    const argv = rssFile && canMeasureRss ? [GNU_TIME, "-f", "%M", "-o", rssFile, ...cacheprog.argv] : cacheprog.argv;
+    env["GOCACHEPROG"] = argv.join(" ");
+  }
+  return env;
+}
+
+export interface BuildResult {
+  /** Spawn of go to its exit: what a user or a CI step waits for. */
+  ms: number;
+  /** go's exit to the last holder of its stderr closing: a cache child still finishing after go left. */
+  lingerMs: number;
+  clientPeakRssKb: number | undefined;
+  /** Tail of go's stderr, which the cache child shares: peers print their counts there. */
+  stderr: string;
+}
+
+export async function goBuild(workload: Workload, cwd: string, env: NodeJS.ProcessEnv, rssFile?: string): Promise<BuildResult> {
+  const started = performance.now();
+  const child = spawn("go", workload.args, { cwd: workload.cwd ?? cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-16_384);
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => resolve(code));
+  });
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const code = await exited;
+  const exitedAt = performance.now();
+  await closed;
+  const closedAt = performance.now();
+  if (code !== 0) throw new Error(`${workload.description} failed (exit ${code}):\n${stderr.trim()}`);
+  return {
+    ms: exitedAt - started,
+    lingerMs: closedAt - exitedAt,
+    clientPeakRssKb: rssFile ? await readPeakRss(rssFile) : undefined,
+    stderr,
+  };
+}
+
+/** GNU time writes "Command exited with non-zero status N" before the figure when the child failed. */
+async function readPeakRss(file: string): Promise<number | undefined> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  const last = text.trim().split("\n").pop() ?? "";
+  const kb = Number(last);
+  return Number.isFinite(kb) && kb > 0 ? kb : undefined;
+}

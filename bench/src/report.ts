@@ -1,0 +1,112 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { HandshakeResult } from "./handshake.ts";
+import type { LoadResult } from "./load.ts";
+import type { MachineInfo } from "./machine.ts";
+import type { BenchOptions } from "./options.ts";
+import { RESULTS_DIR } from "./paths.ts";
+import { buildRows, type Row } from "./rows.ts";
+import type { BuildResults } from "./scenarios.ts";
+import { formatRatio, formatSummary, megabytes, seconds } from "./summary.ts";
+
+export interface RunResults {
+  command: string;
+  machine: MachineInfo;
+  options: BenchOptions;
+  peers: Record<string, string>;
+  builds: BuildResults;
+  handshakes: HandshakeResult[];
+  load: LoadResult[];
+  durationS: number;
+}
+
+const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
+
+function buildTable(rows: Row[]): string[] {
+  const lines = [
+    "| # | scenario | system | time: median (min–max) | ratio | ours ÷ theirs | client peak RSS | hits / misses | requests | MB down / up |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    const hits = r.hits !== undefined ? `${r.hits} / ${r.misses ?? "?"}` : "";
+    const traffic = r.traffic
+      ? `${megabytes(r.traffic.bytesDown)} / ${megabytes(r.traffic.bytesUp)}`
+      : r.uploadBytes
+        ? `— / ${megabytes(r.uploadBytes)}`
+        : "";
+    const requests = r.traffic ? String(r.traffic.requests) : r.uploads !== undefined ? `${r.uploads} uploads` : "";
+    lines.push(
+      `| ${r.number} | ${r.scenarioLabel} | ${r.systemLabel} | ${formatSummary(r.time)} | ${r.ratioLabel ? `${r.ratioLabel} = ${formatRatio(r.ratio)}` : ""} | ${r.oursOverTheirs !== undefined ? formatRatio(r.oursOverTheirs) : ""} | ${r.rssKb ? mb(r.rssKb) : ""} | ${hits} | ${requests} | ${traffic} |`,
+    );
+  }
+  return lines;
+}
+
+export function renderMarkdown(results: RunResults): string {
+  const { machine, options } = results;
+  const out: string[] = [
+    "# gocacheprog benchmark results",
+    "",
+    `Command: \`${results.command}\` (${results.durationS} s)  `,
+    `Date: ${machine.date}  `,
+    `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, ${machine.os}  `,
+    `Go: ${machine.go}; Node: ${machine.node}  `,
+    `Repetitions: ${options.reps}, interleaved; times are medians with (min–max) when n > 1.`,
+    "",
+    "Every build gets a fresh GOCACHE, GOTOOLCHAIN=local, GOFLAGS=-buildvcs=false, GOPROXY=off. Remote-warm (5) means a brand-new",
+    "client directory and GOCACHE against a full server; (6) adds the stated round-trip time per request through a loopback",
+    "delay proxy (half each way), which also counts the requests and bytes shown. Our embedded server is filled by the cold",
+    "build (3); the other stores are filled with the same entries through their own client from the plain cold build's GOCACHE.",
+    "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2). Ours ÷ theirs compares with our embedded server for gocached and with",
+    "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario.",
+    "",
+  ];
+  for (const workload of options.workloads) {
+    out.push(`## ${workload.description}`, "", ...buildTable(buildRows(results.builds, workload.name, options.rttsMs)), "");
+    const seeds = results.builds.seeds.filter((s) => s.workload === workload.name);
+    if (seeds.length > 0) {
+      const first = seeds[0]!;
+      out.push(`Seeded stores: ${first.entries} entries, ${megabytes(first.bytes)} per store.`, "");
+    }
+  }
+  out.push("## Client start-up (spawn to handshake)", "", "| system | median (min–max) |", "|---|---|");
+  for (const h of results.handshakes)
+    out.push(`| ${h.system} | ${h.ms ? formatSummary(h.ms, (v) => `${v.toFixed(0)} ms`) : `failed: ${h.error}`} |`);
+  out.push("");
+  if (results.load.length > 0) {
+    out.push(`## Server load (autocannon, 16 connections, ${options.loadSeconds} s per test, loopback)`, "");
+    out.push("| backend | test | requests/s | p50 | p99 | non-2xx | errors | server peak RSS |", "|---|---|---|---|---|---|---|---|");
+    for (const l of results.load) {
+      out.push(
+        `| ${l.backend} | ${l.test} | ${Math.round(l.requestsPerSec)} | ${l.p50Ms} ms | ${l.p99Ms} ms | ${l.non2xx} | ${l.errors} | ${l.serverRssMB ?? "?"} MB |`,
+      );
+    }
+    out.push("");
+  }
+  out.push("## Peers", "");
+  for (const [peer, status] of Object.entries(results.peers)) out.push(`- **${peer}**: ${status}`);
+  out.push("");
+  if (results.builds.failures.length > 0) {
+    out.push("## Failures", "");
+    for (const f of results.builds.failures)
+      out.push(`- ${f.workload} rep ${f.rep} ${f.system} ${f.scenario}: ${f.error.split("\n").slice(0, 4).join(" / ")}`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+export async function writeResults(results: RunResults, log: (line: string) => void): Promise<string[]> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const markdown = renderMarkdown(results);
+  const json = join(RESULTS_DIR, `${results.options.resultName}.json`);
+  const md = join(RESULTS_DIR, `${results.options.resultName}.md`);
+  const rows = Object.fromEntries(
+    results.options.workloads.map((w) => [w.name, buildRows(results.builds, w.name, results.options.rttsMs)]),
+  );
+  await writeFile(json, `${JSON.stringify({ ...results, rows }, null, 2)}\n`);
+  await writeFile(md, `${markdown}\n`);
+  log("");
+  log(markdown);
+  log(`(build time total ${seconds(results.builds.samples.reduce((sum, s) => sum + s.ms, 0))})`);
+  return [json, md];
+}

@@ -1,0 +1,101 @@
+import type { Traffic } from "./delay-proxy.ts";
+import type { WorkloadName } from "./gobuild.ts";
+import type { BuildResults, Sample, ScenarioId } from "./scenarios.ts";
+import { ratio, type Summary, summarize } from "./summary.ts";
+
+/** One line of the results table: a scenario on a system, summarized over repetitions. */
+export interface Row {
+  number: string;
+  scenario: ScenarioId;
+  scenarioLabel: string;
+  system: string;
+  systemLabel: string;
+  time: Summary | undefined;
+  ratioLabel?: string;
+  ratio?: number;
+  oursOverTheirs?: number;
+  rssKb?: number;
+  hits?: number;
+  misses?: number;
+  uploads?: number;
+  uploadBytes?: number;
+  traffic?: Traffic;
+}
+
+const SYSTEM_LABELS: Record<string, string> = {
+  go: "go (GOCACHE)",
+  "gocacheprog-embedded": "gocacheprog, embedded",
+  "gocacheprog-s3": "gocacheprog, S3+Redis",
+  gocached: "go-cacher + gocached",
+  "go-cache-plugin": "go-cache-plugin (S3)",
+};
+
+/** Which of our systems a peer is compared with: the one on the same kind of store. */
+const OURS_FOR_PEER: Record<string, string> = { gocached: "gocacheprog-embedded", "go-cache-plugin": "gocacheprog-s3" };
+
+function median(values: (number | undefined)[]): number | undefined {
+  return summarize(values.filter((v): v is number => v !== undefined))?.median;
+}
+
+function medianTraffic(samples: Sample[]): Traffic | undefined {
+  const withTraffic = samples.filter((s) => s.traffic);
+  if (withTraffic.length === 0) return undefined;
+  const pick = (key: keyof Traffic) => median(withTraffic.map((s) => s.traffic![key]))!;
+  return { connections: pick("connections"), requests: pick("requests"), bytesUp: pick("bytesUp"), bytesDown: pick("bytesDown") };
+}
+
+export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: number[]): Row[] {
+  const samples = builds.samples.filter((s) => s.workload === workload);
+  const time = (scenario: ScenarioId, system: string) =>
+    summarize(samples.filter((s) => s.scenario === scenario && s.system === system).map((s) => s.ms));
+  const goCold = time("go-cold", "go");
+  const goWarm = time("go-warm", "go");
+
+  const specs: { number: string; scenario: ScenarioId; label: string; systems: string[]; base?: [string, Summary | undefined] }[] = [
+    { number: "1", scenario: "go-cold", label: "plain go, cold", systems: ["go"] },
+    { number: "2", scenario: "go-warm", label: "plain go, warm", systems: ["go"] },
+    { number: "3", scenario: "cold", label: "cold (empty tier and server)", systems: ["gocacheprog-embedded"], base: ["(3)/(1)", goCold] },
+    { number: "4", scenario: "local-warm", label: "local-warm", systems: ["gocacheprog-embedded"], base: ["(4)/(2)", goWarm] },
+  ];
+  const remoteSystems = ["gocacheprog-embedded", "gocacheprog-s3", "gocached", "go-cache-plugin"].filter((id) =>
+    samples.some((s) => s.system === id),
+  );
+  specs.push({ number: "5", scenario: "remote-warm", label: "remote-warm", systems: remoteSystems, base: ["(5)/(2)", goWarm] });
+  for (const rtt of rttsMs) {
+    specs.push({
+      number: "6",
+      scenario: `remote-warm+${rtt}ms`,
+      label: `remote-warm +${rtt} ms RTT`,
+      systems: remoteSystems,
+      base: ["(6)/(2)", goWarm],
+    });
+  }
+
+  const rows: Row[] = [];
+  for (const spec of specs) {
+    for (const system of spec.systems) {
+      const matching = samples.filter((s) => s.scenario === spec.scenario && s.system === system);
+      if (matching.length === 0) continue;
+      const t = summarize(matching.map((s) => s.ms));
+      const ours = OURS_FOR_PEER[system];
+      rows.push({
+        number: spec.number,
+        scenario: spec.scenario,
+        scenarioLabel: spec.label,
+        system,
+        systemLabel: SYSTEM_LABELS[system] ?? system,
+        time: t,
+        ratioLabel: spec.base?.[0],
+        ratio: spec.base ? ratio(t, spec.base[1]) : undefined,
+        oursOverTheirs: ours ? ratio(time(spec.scenario, ours), t) : undefined,
+        rssKb: median(matching.map((s) => s.clientPeakRssKb)),
+        hits: median(matching.map((s) => s.counts?.hits)),
+        misses: median(matching.map((s) => s.counts?.misses)),
+        uploads: median(matching.map((s) => s.counts?.uploads)),
+        uploadBytes: median(matching.map((s) => s.counts?.uploadBytes)),
+        traffic: medianTraffic(matching),
+      });
+    }
+  }
+  return rows;
+}

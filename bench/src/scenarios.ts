@@ -1,0 +1,198 @@
+import { type DelayProxy, startDelayProxy, type Traffic } from "./delay-proxy.ts";
+import { type CacheProg, goBuild, goEnv, type Workload, type WorkloadName } from "./gobuild.ts";
+import { removeDir, type Scratch } from "./paths.ts";
+import { type GoCacheEntry, readGoCache, seedThroughClient } from "./seed.ts";
+import { seconds } from "./summary.ts";
+import type { ClientCounts, RemoteSystem } from "./systems.ts";
+
+export type ScenarioId = "go-cold" | "go-warm" | "cold" | "local-warm" | "remote-warm" | `remote-warm+${number}ms`;
+
+export interface Sample {
+  workload: WorkloadName;
+  scenario: ScenarioId;
+  system: string;
+  rep: number;
+  ms: number;
+  lingerMs: number;
+  clientPeakRssKb?: number;
+  counts?: ClientCounts;
+  traffic?: Traffic;
+}
+
+export interface SeedRecord {
+  workload: WorkloadName;
+  system: string;
+  rep: number;
+  entries: number;
+  bytes: number;
+  ms: number;
+}
+
+export interface Failure {
+  workload: WorkloadName;
+  system: string;
+  scenario: string;
+  rep: number;
+  error: string;
+}
+
+export interface BuildPlan {
+  workloads: Workload[];
+  reps: number;
+  rttsMs: number[];
+  /** Scenarios 3-6 run on the first (it must be our embedded server); the rest are seeded, then 5-6. */
+  systems: RemoteSystem[];
+}
+
+export interface BuildResults {
+  samples: Sample[];
+  seeds: SeedRecord[];
+  failures: Failure[];
+}
+
+export async function runBuildScenarios(plan: BuildPlan, scratch: Scratch, log: (line: string) => void): Promise<BuildResults> {
+  const results: BuildResults = { samples: [], seeds: [], failures: [] };
+  const [embedded, ...seeded] = plan.systems;
+  for (let rep = 1; rep <= plan.reps; rep++) {
+    for (const workload of plan.workloads) {
+      const ctx = new RepContext(workload, rep, plan, scratch, results, log);
+      const entries = await ctx.plainGo();
+      if (embedded) await ctx.guard(embedded, "cold..remote-warm", () => ctx.ourColdAndWarm(embedded));
+      for (const system of seeded) {
+        await ctx.guard(system, "seed+remote-warm", () => ctx.seededRemoteWarm(system, entries));
+      }
+      await ctx.done();
+    }
+  }
+  return results;
+}
+
+class RepContext {
+  constructor(
+    private readonly workload: Workload,
+    private readonly rep: number,
+    private readonly plan: BuildPlan,
+    private readonly scratch: Scratch,
+    private readonly results: BuildResults,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  private get tag(): string {
+    return `${this.workload.name}-r${this.rep}`;
+  }
+
+  private report(sample: Sample): void {
+    this.results.samples.push(sample);
+    const hits = sample.counts?.hits !== undefined ? `  hits ${sample.counts.hits} misses ${sample.counts.misses ?? "?"}` : "";
+    const traffic = sample.traffic ? `  ${sample.traffic.requests} req` : "";
+    this.log(
+      `[rep ${this.rep}/${this.plan.reps}] ${this.workload.name.padEnd(5)} ${sample.scenario.padEnd(17)} ${sample.system.padEnd(22)} ${seconds(sample.ms).padStart(8)}${hits}${traffic}`,
+    );
+  }
+
+  async guard(system: RemoteSystem, scenario: string, body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      this.results.failures.push({ workload: this.workload.name, system: system.id, scenario, rep: this.rep, error });
+      this.log(`[rep ${this.rep}] ${this.workload.name} ${system.id} ${scenario} FAILED: ${error.split("\n").slice(0, 6).join(" | ")}`);
+    } finally {
+      await system.stop().catch(() => {});
+    }
+  }
+
+  /** Scenarios 1 and 2; the warm GOCACHE then supplies the entries every seeded server receives. */
+  async plainGo(): Promise<GoCacheEntry[]> {
+    const gocache = await this.scratch.dir(`gocache-${this.tag}`);
+    for (const scenario of ["go-cold", "go-warm"] as const) {
+      const r = await goBuild(this.workload, this.scratch.root, goEnv(gocache, undefined, undefined));
+      this.report({ workload: this.workload.name, scenario, system: "go", rep: this.rep, ms: r.ms, lingerMs: r.lingerMs });
+    }
+    const entries = await readGoCache(gocache);
+    this.keepGoCache = gocache;
+    return entries;
+  }
+
+  /** Holds the plain GOCACHE until the rep is over: seeding reads output files from it. */
+  private keepGoCache: string | undefined;
+
+  async done(): Promise<void> {
+    if (this.keepGoCache) await removeDir(this.keepGoCache);
+  }
+
+  /** One build with a fresh GOCACHE and the given client; returns the sample. */
+  private async build(scenario: ScenarioId, system: RemoteSystem, prog: CacheProg, statsFile: string, traffic?: DelayProxy): Promise<void> {
+    const gocache = await this.scratch.dir("gocache");
+    const rssFile = this.scratch.file(`rss-${process.hrtime.bigint()}`);
+    traffic?.resetTraffic();
+    try {
+      const r = await goBuild(this.workload, this.scratch.root, goEnv(gocache, prog, rssFile), rssFile);
+      const counts = await system.counts(statsFile, r.stderr);
+      this.report({
+        workload: this.workload.name,
+        scenario,
+        system: system.id,
+        rep: this.rep,
+        ms: r.ms,
+        lingerMs: r.lingerMs,
+        clientPeakRssKb: r.clientPeakRssKb,
+        counts,
+        traffic: traffic?.traffic(),
+      });
+    } finally {
+      await removeDir(gocache);
+    }
+  }
+
+  /** Scenarios 3 (cold, empty server), 4 (warm local tier) and then 5-6 on the server 3 filled. */
+  async ourColdAndWarm(system: RemoteSystem): Promise<void> {
+    await system.start(this.scratch, this.tag);
+    const clientDir = await this.scratch.dir("client");
+    const statsFile = this.scratch.file(`stats-${this.tag}-cold.json`);
+    await this.build("cold", system, system.client(clientDir, system.port(), statsFile), statsFile);
+    await this.build("local-warm", system, system.client(clientDir, system.port(), statsFile), statsFile);
+    await removeDir(clientDir);
+    await this.remoteWarm(system);
+  }
+
+  /** Fills the system's empty store through its own client from the plain build's entries, then 5-6. */
+  async seededRemoteWarm(system: RemoteSystem, entries: GoCacheEntry[]): Promise<void> {
+    await system.start(this.scratch, this.tag);
+    const clientDir = await this.scratch.dir("seed-client");
+    const statsFile = this.scratch.file(`stats-${this.tag}-seed.json`);
+    const env = goEnv(await this.scratch.dir("seed-gocache"), undefined, undefined);
+    const seed = await seedThroughClient(system.client(clientDir, system.port(), statsFile), env, entries);
+    await removeDir(clientDir);
+    this.results.seeds.push({
+      workload: this.workload.name,
+      system: system.id,
+      rep: this.rep,
+      entries: seed.entries,
+      bytes: seed.bytes,
+      ms: seed.ms,
+    });
+    this.log(
+      `[rep ${this.rep}/${this.plan.reps}] ${this.workload.name.padEnd(5)} seeded ${system.id}: ${seed.entries} entries, ${(seed.bytes / 1e6).toFixed(1)} MB in ${seconds(seed.ms)}`,
+    );
+    await this.remoteWarm(system);
+  }
+
+  /** Scenario 5 straight to the server, then 6 through the delay proxy at each round-trip time. */
+  private async remoteWarm(system: RemoteSystem): Promise<void> {
+    const statsFile = this.scratch.file(`stats-${this.tag}-${system.id}-warm.json`);
+    let clientDir = await this.scratch.dir("client");
+    await this.build("remote-warm", system, system.client(clientDir, system.port(), statsFile), statsFile);
+    await removeDir(clientDir);
+    for (const rtt of this.plan.rttsMs) {
+      const proxy = await startDelayProxy(system.port(), rtt);
+      clientDir = await this.scratch.dir("client");
+      try {
+        await this.build(`remote-warm+${rtt}ms`, system, system.client(clientDir, proxy.port, statsFile), statsFile, proxy);
+      } finally {
+        await proxy.stop();
+        await removeDir(clientDir);
+      }
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// Builds dist/gocacheprog at the repo root: a Node single executable application (SEA) holding the bundled
+// client, so a golang container with no Node can run the client (`COPY gocacheprog /usr/local/bin/`).
+//
+// Usage: node packages/cacheprog-client/scripts/build-exe.mjs [--bundle <cjs>] [--out <path>] [--no-code-cache]
+// The bundle must be self-contained CJS: inside a SEA, require() only resolves Node built-ins.
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { inject } from "postject";
+
+// Node looks for this fuse in its own binary to decide whether a blob was injected; flipping it is postject's job.
+const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, "../../..");
+const { values } = parseArgs({
+  options: {
+    bundle: { type: "string", default: resolve(here, "../dist/gocacheprog.cjs") },
+    out: { type: "string", default: resolve(repoRoot, "dist/gocacheprog") },
+    "no-code-cache": { type: "boolean", default: false },
+  },
+});
+const bundle = resolve(values.bundle);
+const out = resolve(values.out);
+
+if (!existsSync(bundle)) {
+  console.error(`build-exe: ${bundle} is missing; run \`npm run build -w gocacheprog\` first`);
+  process.exit(1);
+}
+if (process.platform === "darwin" || process.platform === "win32") {
+  // Both need a re-signed binary (codesign / signtool); the container and CI targets are Linux.
+  console.error(`build-exe: only Linux is supported here (got ${process.platform})`);
+  process.exit(1);
+}
+
+const work = mkdtempSync(join(tmpdir(), "gocacheprog-sea-"));
+try {
+  const blob = join(work, "sea-prep.blob");
+  const seaConfig = join(work, "sea-config.json");
+  writeFileSync(
+    seaConfig,
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      // The go command starts one client per build; a V8 code cache skips compiling the bundle at each start.
+      useCodeCache: !values["no-code-cache"],
+      // The go command shows the child's stderr to the user, where the experimental warning would be noise.
+      disableExperimentalSEAWarning: true,
+    }),
+  );
+  execFileSync(process.execPath, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
+
+  // Build next to the target and rename, so a running copy of the old exe is never half-overwritten.
+  mkdirSync(dirname(out), { recursive: true });
+  const staging = `${out}.tmp-${process.pid}`;
+  copyFileSync(process.execPath, staging);
+  chmodSync(staging, 0o755);
+  await inject(staging, "NODE_SEA_BLOB", readFileSync(blob), { sentinelFuse: SEA_FUSE, overwrite: true });
+  renameSync(staging, out);
+  const mib = (statSync(out).size / 2 ** 20).toFixed(1);
+  console.log(`build-exe: wrote ${out} (${mib} MiB, node ${process.version}, ${process.platform}-${process.arch})`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,112 @@
+import { type OptionDef, type OptionValues, parseOptions } from "@gocacheprog/common";
+
+/**
+ * The one schema for the client: flags, environment twins, `--help` and the README table all come
+ * from it. Remote options are declared here too so the schema (and the docs) stay complete while
+ * the remote tier is wired separately.
+ */
+export const clientOptionDefs = {
+  dir: {
+    flag: "dir",
+    env: "GOCACHEPROG_DIR",
+    kind: "string",
+    description:
+      "Local cache directory. Default: $GOCACHE/gocacheprog (go's own default GOCACHE when unset), so go copies instead of moving cached files.",
+  },
+  stats: { flag: "stats", env: "GOCACHEPROG_STATS", kind: "boolean", description: "Print one summary line to stderr at exit." },
+  statsFile: {
+    flag: "stats-file",
+    env: "GOCACHEPROG_STATS_FILE",
+    kind: "string",
+    description: "Write the exit summary as JSON to this file (replaced atomically).",
+  },
+  maxAge: {
+    flag: "max-age",
+    env: "GOCACHEPROG_MAX_AGE",
+    kind: "duration",
+    default: "5d",
+    description: "Evict local entries unused for this long (never anything used in the last 24h).",
+  },
+  maxSize: {
+    flag: "max-size",
+    env: "GOCACHEPROG_MAX_SIZE",
+    kind: "bytes",
+    default: "10GiB",
+    description: "Local size budget; least recently used entries older than 24h go first. 0 disables the budget.",
+  },
+  trimInterval: {
+    flag: "trim-interval",
+    env: "GOCACHEPROG_TRIM_INTERVAL",
+    kind: "duration",
+    default: "1h",
+    description: "Trim the local directory at most once per interval (checked at exit, shared by all processes).",
+  },
+  log: {
+    flag: "log",
+    env: "GOCACHEPROG_LOG",
+    kind: "enum",
+    choices: ["error", "warn", "info", "debug"],
+    default: "warn",
+    description: "Log level on stderr.",
+  },
+  url: { flag: "url", env: "GOCACHEPROG_URL", kind: "string", description: "Remote cache server base URL; unset = local only." },
+  token: { flag: "token", env: "GOCACHEPROG_TOKEN", kind: "string", secret: true, description: "Bearer token for the remote cache." },
+  tokenFile: {
+    flag: "token-file",
+    env: "GOCACHEPROG_TOKEN_FILE",
+    kind: "string",
+    description: "Read the bearer token from this file (keeps it out of the environment).",
+  },
+  readonly: {
+    flag: "readonly",
+    env: "GOCACHEPROG_READONLY",
+    kind: "boolean",
+    description: "Read from the remote cache but never upload.",
+  },
+  remoteTimeout: {
+    flag: "remote-timeout",
+    env: "GOCACHEPROG_REMOTE_TIMEOUT",
+    kind: "duration",
+    default: "5s",
+    description: "Give up on one remote request after this long (a remote failure is a miss, never a failed build).",
+  },
+  uploadConcurrency: {
+    flag: "upload-concurrency",
+    env: "GOCACHEPROG_UPLOAD_CONCURRENCY",
+    kind: "int",
+    default: "4",
+    description: "Uploads running at once.",
+  },
+  uploadQueue: {
+    flag: "upload-queue",
+    env: "GOCACHEPROG_UPLOAD_QUEUE",
+    kind: "int",
+    default: "1000",
+    description: "Uploads waiting at most; beyond that new entries stay local only.",
+  },
+  uploadDrainTimeout: {
+    flag: "upload-drain-timeout",
+    env: "GOCACHEPROG_UPLOAD_DRAIN_TIMEOUT",
+    kind: "duration",
+    default: "30s",
+    description: "At exit, how long queued uploads may still run before they are dropped (the build itself is already done).",
+  },
+  remoteConnections: {
+    flag: "remote-connections",
+    env: "GOCACHEPROG_REMOTE_CONNECTIONS",
+    kind: "int",
+    default: "8",
+    description: "Keep-alive connections to the remote cache (requests beyond this wait for a free one).",
+  },
+} as const satisfies Record<string, OptionDef>;
+
+export type ClientOptions = OptionValues<typeof clientOptionDefs>;
+
+export const USAGE = `gocacheprog: a GOCACHEPROG build cache for Go (local disk tier, optional remote tier)
+
+Usage: GOCACHEPROG=gocacheprog go build ./...
+       gocacheprog [options]   (speaks the cacheprog protocol on stdin/stdout)`;
+
+export function parseClientOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>) {
+  return parseOptions(clientOptionDefs, argv, env);
+}

@@ -1,0 +1,166 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type CacheBackend, type Hit, IntegrityError, MISS, type Miss, type PutOptions, type PutResult } from "./backend.ts";
+import { type TrimPolicy, trimIfDue } from "./evict.ts";
+import { ACTION_SUFFIX, OUTPUT_SUFFIX, TEMP_PREFIX } from "./layout.ts";
+import type { Logger } from "./log.ts";
+
+/** Like GOCACHE's markUsed: refreshing mtime on every hit would cost a syscall per hit for nothing. */
+export const MARK_USED_AFTER_MS = 3600_000;
+
+export interface DiskTierOptions {
+  /** Absolute directory; created on first put. */
+  dir: string;
+  trim?: TrimPolicy;
+  log?: Logger;
+  now?: () => number;
+}
+
+interface ActionRecord {
+  outputHex: string;
+  size: number;
+  putTimeMs: number;
+}
+
+const RECORD = /^v1 ([0-9a-f]{64}) (\d+) (\d+)\n$/;
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+let tempCounter = 0;
+
+/**
+ * Local tier, laid out like GOCACHE: `<dir>/<2 hex>/<outputHex>-d` holds output bytes and
+ * `<dir>/<2 hex>/<actionHex>-a` maps an action to its output. Every file is written under a unique
+ * temp name and renamed into place, so concurrent go processes sharing the directory only ever see
+ * whole files, and a file go may have mmapped is replaced, never rewritten.
+ */
+export class DiskTier implements CacheBackend {
+  readonly dir: string;
+  private readonly now: () => number;
+  private readonly madeShards = new Set<string>();
+
+  constructor(private readonly options: DiskTierOptions) {
+    this.dir = options.dir;
+    this.now = options.now ?? Date.now;
+  }
+
+  outputPath(outputHex: string): string {
+    return join(this.dir, outputHex.slice(0, 2), outputHex + OUTPUT_SUFFIX);
+  }
+
+  actionPath(actionHex: string): string {
+    return join(this.dir, actionHex.slice(0, 2), actionHex + ACTION_SUFFIX);
+  }
+
+  async get(actionId: Buffer): Promise<Hit | Miss> {
+    const actionFile = this.actionPath(actionId.toString("hex"));
+    let record: ActionRecord | undefined;
+    let actionMtimeMs: number;
+    try {
+      const handle = await open(actionFile, "r");
+      try {
+        actionMtimeMs = (await handle.stat()).mtimeMs;
+        record = parseRecord(await handle.readFile("latin1"));
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if (isMissing(err)) return MISS;
+      throw err;
+    }
+    if (!record) {
+      this.options.log?.debug(`ignoring unreadable action record ${actionFile}`);
+      return MISS;
+    }
+    const diskPath = this.outputPath(record.outputHex);
+    let output: Awaited<ReturnType<typeof stat>>;
+    try {
+      output = await stat(diskPath);
+    } catch (err) {
+      if (isMissing(err)) return MISS;
+      throw err;
+    }
+    // go stats the file and treats any other size as incomplete, so answering would only waste a round trip.
+    if (!output.isFile() || output.size !== record.size) return MISS;
+    await Promise.all([this.markUsed(actionFile, actionMtimeMs), this.markUsed(diskPath, output.mtimeMs)]);
+    return {
+      hit: true,
+      outputId: Buffer.from(record.outputHex, "hex"),
+      size: record.size,
+      diskPath,
+      putTime: new Date(record.putTimeMs),
+      source: "local",
+    };
+  }
+
+  async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
+    const outputHex = outputId.toString("hex");
+    const actual = createHash("sha256").update(body).digest("hex");
+    if (actual !== outputHex) {
+      throw new IntegrityError(`body (${body.length} bytes) hashes to ${actual}, not to OutputID ${outputHex}; nothing stored`);
+    }
+    const diskPath = this.outputPath(outputHex);
+    const existing = await stat(diskPath).catch((err) => {
+      if (isMissing(err)) return undefined;
+      throw err;
+    });
+    if (existing?.isFile() && existing.size === body.length) await this.markUsed(diskPath, existing.mtimeMs);
+    else await this.writeAtomic(diskPath, body);
+
+    // Always rewrite the record, with the time of this put: after `go clean -testcache`, a re-run
+    // test must be stored with a fresh time or it would look expired forever.
+    const putTimeMs = options?.putTime?.getTime() ?? this.now();
+    const record = `v1 ${outputHex} ${body.length} ${Math.floor(putTimeMs)}\n`;
+    await this.writeAtomic(this.actionPath(actionId.toString("hex")), Buffer.from(record, "latin1"));
+    return { diskPath };
+  }
+
+  async close(): Promise<void> {
+    if (!this.options.trim) return;
+    const report = await trimIfDue(this.dir, this.options.trim, this.now());
+    if (report) {
+      this.options.log?.info(`trimmed ${report.removedFiles} files (${report.removedBytes} bytes); ${report.keptBytes} bytes kept`);
+    }
+  }
+
+  private async markUsed(path: string, mtimeMs: number): Promise<void> {
+    const now = this.now();
+    if (now - mtimeMs < MARK_USED_AFTER_MS) return;
+    const seconds = now / 1000;
+    // Losing this race (file evicted meanwhile, read-only dir) only affects eviction order.
+    await utimes(path, seconds, seconds).catch(() => {});
+  }
+
+  private async writeAtomic(path: string, data: Uint8Array): Promise<void> {
+    const shard = join(path, "..");
+    if (!this.madeShards.has(shard)) {
+      await mkdir(shard, { recursive: true });
+      this.madeShards.add(shard);
+    }
+    const temp = join(shard, `${TEMP_PREFIX}${process.pid}-${++tempCounter}-${randomBytes(4).toString("hex")}`);
+    try {
+      try {
+        await writeFile(temp, data, { flag: "wx", mode: 0o644 });
+      } catch (err) {
+        // Someone removed the directory while we run (rm -rf of the cache): recreate it once.
+        if (!isMissing(err)) throw err;
+        await mkdir(shard, { recursive: true });
+        await writeFile(temp, data, { flag: "wx", mode: 0o644 });
+      }
+      await rename(temp, path);
+    } catch (err) {
+      await unlink(temp).catch(() => {});
+      throw err;
+    }
+  }
+}
+
+function parseRecord(text: string): ActionRecord | undefined {
+  const m = RECORD.exec(text);
+  if (!m) return undefined;
+  return { outputHex: m[1] as string, size: Number(m[2]), putTimeMs: Number(m[3]) };
+}

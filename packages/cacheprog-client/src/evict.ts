@@ -1,0 +1,112 @@
+import { lstat, readdir, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CACHE_FILE_NAME, SHARD_NAME, TEMP_PREFIX, TRIM_STAMP } from "./layout.ts";
+
+/**
+ * go never trims a cacheprog directory, so the client does: at exit, at most once per interval
+ * across every process sharing the directory (a stamp file's mtime records the last trim).
+ */
+export interface TrimPolicy {
+  /** Entries unused (mtime) for longer than this are removed. */
+  maxAgeMs: number;
+  /** Total bytes to keep at most; least recently used go first. 0 = no budget. */
+  maxSizeBytes: number;
+  intervalMs: number;
+}
+
+/** cmd/go's rule of thumb: never delete what another process may have just been handed. */
+export const RECENT_USE_GUARD_MS = 24 * 3600_000;
+
+export interface TrimReport {
+  removedFiles: number;
+  removedBytes: number;
+  keptFiles: number;
+  keptBytes: number;
+}
+
+interface Entry {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  temp: boolean;
+}
+
+/** Costs one stat when the interval has not elapsed. Returns undefined when no trim ran. */
+export async function trimIfDue(dir: string, policy: TrimPolicy, now = Date.now()): Promise<TrimReport | undefined> {
+  const stampPath = join(dir, TRIM_STAMP);
+  try {
+    const stamp = await stat(stampPath);
+    if (now - stamp.mtimeMs < policy.intervalMs) return undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  try {
+    // Claim the interval before the slow walk so concurrent exits do not all trim at once.
+    await writeFile(stampPath, `${new Date(now).toISOString()}\n`);
+    await utimes(stampPath, now / 1000, now / 1000);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined; // no cache directory yet
+    throw err;
+  }
+  return trim(dir, policy, now);
+}
+
+export async function trim(dir: string, policy: TrimPolicy, now = Date.now()): Promise<TrimReport> {
+  const entries = await listEntries(dir);
+  const guardCutoff = now - RECENT_USE_GUARD_MS;
+  const ageCutoff = Math.min(now - policy.maxAgeMs, guardCutoff);
+  const doomed: Entry[] = [];
+  const kept: Entry[] = [];
+  for (const entry of entries) {
+    // Temp files belong to a writer that is still running, or to one that crashed long ago.
+    const cutoff = entry.temp ? guardCutoff : ageCutoff;
+    (entry.mtimeMs < cutoff ? doomed : kept).push(entry);
+  }
+  let keptBytes = kept.reduce((sum, e) => sum + e.size, 0);
+  let keptFiles = kept.length;
+  if (policy.maxSizeBytes > 0 && keptBytes > policy.maxSizeBytes) {
+    const evictable = kept.filter((e) => e.mtimeMs < guardCutoff).sort((a, b) => a.mtimeMs - b.mtimeMs);
+    for (const entry of evictable) {
+      if (keptBytes <= policy.maxSizeBytes) break;
+      doomed.push(entry);
+      keptFiles--;
+      keptBytes -= entry.size;
+    }
+  }
+  let removedBytes = 0;
+  let removedFiles = 0;
+  for (const entry of doomed) {
+    try {
+      await unlink(entry.path);
+      removedFiles++;
+      removedBytes += entry.size;
+    } catch (err) {
+      // Another process trimming at the same time got there first.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+  return { removedFiles, removedBytes, keptFiles, keptBytes };
+}
+
+async function listEntries(dir: string): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  let shards: string[];
+  try {
+    shards = (await readdir(dir)).filter((name) => SHARD_NAME.test(name));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return entries;
+    throw err;
+  }
+  for (const shard of shards) {
+    const shardDir = join(dir, shard);
+    const names = await readdir(shardDir).catch(() => [] as string[]);
+    for (const name of names) {
+      const temp = name.startsWith(TEMP_PREFIX);
+      if (!temp && !CACHE_FILE_NAME.test(name)) continue;
+      const path = join(shardDir, name);
+      const info = await lstat(path).catch(() => undefined);
+      if (info?.isFile()) entries.push({ path, size: info.size, mtimeMs: info.mtimeMs, temp });
+    }
+  }
+  return entries;
+}

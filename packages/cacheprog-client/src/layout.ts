@@ -1,0 +1,7 @@
+/** File names inside the cache directory, shared by the disk tier and eviction. */
+export const ACTION_SUFFIX = "-a";
+export const OUTPUT_SUFFIX = "-d";
+export const TEMP_PREFIX = ".tmp-";
+export const TRIM_STAMP = "trim.txt";
+export const SHARD_NAME = /^[0-9a-f]{2}$/;
+export const CACHE_FILE_NAME = /^[0-9a-f]{64}-[ad]$/;

@@ -1,0 +1,167 @@
+import { decodeRequestHeader, ProtocolError, type Request, type RequestHeader } from "./wire.ts";
+
+/** Request headers are ~200 bytes; anything this big means the stream is not cmd/go's. */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+function printable(byte: number): string {
+  return byte >= 0x20 && byte < 0x7f ? JSON.stringify(String.fromCharCode(byte)) : `byte 0x${byte.toString(16)}`;
+}
+
+/**
+ * Incremental splitter for cmd/go's request stream: JSON headers separated by any whitespace (go
+ * writes a blank line after each), each followed by a base64 JSON string only when BodySize > 0.
+ * Bodies are decoded chunk by chunk straight into a buffer of the announced size, so a large body
+ * costs linear time and about one copy of memory.
+ */
+export class RequestScanner {
+  private mode: "idle" | "header" | "bodyStart" | "body" = "idle";
+  private headerParts: Buffer[] = [];
+  private headerLength = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private header: RequestHeader | undefined;
+  private body = Buffer.alloc(0);
+  private bodyFilled = 0;
+  private bodyOverflow = false;
+  /** Base64 characters left over from the previous chunk (fewer than 4). */
+  private carry = "";
+
+  /** Feeds one chunk; returns the requests it completed, in stream order. */
+  push(chunk: Buffer): Request[] {
+    const done: Request[] = [];
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.mode === "idle") {
+        while (i < chunk.length && isSpace(chunk[i] as number)) i++;
+        if (i === chunk.length) break;
+        if (chunk[i] !== OPEN) throw new ProtocolError(`expected a JSON request object, got ${printable(chunk[i] as number)}`);
+        this.mode = "header";
+      }
+      if (this.mode === "header") {
+        const end = this.scanHeader(chunk, i);
+        if (end === -1) {
+          this.addHeaderPart(chunk.subarray(i));
+          break;
+        }
+        this.addHeaderPart(chunk.subarray(i, end));
+        i = end;
+        const header = decodeRequestHeader(Buffer.concat(this.headerParts, this.headerLength).toString("utf8"));
+        this.headerParts = [];
+        this.headerLength = 0;
+        if (header.bodySize === 0) {
+          this.mode = "idle";
+          done.push({ ...header, body: Buffer.alloc(0) });
+          continue;
+        }
+        this.startBody(header);
+      }
+      if (this.mode === "bodyStart") {
+        while (i < chunk.length && isSpace(chunk[i] as number)) i++;
+        if (i === chunk.length) break;
+        if (chunk[i] !== QUOTE) {
+          throw new ProtocolError(`request ${this.header?.id}: expected the base64 body string, got ${printable(chunk[i] as number)}`);
+        }
+        i++;
+        this.mode = "body";
+      }
+      if (this.mode === "body") {
+        const quote = chunk.indexOf(QUOTE, i);
+        this.decodeBase64(chunk.toString("latin1", i, quote === -1 ? chunk.length : quote), quote !== -1);
+        if (quote === -1) break;
+        i = quote + 1;
+        done.push(this.finishBody());
+      }
+    }
+    return done;
+  }
+
+  /** Call at EOF: a request cut short means go died mid-write, which is not a clean shutdown. */
+  end(): void {
+    if (this.mode !== "idle") {
+      const which = this.header ? `request ${this.header.id}` : "a request";
+      throw new ProtocolError(`stdin ended in the middle of ${which}`);
+    }
+  }
+
+  /** Returns the index just past the header's closing brace, or -1 if it continues in a later chunk. */
+  private scanHeader(chunk: Buffer, from: number): number {
+    for (let i = from; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (byte === BACKSLASH) this.escaped = true;
+        else if (byte === QUOTE) this.inString = false;
+      } else if (byte === QUOTE) this.inString = true;
+      else if (byte === OPEN) this.depth++;
+      else if (byte === CLOSE && --this.depth === 0) return i + 1;
+    }
+    return -1;
+  }
+
+  private addHeaderPart(part: Buffer): void {
+    this.headerParts.push(part);
+    this.headerLength += part.length;
+    if (this.headerLength > MAX_HEADER_BYTES) throw new ProtocolError(`request header longer than ${MAX_HEADER_BYTES} bytes`);
+  }
+
+  private startBody(header: RequestHeader): void {
+    this.header = header;
+    try {
+      this.body = Buffer.allocUnsafe(header.bodySize);
+    } catch {
+      throw new ProtocolError(`request ${header.id}: BodySize ${header.bodySize} is too large to hold`);
+    }
+    this.bodyFilled = 0;
+    this.bodyOverflow = false;
+    this.carry = "";
+    this.mode = "bodyStart";
+  }
+
+  private decodeBase64(text: string, final: boolean): void {
+    let chars = this.carry + text;
+    const usable = final ? chars.length : chars.length - (chars.length % 4);
+    this.carry = chars.slice(usable);
+    chars = chars.slice(0, usable);
+    if (chars.length === 0) return;
+    const decoded = Buffer.from(chars, "base64");
+    if (this.bodyFilled + decoded.length > this.body.length) {
+      this.bodyOverflow = true;
+      return;
+    }
+    decoded.copy(this.body, this.bodyFilled);
+    this.bodyFilled += decoded.length;
+  }
+
+  private finishBody(): Request {
+    const header = this.header as RequestHeader;
+    const request: Request = { ...header, body: this.body };
+    if (this.bodyOverflow || this.bodyFilled !== header.bodySize) {
+      // The closing quote kept the stream in sync, so only this request is bad.
+      request.problem = `body does not match BodySize ${header.bodySize}`;
+      request.body = Buffer.alloc(0);
+    }
+    this.header = undefined;
+    this.body = Buffer.alloc(0);
+    this.mode = "idle";
+    return request;
+  }
+}
+
+/** Yields requests as they complete; the consumer may handle them concurrently while reading continues. */
+export async function* readRequests(input: AsyncIterable<Buffer | string>): AsyncGenerator<Request> {
+  const scanner = new RequestScanner();
+  for await (const chunk of input) {
+    yield* scanner.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  }
+  scanner.end();
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from "node:fs";
+import type { CacheBackend } from "../backend.ts";
+import type { ClientOptions } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { Stats } from "../stats.ts";
+import { CircuitBreaker } from "./breaker.ts";
+import { RemoteClient } from "./http.ts";
+import { RemoteTier } from "./tier.ts";
+
+/** Failures in a row that open the breaker, and how long it then stays open. */
+const BREAKER_THRESHOLD = 3;
+const BREAKER_OPEN_MS = 30_000;
+/** Small outputs are cheaper to send than to ask about. */
+const LINK_THRESHOLD_BYTES = 64 * 1024;
+
+/** The URL as it may appear in logs: no user info, no query. */
+export function displayUrl(raw: string): string {
+  const url = new URL(raw);
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+function readToken(options: ClientOptions, log: Logger): string | undefined {
+  if (options.token) return options.token;
+  if (!options.tokenFile) return undefined;
+  try {
+    return readFileSync(options.tokenFile, "utf8").trim() || undefined;
+  } catch (err) {
+    log.warn(
+      `cannot read the token file ${options.tokenFile} (${(err as NodeJS.ErrnoException).code ?? "error"}); going on without a token`,
+    );
+    return undefined;
+  }
+}
+
+/**
+ * Loaded with `await import()` only when a URL is configured, so local-only runs never pay for
+ * undici. A URL that does not parse is reported once and the build goes on local-only.
+ */
+export function withRemote(local: CacheBackend, options: ClientOptions, log: Logger, stats: Stats): CacheBackend {
+  let shown: string;
+  try {
+    shown = displayUrl(options.url ?? "");
+  } catch {
+    log.warn("GOCACHEPROG_URL is not a valid URL; using the local cache only");
+    return local;
+  }
+  const token = readToken(options, log);
+  const client = new RemoteClient({
+    url: options.url as string,
+    token,
+    timeoutMs: options.remoteTimeout,
+    connections: options.remoteConnections,
+  });
+  return new RemoteTier(local, client, new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_MS), stats, log, {
+    uploads: !options.readonly,
+    uploadConcurrency: options.uploadConcurrency,
+    uploadQueue: options.uploadQueue,
+    drainTimeoutMs: options.uploadDrainTimeout,
+    linkThresholdBytes: LINK_THRESHOLD_BYTES,
+    displayUrl: shown,
+  });
+}

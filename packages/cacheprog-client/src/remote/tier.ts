@@ -1,0 +1,165 @@
+import { type CacheBackend, type Hit, IntegrityError, MISS, type Miss, type PutOptions, type PutResult } from "../backend.ts";
+import type { Logger } from "../log.ts";
+import type { Stats } from "../stats.ts";
+import type { CircuitBreaker } from "./breaker.ts";
+import type { RemoteClient } from "./http.ts";
+import { BoundedUploader } from "./uploader.ts";
+
+export interface RemoteTierOptions {
+  uploads: boolean;
+  uploadConcurrency: number;
+  uploadQueue: number;
+  /** How long close() waits for queued uploads before abandoning them. */
+  drainTimeoutMs: number;
+  /** Outputs at least this large try a body-less link before uploading. */
+  linkThresholdBytes: number;
+  /** Where the remote lives, for log lines (never includes credentials). */
+  displayUrl: string;
+}
+
+interface UploadJob {
+  actionHex: string;
+  outputHex: string;
+  size: number;
+  diskPath: string;
+}
+
+/**
+ * Wraps the disk tier: remote read on a local miss, write-behind upload after a local put. Every
+ * remote problem (error, bad status, timeout, corrupt or truncated body, open breaker) turns into a
+ * miss or a skipped upload; nothing here can fail or stall a go command beyond its deadlines.
+ */
+export class RemoteTier implements CacheBackend {
+  private readonly gets = new Map<string, Promise<Hit | Miss>>();
+  /** Actions this process fetched from the remote: putting them back would upload what it already has. */
+  private readonly fetched = new Map<string, string>();
+  private readonly uploader: BoundedUploader<UploadJob>;
+  private uploadsOn: boolean;
+  private readonly warnedAbout = new Set<string>();
+
+  constructor(
+    private readonly local: CacheBackend,
+    private readonly client: RemoteClient,
+    private readonly breaker: CircuitBreaker,
+    private readonly stats: Stats,
+    private readonly log: Logger,
+    private readonly options: RemoteTierOptions,
+  ) {
+    this.uploadsOn = options.uploads;
+    this.uploader = new BoundedUploader(options.uploadConcurrency, options.uploadQueue, (job) => this.upload(job));
+  }
+
+  async get(actionId: Buffer): Promise<Hit | Miss> {
+    const local = await this.local.get(actionId);
+    if (local.hit) return local;
+    const actionHex = actionId.toString("hex");
+    // go asks for the same action from several places at once (e.g. vet and build); one request serves all.
+    let shared = this.gets.get(actionHex);
+    if (!shared) {
+      shared = this.fetch(actionId, actionHex).finally(() => this.gets.delete(actionHex));
+      this.gets.set(actionHex, shared);
+    }
+    return shared;
+  }
+
+  private async fetch(actionId: Buffer, actionHex: string): Promise<Hit | Miss> {
+    if (!this.breaker.allow()) return MISS;
+    const started = performance.now();
+    this.stats.remoteGets++;
+    let entry: Awaited<ReturnType<RemoteClient["lookup"]>>;
+    try {
+      entry = await this.client.lookup(actionHex);
+      this.breaker.succeeded();
+    } catch (err) {
+      this.remoteFailed(err);
+      return MISS;
+    } finally {
+      this.stats.remoteMs += performance.now() - started;
+    }
+    if (!entry) return MISS;
+    const outputId = Buffer.from(entry.outputHex, "hex");
+    try {
+      // The disk tier re-hashes the bytes: a corrupted reply never reaches go.
+      const stored = await this.local.put(actionId, outputId, entry.body, { putTime: entry.putTime });
+      this.fetched.set(actionHex, entry.outputHex);
+      return { hit: true, outputId, size: entry.body.length, diskPath: stored.diskPath, putTime: entry.putTime, source: "remote" };
+    } catch (err) {
+      if (err instanceof IntegrityError) {
+        this.stats.remoteCorrupt++;
+        this.warnOnce("corrupt", `remote ${this.options.displayUrl} sent an output whose sha256 does not match; treated as a miss`);
+      } else {
+        this.warnOnce("store", `storing a remote hit locally failed (${(err as Error).message}); treated as a miss`);
+      }
+      return MISS;
+    }
+  }
+
+  async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
+    const result = await this.local.put(actionId, outputId, body, options);
+    if (this.uploadsOn) {
+      const actionHex = actionId.toString("hex");
+      const outputHex = outputId.toString("hex");
+      if (this.fetched.get(actionHex) === outputHex) this.stats.uploadsSkipped++;
+      else if (!this.uploader.offer({ actionHex, outputHex, size: body.length, diskPath: result.diskPath })) this.stats.uploadsDropped++;
+    }
+    return result;
+  }
+
+  private async upload(job: UploadJob): Promise<void> {
+    if (!this.uploadsOn) return;
+    if (!this.breaker.allow()) {
+      this.stats.uploadsDropped++;
+      return;
+    }
+    const started = performance.now();
+    try {
+      const outcome = await this.client.upload(
+        job.actionHex,
+        job.outputHex,
+        job.size,
+        job.diskPath,
+        job.size >= this.options.linkThresholdBytes,
+      );
+      this.breaker.succeeded();
+      if (outcome === "forbidden") {
+        this.uploadsOn = false;
+        this.warnOnce("forbidden", "the token may only read: uploads are off for this run");
+      } else if (outcome === "linked") {
+        this.stats.uploadsSkipped++;
+      } else {
+        this.stats.uploads++;
+        this.stats.uploadBytes += job.size;
+      }
+    } catch (err) {
+      this.stats.uploadErrors++;
+      this.remoteFailed(err);
+    } finally {
+      this.stats.remoteMs += performance.now() - started;
+    }
+  }
+
+  private remoteFailed(err: unknown): void {
+    this.stats.remoteErrors++;
+    const opened = this.breaker.failed();
+    const reason = (err as Error).message || String(err);
+    if (opened)
+      this.warnOnce("breaker", `remote ${this.options.displayUrl} keeps failing (${reason}); using the local cache only for a while`);
+    else this.log.debug(`remote request failed: ${reason}`);
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warnedAbout.has(key)) return;
+    this.warnedAbout.add(key);
+    this.log.warn(message);
+  }
+
+  async close(): Promise<void> {
+    const abandoned = await this.uploader.drain(this.options.drainTimeoutMs);
+    if (abandoned > 0) {
+      this.stats.uploadsDropped += abandoned;
+      this.warnOnce("drain", `${abandoned} uploads still queued at exit were dropped (drain deadline)`);
+    }
+    await this.client.close();
+    await this.local.close();
+  }
+}

@@ -1,0 +1,137 @@
+import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { HitSource } from "./backend.ts";
+
+/**
+ * Counters for one process. The JSON form is a stable, flat schema: tiers add to it (remote hits,
+ * uploads) without renaming anything, and `gets === hits + misses + getErrors` always holds.
+ */
+export interface StatsJson {
+  version: 1;
+  gets: number;
+  hits: number;
+  localHits: number;
+  remoteHits: number;
+  misses: number;
+  getErrors: number;
+  puts: number;
+  putErrors: number;
+  /** Output bytes stored by puts. */
+  putBytes: number;
+  /** Output bytes handed to go by hits. */
+  hitBytes: number;
+  /** Output bytes fetched from the remote tier (a subset of hitBytes). */
+  remoteHitBytes: number;
+  /** Requests the remote tier sent for gets (coalesced gets share one). */
+  remoteGets: number;
+  /** Remote calls that failed (error, bad status, timeout); each one is a miss or a lost upload, never a failed build. */
+  remoteErrors: number;
+  /** Remote replies whose bytes did not hash to their OutputID (treated as misses). */
+  remoteCorrupt: number;
+  /** Wall time spent in remote calls, summed over calls (they overlap). */
+  remoteMs: number;
+  uploads: number;
+  /** Uploads not needed: the server already had the output (link) or this process had fetched it from there. */
+  uploadsSkipped: number;
+  /** Uploads given up without trying: queue full, breaker open, or still queued at the drain deadline. */
+  uploadsDropped: number;
+  uploadErrors: number;
+  uploadBytes: number;
+  /** Process lifetime, start-up included. */
+  processMs: number;
+  /** Time spent answering requests, summed over requests (they overlap, so it can exceed processMs). */
+  handlingMs: number;
+}
+
+export class Stats {
+  gets = 0;
+  hits = 0;
+  readonly hitsBySource: Record<HitSource, number> = { local: 0, remote: 0 };
+  misses = 0;
+  getErrors = 0;
+  puts = 0;
+  putErrors = 0;
+  putBytes = 0;
+  hitBytes = 0;
+  remoteHitBytes = 0;
+  remoteGets = 0;
+  remoteErrors = 0;
+  remoteCorrupt = 0;
+  remoteMs = 0;
+  uploads = 0;
+  uploadsSkipped = 0;
+  uploadsDropped = 0;
+  uploadErrors = 0;
+  uploadBytes = 0;
+  handlingMs = 0;
+
+  recordHit(source: HitSource, bytes: number): void {
+    this.hits++;
+    this.hitsBySource[source]++;
+    this.hitBytes += bytes;
+    if (source === "remote") this.remoteHitBytes += bytes;
+  }
+
+  toJSON(processMs = performance.now()): StatsJson {
+    return {
+      version: 1,
+      gets: this.gets,
+      hits: this.hits,
+      localHits: this.hitsBySource.local,
+      remoteHits: this.hitsBySource.remote,
+      misses: this.misses,
+      getErrors: this.getErrors,
+      puts: this.puts,
+      putErrors: this.putErrors,
+      putBytes: this.putBytes,
+      hitBytes: this.hitBytes,
+      remoteHitBytes: this.remoteHitBytes,
+      remoteGets: this.remoteGets,
+      remoteErrors: this.remoteErrors,
+      remoteCorrupt: this.remoteCorrupt,
+      remoteMs: Math.round(this.remoteMs),
+      uploads: this.uploads,
+      uploadsSkipped: this.uploadsSkipped,
+      uploadsDropped: this.uploadsDropped,
+      uploadErrors: this.uploadErrors,
+      uploadBytes: this.uploadBytes,
+      processMs: Math.round(processMs),
+      handlingMs: Math.round(this.handlingMs),
+    };
+  }
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+export function formatStatsLine(s: StatsJson): string {
+  const hits = s.remoteHits > 0 ? `${s.hits} hits: ${s.localHits} local, ${s.remoteHits} remote` : `${s.hits} hits`;
+  const errors = s.getErrors + s.putErrors > 0 ? `, ${s.getErrors + s.putErrors} errors` : "";
+  const uploadsTried = s.uploads + s.uploadsSkipped + s.uploadsDropped + s.uploadErrors;
+  const uploads =
+    uploadsTried > 0
+      ? `, uploads: ${s.uploads} done (${mb(s.uploadBytes)}), ${s.uploadsSkipped} skipped, ${s.uploadsDropped} dropped, ${s.uploadErrors} failed`
+      : "";
+  const remote =
+    s.remoteGets + s.remoteErrors > 0
+      ? `; remote: ${s.remoteGets} lookups, ${s.remoteErrors} errors, ${s.remoteCorrupt} corrupt, ${s.remoteMs} ms, ${mb(s.remoteHitBytes)} down`
+      : "";
+  return (
+    `gocacheprog stats: ${s.gets} gets (${hits}, ${s.misses} misses), ${s.puts} puts${errors}${uploads}; ` +
+    `read ${mb(s.hitBytes)}, wrote ${mb(s.putBytes)}${remote}; ${s.processMs} ms in process, ${s.handlingMs} ms handling requests\n`
+  );
+}
+
+/** Replaced atomically so a reader never sees a half-written file, even with several go processes. */
+export async function writeStatsFile(path: string, stats: StatsJson): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.tmp-${process.pid}`;
+  try {
+    await writeFile(temp, `${JSON.stringify(stats, null, 2)}\n`);
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+}

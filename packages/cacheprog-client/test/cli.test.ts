@@ -1,0 +1,117 @@
+import { mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { clientOptionDefs } from "../src/config.ts";
+import { buildBin, closeRequest, getRequest, idOf, listFiles, putRequest, runBin } from "./helpers.ts";
+
+let dir: string;
+
+beforeAll(() => buildBin());
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "gocacheprog-cli-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("gocacheprog command line", () => {
+  it("--help lists every option with its environment twin and writes no protocol output", async () => {
+    const done = await runBin({}, "", ["--help"]);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/^gocacheprog: /);
+    for (const def of Object.values(clientOptionDefs)) {
+      expect(done.stdout).toContain(`--${def.flag}`);
+      expect(done.stdout).toContain(`env: ${def.env}`);
+    }
+    const version = await runBin({}, "", ["--version"]);
+    expect(version.stdout).toMatch(/^gocacheprog \d+\.\d+\.\d+\n$/);
+  });
+
+  it("rejects a bad setting before starting, naming the variable", async () => {
+    const done = await runBin({ GOCACHEPROG_DIR: dir, GOCACHEPROG_MAX_AGE: "soon" }, "");
+    expect(done.code).toBe(2);
+    expect(done.stderr).toMatch(/GOCACHEPROG_MAX_AGE "soon": expected a duration/);
+    expect(done.stdout).toBe("");
+  });
+
+  it("defaults to a folder under the GOCACHE go passes, so DiskPaths share its prefix", async () => {
+    const gocache = join(dir, "gocache");
+    const done = await runBin({ GOCACHE: gocache }, putRequest(1, idOf("a"), Buffer.from("x")));
+    expect(done.responses[1]?.DiskPath?.startsWith(join(gocache, "gocacheprog") + sep)).toBe(true);
+  });
+
+  it("falls back to go's own default GOCACHE when go passes none", async () => {
+    const done = await runBin({ XDG_CACHE_HOME: dir }, putRequest(1, idOf("a"), Buffer.from("x")));
+    expect(done.responses[1]?.DiskPath?.startsWith(join(dir, "go-build", "gocacheprog") + sep)).toBe(true);
+  });
+
+  it("prints one stats line to stderr and writes the same numbers as JSON", async () => {
+    const body = Buffer.from("twelve bytes");
+    const env = { GOCACHEPROG_DIR: join(dir, "cache"), GOCACHEPROG_STATS: "1", GOCACHEPROG_STATS_FILE: join(dir, "out", "stats.json") };
+    await runBin({ GOCACHEPROG_DIR: env.GOCACHEPROG_DIR }, putRequest(1, idOf("hit"), body));
+    const input =
+      getRequest(1, idOf("hit")) + getRequest(2, idOf("miss")) + putRequest(3, idOf("new"), Buffer.from("abc")) + closeRequest(4);
+    const done = await runBin(env, input);
+    expect(done.code).toBe(0);
+    const lines = done.stderr.split("\n").filter((line) => line.includes("gocacheprog stats:"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /2 gets \(1 hits, 1 misses\), 1 puts; read 0\.0 MB, wrote 0\.0 MB; \d+ ms in process, \d+ ms handling requests/,
+    );
+
+    const stats = JSON.parse(await readFile(env.GOCACHEPROG_STATS_FILE, "utf8"));
+    expect(stats).toEqual({
+      version: 1,
+      gets: 2,
+      hits: 1,
+      localHits: 1,
+      remoteHits: 0,
+      misses: 1,
+      getErrors: 0,
+      puts: 1,
+      putErrors: 0,
+      putBytes: 3,
+      hitBytes: body.length,
+      remoteHitBytes: 0,
+      remoteGets: 0,
+      remoteErrors: 0,
+      remoteCorrupt: 0,
+      remoteMs: 0,
+      uploads: 0,
+      uploadsSkipped: 0,
+      uploadsDropped: 0,
+      uploadErrors: 0,
+      uploadBytes: 0,
+      processMs: expect.any(Number),
+      handlingMs: expect.any(Number),
+    });
+    expect(stats.processMs).toBeGreaterThan(0);
+  });
+
+  it("prints no stats unless asked", async () => {
+    const done = await runBin({ GOCACHEPROG_DIR: join(dir, "cache") }, getRequest(1, idOf("x")));
+    expect(done.code).toBe(0);
+    expect(done.stderr).toBe("");
+  });
+
+  it("evicts expired entries when go closes it, then waits for the trim interval", async () => {
+    const env = { GOCACHEPROG_DIR: join(dir, "cache"), GOCACHEPROG_MAX_AGE: "2d" };
+    const put = await runBin(env, putRequest(1, idOf("old"), Buffer.from("stale")));
+    const stalePath = put.responses[1]?.DiskPath as string;
+    const tenDaysAgo = (Date.now() - 10 * 86400e3) / 1000;
+    for (const file of await listFiles(env.GOCACHEPROG_DIR)) await utimes(file, tenDaysAgo, tenDaysAgo);
+
+    const done = await runBin(env, getRequest(1, idOf("other")) + closeRequest(2));
+    expect(done.code).toBe(0);
+    expect(await listFiles(env.GOCACHEPROG_DIR)).toEqual([join(env.GOCACHEPROG_DIR, "trim.txt")]);
+    await expect(stat(stalePath)).rejects.toMatchObject({ code: "ENOENT" });
+
+    // Within the interval nothing is trimmed, however old the entries are.
+    const again = await runBin(env, putRequest(1, idOf("old"), Buffer.from("stale")));
+    for (const file of await listFiles(env.GOCACHEPROG_DIR))
+      if (file.endsWith("-d") || file.endsWith("-a")) await utimes(file, tenDaysAgo, tenDaysAgo);
+    await runBin(env, closeRequest(1));
+    expect((await stat(again.responses[1]?.DiskPath as string)).size).toBe(5);
+  });
+});

@@ -1,0 +1,92 @@
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RECENT_USE_GUARD_MS, type TrimPolicy, trim, trimIfDue } from "../src/evict.ts";
+import { listFiles } from "./helpers.ts";
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const NOW = Date.parse("2025-06-01T12:00:00Z");
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "gocacheprog-evict-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+let counter = 0;
+/** Creates a cache file last used `ageMs` before NOW and returns its path. */
+async function entry(ageMs: number, size = 100, name?: string): Promise<string> {
+  const hex = (++counter).toString(16).padStart(64, "a");
+  const file = name ?? `${hex}-d`;
+  await mkdir(join(dir, hex.slice(0, 2)), { recursive: true });
+  const path = join(dir, hex.slice(0, 2), file);
+  await writeFile(path, Buffer.alloc(size));
+  const seconds = (NOW - ageMs) / 1000;
+  await utimes(path, seconds, seconds);
+  return path;
+}
+
+const policy = (over: Partial<TrimPolicy>): TrimPolicy => ({ maxAgeMs: 5 * DAY, maxSizeBytes: 0, intervalMs: HOUR, ...over });
+
+describe("eviction", () => {
+  it("removes entries unused for longer than max-age, and stale temp files, and nothing else", async () => {
+    const old = await entry(6 * DAY);
+    const oldAction = await entry(6 * DAY, 90, `${"b".repeat(64)}-a`);
+    const recent = await entry(2 * DAY);
+    const staleTemp = await entry(2 * DAY, 10, ".tmp-123-1-abcd");
+    const liveTemp = await entry(HOUR, 10, ".tmp-456-1-abcd");
+    const foreign = await entry(30 * DAY, 10, "README");
+    const report = await trim(dir, policy({}), NOW);
+    expect(await listFiles(dir)).toEqual([recent, liveTemp, foreign].sort());
+    expect(report).toEqual({ removedFiles: 3, removedBytes: 200, keptFiles: 2, keptBytes: 110 });
+    for (const gone of [old, oldAction, staleTemp]) await expect(stat(gone)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("never removes anything used in the last 24 hours, even with a shorter max-age", async () => {
+    const guarded = await entry(RECENT_USE_GUARD_MS - HOUR);
+    const expired = await entry(RECENT_USE_GUARD_MS + HOUR);
+    await trim(dir, policy({ maxAgeMs: HOUR }), NOW);
+    expect(await listFiles(dir)).toEqual([guarded]);
+    await expect(stat(expired)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("trims to the size budget least recently used first, keeping the last day's entries", async () => {
+    const fresh = await entry(10 * HOUR);
+    const twoDays = await entry(2 * DAY);
+    await entry(3 * DAY);
+    await entry(4 * DAY);
+    const report = await trim(dir, policy({ maxAgeMs: 30 * DAY, maxSizeBytes: 250 }), NOW);
+    expect(await listFiles(dir)).toEqual([fresh, twoDays].sort());
+    expect(report.keptBytes).toBe(200);
+  });
+
+  it("keeps over-budget entries when all of them were used in the last day", async () => {
+    const a = await entry(HOUR);
+    const b = await entry(2 * HOUR);
+    await trim(dir, policy({ maxSizeBytes: 50 }), NOW);
+    expect(await listFiles(dir)).toEqual([a, b].sort());
+  });
+
+  it("trims at most once per interval, recorded in a stamp file shared by all processes", async () => {
+    await entry(6 * DAY);
+    expect(await trimIfDue(dir, policy({}), NOW)).toMatchObject({ removedFiles: 1 });
+    expect((await stat(join(dir, "trim.txt"))).isFile()).toBe(true);
+
+    const laterExpired = await entry(7 * DAY);
+    expect(await trimIfDue(dir, policy({}), NOW + 30 * 60_000)).toBeUndefined();
+    expect(await listFiles(dir)).toContain(laterExpired);
+
+    expect(await trimIfDue(dir, policy({}), NOW + 2 * HOUR)).toMatchObject({ removedFiles: 1 });
+    expect(await listFiles(dir)).not.toContain(laterExpired);
+  });
+
+  it("does nothing (and creates nothing) when the cache directory does not exist yet", async () => {
+    const missing = join(dir, "never-created");
+    expect(await trimIfDue(missing, policy({}), NOW)).toBeUndefined();
+    expect(await listFiles(dir)).toEqual([]);
+  });
+});

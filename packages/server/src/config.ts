@@ -1,0 +1,191 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, type OptionDef, type OptionValues, parseOptions, renderHelp } from "@gocacheprog/common";
+
+/**
+ * The server's only configuration schema: flags, GOCACHEPROG_SERVER_* twins, `--help` and the
+ * README table all come from this object.
+ */
+export const serverOptionDefs = {
+  listen: {
+    flag: "listen",
+    env: "GOCACHEPROG_SERVER_LISTEN",
+    kind: "string",
+    default: "127.0.0.1:8080",
+    description: "host:port to serve on. Loopback by default so an unconfigured (open-access) server is not reachable from the network.",
+  },
+  dataDir: {
+    flag: "data-dir",
+    env: "GOCACHEPROG_SERVER_DATA_DIR",
+    kind: "string",
+    description:
+      "Directory of the embedded default (outputs and the on-disk index). Default: $XDG_DATA_HOME/gocacheprog-server, else ~/.local/share/gocacheprog-server.",
+  },
+  s3Bucket: {
+    flag: "s3-bucket",
+    env: "GOCACHEPROG_SERVER_S3_BUCKET",
+    kind: "string",
+    description: "Store outputs in this S3 bucket instead of --data-dir (switches S3 on). Credentials come from the standard AWS chain.",
+  },
+  s3Endpoint: {
+    flag: "s3-endpoint",
+    env: "GOCACHEPROG_SERVER_S3_ENDPOINT",
+    kind: "string",
+    description: "S3-compatible endpoint URL (MinIO, R2, versitygw, ...). Empty = AWS.",
+  },
+  s3Region: { flag: "s3-region", env: "GOCACHEPROG_SERVER_S3_REGION", kind: "string", default: "us-east-1", description: "S3 region." },
+  s3Prefix: {
+    flag: "s3-prefix",
+    env: "GOCACHEPROG_SERVER_S3_PREFIX",
+    kind: "string",
+    default: "",
+    description: "Key prefix inside the bucket.",
+  },
+  s3ForcePathStyle: {
+    flag: "s3-force-path-style",
+    env: "GOCACHEPROG_SERVER_S3_FORCE_PATH_STYLE",
+    kind: "boolean",
+    description: "Address the bucket as endpoint/bucket instead of bucket.endpoint (most self-hosted S3 servers need this).",
+  },
+  redisUrl: {
+    flag: "redis-url",
+    env: "GOCACHEPROG_SERVER_REDIS_URL",
+    kind: "string",
+    secret: true,
+    description: "Keep the index in Redis (redis://[:password@]host:port/db) instead of the embedded on-disk index.",
+  },
+  tokensFile: {
+    flag: "tokens-file",
+    env: "GOCACHEPROG_SERVER_TOKENS_FILE",
+    kind: "string",
+    description: "File of bearer tokens (JSON array or one `token scope namespace` per line). No tokens = open access.",
+  },
+  tokens: {
+    flag: "tokens",
+    env: "GOCACHEPROG_SERVER_TOKENS",
+    kind: "string",
+    secret: true,
+    description: "Tokens inline, same formats as --tokens-file (lines may also be separated by commas). Added to --tokens-file.",
+  },
+  inlineMax: {
+    flag: "inline-max",
+    env: "GOCACHEPROG_SERVER_INLINE_MAX",
+    kind: "bytes",
+    default: "16KiB",
+    description: "Outputs up to this size live inside the index record, so a hit on them touches no blob store.",
+  },
+  maxBody: {
+    flag: "max-body",
+    env: "GOCACHEPROG_SERVER_MAX_BODY",
+    kind: "bytes",
+    default: "1GiB",
+    description: "Largest accepted upload; bigger Content-Length is refused with 413 before reading.",
+  },
+  verifyBufferMax: {
+    flag: "verify-buffer-max",
+    env: "GOCACHEPROG_SERVER_VERIFY_BUFFER_MAX",
+    kind: "bytes",
+    default: "1MiB",
+    description:
+      "Outputs up to this size are read and checked against their sha256 before a byte is sent (a corrupt blob is a clean 404); larger ones are checked while streaming and the connection is aborted on mismatch.",
+  },
+  maxAge: {
+    flag: "max-age",
+    env: "GOCACHEPROG_SERVER_MAX_AGE",
+    kind: "duration",
+    default: "14d",
+    description: "Evict entries not read for this long (0 = never).",
+  },
+  maxSize: {
+    flag: "max-size",
+    env: "GOCACHEPROG_SERVER_MAX_SIZE",
+    kind: "bytes",
+    default: "10GiB",
+    description: "Size budget for stored outputs; least recently read entries are evicted above it (0 = unlimited).",
+  },
+  gcInterval: {
+    flag: "gc-interval",
+    env: "GOCACHEPROG_SERVER_GC_INTERVAL",
+    kind: "duration",
+    default: "1h",
+    description: "How often `serve` runs eviction and garbage collection (0 = only via `gocacheprog-server gc`).",
+  },
+  gcGrace: {
+    flag: "gc-grace",
+    env: "GOCACHEPROG_SERVER_GC_GRACE",
+    kind: "duration",
+    default: "1h",
+    description: "Unreferenced outputs younger than this are kept: an upload in flight has stored its output but not yet its record.",
+  },
+  backendTimeout: {
+    flag: "backend-timeout",
+    env: "GOCACHEPROG_SERVER_BACKEND_TIMEOUT",
+    kind: "duration",
+    default: "2s",
+    description: "Longest wait for one index or blob store call before the request degrades (miss or 503) instead of hanging.",
+  },
+  shutdownTimeout: {
+    flag: "shutdown-timeout",
+    env: "GOCACHEPROG_SERVER_SHUTDOWN_TIMEOUT",
+    kind: "duration",
+    default: "10s",
+    description: "On SIGTERM/SIGINT, how long in-flight requests may run before connections are cut.",
+  },
+  logLevel: {
+    flag: "log-level",
+    env: "GOCACHEPROG_SERVER_LOG_LEVEL",
+    kind: "enum",
+    choices: ["trace", "debug", "info", "warn", "error", "fatal", "silent"],
+    default: "info",
+    description: "Log level (JSON logs on stderr).",
+  },
+} as const satisfies Record<string, OptionDef>;
+
+export type ServerOptions = OptionValues<typeof serverOptionDefs>;
+
+export const COMMANDS = ["serve", "gc", "rebuild-index"] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export const USAGE = `Usage: gocacheprog-server [serve|gc|rebuild-index] [options]
+
+  serve           Serve the cache over HTTP (default).
+  gc              Evict by age and size budget, then delete unreferenced outputs, once.
+  rebuild-index   Refill the index from the action records kept in the blob store.`;
+
+export function helpText(): string {
+  return renderHelp(USAGE, serverOptionDefs);
+}
+
+export interface ParsedCommandLine {
+  command: Command;
+  options: ServerOptions;
+  help: boolean;
+}
+
+export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommandLine {
+  const parsed = parseOptions(serverOptionDefs, argv, env);
+  const [first, ...rest] = parsed.positionals;
+  if (rest.length > 0) throw new ConfigError(`unexpected arguments: ${rest.join(" ")}`);
+  const command = (first ?? "serve") as Command;
+  if (!COMMANDS.includes(command)) throw new ConfigError(`unknown command ${JSON.stringify(first)} (see --help)`);
+  const options = parsed.values;
+  options.dataDir ??= defaultDataDir(env);
+  parseListen(options.listen);
+  for (const key of ["inlineMax", "maxBody", "verifyBufferMax"] as const) {
+    if (options[key] < 0) throw new ConfigError(`--${serverOptionDefs[key].flag} must not be negative`);
+  }
+  return { command, options, help: parsed.help };
+}
+
+function defaultDataDir(env: Readonly<Record<string, string | undefined>>): string {
+  const xdg = env["XDG_DATA_HOME"];
+  return join(xdg && xdg !== "" ? xdg : join(homedir(), ".local", "share"), "gocacheprog-server");
+}
+
+/** "host:port", "[::1]:8080" or ":8080" (all interfaces). */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new ConfigError(`invalid --listen ${JSON.stringify(listen)}: expected host:port`);
+  return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
+}

@@ -1,0 +1,74 @@
+import { ConfigError } from "@gocacheprog/common";
+import { helpText, parseCommandLine, type ServerOptions } from "./config.ts";
+import { runGc } from "./gc.ts";
+import { createLogger, flushLogs, type Logger } from "./logger.ts";
+import { gcOptions, startServer } from "./server.ts";
+import { rebuildIndex } from "./storage/rebuild.ts";
+import { openStorage } from "./wiring.ts";
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`gocacheprog-server: ${err.message}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  const logger = createLogger(parsed.options.logLevel);
+  try {
+    if (parsed.command === "serve") return await serveUntilSignalled(parsed.options, logger);
+    return await runOnce(parsed.command, parsed.options, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`gocacheprog-server: ${err.message}\n`);
+      return 2;
+    }
+    logger.fatal({ err }, "gocacheprog-server failed");
+    return 1;
+  }
+}
+
+async function serveUntilSignalled(options: ServerOptions, logger: Logger): Promise<number> {
+  const server = await startServer(options, logger);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  logger.info({ signal }, "signal received");
+  // A second signal means "now": skip the graceful wait.
+  const force = () => flushLogs(500).finally(() => process.exit(130));
+  process.once("SIGTERM", force);
+  process.once("SIGINT", force);
+  await server.close();
+  return 0;
+}
+
+async function runOnce(command: "gc" | "rebuild-index", options: ServerOptions, logger: Logger): Promise<number> {
+  const { blobs, index } = await openStorage(options, logger);
+  try {
+    if (command === "gc") {
+      const report = await runGc({ blobs, index, logger }, gcOptions(options));
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    } else {
+      const result = await rebuildIndex(blobs, index);
+      logger.info(result, "index rebuilt");
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    }
+    return 0;
+  } finally {
+    await Promise.allSettled([index.close(), blobs.close()]);
+  }
+}
+
+main().then(
+  (code) => flushLogs(2000).finally(() => process.exit(code)),
+  (err) => {
+    process.stderr.write(`gocacheprog-server: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

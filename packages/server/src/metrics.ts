@@ -1,0 +1,55 @@
+import { Counter, Histogram, type Registry } from "prom-client";
+
+/** Every metric the server exports, on a registry the caller owns (tests use a fresh one each). */
+export class ServerMetrics {
+  readonly httpRequests: Counter<"route" | "method" | "status">;
+  readonly lookups: Counter<"result">;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  readonly outputsStored: Counter<"result">;
+  readonly corruptBlobs: Counter;
+  readonly backendSeconds: Histogram<"backend" | "op" | "outcome">;
+  readonly gcRemoved: Counter<"kind">;
+
+  constructor(readonly registry: Registry) {
+    const registers = [registry];
+    this.httpRequests = new Counter({
+      name: "gocacheprog_http_requests_total",
+      help: "HTTP requests by matched route, method and status.",
+      labelNames: ["route", "method", "status"],
+      registers,
+    });
+    this.lookups = new Counter({
+      name: "gocacheprog_lookups_total",
+      help: "Action lookups by result (hit, miss, error), single and batch.",
+      labelNames: ["result"],
+      registers,
+    });
+    this.bytesIn = new Counter({ name: "gocacheprog_bytes_in_total", help: "Output bytes received in PUT bodies.", registers });
+    this.bytesOut = new Counter({ name: "gocacheprog_bytes_out_total", help: "Output bytes sent in responses.", registers });
+    this.outputsStored = new Counter({
+      name: "gocacheprog_puts_total",
+      help: "Accepted puts by how the output was kept: stored (new blob), deduplicated (blob already held), inline, linked.",
+      labelNames: ["result"],
+      registers,
+    });
+    this.corruptBlobs = new Counter({
+      name: "gocacheprog_corrupt_blobs_total",
+      help: "Stored outputs whose size or sha256 was wrong when read; each was removed.",
+      registers,
+    });
+    this.backendSeconds = new Histogram({
+      name: "gocacheprog_backend_duration_seconds",
+      help: "Latency of blob store and index calls.",
+      labelNames: ["backend", "op", "outcome"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.gcRemoved = new Counter({
+      name: "gocacheprog_gc_removed_total",
+      help: "Entries removed by eviction and garbage collection (expired, over-budget, orphan-output).",
+      labelNames: ["kind"],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Registry } from "prom-client";
+import { createApp } from "./app.ts";
+import { parseListen, type ServerOptions } from "./config.ts";
+import { CacheCore } from "./core.ts";
+import { runGc, scheduleGc } from "./gc.ts";
+import type { Logger } from "./logger.ts";
+import { ServerMetrics } from "./metrics.ts";
+import { describeStorage, loadAuth, openStorage } from "./wiring.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  core: CacheCore;
+  /** Stops accepting, lets in-flight requests finish until --shutdown-timeout, then closes the backends. */
+  close(): Promise<void>;
+}
+
+/** What `gocacheprog-server serve` runs; tests call it too, so they exercise the real wiring. */
+export async function startServer(options: ServerOptions, logger: Logger): Promise<RunningServer> {
+  const auth = await loadAuth(options);
+  const { blobs, index } = await openStorage(options, logger);
+  const metrics = new ServerMetrics(new Registry());
+  const core = new CacheCore({
+    blobs,
+    index,
+    metrics,
+    logger,
+    options: {
+      inlineMax: options.inlineMax,
+      verifyBufferMax: options.verifyBufferMax,
+      backendTimeoutMs: options.backendTimeout,
+      touchIntervalMs: Math.min(10 * 60_000, Math.max(1000, options.maxAge / 100)),
+    },
+  });
+  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody });
+  const { host, port } = parseListen(options.listen);
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server));
+    s.once("error", reject);
+  });
+  const bound = (server.address() as AddressInfo).port;
+
+  if (auth.openAccess) {
+    logger.warn(
+      { namespace: "default", listen: options.listen },
+      "NO TOKENS CONFIGURED: anyone who can reach this server can read and write the cache (set --tokens-file)",
+    );
+  }
+  const gc =
+    options.gcInterval > 0
+      ? scheduleGc(() => runGc({ blobs, index, logger, metrics }, gcOptions(options)), options.gcInterval, logger)
+      : null;
+  logger.info({ listen: `${host}:${bound}`, tokenCount: auth.size, ...describeStorage(options) }, "gocacheprog-server listening");
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info({ deadlineMs: options.shutdownTimeout }, "shutting down: finishing in-flight requests");
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), options.shutdownTimeout);
+      });
+      if ((await Promise.race([drained, deadline])) === "timeout") {
+        logger.warn("shutdown deadline passed: cutting remaining connections");
+        server.closeAllConnections();
+        await drained;
+      }
+      clearTimeout(timer);
+      await gc?.stop();
+      await core.close();
+      logger.info("shut down");
+    })();
+    return closing;
+  };
+  return { url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}`, port: bound, core, close };
+}
+
+export function gcOptions(options: ServerOptions) {
+  return { maxAgeMs: options.maxAge, maxSizeBytes: options.maxSize, graceMs: options.gcGrace };
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from "node:crypto";
+import type { Dirent } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import type { BlobListing, BlobStore } from "./types.ts";
+import { BodyVerifier } from "./verify.ts";
+
+const TEMP_PREFIX = ".tmp-";
+
+export interface FsBlobStoreOptions {
+  /** Directory holding the blobs, e.g. `<dataDir>/blobs`; created when missing. */
+  root: string;
+}
+
+/**
+ * The embedded default blob store: one file per key under `root`.
+ *
+ * put() writes a temp file in the target directory and renames it into place only after the size
+ * and sha256 check out, so readers never see a partial or wrong blob. There is no fsync: a crash can
+ * at worst leave a damaged file behind, and the core re-verifies sha256 when it serves a blob, so
+ * that costs a miss, while fsync per put would cost every build.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly kind = "filesystem" as const;
+  private readonly root: string;
+
+  constructor(options: FsBlobStoreOptions) {
+    this.root = resolve(options.root);
+  }
+
+  /** Keys come from keys.ts, but this is the last line of defence against traversal. */
+  private pathOf(key: string): string {
+    if (!isSafeKey(key)) throw new RangeError(`unsafe blob key ${JSON.stringify(key.slice(0, 120))}`);
+    return join(this.root, ...key.split("/"));
+  }
+
+  async put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
+    const target = this.pathOf(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+    const file = await open(temp, "wx");
+    let renamed = false;
+    try {
+      const verifier = new BodyVerifier(expect);
+      for await (const chunk of body) {
+        verifier.update(chunk);
+        await file.write(chunk);
+      }
+      verifier.finish();
+      await file.close();
+      await rename(temp, target);
+      renamed = true;
+    } finally {
+      if (!renamed) {
+        await file.close().catch(() => {});
+        await rm(temp, { force: true });
+      }
+    }
+  }
+
+  async get(key: string): Promise<{ body: AsyncIterable<Uint8Array> & { destroy?(): void }; size: number } | null> {
+    const file = await open(this.pathOf(key), "r").catch(nullIfMissing);
+    if (file === null) return null;
+    try {
+      const { size } = await file.stat();
+      return { body: file.createReadStream(), size };
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+  }
+
+  async getBytes(key: string): Promise<Buffer | null> {
+    return readFile(this.pathOf(key)).catch(nullIfMissing);
+  }
+
+  async head(key: string): Promise<{ size: number; lastModified: Date } | null> {
+    const info = await stat(this.pathOf(key)).catch(nullIfMissing);
+    return info === null || !info.isFile() ? null : { size: info.size, lastModified: info.mtime };
+  }
+
+  async delete(key: string): Promise<void> {
+    await unlink(this.pathOf(key)).catch(nullIfMissing);
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobListing> {
+    // Walk only the deepest directory the prefix names completely; filter the rest by name.
+    const dirPart = prefix.slice(0, prefix.lastIndexOf("/") + 1);
+    if (dirPart !== "" && !isSafeKey(dirPart.slice(0, -1))) throw new RangeError(`unsafe list prefix ${JSON.stringify(prefix)}`);
+    yield* this.walk(dirPart, prefix);
+  }
+
+  private async *walk(relativeDir: string, prefix: string): AsyncIterable<BlobListing> {
+    const entries: Dirent[] | null = await readdir(join(this.root, relativeDir), { withFileTypes: true }).catch(nullIfMissing);
+    if (entries === null) return;
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith(".")) continue; // temp files of puts in flight
+      const key = relativeDir + entry.name;
+      if (entry.isDirectory()) {
+        if (prefix.startsWith(key + "/") || (key + "/").startsWith(prefix)) yield* this.walk(key + "/", prefix);
+      } else if (entry.isFile() && key.startsWith(prefix)) {
+        const info = await stat(join(this.root, key)).catch(nullIfMissing);
+        if (info !== null) yield { key, size: info.size, lastModified: info.mtime };
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Relative, '/'-separated, no empty/'.'/'..' segments, no backslashes or NULs, no dot-files. */
+export function isSafeKey(key: string): boolean {
+  if (key === "" || key.includes("\\") || key.includes("\0") || key.startsWith("/")) return false;
+  return key.split("/").every((segment) => segment !== "" && !segment.startsWith(".") && !segment.includes(sep));
+}
+
+function nullIfMissing(error: unknown): null {
+  if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+  throw error;
+}

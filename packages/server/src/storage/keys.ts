@@ -1,0 +1,101 @@
+import { isHexId } from "@gocacheprog/common";
+
+/**
+ * The only place storage keys are built. Every key is made from a validated namespace and validated
+ * 64-hex IDs, so no request-controlled text can ever reach a path or an object name (no traversal).
+ *
+ * Blob store layout (relative to the store's own root or key prefix):
+ *   <ns>/o/<2hex>/<outputHex>   output bytes, content-addressed
+ *   <ns>/a/<2hex>/<actionHex>   copy of the action record, so a lost index can be rebuilt
+ * The two-hex fan-out keeps directories small on the filesystem store.
+ */
+
+export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function isValidNamespace(namespace: string): boolean {
+  return NAMESPACE_PATTERN.test(namespace);
+}
+
+export function assertNamespace(namespace: string): string {
+  if (!isValidNamespace(namespace)) {
+    throw new RangeError(
+      `invalid namespace ${JSON.stringify(namespace.slice(0, 80))}: use 1-63 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit`,
+    );
+  }
+  return namespace;
+}
+
+function assertHexId(what: string, hex: string): string {
+  if (!isHexId(hex)) throw new RangeError(`invalid ${what}: must be 64 lowercase hex characters`);
+  return hex;
+}
+
+export function outputKey(namespace: string, outputHex: string): string {
+  assertHexId("OutputID", outputHex);
+  return `${assertNamespace(namespace)}/o/${outputHex.slice(0, 2)}/${outputHex}`;
+}
+
+export function actionRecordKey(namespace: string, actionHex: string): string {
+  assertHexId("ActionID", actionHex);
+  return `${assertNamespace(namespace)}/a/${actionHex.slice(0, 2)}/${actionHex}`;
+}
+
+/** Prefix for list(): every output of a namespace. */
+export function outputsPrefix(namespace: string): string {
+  return `${assertNamespace(namespace)}/o/`;
+}
+
+/** Prefix for list(): every action record copy of a namespace. */
+export function actionRecordsPrefix(namespace: string): string {
+  return `${assertNamespace(namespace)}/a/`;
+}
+
+const RECORD_COPY_KEY = /^([a-z0-9][a-z0-9._-]{0,62})\/a\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+const OUTPUT_KEY = /^([a-z0-9][a-z0-9._-]{0,62})\/o\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+
+/** The inverse of actionRecordKey; null for anything else (outputs, temp files, foreign objects). */
+export function parseActionRecordKey(key: string): { namespace: string; actionHex: string } | null {
+  const match = RECORD_COPY_KEY.exec(key);
+  if (!match || match[3]!.slice(0, 2) !== match[2]) return null;
+  return { namespace: match[1]!, actionHex: match[3]! };
+}
+
+/** The inverse of outputKey; null for anything else. */
+export function parseOutputKey(key: string): { namespace: string; outputHex: string } | null {
+  const match = OUTPUT_KEY.exec(key);
+  if (!match || match[3]!.slice(0, 2) !== match[2]) return null;
+  return { namespace: match[1]!, outputHex: match[3]! };
+}
+
+/** Key of an action in the embedded (lmdb) index. '/' cannot occur in a namespace, so it splits cleanly. */
+export function embeddedIndexKey(namespace: string, actionHex: string): string {
+  assertHexId("ActionID", actionHex);
+  return `${assertNamespace(namespace)}/${actionHex}`;
+}
+
+export function parseEmbeddedIndexKey(key: string): { namespace: string; actionHex: string } | null {
+  const slash = key.indexOf("/");
+  const namespace = key.slice(0, slash);
+  const actionHex = key.slice(slash + 1);
+  return slash > 0 && isValidNamespace(namespace) && isHexId(actionHex) ? { namespace, actionHex } : null;
+}
+
+/** Key of an action in Redis: `<prefix><ns>:a:<actionHex>`. ':' cannot occur in a namespace. */
+export function redisActionKey(prefix: string, namespace: string, actionHex: string): string {
+  assertHexId("ActionID", actionHex);
+  return `${prefix}${assertNamespace(namespace)}:a:${actionHex}`;
+}
+
+/** Glob for SCAN over every action key under `prefix` (glob metacharacters in the prefix are escaped). */
+export function redisActionPattern(prefix: string): string {
+  return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*:a:*`;
+}
+
+export function parseRedisActionKey(prefix: string, key: string): { namespace: string; actionHex: string } | null {
+  if (!key.startsWith(prefix)) return null;
+  const rest = key.slice(prefix.length);
+  const split = rest.indexOf(":a:");
+  const namespace = rest.slice(0, split);
+  const actionHex = rest.slice(split + 3);
+  return split > 0 && isValidNamespace(namespace) && isHexId(actionHex) ? { namespace, actionHex } : null;
+}

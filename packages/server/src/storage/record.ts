@@ -1,0 +1,84 @@
+import { ID_BYTES } from "@gocacheprog/common";
+import { Packr } from "msgpackr";
+import type { ActionRecord } from "./types.ts";
+
+/**
+ * Wire form of an action record, in the index and as the copy in the blob store:
+ *   { v: 1, o: OutputID (32 bytes), s: size, p: put time ms, l: last access ms, i?: inline bytes }
+ * Short field names because millions of these sit in Redis. `v` lets a future server change the
+ * layout while older records stay readable; a record from an unknown version is never guessed at.
+ */
+export const RECORD_VERSION = 1;
+
+/** A record that is not a valid version-1 record: garbage, truncated, or written by an unknown version. */
+export class RecordFormatError extends Error {
+  override name = "RecordFormatError";
+}
+
+// Plain maps (no shared structures) so every record decodes on its own; copies so a decoded record
+// never aliases a buffer the storage driver reuses.
+const packr = new Packr({ useRecords: false, copyBuffers: true });
+
+interface WireRecordV1 {
+  v: 1;
+  o: Uint8Array;
+  s: number;
+  p: number;
+  l: number;
+  i?: Uint8Array;
+}
+
+export function encodeRecord(record: ActionRecord): Buffer {
+  const wire: WireRecordV1 = { v: 1, o: record.outputId, s: record.size, p: record.putTimeMs, l: record.lastAccessMs };
+  if (record.inline !== undefined) wire.i = record.inline;
+  return packr.pack(wire);
+}
+
+function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Throws RecordFormatError for anything but a well-formed version-1 record. Index implementations
+ * turn that into a miss (a miss is always safe for a cache); rebuild counts it as skipped.
+ */
+export function decodeRecord(bytes: Uint8Array): ActionRecord {
+  let wire: unknown;
+  try {
+    wire = packr.unpack(bytes);
+  } catch (error) {
+    throw new RecordFormatError(`malformed action record: ${(error as Error).message}`);
+  }
+  if (typeof wire !== "object" || wire === null || !("v" in wire)) {
+    throw new RecordFormatError("malformed action record: not a versioned map");
+  }
+  const fields = wire as Partial<WireRecordV1> & { v: unknown };
+  if (fields.v !== RECORD_VERSION) {
+    throw new RecordFormatError(`unsupported action record version ${JSON.stringify(fields.v)} (this server reads ${RECORD_VERSION})`);
+  }
+  const { o, s, p, l, i } = fields;
+  if (!(o instanceof Uint8Array) || o.length !== ID_BYTES) throw new RecordFormatError("malformed action record: bad OutputID");
+  if (!isNonNegativeInteger(s) || !isNonNegativeInteger(p) || !isNonNegativeInteger(l)) {
+    throw new RecordFormatError("malformed action record: bad size or timestamps");
+  }
+  if (i !== undefined && (!(i instanceof Uint8Array) || i.length !== s)) {
+    throw new RecordFormatError("malformed action record: inline bytes do not match the size");
+  }
+  const record: ActionRecord = { outputId: toBuffer(o), size: s, putTimeMs: p, lastAccessMs: l };
+  if (i !== undefined) record.inline = toBuffer(i);
+  return record;
+}
+
+/** decodeRecord, but null instead of RecordFormatError: for readers that treat a bad record as a miss. */
+export function tryDecodeRecord(bytes: Uint8Array): ActionRecord | null {
+  try {
+    return decodeRecord(bytes);
+  } catch (error) {
+    if (error instanceof RecordFormatError) return null;
+    throw error;
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,69 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ConfigError } from "@gocacheprog/common";
+import { parseTokens, TokenAuth } from "./auth.ts";
+import type { ServerOptions } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import { EmbeddedIndex } from "./storage/embedded-index.ts";
+import { FsBlobStore } from "./storage/fs-blob-store.ts";
+import { RedisIndex } from "./storage/redis-index.ts";
+import { S3BlobStore } from "./storage/s3-blob-store.ts";
+import type { BlobStore, Index } from "./storage/types.ts";
+
+/** S3 is on when --s3-bucket is set, Redis when --redis-url is; anything else lives under --data-dir. */
+export async function openStorage(options: ServerOptions, logger: Logger): Promise<{ blobs: BlobStore; index: Index }> {
+  const blobs: BlobStore = options.s3Bucket
+    ? new S3BlobStore({
+        bucket: options.s3Bucket,
+        endpoint: options.s3Endpoint || undefined,
+        region: options.s3Region,
+        prefix: options.s3Prefix,
+        forcePathStyle: options.s3ForcePathStyle,
+        requestTimeoutMs: options.backendTimeout,
+      })
+    : new FsBlobStore({ root: join(options.dataDir!, "blobs") });
+  const index: Index = options.redisUrl
+    ? new RedisIndex({
+        url: options.redisUrl,
+        commandTimeoutMs: options.backendTimeout,
+        onError: throttledWarning(logger, "redis connection error"),
+      })
+    : await EmbeddedIndex.open({ path: join(options.dataDir!, "index") });
+  return { blobs, index };
+}
+
+/** ioredis reports every failed reconnect; one line per 30 s is enough to see an outage. */
+function throttledWarning(logger: Logger, message: string): (error: Error) => void {
+  let lastMs = 0;
+  let suppressed = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - lastMs < 30_000) return void suppressed++;
+    logger.warn({ err: error.message, suppressed }, message);
+    lastMs = now;
+    suppressed = 0;
+  };
+}
+
+export async function loadAuth(options: ServerOptions): Promise<TokenAuth> {
+  const entries = [];
+  if (options.tokensFile) {
+    let text: string;
+    try {
+      text = await readFile(options.tokensFile, "utf8");
+    } catch (err) {
+      throw new ConfigError(`cannot read --tokens-file ${options.tokensFile}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+    entries.push(...parseTokens(text, options.tokensFile));
+  }
+  if (options.tokens) entries.push(...parseTokens(options.tokens, "GOCACHEPROG_SERVER_TOKENS"));
+  return new TokenAuth(entries);
+}
+
+/** Where the data lives, for the start-up line (never the Redis URL: it may hold a password). */
+export function describeStorage(options: ServerOptions): { blobStore: string; index: string } {
+  return {
+    blobStore: options.s3Bucket ? `s3://${options.s3Bucket}/${options.s3Prefix}` : join(options.dataDir!, "blobs"),
+    index: options.redisUrl ? "redis" : join(options.dataDir!, "index"),
+  };
+}

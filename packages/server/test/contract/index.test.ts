@@ -1,0 +1,148 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RedisServer, startRedis } from "../../../../test/harness/redis.ts";
+import { EmbeddedIndex } from "../../src/storage/embedded-index.ts";
+import { redisActionKey } from "../../src/storage/keys.ts";
+import { RedisIndex } from "../../src/storage/redis-index.ts";
+import { BackendUnavailableError } from "../../src/storage/types.ts";
+import { collect, freshNamespace, randomHexId } from "./helpers.ts";
+import { runIndexContract, sampleRecord } from "./index.contract.ts";
+
+const tempDirs: string[] = [];
+let redis: RedisServer;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function embeddedPath(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "gcp-index-"));
+  tempDirs.push(dir);
+  return join(dir, "index");
+}
+
+let embeddedAt = "";
+runIndexContract("embedded (lmdb)", {
+  open: async () => {
+    embeddedAt = await embeddedPath();
+    return EmbeddedIndex.open({ path: embeddedAt });
+  },
+  reopen: async (index) => {
+    await index.close();
+    return EmbeddedIndex.open({ path: embeddedAt });
+  },
+});
+
+runIndexContract("Redis (redis-server)", {
+  open: async () => new RedisIndex({ url: redis.url }),
+  reopen: async (index) => {
+    await index.close();
+    return new RedisIndex({ url: redis.url });
+  },
+});
+
+describe("RedisIndex", () => {
+  it("treats a record it cannot decode as a miss", async () => {
+    const index = new RedisIndex({ url: redis.url, keyPrefix: "odd:" });
+    const raw = new Redis(redis.url);
+    try {
+      const ns = freshNamespace();
+      const [garbage, future] = [randomHexId(), randomHexId()];
+      await raw.hset(redisActionKey("odd:", ns, garbage), "r", Buffer.from("not msgpack at all"));
+      const { Packr } = await import("msgpackr");
+      await raw.hset(redisActionKey("odd:", ns, future), "r", new Packr({ useRecords: false }).pack({ v: 2, anything: 1 }));
+      expect(await index.get(ns, garbage)).toBeNull();
+      expect(await index.getMany(ns, [future, garbage])).toEqual([null, null]);
+      expect((await collect(index.scan())).filter((entry) => entry.namespace === ns)).toEqual([]);
+    } finally {
+      raw.disconnect();
+      await index.close();
+    }
+  });
+
+  it("keeps separate key prefixes apart", async () => {
+    const [one, two] = [new RedisIndex({ url: redis.url, keyPrefix: "one:" }), new RedisIndex({ url: redis.url, keyPrefix: "two:" })];
+    const ns = freshNamespace();
+    const action = randomHexId();
+    await one.set(ns, action, sampleRecord());
+    expect(await two.get(ns, action)).toBeNull();
+    expect((await collect(two.scan())).some((entry) => entry.actionHex === action)).toBe(false);
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  it("fails fast with BackendUnavailableError while Redis is down, and recovers when it returns", async () => {
+    const index = new RedisIndex({ url: redis.url, commandTimeoutMs: 300 });
+    const ns = freshNamespace();
+    const action = randomHexId();
+    const record = sampleRecord();
+    await index.set(ns, action, record);
+    await redis.stop();
+    try {
+      await expect(index.get(ns, action)).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(index.getMany(ns, [action])).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(index.set(ns, action, record)).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(index.touch(ns, action, Date.now())).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(index.delete(ns, action)).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(collect(index.scan())).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(index.ping()).rejects.toBeInstanceOf(BackendUnavailableError);
+    } finally {
+      await redis.restart();
+    }
+    await eventually(() => index.ping());
+    // The harness Redis keeps no data across a restart: this is the "lost Redis" case rebuild covers.
+    expect(await index.get(ns, action)).toBeNull();
+    await index.set(ns, action, record);
+    expect(await index.get(ns, action)).toEqual(record);
+    await index.close();
+  });
+
+  it("times out with BackendUnavailableError while Redis hangs, and answers again when it resumes", async () => {
+    const index = new RedisIndex({ url: redis.url, commandTimeoutMs: 300 });
+    const ns = freshNamespace();
+    const action = randomHexId();
+    const record = sampleRecord();
+    await index.set(ns, action, record);
+    await redis.pause();
+    try {
+      await expect(index.get(ns, action)).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(index.set(ns, randomHexId(), record)).rejects.toBeInstanceOf(BackendUnavailableError);
+    } finally {
+      redis.resume();
+    }
+    await eventually(() => index.ping());
+    expect(await index.get(ns, action)).toEqual(record);
+    await index.close();
+  });
+
+  it("a client that starts while Redis is down fails fast, then connects when Redis is up", async () => {
+    await redis.stop();
+    const index = new RedisIndex({ url: redis.url, commandTimeoutMs: 300, connectTimeoutMs: 300 });
+    try {
+      await expect(index.get(freshNamespace(), randomHexId())).rejects.toBeInstanceOf(BackendUnavailableError);
+    } finally {
+      await redis.restart();
+    }
+    await eventually(() => index.ping());
+    expect(await index.get(freshNamespace(), randomHexId())).toBeNull();
+    await index.close();
+  });
+});
+
+/** Retries until `probe` resolves; the reconnect backoff decides when, the test timeout bounds it. */
+async function eventually(probe: () => Promise<unknown>): Promise<void> {
+  for (;;) {
+    try {
+      await probe();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

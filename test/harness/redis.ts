@@ -1,0 +1,71 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pauseProcess, removeOnExit, type SpawnedServer, spawnServer, stopProcess, tcpExchange, waitUntil } from "./child-server.ts";
+import { getFreePort } from "./ports.ts";
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** SIGTERM and wait for exit. Data is not persisted, so a restart comes back empty (a "lost Redis"). */
+  stop(): Promise<void>;
+  /** Starts again on the same port (after stopping it if still running). */
+  restart(): Promise<void>;
+  /** SIGKILL, for crash scenarios. */
+  kill(): Promise<void>;
+  /** SIGSTOP: the port still accepts connections but nothing answers (a hung server). */
+  pause(): Promise<void>;
+  /** SIGCONT after pause(). */
+  resume(): void;
+}
+
+const REDIS_SERVER = process.env["REDIS_SERVER_BIN"] ?? "redis-server";
+
+function findOnPath(command: string): boolean {
+  if (command.includes("/")) return existsSync(command);
+  return (process.env["PATH"] ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, command)));
+}
+
+/** A private redis-server on a free loopback port with persistence off; never touches 6379. */
+export async function startRedis(): Promise<RedisServer> {
+  if (!findOnPath(REDIS_SERVER)) {
+    throw new Error(`redis-server not found on PATH (the tests need a real one): run scripts/install-test-deps.sh`);
+  }
+  const port = await getFreePort();
+  const dir = await mkdtemp(join(tmpdir(), "gcp-redis-"));
+  removeOnExit(dir);
+  let server: SpawnedServer | undefined;
+
+  const launch = async () => {
+    await mkdir(dir, { recursive: true });
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
+    const spawned = spawnServer(REDIS_SERVER, args);
+    server = spawned;
+    await waitUntil(`redis-server on port ${port}`, spawned, async () => (await tcpExchange(port, "PING\r\n")).startsWith("+PONG"));
+  };
+  const stopWith = async (signal: NodeJS.Signals) => {
+    if (server) await stopProcess(server.child, signal);
+  };
+
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      await stopWith("SIGTERM");
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+    },
+    pause: async () => {
+      if (server) await pauseProcess(server.child);
+    },
+    resume: () => {
+      server?.child.kill("SIGCONT");
+    },
+    restart: async () => {
+      await stopWith("SIGTERM");
+      await launch();
+    },
+    kill: () => stopWith("SIGKILL"),
+  };
+}

@@ -1,0 +1,231 @@
+// Static checks of the deployable files (no Docker engine here): they parse, reference each other
+// consistently, and only use server options that exist. infra-run.test.ts runs what they run.
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { serverOptionDefs } from "../packages/server/src/config.ts";
+import { repoRoot } from "./harness/bins.ts";
+import { byKind, execForm, instructions, keyValues, readDockerfile, readYaml, renderKustomization, type Stage } from "./infra/files.ts";
+
+const serverEnvNames = new Set<string>(Object.values(serverOptionDefs).map((d) => d.env));
+/** A build arg or ENV with such a name would put a credential into the image or its history. */
+const SECRET_NAME = /(TOKENS?|SECRET|PASSWORD|ACCESS_KEY|REDIS_URL)$/;
+
+/** .dockerignore patterns: `**` spans directories, `*` stays within one. */
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*\*/g, "\0")
+    .replace(/\*/g, "[^/]*")
+    .replace(/\0/g, ".*");
+  return new RegExp(`^${body}$`);
+}
+
+function expectKnownServerEnv(names: Iterable<string>): void {
+  for (const name of names) if (name.startsWith("GOCACHEPROG_SERVER_")) expect(serverEnvNames, name).toContain(name);
+}
+
+function expectNoSecretsInImage(stages: Stage[]): void {
+  for (const stage of stages) {
+    for (const keyword of ["ARG", "ENV"] as const) {
+      for (const name of keyValues(stage, keyword).keys()) expect(name, `${keyword} ${name}`).not.toMatch(SECRET_NAME);
+    }
+  }
+}
+
+describe("infra/server.Dockerfile", () => {
+  const stages = readDockerfile("infra/server.Dockerfile");
+  const final = stages.at(-1) as Stage;
+
+  it("is multi-stage with a small final base, non-root user, healthcheck and exec-form CMD", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    expect(final.base).toBe("node:20-bookworm-slim");
+    const user = instructions(final, "USER").at(-1)?.args ?? "root";
+    expect(user.split(":")[0]).not.toMatch(/^(root|0)$/);
+    expect(execForm(instructions(final, "HEALTHCHECK")[0]?.args ?? "")).toEqual(["node", "/app/healthcheck.mjs"]);
+    expect(execForm(instructions(final, "CMD")[0]?.args ?? "")[0]).toBe("node");
+    expectNoSecretsInImage(stages);
+    expectKnownServerEnv(keyValues(final, "ENV").keys());
+  });
+
+  it("installs production dependencies only into the image, after copying every workspace manifest", () => {
+    const prodDeps = stages.find((s) => s.name === "prod-deps") as Stage;
+    expect(instructions(prodDeps, "RUN").map((r) => r.args)).toContainEqual(
+      expect.stringMatching(/npm ci --omit=dev --workspace gocacheprog-server/),
+    );
+    const copied = instructions(stages[0] as Stage, "COPY").flatMap((c) => c.args.split(/\s+/).slice(0, -1));
+    const root = JSON.parse(readFileSync(`${repoRoot}/package.json`, "utf8")) as { workspaces: string[] };
+    for (const workspace of root.workspaces) expect(copied).toContain(`${workspace}/package.json`);
+    expect(copied).toContain("package-lock.json");
+    // The final stage takes node_modules from prod-deps, never from the build stage (which has dev deps).
+    const fromBuild = instructions(final, "COPY").filter((c) => c.flags.includes("from=build"));
+    expect(fromBuild.map((c) => c.args)).toEqual(["/app/packages/server/dist packages/server/dist"]);
+  });
+
+  it("sends every file it COPYs into the build context (server.Dockerfile.dockerignore)", () => {
+    const ignore = readFileSync(`${repoRoot}/infra/server.Dockerfile.dockerignore`, "utf8").split("\n");
+    const allowed = ignore.filter((l) => l.startsWith("!")).map((l) => l.slice(1));
+    const sources = stages.flatMap((s) => instructions(s, "COPY").filter((c) => c.flags.every((f) => !f.startsWith("from="))));
+    for (const source of sources.flatMap((c) => c.args.split(/\s+/).slice(0, -1))) {
+      const isDir = statSync(join(repoRoot, source)).isDirectory();
+      const covered = allowed.some((p) => (isDir ? p.startsWith(`${source}/`) : globToRegExp(p).test(source)));
+      expect(covered, `${source} is excluded from the build context`).toBe(true);
+    }
+  });
+});
+
+describe("infra/compose.yaml", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: compose is checked field by field
+  const compose = readYaml<any>("infra/compose.yaml");
+  const services = compose.services;
+
+  it("has the server, Redis with append-only persistence, an S3 store and a bucket-creating init", () => {
+    expect(Object.keys(services).sort()).toEqual(["redis", "s3", "s3-init", "server"]);
+    expect(services.redis.command.join(" ")).toContain("--appendonly yes");
+    expect(services.redis.volumes).toContain("redis-data:/data");
+    expect(services.s3.volumes).toContain("s3-data:/data");
+    expect(services["s3-init"].command.join("\n")).toMatch(/create-bucket --bucket "\$\$BUCKET"/);
+    expect(services["s3-init"].restart).toBe("no");
+    expect(Object.keys(compose.volumes).sort()).toEqual(["redis-data", "s3-data", "server-data"]);
+  });
+
+  it("starts the server only once its backends are ready, and health-checks it", () => {
+    expect(services.server.depends_on).toEqual({
+      redis: { condition: "service_healthy" },
+      "s3-init": { condition: "service_completed_successfully" },
+    });
+    expect(services.redis.healthcheck.test).toEqual(["CMD", "redis-cli", "ping"]);
+    expect(services.server.healthcheck.test).toEqual(["CMD", "node", "/app/healthcheck.mjs"]);
+  });
+
+  it("wires the server to the services by name and reads tokens from a secret", () => {
+    const env = services.server.environment;
+    expectKnownServerEnv(Object.keys(env));
+    expect(env.GOCACHEPROG_SERVER_REDIS_URL).toBe("redis://redis:6379/0");
+    expect(env.GOCACHEPROG_SERVER_S3_ENDPOINT).toBe("http://s3:7070");
+    expect(services.s3.command).toContain(":7070");
+    expect(env.GOCACHEPROG_SERVER_S3_BUCKET).toBe(services["s3-init"].environment.BUCKET);
+    expect(services.server.secrets).toEqual(["gocacheprog_tokens"]);
+    expect(env.GOCACHEPROG_SERVER_TOKENS_FILE).toBe("/run/secrets/gocacheprog_tokens");
+    expect(compose.secrets.gocacheprog_tokens.file).toBeDefined();
+    expect(services.server.read_only).toBe(true);
+    // Only the server is published; Redis and S3 stay on the compose network.
+    expect(services.redis.ports).toBeUndefined();
+    expect(services.s3.ports).toBeUndefined();
+  });
+});
+
+describe("infra/k8s (rendered with kubectl kustomize)", () => {
+  const objects = renderKustomization();
+  const deployment = byKind(objects, "Deployment");
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+  const configMap = byKind(objects, "ConfigMap");
+  const secret = byKind(objects, "Secret");
+
+  it("runs several non-root, read-only replicas with probes and resources", () => {
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
+    expect(container.ports).toEqual([{ name: "http", containerPort: 8080 }]);
+    expect(configMap.data.GOCACHEPROG_SERVER_LISTEN).toBe("0.0.0.0:8080");
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(container.resources.limits.memory).toBeDefined();
+  });
+
+  it("runs the image's own command and takes every setting from the ConfigMap and Secret", () => {
+    const cmd = execForm(instructions(readDockerfile("infra/server.Dockerfile").at(-1) as Stage, "CMD")[0]?.args ?? "");
+    expect(container.command).toEqual(cmd);
+    expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
+    expectKnownServerEnv([...Object.keys(configMap.data), ...container.env.map((e: { name: string }) => e.name)]);
+    for (const entry of container.env) {
+      expect(entry.valueFrom.secretKeyRef.name).toBe(secret.metadata.name);
+      expect(Object.keys(secret.stringData)).toContain(entry.valueFrom.secretKeyRef.key);
+    }
+    const tokensVolume = pod.volumes.find((v: { secret?: unknown }) => v.secret);
+    const mount = container.volumeMounts.find((m: { name: string }) => m.name === tokensVolume.name);
+    expect(`${mount.mountPath}/${tokensVolume.secret.items[0].path}`).toBe(configMap.data.GOCACHEPROG_SERVER_TOKENS_FILE);
+    // Shared S3 + Redis: collection runs from the CronJob, not in every replica.
+    expect(configMap.data.GOCACHEPROG_SERVER_GC_INTERVAL).toBe("0");
+    const gc = byKind(objects, "CronJob").spec.jobTemplate.spec.template.spec.containers[0];
+    expect(gc.command).toEqual([...cmd.slice(0, -1), "gc"]);
+    expect(gc.image).toBe(container.image);
+  });
+
+  it("exposes the pods through a Service and scales them with an HPA", () => {
+    const service = byKind(objects, "Service");
+    expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
+    expect(service.spec.ports[0].targetPort).toBe("http");
+    const hpa = byKind(objects, "HorizontalPodAutoscaler");
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name });
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    expect(hpa.spec.metrics[0].resource).toEqual({ name: "cpu", target: { type: "Utilization", averageUtilization: 70 } });
+    expect(byKind(objects, "PodDisruptionBudget").spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    for (const object of objects) if (object.kind !== "Namespace") expect(object.metadata.namespace).toBe("gocacheprog");
+  });
+});
+
+describe("examples/docker-build/Dockerfile", () => {
+  const stages = readDockerfile("examples/docker-build/Dockerfile");
+  const build = stages[0] as Stage;
+
+  it("downloads modules in their own layer before copying sources, then builds with the cache", () => {
+    const steps = build.instructions.map((i) => `${i.keyword} ${i.args}`);
+    const at = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s));
+    expect(at(/^COPY go\.mod go\.sum \.\/$/)).toBeGreaterThan(-1);
+    expect(at(/^COPY go\.mod go\.sum/)).toBeLessThan(at(/^RUN go mod download/));
+    expect(at(/^RUN go mod download/)).toBeLessThan(at(/^COPY \. \./));
+    expect(at(/^COPY \. \./)).toBeLessThan(at(/go build/));
+    expect(steps[at(/go build/)]).toMatch(/GOCACHEPROG=\/usr\/local\/bin\/gocacheprog .*GOCACHEPROG_URL="\$\{GOCACHEPROG_URL\}"/);
+    expect(instructions(build, "COPY").map((c) => c.args)).toContain("gocacheprog /usr/local/bin/gocacheprog");
+  });
+
+  it("passes the URL as a build arg and the token only as a BuildKit secret", () => {
+    expect(keyValues(build, "ARG").has("GOCACHEPROG_URL")).toBe(true);
+    expectNoSecretsInImage(stages);
+    const goBuild = instructions(build, "RUN").find((r) => r.args.includes("go build"));
+    expect(goBuild?.flags).toContain("mount=type=secret,id=gocacheprog_token");
+    expect(goBuild?.args).toContain("GOCACHEPROG_TOKEN_FILE=/run/secrets/gocacheprog_token");
+  });
+
+  it("ships only the binary in a small non-root final image", () => {
+    const final = stages.at(-1) as Stage;
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(final.base).toMatch(/^(gcr\.io\/distroless\/static|alpine)/);
+    expect(instructions(final, "COPY").every((c) => c.flags.includes("from=build"))).toBe(true);
+    expect(instructions(final, "USER")[0]?.args).toBe("nonroot:nonroot");
+  });
+});
+
+describe("examples/ci", () => {
+  it("GitHub Actions: main pushes write with the RW token, pull requests read only, both print the hit rate", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: workflow is checked field by field
+    const workflow = readYaml<any>("examples/ci/github-actions.yml");
+    expect(workflow.env.GOCACHEPROG_STATS).toBe("1");
+    const { main, "pull-request": pr } = workflow.jobs;
+    expect(main.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+    expect(main.env).toEqual({ GOCACHEPROG_TOKEN: "${{ secrets.GOCACHEPROG_TOKEN_RW }}" });
+    expect(pr.if).toBe("github.event_name == 'pull_request'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+    expect(pr.env).toEqual({ GOCACHEPROG_TOKEN: "${{ secrets.GOCACHEPROG_TOKEN_RO }}", GOCACHEPROG_READONLY: "1" });
+    expect(Object.keys(workflow.on)).not.toContain("pull_request_target");
+  });
+
+  it("GitLab CI: the protected RW token on the default branch, the RO token on merge requests", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: pipeline is checked field by field
+    const pipeline = readYaml<any>("examples/ci/gitlab-ci.yml");
+    expect(pipeline.variables.GOCACHEPROG_STATS).toBe("1");
+    expect(pipeline["build:main"].rules[0].if).toContain("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH");
+    expect(pipeline["build:main"].variables).toEqual({ GOCACHEPROG_TOKEN_FILE: "$GOCACHEPROG_TOKEN_RW" });
+    expect(pipeline["build:merge-request"].rules[0].if).toBe('$CI_PIPELINE_SOURCE == "merge_request_event"');
+    expect(pipeline["build:merge-request"].variables).toEqual({
+      GOCACHEPROG_TOKEN_FILE: "$GOCACHEPROG_TOKEN_RO",
+      GOCACHEPROG_READONLY: "1",
+    });
+  });
+});

@@ -1,0 +1,209 @@
+// The single-file client (dist/gocacheprog, a Node SEA) driving real go builds with no node on PATH,
+// as in a golang container: local tier, remote tier against a real server, and an unreachable server.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientBin, goModDir, repoRoot, serverMain } from "./harness/bins.ts";
+import { type SpawnedServer, spawnServer, stopProcess, waitUntil } from "./harness/child-server.ts";
+import { getFreePort } from "./harness/ports.ts";
+import { instructions, readDockerfile, type Stage } from "./infra/files.ts";
+
+const exe = join(repoRoot, "dist/gocacheprog");
+const work = mkdtempSync(join(tmpdir(), "gcp-sea-"));
+const noNodeBin = join(work, "bin");
+const token = "sea-test-token-0123456789abcdef";
+const tokenFile = join(work, "token");
+let server: SpawnedServer | undefined;
+
+function findOnPath(command: string, path: string): string | undefined {
+  return path
+    .split(":")
+    .map((dir) => join(dir, command))
+    .find((candidate) => existsSync(candidate));
+}
+
+/** The exe is rebuilt when missing or older than the bundle it embeds (global setup keeps the bundle fresh). */
+function ensureExe(): void {
+  if (existsSync(exe) && existsSync(clientBin) && statSync(exe).mtimeMs >= statSync(clientBin).mtimeMs) return;
+  const [command, args] = existsSync(clientBin)
+    ? [process.execPath, [join(repoRoot, "packages/cacheprog-client/scripts/build-exe.mjs")]]
+    : ["npm", ["run", "build:exe"]];
+  const build = spawnSync(command, args, { cwd: repoRoot, encoding: "utf8" });
+  if (build.status !== 0 || !existsSync(exe))
+    throw new Error(`building ${exe} failed (exit ${build.status}):\n${build.stdout}\n${build.stderr}`);
+}
+
+/** A bin dir with go and the C toolchain that cgo runs (gcc calls as and ld through PATH), and nothing else. */
+function makeNoNodeBin(): void {
+  mkdirSync(noNodeBin);
+  for (const tool of ["go", "gcc", "as", "ld"]) {
+    const found = findOnPath(tool, process.env["PATH"] ?? "");
+    if (!found) throw new Error(`${tool} is not on PATH; the SEA test needs go and a C toolchain`);
+    symlinkSync(found, join(noNodeBin, tool));
+  }
+}
+
+interface GoRun {
+  compiles: number;
+  stderr: string;
+  stats: { gets: number; hits: number; localHits: number; remoteHits: number; uploads: number };
+}
+
+/** `go build -x` of the test module in a fresh GOCACHE; compiles = compile tool invocations. */
+function goBuild(name: string, clientEnv: Record<string, string>, packages = "./..."): GoRun {
+  const home = join(work, name);
+  const statsFile = join(home, "stats.json");
+  const result = spawnSync("go", ["build", "-x", packages], {
+    cwd: goModDir,
+    encoding: "utf8",
+    // No inherited environment: what a golang image has, plus the client's settings.
+    env: {
+      PATH: noNodeBin,
+      HOME: home,
+      GOCACHE: join(home, "gocache"),
+      GOPATH: join(home, "gopath"),
+      GOTOOLCHAIN: "local",
+      GOPROXY: "off",
+      GOFLAGS: "",
+      CGO_ENABLED: "1",
+      GOCACHEPROG: exe,
+      GOCACHEPROG_STATS_FILE: statsFile,
+      ...clientEnv,
+    },
+  });
+  if (result.status !== 0) throw new Error(`go build (${name}) failed with ${result.status}:\n${result.stderr}`);
+  const compiles = result.stderr.split("\n").filter((line) => /\/compile\s/.test(line)).length;
+  return { compiles, stderr: result.stderr, stats: JSON.parse(readFileSync(statsFile, "utf8")) };
+}
+
+/** Started with node directly, as the server image does, on its own data dir; only the remote tests need it. */
+let serverUrl: Promise<string> | undefined;
+function sharedServer(): Promise<string> {
+  serverUrl ??= startServer();
+  return serverUrl;
+}
+
+async function startServer(): Promise<string> {
+  const port = await getFreePort();
+  server = spawnServer(process.execPath, [serverMain, "serve", "--listen", `127.0.0.1:${port}`, "--data-dir", join(work, "server-data")], {
+    PATH: process.env["PATH"] ?? "",
+    HOME: work,
+    GOCACHEPROG_SERVER_TOKENS: `${token} read-write sea`,
+    GOCACHEPROG_SERVER_LOG_LEVEL: "warn",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil("gocacheprog-server", server, async () => (await fetch(`${url}/healthz`)).ok);
+  return url;
+}
+
+beforeAll(() => {
+  ensureExe();
+  makeNoNodeBin();
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+});
+
+afterAll(async () => {
+  if (server) await stopProcess(server.child);
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("single-file client (Node SEA) in a PATH without node", () => {
+  it("has no node reachable, yet runs as GOCACHEPROG", () => {
+    expect(findOnPath("node", noNodeBin)).toBeUndefined();
+    const probe = spawnSync("/bin/sh", ["-c", "command -v node"], { env: { PATH: noNodeBin } });
+    expect(probe.status).not.toBe(0);
+    const handshake = spawnSync(exe, [], {
+      env: { PATH: noNodeBin, GOCACHEPROG_DIR: join(work, "handshake") },
+      input: "",
+      encoding: "utf8",
+    });
+    expect(handshake.stdout.split("\n")[0]).toContain('"KnownCommands"');
+  });
+
+  it("local tier: a second build with a fresh GOCACHE and the same client dir compiles nothing", () => {
+    const dir = join(work, "local-client");
+    const first = goBuild("local-1", { GOCACHEPROG_DIR: dir });
+    expect(first.compiles).toBeGreaterThan(0);
+    const second = goBuild("local-2", { GOCACHEPROG_DIR: dir });
+    expect(second.compiles).toBe(0);
+    expect(second.stats.localHits).toBeGreaterThan(0);
+  });
+
+  it("remote tier: a fresh machine (new GOCACHE, new client dir) compiles nothing after another one built", async () => {
+    const remote = { GOCACHEPROG_URL: await sharedServer(), GOCACHEPROG_TOKEN_FILE: tokenFile };
+    const first = goBuild("remote-1", { ...remote, GOCACHEPROG_DIR: join(work, "remote-client-1") });
+    expect(first.compiles).toBeGreaterThan(0);
+    expect(first.stats.uploads).toBeGreaterThan(0);
+    const second = goBuild("remote-2", { ...remote, GOCACHEPROG_DIR: join(work, "remote-client-2"), GOCACHEPROG_STATS: "1" });
+    expect(second.compiles).toBe(0);
+    expect(second.stats.remoteHits).toBeGreaterThan(0);
+    expect(second.stats.localHits).toBe(0);
+    // The hit rate the CI recipes point at is printed in the build log.
+    expect(second.stderr).toMatch(/gocacheprog stats: \d+ gets/);
+    expect(second.stderr).not.toContain(token);
+  });
+
+  it("an unreachable server means an uncached but successful build", async () => {
+    const closedPort = await getFreePort();
+    const run = goBuild(
+      "unreachable",
+      {
+        GOCACHEPROG_URL: `http://127.0.0.1:${closedPort}`,
+        GOCACHEPROG_TOKEN_FILE: tokenFile,
+        GOCACHEPROG_DIR: join(work, "unreachable-client"),
+        // A small package keeps this all-miss build short: every lookup goes to the dead address.
+      },
+      "./stats",
+    );
+    expect(run.compiles).toBeGreaterThan(0);
+    expect(run.stats.remoteHits).toBe(0);
+  });
+});
+
+describe("examples/docker-build: the Dockerfile's build steps as written, with the exe and no node", () => {
+  const exampleDir = join(repoRoot, "examples/docker-build");
+  const steps = instructions(readDockerfile("examples/docker-build/Dockerfile")[0] as Stage, "RUN").map((run) => run.args);
+
+  /** One fresh builder: the build stage's RUN lines with the image's paths mapped onto this machine. */
+  function dockerBuild(name: string, url: string): GoRun & { out: string } {
+    const home = join(work, name);
+    const src = join(home, "src");
+    const out = join(home, "out");
+    cpSync(exampleDir, src, { recursive: true });
+    const local = (line: string) =>
+      line
+        .replaceAll("/usr/local/bin/gocacheprog", exe)
+        .replaceAll("/run/secrets/gocacheprog_token", tokenFile)
+        .replaceAll("/out/", `${out}/`);
+    const env = {
+      PATH: noNodeBin,
+      HOME: home,
+      GOCACHE: join(home, "gocache"),
+      GOPATH: join(work, "example-gopath"),
+      GOTOOLCHAIN: "local",
+      GOFLAGS: "-x -modcacherw",
+      GOCACHEPROG_URL: url,
+      GOCACHEPROG_STATS_FILE: join(home, "stats.json"),
+    };
+    let stderr = "";
+    for (const step of steps) {
+      const run = spawnSync("/bin/sh", ["-c", local(step)], { cwd: src, env, encoding: "utf8" });
+      if (run.status !== 0) throw new Error(`RUN ${step} failed with ${run.status}:\n${run.stderr}`);
+      stderr += run.stderr;
+    }
+    const compiles = stderr.split("\n").filter((line) => /\/compile\s/.test(line)).length;
+    return { compiles, stderr, stats: JSON.parse(readFileSync(env.GOCACHEPROG_STATS_FILE, "utf8")), out };
+  }
+
+  it("builds a working binary, and a second fresh builder compiles nothing", async () => {
+    const url = await sharedServer();
+    const first = dockerBuild("docker-1", url);
+    expect(execFileSync(join(first.out, "hello"), { encoding: "utf8" })).toMatch(/^hello from gocacheprog/);
+    expect(first.stderr).toMatch(/gocacheprog stats: \d+ gets/);
+    const second = dockerBuild("docker-2", url);
+    expect(second.compiles).toBe(0);
+    expect(second.stats.remoteHits).toBeGreaterThan(0);
+  });
+});
