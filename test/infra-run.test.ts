@@ -19,9 +19,9 @@ import {
   instructions,
   interpolate,
   keyValues,
+  loadKustomization,
   readDockerfile,
   readYaml,
-  renderKustomization,
   type Stage,
 } from "./infra/files.ts";
 
@@ -185,7 +185,7 @@ describe("infra/compose.yaml: the stack's own commands, on loopback", () => {
 });
 
 describe("infra/k8s: the Deployment's command and settings, its probes, and the gc CronJob", () => {
-  const objects = renderKustomization();
+  const objects = loadKustomization();
   const container = byKind(objects, "Deployment").spec.template.spec.containers[0];
   const configMap = byKind(objects, "ConfigMap");
   const secret = byKind(objects, "Secret");

@@ -5,7 +5,17 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { serverOptionDefs } from "../packages/server/src/config.ts";
 import { repoRoot } from "./harness/bins.ts";
-import { byKind, execForm, instructions, keyValues, readDockerfile, readYaml, renderKustomization, type Stage } from "./infra/files.ts";
+import {
+  byKind,
+  execForm,
+  instructions,
+  keyValues,
+  loadKustomization,
+  readDockerfile,
+  readYaml,
+  renderKustomization,
+  type Stage,
+} from "./infra/files.ts";
 
 const serverEnvNames = new Set<string>(Object.values(serverOptionDefs).map((d) => d.env));
 /** A build arg or ENV with such a name would put a credential into the image or its history. */
@@ -115,13 +125,19 @@ describe("infra/compose.yaml", () => {
   });
 });
 
-describe("infra/k8s (rendered with kubectl kustomize)", () => {
-  const objects = renderKustomization();
+describe("infra/k8s", () => {
+  const objects = loadKustomization();
   const deployment = byKind(objects, "Deployment");
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0];
   const configMap = byKind(objects, "ConfigMap");
   const secret = byKind(objects, "Secret");
+
+  it("renders with kubectl kustomize (offline) to exactly the objects checked here", () => {
+    const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
+    const sorted = (list: typeof objects) => [...list].sort((a, b) => key(a).localeCompare(key(b)));
+    expect(sorted(renderKustomization())).toEqual(sorted(objects));
+  });
 
   it("runs several non-root, read-only replicas with probes and resources", () => {
     expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { TEST_MODULE_DIR } from "./paths.ts";
@@ -58,9 +58,16 @@ export interface BuildResult {
   stderr: string;
 }
 
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 export async function goBuild(workload: Workload, cwd: string, env: NodeJS.ProcessEnv, rssFile?: string): Promise<BuildResult> {
   const started = performance.now();
   const child = spawn("go", workload.args, { cwd: workload.cwd ?? cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-16_384);

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { startVersitygw, type VersitygwServer } from "../../test/harness/versitygw.ts";
 import { measureHandshakes } from "./handshake.ts";
 import { runLoadTests } from "./load.ts";
@@ -11,6 +11,15 @@ import { runBuildScenarios } from "./scenarios.ts";
 import { goCachePluginSystem, gocachedSystem, ourSystem, type RemoteSystem } from "./systems.ts";
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
+
+let scratchRoot: string | undefined;
+// Ctrl-C or a kill: exit through process.exit so the harness and build trackers stop their children.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
@@ -30,6 +39,7 @@ async function main(): Promise<void> {
     ? await ensurePeers(log)
     : { status: { gocached: "skipped (--no-peers)", "go-cache-plugin": "skipped (--no-peers)" } };
   const scratch = await Scratch.create();
+  scratchRoot = scratch.root;
   let s3: VersitygwServer | undefined;
   try {
     s3 = await startVersitygw({ bucket: "gocacheprog-bench" });
@@ -37,11 +47,8 @@ async function main(): Promise<void> {
     if ("gocached" in peers && peers.goCacher && peers.gocached) systems.push(gocachedSystem(peers.goCacher, peers.gocached));
     if ("goCachePlugin" in peers && peers.goCachePlugin) systems.push(goCachePluginSystem(peers.goCachePlugin, s3));
 
-    const builds = await runBuildScenarios(
-      { workloads: options.workloads, reps: options.reps, rttsMs: options.rttsMs, systems },
-      scratch,
-      log,
-    );
+    const plan = { workloads: options.builds ? options.workloads : [], reps: options.reps, rttsMs: options.rttsMs, systems };
+    const builds = await runBuildScenarios(plan, scratch, log);
     const handshakes = await measureHandshakes(systems, options.handshakeSamples, scratch, log);
     const load = options.load ? await runLoadTests(s3, options.loadSeconds, scratch, log) : [];
     const durationS = Math.round((performance.now() - startedAt) / 1000);

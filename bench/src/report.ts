@@ -62,6 +62,7 @@ export function renderMarkdown(results: RunResults): string {
     "",
   ];
   for (const workload of options.workloads) {
+    if (!results.builds.samples.some((s) => s.workload === workload.name)) continue;
     out.push(`## ${workload.description}`, "", ...buildTable(buildRows(results.builds, workload.name, options.rttsMs)), "");
     const seeds = results.builds.seeds.filter((s) => s.workload === workload.name);
     if (seeds.length > 0) {

@@ -50,6 +50,13 @@ export function countCompileActions(xStderr: string): number {
   return xStderr.match(COMPILE_ACTION)?.length ?? 0;
 }
 
+const COMPILE_ACTION_LINE = /^.*[/\\]compile(?:\.exe)? -o .*$/gm;
+
+/** Import paths (`-p`) of the packages compiled, for failure messages. */
+export function compiledPackages(xStderr: string): string[] {
+  return (xStderr.match(COMPILE_ACTION_LINE) ?? []).map((line) => / -p (\S+)/.exec(line)?.[1] ?? line);
+}
+
 export function countLinkActions(xStderr: string): number {
   return xStderr.match(LINK_ACTION)?.length ?? 0;
 }

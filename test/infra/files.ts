@@ -98,6 +98,30 @@ export function renderKustomization(): K8sObject[] {
   return parseAllDocuments(out).map((doc) => doc.toJS() as K8sObject);
 }
 
+/**
+ * The same rendering done here (resources, namespace, image tags: all this kustomization uses), so the
+ * manifest checks do not hinge on kubectl; one test compares it with kubectl's own output.
+ */
+export function loadKustomization(): K8sObject[] {
+  const kustomization = readYaml<{ namespace: string; resources: string[]; images: { name: string; newTag: string }[] }>(
+    "infra/k8s/kustomization.yaml",
+  );
+  const objects = kustomization.resources.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(k8sDir, file), "utf8")).map((doc) => doc.toJS() as K8sObject),
+  );
+  const retag = (container: { image: string }) => {
+    const [name = ""] = container.image.split(":");
+    const tag = kustomization.images.find((i) => i.name === name)?.newTag;
+    if (tag) container.image = `${name}:${tag}`;
+  };
+  for (const object of objects) {
+    if (object.kind !== "Namespace") object.metadata.namespace = kustomization.namespace;
+    const pod = object.spec?.template?.spec ?? object.spec?.jobTemplate?.spec?.template?.spec;
+    for (const container of pod?.containers ?? []) retag(container);
+  }
+  return objects;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: manifests are checked field by field in the tests
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [key: string]: any };
 

@@ -1,0 +1,142 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { DiskTier } from "../src/disk.ts";
+import { createLogger } from "../src/log.ts";
+import { CircuitBreaker } from "../src/remote/breaker.ts";
+import { type RemoteClient, type RemoteEntry, RemoteError, type UploadOutcome } from "../src/remote/http.ts";
+import { RemoteTier } from "../src/remote/tier.ts";
+import { Stats } from "../src/stats.ts";
+import { idOf, sha256 } from "./helpers.ts";
+
+/** Stands in for the HTTP client (the real one is exercised against a real server in test/*.test.ts). */
+class StubClient {
+  lookups = 0;
+  uploads: { actionHex: string; link: boolean }[] = [];
+  entries = new Map<string, RemoteEntry>();
+  lookupError: Error | undefined;
+  uploadOutcome: UploadOutcome = "stored";
+  gate: Promise<void> = Promise.resolve();
+
+  async lookup(actionHex: string): Promise<RemoteEntry | null> {
+    this.lookups++;
+    await this.gate;
+    if (this.lookupError) throw this.lookupError;
+    return this.entries.get(actionHex) ?? null;
+  }
+  async upload(actionHex: string, _o: string, _s: number, _p: string, link: boolean): Promise<UploadOutcome> {
+    this.uploads.push({ actionHex, link });
+    return this.uploadOutcome;
+  }
+  async close(): Promise<void> {}
+}
+
+let stub: StubClient;
+let stats: Stats;
+let logs: string[];
+let tier: RemoteTier;
+
+async function makeTier(uploads = true): Promise<RemoteTier> {
+  const disk = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "remote-tier-")) });
+  return new RemoteTier(
+    disk,
+    stub as unknown as RemoteClient,
+    new CircuitBreaker(3, 60_000),
+    stats,
+    createLogger("warn", (l) => logs.push(l)),
+    {
+      uploads,
+      uploadConcurrency: 2,
+      uploadQueue: 10,
+      drainTimeoutMs: 5_000,
+      linkThresholdBytes: 4,
+      displayUrl: "http://cache.test",
+    },
+  );
+}
+
+beforeEach(async () => {
+  stub = new StubClient();
+  stats = new Stats();
+  logs = [];
+  tier = await makeTier();
+});
+
+describe("RemoteTier", () => {
+  it("serves a remote hit from a verified local file, with the remote put time", async () => {
+    const body = Buffer.from("remote bytes");
+    const putTime = new Date("2026-01-02T03:04:05.678Z");
+    stub.entries.set(idOf("a").toString("hex"), { outputHex: sha256(body).toString("hex"), putTime, body });
+    const hit = await tier.get(idOf("a"));
+    expect(hit).toMatchObject({ hit: true, source: "remote", size: body.length, putTime });
+    // The second get is answered by the local tier: no second request.
+    expect(await tier.get(idOf("a"))).toMatchObject({ hit: true, source: "local" });
+    expect(stub.lookups).toBe(1);
+  });
+
+  it("shares one request between concurrent gets of the same action", async () => {
+    let open = () => {};
+    stub.gate = new Promise((r) => {
+      open = r;
+    });
+    const gets = [tier.get(idOf("x")), tier.get(idOf("x")), tier.get(idOf("x"))];
+    await new Promise((r) => setTimeout(r, 20));
+    open();
+    expect((await Promise.all(gets)).every((g) => !g.hit)).toBe(true);
+    expect(stub.lookups).toBe(1);
+  });
+
+  it("treats bytes that do not hash to the OutputID as a miss and stores nothing", async () => {
+    const body = Buffer.from("tampered");
+    stub.entries.set(idOf("c").toString("hex"), { outputHex: sha256(Buffer.from("original")).toString("hex"), putTime: new Date(), body });
+    expect((await tier.get(idOf("c"))).hit).toBe(false);
+    expect(stats.remoteCorrupt).toBe(1);
+    stub.entries.clear();
+    expect((await tier.get(idOf("c"))).hit).toBe(false); // nothing was kept locally
+    expect(logs.join("")).toMatch(/does not match/);
+  });
+
+  it("stops asking a failing remote once the breaker opens, and says so once", async () => {
+    stub.lookupError = new RemoteError("HTTP 500");
+    for (let i = 0; i < 10; i++) expect((await tier.get(idOf(`f${i}`))).hit).toBe(false);
+    expect(stub.lookups).toBe(3);
+    expect(stats.remoteErrors).toBe(3);
+    expect(logs.filter((l) => l.includes("keeps failing"))).toHaveLength(1);
+  });
+
+  it("uploads new puts in the background, links large ones, skips what it fetched", async () => {
+    const small = Buffer.from("abc");
+    const large = Buffer.from("0123456789");
+    await tier.put(idOf("s"), sha256(small), small);
+    await tier.put(idOf("l"), sha256(large), large);
+    const fetched = Buffer.from("from remote");
+    stub.entries.set(idOf("r").toString("hex"), { outputHex: sha256(fetched).toString("hex"), putTime: new Date(), body: fetched });
+    await tier.get(idOf("r"));
+    await tier.put(idOf("r"), sha256(fetched), fetched);
+    await tier.close();
+    expect(stub.uploads.map((u) => [u.actionHex === idOf("s").toString("hex"), u.link])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
+    expect([stats.uploads, stats.uploadsSkipped, stats.uploadBytes]).toEqual([2, 1, small.length + large.length]);
+  });
+
+  it("turns uploads off after a 403 (read-only token) and never uploads in read-only mode", async () => {
+    stub.uploadOutcome = "forbidden";
+    for (const seed of ["p", "q", "r"]) {
+      const body = Buffer.from(seed);
+      await tier.put(idOf(seed), sha256(body), body);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await tier.close();
+    expect(stub.uploads).toHaveLength(1);
+    expect(logs.join("")).toMatch(/may only read/);
+
+    stub = new StubClient();
+    const readonly = await makeTier(false);
+    await readonly.put(idOf("z"), sha256(Buffer.from("z")), Buffer.from("z"));
+    await readonly.close();
+    expect(stub.uploads).toHaveLength(0);
+  });
+});

@@ -1,0 +1,64 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { compiledPackages, countCompileActions, countLinkActions, type GoResult, GoSandbox } from "./harness/go.ts";
+import { gomod, okLines } from "./harness/gomod.ts";
+import { describeRun, referenceDemo, remoteEnv, runRemote } from "./harness/runners.ts";
+import { type CacheBackend, startCacheServer } from "./harness/server.ts";
+
+const sandbox = GoSandbox.create();
+afterAll(() => sandbox.remove());
+
+function expectSuccess(result: GoResult): void {
+  expect(result.code, `go failed:\n${result.stderr}`).toBe(0);
+}
+
+/** A brand-new machine: nothing in GOCACHE, nothing in the client dir, only the server's URL. */
+function newRunner(url: string) {
+  return { goCache: sandbox.dir("gocache"), clientDir: sandbox.dir("client"), env: remoteEnv(url) };
+}
+
+describe.each<CacheBackend>(["embedded", "s3-redis"])("a fleet of runners sharing one server (%s backend)", (backend) => {
+  it("lets a new runner build and test everything another runner compiled, without compiling", async () => {
+    const server = await startCacheServer({ backend });
+    try {
+      const runnerA = newRunner(server.url);
+      const buildA = await runRemote(sandbox, ["build", "-x", "./..."], runnerA);
+      expectSuccess(buildA);
+      expect(countCompileActions(buildA.stderr)).toBeGreaterThan(gomod.packageCount);
+      const testA = await runRemote(sandbox, ["test", "./..."], runnerA);
+      expectSuccess(testA);
+      expect(okLines(testA.stdout).filter((line) => line.includes("(cached)"))).toEqual([]);
+      for (const run of [buildA, testA]) {
+        expect(run.stats.uploads, "runner A uploaded nothing").toBeGreaterThan(0);
+        expect(run.stats.uploadErrors + run.stats.uploadsDropped).toBe(0);
+      }
+      expect(await server.metric("gocacheprog_puts_total")).toBe(buildA.stats.uploads + testA.stats.uploads);
+
+      const binDir = sandbox.dir("bin");
+      const buildB = await runRemote(sandbox, ["build", "-x", "-o", `${binDir}${path.sep}`, "./..."], newRunner(server.url));
+      expectSuccess(buildB);
+      expect(countCompileActions(buildB.stderr), `compiled ${compiledPackages(buildB.stderr)}`).toBe(0);
+      expect(buildB.stats.localHits).toBe(0);
+      expect(buildB.stats.remoteHits).toBeGreaterThan(0);
+      expect(buildB.stats.misses).toBe(countLinkActions(buildB.stderr));
+      expect(buildB.stats.uploads).toBe(0);
+      const reference = await referenceDemo(sandbox);
+      expect(fs.readFileSync(path.join(binDir, "demo")).equals(reference.binary), "runner B's demo differs from plain go's").toBe(true);
+
+      const testB = await runRemote(sandbox, ["test", "-x", "./..."], newRunner(server.url));
+      expectSuccess(testB);
+      const okB = okLines(testB.stdout);
+      expect(okB.map((line) => line.split("\t")[1]).sort()).toEqual(gomod.testedPackages);
+      expect(okB.filter((line) => !line.includes("(cached)"))).toEqual([]);
+      expect(countCompileActions(testB.stderr), `compiled ${compiledPackages(testB.stderr)}`).toBe(0);
+      expect(testB.stats.localHits).toBe(0);
+      expect(testB.stats.remoteHits).toBeGreaterThan(0);
+      expect(testB.stats.misses).toBe(countLinkActions(testB.stderr));
+
+      for (const [label, run] of Object.entries({ buildA, testA, buildB, testB })) console.info(describeRun(`${backend} ${label}`, run));
+    } finally {
+      await server.close();
+    }
+  });
+});
