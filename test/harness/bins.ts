@@ -25,6 +25,5 @@ export interface BuiltArtifact {
 /** What the e2e suite needs built before it starts; global-setup builds whatever is missing or stale. */
 export const builtArtifacts: BuiltArtifact[] = [
   { workspace: "gocacheprog", workspaceDir: "packages/cacheprog-client", file: clientBin, optional: false },
-  // Optional until the server has a build; flip to false once it does.
-  { workspace: "gocacheprog-server", workspaceDir: "packages/server", file: serverMain, optional: true },
+  { workspace: "gocacheprog-server", workspaceDir: "packages/server", file: serverMain, optional: false },
 ];

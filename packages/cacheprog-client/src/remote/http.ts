@@ -1,7 +1,8 @@
 import { createReadStream } from "node:fs";
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
 import { headers as h, isHexId, routes } from "@gocacheprog/common";
-import { Pool } from "undici";
 
 /** What the server said about one action, with the output bytes already read. */
 export interface RemoteEntry {
@@ -24,55 +25,46 @@ export interface RemoteClientOptions {
   connections: number;
 }
 
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
 /**
- * The client's whole view of the HTTP API (names from @gocacheprog/common/api). One keep-alive pool
- * per process; every call carries its own deadline so nothing the server does can hang go.
+ * The client's whole view of the HTTP API (names from @gocacheprog/common/api). One keep-alive
+ * pool per process: node's own http.Agent, which costs nothing at start-up (a bundled HTTP library
+ * measured ~40 ms of parse time on every go invocation, used or not). Every call carries its own
+ * deadline, so nothing the server does can hang go.
  */
 export class RemoteClient {
-  private readonly pool: Pool;
+  private readonly agent: HttpAgent;
+  private readonly send: typeof httpRequest;
+  private readonly url: URL;
   private readonly basePath: string;
   private readonly auth: Record<string, string>;
 
   constructor(private readonly options: RemoteClientOptions) {
-    const url = new URL(options.url);
-    this.basePath = url.pathname.replace(/\/+$/, "");
-    this.pool = new Pool(url.origin, {
-      connections: options.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      connect: { timeout: options.timeoutMs },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    });
+    this.url = new URL(options.url);
+    this.basePath = this.url.pathname.replace(/\/+$/, "");
+    const secure = this.url.protocol === "https:";
+    const agentOptions = { keepAlive: true, maxSockets: options.connections, keepAliveMsecs: 30_000 };
+    this.agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.send = secure ? httpsRequest : httpRequest;
     this.auth = options.token ? { authorization: `Bearer ${options.token}` } : {};
   }
 
   /** One round trip per hit: the reply carries the OutputID, put time and the bytes. null = miss. */
   async lookup(actionHex: string): Promise<RemoteEntry | null> {
-    const res = await this.pool.request({
-      path: this.basePath + routes.action(actionHex),
-      method: "GET",
-      headers: this.auth,
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-    });
-    if (res.statusCode === 404) {
-      await res.body.dump();
-      return null;
-    }
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new RemoteError(`GET action: HTTP ${res.statusCode}`);
-    }
+    const res = await this.request("GET", routes.action(actionHex), this.auth, undefined, this.options.timeoutMs);
+    if (res.status === 404) return null;
+    if (res.status !== 200) throw new RemoteError(`GET action: HTTP ${res.status}`);
     const outputHex = String(res.headers[h.outputId] ?? "");
     const putTime = new Date(String(res.headers[h.putTime] ?? ""));
-    const length = Number(res.headers["content-length"]);
-    if (!isHexId(outputHex) || Number.isNaN(putTime.getTime()) || !Number.isSafeInteger(length)) {
-      await res.body.dump();
-      throw new RemoteError("GET action: reply lacks a valid output id, put time or content-length");
+    if (!isHexId(outputHex) || Number.isNaN(putTime.getTime())) {
+      throw new RemoteError("GET action: reply lacks a valid output id or put time");
     }
-    const body = Buffer.from(await res.body.arrayBuffer());
-    if (body.length !== length) throw new RemoteError(`GET action: truncated body (${body.length} of ${length} bytes)`);
-    return { outputHex, putTime, body };
+    return { outputHex, putTime, body: res.body };
   }
 
   /**
@@ -84,7 +76,8 @@ export class RemoteClient {
       const linked = await this.put(actionHex, outputHex, { [h.outputSize]: String(size), "content-length": "0" }, undefined);
       if (linked !== "missing") return linked === "forbidden" ? "forbidden" : "linked";
     }
-    const stored = await this.put(actionHex, outputHex, { "content-length": String(size) }, size > 0 ? createReadStream(diskPath) : "");
+    const body = size > 0 ? createReadStream(diskPath) : undefined;
+    const stored = await this.put(actionHex, outputHex, { "content-length": String(size) }, body);
     if (stored === "missing") throw new RemoteError("PUT action: server refused the body as unknown output");
     return stored;
   }
@@ -93,23 +86,61 @@ export class RemoteClient {
     actionHex: string,
     outputHex: string,
     extra: Record<string, string>,
-    body: Readable | string | undefined,
+    body: Readable | undefined,
   ): Promise<"stored" | "missing" | "forbidden"> {
-    const res = await this.pool.request({
-      path: this.basePath + routes.action(actionHex),
-      method: "PUT",
-      headers: { ...this.auth, [h.outputId]: outputHex, ...extra },
-      body,
-      signal: AbortSignal.timeout(this.options.timeoutMs * 3),
+    const headers = { ...this.auth, [h.outputId]: outputHex, ...extra };
+    // Uploads move whole outputs, so they get more time than a lookup; they never block go.
+    const res = await this.request("PUT", routes.action(actionHex), headers, body, this.options.timeoutMs * 3);
+    if (res.status === 200 || res.status === 201) return "stored";
+    if (res.status === 409) return "missing";
+    if (res.status === 403) return "forbidden";
+    throw new RemoteError(`PUT action: HTTP ${res.status}`);
+  }
+
+  /** Resolves with the whole reply, or rejects once `timeoutMs` has passed, whatever the server does. */
+  private request(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: Readable | undefined,
+    timeoutMs: number,
+  ): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      const req = this.send(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port,
+          method,
+          path: this.basePath + path,
+          headers,
+          agent: this.agent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", reject);
+          res.on("aborted", () => reject(new RemoteError(`${method}: connection cut mid-body`)));
+          res.on("end", () => {
+            const bodyBytes = Buffer.concat(chunks);
+            const declared = res.headers["content-length"];
+            if (declared !== undefined && Number(declared) !== bodyBytes.length) {
+              reject(new RemoteError(`${method}: truncated body (${bodyBytes.length} of ${declared} bytes)`));
+            } else resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bodyBytes });
+          });
+        },
+      );
+      const timer = setTimeout(() => req.destroy(new RemoteError(`${method}: no complete answer within ${timeoutMs} ms`)), timeoutMs);
+      req.on("close", () => clearTimeout(timer));
+      req.on("error", reject);
+      if (body) {
+        body.on("error", (err) => req.destroy(err));
+        body.pipe(req);
+      } else req.end();
     });
-    await res.body.dump();
-    if (res.statusCode === 200 || res.statusCode === 201) return "stored";
-    if (res.statusCode === 409) return "missing";
-    if (res.statusCode === 403) return "forbidden";
-    throw new RemoteError(`PUT action: HTTP ${res.statusCode}`);
   }
 
   async close(): Promise<void> {
-    await this.pool.close().catch(() => {});
+    this.agent.destroy();
   }
 }
