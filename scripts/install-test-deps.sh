@@ -8,9 +8,13 @@ if [ ! -x .tools/bin/versitygw ]; then
   echo "installing versitygw v1.7.0 into .tools/bin"
   GOBIN="$PWD/.tools/bin" GOFLAGS=-mod=mod go install github.com/versity/versitygw/cmd/versitygw@v1.7.0
 fi
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "installing redis-server"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# kubectl renders infra/k8s (kustomize) in test/infra.test.ts; Debian's package is enough for that.
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 go version
 redis-server --version
