@@ -60,6 +60,16 @@ function expectCorrect(build: DemoBuild): void {
   expect(build.binary?.equals(reference.binary), "the binary differs from the plain go build").toBe(true);
 }
 
+/** Whether `promise` has settled yet: a fault injected "during a build" must really land during it. */
+function settled(promise: Promise<unknown>): () => boolean {
+  let done = false;
+  const markDone = () => {
+    done = true;
+  };
+  promise.then(markDone, markDone);
+  return () => done;
+}
+
 /** The client reports an outage once on stderr, not once per request. */
 function breakerWarnings(stderr: string): number {
   return stderr.match(/^gocacheprog: warn: .*keeps failing/gm)?.length ?? 0;
@@ -118,7 +128,9 @@ describe("builds through a misbehaving remote still succeed with correct output"
     const slowish = await proxy({ delayMs: 100 });
     const hitsBefore = await server.metric("gocacheprog_lookups_total", { result: "hit" });
     const running = demo("killed", runner(slowish.url));
+    const finished = settled(running);
     await waitFor("three remote hits", async () => (await server.metric("gocacheprog_lookups_total", { result: "hit" })) >= hitsBefore + 3);
+    expect(finished(), "the build ended before the server could be killed").toBe(false);
     await server.kill();
     const build = await running;
     expectCorrect(build);
@@ -139,7 +151,9 @@ describe("s3 + redis backend", () => {
     try {
       const slowish = await proxy({ delayMs: 100 }, s3redis.url);
       const running = demo("redis writer", runner(slowish.url));
+      const finished = settled(running);
       await waitFor("three lookups", async () => (await s3redis.metric("gocacheprog_lookups_total")) >= 3);
+      expect(finished(), "the build ended before Redis could be stopped").toBe(false);
       await s3redis.redis?.stop();
       const writer = await running;
       expectCorrect(writer);

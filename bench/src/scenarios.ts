@@ -1,7 +1,7 @@
 import { type DelayProxy, startDelayProxy, type Traffic } from "./delay-proxy.ts";
 import { type CacheProg, goBuild, goEnv, type Workload, type WorkloadName } from "./gobuild.ts";
 import { removeDir, type Scratch } from "./paths.ts";
-import { type GoCacheEntry, readGoCache, seedThroughClient } from "./seed.ts";
+import { type GoCacheEntry, readGoCache, seedOverHttp, seedThroughClient } from "./seed.ts";
 import { seconds } from "./summary.ts";
 import type { ClientCounts, RemoteSystem } from "./systems.ts";
 
@@ -159,11 +159,9 @@ class RepContext {
   /** Fills the system's empty store through its own client from the plain build's entries, then 5-6. */
   async seededRemoteWarm(system: RemoteSystem, entries: GoCacheEntry[]): Promise<void> {
     await system.start(this.scratch, this.tag);
-    const clientDir = await this.scratch.dir("seed-client");
-    const statsFile = this.scratch.file(`stats-${this.tag}-seed.json`);
-    const env = goEnv(await this.scratch.dir("seed-gocache"), undefined, undefined);
-    const seed = await seedThroughClient(system.client(clientDir, system.port(), statsFile), env, entries);
-    await removeDir(clientDir);
+    const seed = system.id.startsWith("gocacheprog")
+      ? await seedOverHttp(`http://127.0.0.1:${system.port()}`, entries)
+      : await this.seedThroughClient(system, entries);
     this.results.seeds.push({
       workload: this.workload.name,
       system: system.id,
@@ -176,6 +174,20 @@ class RepContext {
       `[rep ${this.rep}/${this.plan.reps}] ${this.workload.name.padEnd(5)} seeded ${system.id}: ${seed.entries} entries, ${(seed.bytes / 1e6).toFixed(1)} MB in ${seconds(seed.ms)}`,
     );
     await this.remoteWarm(system);
+  }
+
+  private async seedThroughClient(system: RemoteSystem, entries: GoCacheEntry[]) {
+    const clientDir = await this.scratch.dir("seed-client");
+    const env = goEnv(await this.scratch.dir("seed-gocache"), undefined, undefined);
+    try {
+      return await seedThroughClient(
+        system.client(clientDir, system.port(), this.scratch.file(`stats-${this.tag}-seed.json`)),
+        env,
+        entries,
+      );
+    } finally {
+      await removeDir(clientDir);
+    }
   }
 
   /** Scenario 5 straight to the server, then 6 through the delay proxy at each round-trip time. */

@@ -63,6 +63,31 @@ export async function seedThroughClient(prog: CacheProg, env: NodeJS.ProcessEnv,
   return { entries: sent, bytes, ms: performance.now() - started, clientStderr };
 }
 
+/**
+ * Fills our server straight through its HTTP API. Our client queues uploads behind a bounded queue
+ * and may drop some of a burst of puts no build produces; the store must be complete to measure
+ * remote-warm builds, and this keeps the fill independent of that policy.
+ */
+export async function seedOverHttp(baseUrl: string, entries: readonly GoCacheEntry[]): Promise<SeedResult> {
+  const started = performance.now();
+  let bytes = 0;
+  let sent = 0;
+  await withConcurrency(entries, 8, async (entry) => {
+    const body = entry.size === 0 ? Buffer.alloc(0) : await readFile(entry.outputFile).catch(() => undefined);
+    if (!body || body.length !== entry.size) return;
+    const response = await fetch(`${baseUrl}/v1/actions/${entry.actionHex}`, {
+      method: "PUT",
+      headers: { "x-gocacheprog-output-id": entry.outputHex, "content-type": "application/octet-stream" },
+      body,
+    });
+    const text = await response.text();
+    if (response.status !== 201) throw new Error(`seeding PUT answered ${response.status}: ${text.slice(0, 200)}`);
+    bytes += body.length;
+    sent++;
+  });
+  return { entries: sent, bytes, ms: performance.now() - started, clientStderr: "" };
+}
+
 /** Spawn to first stdout line, then close; the start-up cost every go invocation pays. */
 export async function measureHandshake(prog: CacheProg, env: NodeJS.ProcessEnv): Promise<number> {
   const driver = await CacheProgDriver.start(prog, env);
