@@ -123,7 +123,7 @@ export async function* verifyWhileStreaming(
   if (held) yield held;
 }
 
-function checkDigest(actualSize: number, actualSha: string, size: number, sha256Hex: string): void {
+export function checkDigest(actualSize: number, actualSha: string, size: number, sha256Hex: string): void {
   if (actualSize !== size) throw new IntegrityError(`body has ${actualSize} bytes, expected ${size}`);
   if (actualSha !== sha256Hex) throw new IntegrityError(`body sha256 is ${actualSha}, expected ${sha256Hex}`);
 }

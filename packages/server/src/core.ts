@@ -1,5 +1,5 @@
-import { idToHex } from "@gocacheprog/common";
-import { type BlobBody, drainVerified, guardUpload, readVerified, timed, verifyWhileStreaming } from "./backend.ts";
+import { idToHex, sha256Hex } from "@gocacheprog/common";
+import { type BlobBody, checkDigest, drainVerified, guardUpload, readVerified, timed, verifyWhileStreaming } from "./backend.ts";
 import type { Logger } from "./logger.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import { outputKey } from "./storage/keys.ts";
@@ -110,6 +110,17 @@ export class CacheCore {
       if (!head) return null;
       if (expectedSize !== undefined && head.size !== expectedSize) return corrupt(`size ${head.size}, expected ${expectedSize}`);
       return { size: head.size };
+    }
+    if (expectedSize !== undefined && expectedSize <= this.options.verifyBufferMax) {
+      // Most outputs are small: one whole read (a single syscall or S3 GET) beats streaming them.
+      const data = await this.blob("getBytes", () => this.blobs.getBytes(key));
+      if (!data) return null;
+      try {
+        checkDigest(data.byteLength, sha256Hex(data), expectedSize, outputHex);
+      } catch (err) {
+        return corrupt((err as Error).message);
+      }
+      return { size: data.byteLength, body: data };
     }
     const got = await this.blob("get", () => this.blobs.get(key));
     if (!got) return null;
