@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compiledPackages, countCompileActions, countLinkActions, type GoResult, GoSandbox } from "./harness/go.ts";
 import { gomod, okLines } from "./harness/gomod.ts";
-import { describeRun, NO_VCS_STAMP, referenceDemo, remoteEnv, runRemote } from "./harness/runners.ts";
+import { describeRun, referenceDemo, remoteEnv, runRemote } from "./harness/runners.ts";
 import { type CacheBackend, startCacheServer } from "./harness/server.ts";
 
 const sandbox = GoSandbox.create();
@@ -23,7 +23,7 @@ describe.each<CacheBackend>(["embedded", "s3-redis"])("a fleet of runners sharin
     const server = await startCacheServer({ backend });
     const runnerA = newRunner(server.url);
     try {
-      const buildA = await runRemote(sandbox, ["build", NO_VCS_STAMP, "-x", "./..."], runnerA);
+      const buildA = await runRemote(sandbox, ["build", "-x", "./..."], runnerA);
       console.info(describeRun(`${backend} buildA`, buildA));
       expectSuccess(buildA);
       expect(countCompileActions(buildA.stderr)).toBeGreaterThan(gomod.packageCount);
@@ -40,7 +40,7 @@ describe.each<CacheBackend>(["embedded", "s3-redis"])("a fleet of runners sharin
       );
 
       const binDir = sandbox.dir("bin");
-      const buildB = await runRemote(sandbox, ["build", NO_VCS_STAMP, "-x", "-o", `${binDir}${path.sep}`, "./..."], newRunner(server.url));
+      const buildB = await runRemote(sandbox, ["build", "-x", "-o", `${binDir}${path.sep}`, "./..."], newRunner(server.url));
       console.info(describeRun(`${backend} buildB`, buildB));
       expectSuccess(buildB);
       expect(countCompileActions(buildB.stderr), `compiled ${compiledPackages(buildB.stderr)}`).toBe(0);

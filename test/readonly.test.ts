@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GoResult, GoSandbox } from "./harness/go.ts";
 import { gomod, okLines } from "./harness/gomod.ts";
-import { copyDir, describeRun, NO_VCS_STAMP, type RemoteStats, remoteEnv, runRemote, stdlibClientDir } from "./harness/runners.ts";
+import { copyDir, describeRun, type RemoteStats, remoteEnv, runRemote, stdlibClientDir } from "./harness/runners.ts";
 import { type CacheServer, newToken, startCacheServer } from "./harness/server.ts";
 
 const sandbox = GoSandbox.create();
@@ -21,7 +21,7 @@ beforeAll(async () => {
     ],
   });
   // The module's packages are on the server; its tests are not, so a `go test` runner has puts to make.
-  const writer = await runRemote(sandbox, ["build", NO_VCS_STAMP, "./..."], runner(writerToken));
+  const writer = await runRemote(sandbox, ["build", "./..."], runner(writerToken));
   console.info(describeRun("writer go build", writer));
   expect(writer.code, writer.stderr).toBe(0);
   expect(writer.stats.uploads).toBeGreaterThan(0);

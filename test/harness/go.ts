@@ -152,7 +152,9 @@ export class GoSandbox {
     const env: Record<string, string> = {
       ...baseEnv(),
       GOCACHE: options.goCache,
-      GOFLAGS: "",
+      // test/gomod sits in this git repo: without this, go stamps the revision and a "modified" flag
+      // into binaries, and a commit between two builds would make identical builds differ.
+      GOFLAGS: "-buildvcs=false",
       GOENV: "off",
       GOTOOLCHAIN: "local",
       GOPROXY: "off",

@@ -35,13 +35,6 @@ export interface DemoBuild extends GoResult {
   printed: string;
 }
 
-/**
- * test/gomod sits in this git repo, so go stamps vcs.revision and vcs.modified into binaries: a
- * commit or an edited file between two builds would change the bytes. Builds compared byte for
- * byte leave that out.
- */
-export const NO_VCS_STAMP = "-buildvcs=false";
-
 /** sandbox.runWithStats, with the remote tier's counters typed. */
 export async function runRemote(sandbox: GoSandbox, args: string[], options: GoRunOptions): Promise<GoResult & { stats: RemoteStats }> {
   const { stats, ...result } = await sandbox.runWithStats(args, options);
@@ -54,7 +47,7 @@ export async function runRemote(sandbox: GoSandbox, args: string[], options: GoR
 /** `go build -x -o <tmp> ./cmd/demo` through the client, then runs the result. */
 export async function buildDemo(sandbox: GoSandbox, options: GoRunOptions): Promise<DemoBuild> {
   const out = sandbox.file("demo");
-  const { stats, ...result } = await runRemote(sandbox, ["build", NO_VCS_STAMP, "-x", "-o", out, "./cmd/demo"], options);
+  const { stats, ...result } = await runRemote(sandbox, ["build", "-x", "-o", out, "./cmd/demo"], options);
   if (result.code !== 0 || !fs.existsSync(out)) return { ...result, stats, binary: null, printed: "" };
   return { ...result, stats, binary: fs.readFileSync(out), printed: execFileSync(out, { encoding: "utf8" }) };
 }
@@ -78,7 +71,7 @@ export function referenceDemo(sandbox: GoSandbox): Promise<Reference> {
       encoding: "utf8",
     }).trim();
     const out = sandbox.file("demo-reference");
-    const result = await sandbox.run(["build", NO_VCS_STAMP, "-o", out, "./cmd/demo"], {
+    const result = await sandbox.run(["build", "-o", out, "./cmd/demo"], {
       goCache: goCache !== "" && goCache !== "off" ? goCache : sandbox.dir("gocache-plain"),
       cacheprog: false,
     });

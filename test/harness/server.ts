@@ -104,7 +104,8 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
       await stopWith("SIGTERM");
       await launch();
     },
-    metric: async (name, labels = {}) => sumMetric(await (await fetch(`${url}/metrics`)).text(), name, labels),
+    metric: async (name, labels = {}) =>
+      sumMetric(await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text(), name, labels),
     close: async () => {
       await stopWith("SIGTERM");
       await Promise.all([redis?.stop(), s3?.destroy()]);
@@ -113,7 +114,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
   };
 }
 
-/** The test runner's own GOCACHEPROG_SERVER_* settings must not leak into the server under test. */
+/** The caller's own GOCACHEPROG_* settings (server or client) must not leak into the server under test. */
 function withoutServerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("GOCACHEPROG_")));
 }

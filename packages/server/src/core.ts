@@ -3,7 +3,7 @@ import { type BlobBody, checkDigest, drainVerified, guardUpload, readVerified, t
 import type { Logger } from "./logger.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import { outputKey } from "./storage/keys.ts";
-import { deleteRecordCopy, readRecordCopy, writeRecordCopy } from "./storage/rebuild.ts";
+import { deleteRecordCopy, readRecordCopy, rebuildIndex, writeRecordCopy } from "./storage/rebuild.ts";
 import { type ActionRecord, BackendUnavailableError, type BlobStore, type Index, IntegrityError } from "./storage/types.ts";
 
 export interface CoreOptions {
@@ -13,6 +13,9 @@ export interface CoreOptions {
   /** Last-access times only need eviction granularity; skipping most touches saves an index write per hit. */
   touchIntervalMs: number;
 }
+
+const COMPLETE_TRUST_MS = 5_000;
+const REPAIR_INTERVAL_MS = 60_000;
 
 export interface CoreDeps {
   blobs: BlobStore;
@@ -40,6 +43,10 @@ export class CacheCore {
   private readonly logger: Logger;
   private readonly options: CoreOptions;
   private readonly now: () => number;
+  /** A "complete" answer is trusted this long, so a miss costs one index call, not two. */
+  private completeUntilMs = 0;
+  private repair: Promise<void> | undefined;
+  private lastRepairMs = -Infinity;
 
   constructor(deps: CoreDeps) {
     ({ blobs: this.blobs, index: this.index, metrics: this.metrics, logger: this.logger, options: this.options } = deps);
@@ -70,6 +77,8 @@ export class CacheCore {
     try {
       const record = await this.idx("get", () => this.index.get(ns, actionHex));
       if (record) return record;
+      // The common miss: a complete index is the whole truth, so S3 is not asked.
+      if (await this.indexComplete()) return null;
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       indexDown = true;
@@ -79,6 +88,30 @@ export class CacheCore {
     if (!record) return null;
     if (!indexDown) await this.idx("set", () => this.index.set(ns, actionHex, record)).catch(() => {});
     return record;
+  }
+
+  private async indexComplete(): Promise<boolean> {
+    if (this.now() < this.completeUntilMs) return true;
+    const complete = await this.idx("isComplete", () => this.index.isComplete());
+    if (complete) this.completeUntilMs = this.now() + COMPLETE_TRUST_MS;
+    else this.startRepair();
+    return complete;
+  }
+
+  /**
+   * One background rebuild at a time (and not more than once per REPAIR_INTERVAL_MS): it restores
+   * the records a flushed index lost and marks the index complete again. Lookups meanwhile fill
+   * lazily from the record copies, so nothing waits for it.
+   */
+  startRepair(): void {
+    if (this.repair || this.now() - this.lastRepairMs < REPAIR_INTERVAL_MS) return;
+    this.lastRepairMs = this.now();
+    this.repair = rebuildIndex(this.blobs, this.index)
+      .then((result) => this.logger.info(result, "index rebuilt from record copies"))
+      .catch((err: Error) => this.logger.warn({ err: err.message }, "index rebuild failed; lookups keep filling lazily"))
+      .finally(() => {
+        this.repair = undefined;
+      });
   }
 
   private async openOutput(ns: string, actionHex: string, record: ActionRecord, wantBody: boolean): Promise<Hit | null> {

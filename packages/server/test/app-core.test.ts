@@ -69,6 +69,26 @@ describe("index and blob store outages", () => {
     expect(index.records.size).toBe(1);
   });
 
+  it("answers misses from a complete index alone, without reading the blob store", async () => {
+    const { app, index, blobs } = makeTestApp();
+    index.complete = true;
+    const before = { ...blobs.calls };
+    expect((await app.request(routes.action(randomHex()))).status).toBe(404);
+    expect(blobs.calls).toEqual(before);
+  });
+
+  it("after a flush (completeness mark gone too) fills lazily and repairs the whole index in the background", async () => {
+    const { app, index } = makeTestApp();
+    const [first, second] = [randomHex(), randomHex()];
+    await put(app, first, bytes(7000));
+    await put(app, second, bytes(8000, 2));
+    index.records.clear();
+    expect((await app.request(routes.action(randomHex()))).status).toBe(404);
+    await expect.poll(() => index.complete).toBe(true);
+    expect([...index.records.keys()].sort()).toEqual([`default/${first}`, `default/${second}`].sort());
+    expect((await app.request(routes.action(second))).status).toBe(200);
+  });
+
   it("keeps answering hits from record copies while the index is down, and still accepts puts", async () => {
     const { app, index } = makeTestApp();
     const action = randomHex();

@@ -115,6 +115,15 @@ export class FakeIndex implements Index {
       yield { namespace, actionHex, record };
     }
   }
+  complete = false;
+  async isComplete() {
+    await gate(this.mode);
+    return this.complete;
+  }
+  async markComplete() {
+    await gate(this.mode);
+    this.complete = true;
+  }
   ping = () => gate(this.mode);
   close = async () => {};
 }

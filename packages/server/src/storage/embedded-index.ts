@@ -5,6 +5,9 @@ import { embeddedIndexKey, parseEmbeddedIndexKey } from "./keys.ts";
 import { encodeRecord, tryDecodeRecord } from "./record.ts";
 import type { ActionRecord, Index, IndexEntry } from "./types.ts";
 
+/** Not a valid `<namespace>/<actionHex>` key, so scan() never mistakes it for a record. */
+const COMPLETE_KEY = "!complete";
+
 export interface EmbeddedIndexOptions {
   /** lmdb environment directory, e.g. `<dataDir>/index`; created when missing. */
   path: string;
@@ -74,6 +77,14 @@ export class EmbeddedIndex implements Index {
       }
       if (yielded === 0) return;
     }
+  }
+
+  async isComplete(): Promise<boolean> {
+    return this.db.get(COMPLETE_KEY) !== undefined;
+  }
+
+  async markComplete(): Promise<void> {
+    await this.db.put(COMPLETE_KEY, Buffer.from("1"));
   }
 
   async ping(): Promise<void> {

@@ -84,6 +84,8 @@ export async function rebuildIndex(blobs: BlobStore, index: Index, options: Rebu
     }
   }
   await flush();
+  // Only a pass over every namespace proves the index whole.
+  if (!options.namespaces) await index.markComplete();
   return result;
 }
 

@@ -105,6 +105,19 @@ export class RedisIndex implements Index {
     } while (cursor !== "0");
   }
 
+  async isComplete(): Promise<boolean> {
+    return (await this.run(() => this.client.exists(this.completeKey))) === 1;
+  }
+
+  async markComplete(): Promise<void> {
+    await this.run(() => this.client.set(this.completeKey, "1"));
+  }
+
+  /** Outside the action key pattern, so SCAN for records never returns it. */
+  private get completeKey(): string {
+    return `${this.prefix}meta:complete`;
+  }
+
   async ping(): Promise<void> {
     const client = this.client;
     await this.run(async () => {

@@ -66,6 +66,13 @@ export interface Index {
   delete(namespace: string, actionHex: string): Promise<void>;
   /** Every record, for eviction and garbage collection. */
   scan(): AsyncIterable<IndexEntry>;
+  /**
+   * Whether the index is known to hold every record whose copy is in the blob store (marked after a
+   * full rebuild). A flushed Redis loses the mark with the data, so misses fall back to the record
+   * copies until a rebuild marks it again, and a complete index answers misses without touching S3.
+   */
+  isComplete(): Promise<boolean>;
+  markComplete(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -24,6 +24,16 @@ export function runIndexContract(name: string, fixture: IndexFixture): void {
       await index?.close();
     });
 
+    // First in the suite: it needs the storage as the fixture opened it, never marked.
+    it("is not complete until marked, and the mark survives a restart without showing up as a record", async () => {
+      expect(await index.isComplete()).toBe(false);
+      await index.markComplete();
+      expect(await index.isComplete()).toBe(true);
+      expect(await collect(index.scan())).toEqual([]);
+      index = await fixture.reopen(index);
+      expect(await index.isComplete()).toBe(true);
+    });
+
     it("answers null for an unknown action", async () => {
       expect(await index.get(freshNamespace(), randomHexId())).toBeNull();
     });
