@@ -75,14 +75,15 @@ export const clientOptionDefs = {
     env: "GOCACHEPROG_UPLOAD_CONCURRENCY",
     kind: "int",
     default: "4",
-    description: "Uploads running at once.",
+    description: "Uploads running at once, on their own connections so they never hold up lookups.",
   },
   uploadQueue: {
     flag: "upload-queue",
     env: "GOCACHEPROG_UPLOAD_QUEUE",
     kind: "int",
-    default: "1000",
-    description: "Uploads waiting at most; beyond that new entries stay local only.",
+    default: "10000",
+    description:
+      "Uploads waiting at most (each is a file path, not bytes); beyond that new entries stay local only and are counted as dropped.",
   },
   uploadDrainTimeout: {
     flag: "upload-drain-timeout",

@@ -22,7 +22,10 @@ export interface RemoteClientOptions {
   url: string;
   token?: string;
   timeoutMs: number;
+  /** Keep-alive connections for lookups, which go waits on. */
   connections: number;
+  /** Connections for background uploads: a separate pool, so an upload burst never queues a lookup. */
+  uploadConnections: number;
 }
 
 interface Reply {
@@ -38,7 +41,8 @@ interface Reply {
  * deadline, so nothing the server does can hang go.
  */
 export class RemoteClient {
-  private readonly agent: HttpAgent;
+  private readonly lookupAgent: HttpAgent;
+  private readonly uploadAgent: HttpAgent;
   private readonly send: typeof httpRequest;
   private readonly url: URL;
   private readonly basePath: string;
@@ -48,15 +52,19 @@ export class RemoteClient {
     this.url = new URL(options.url);
     this.basePath = this.url.pathname.replace(/\/+$/, "");
     const secure = this.url.protocol === "https:";
-    const agentOptions = { keepAlive: true, maxSockets: options.connections, keepAliveMsecs: 30_000 };
-    this.agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    const pool = (maxSockets: number) => {
+      const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 30_000 };
+      return secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    };
+    this.lookupAgent = pool(options.connections);
+    this.uploadAgent = pool(options.uploadConnections);
     this.send = secure ? httpsRequest : httpRequest;
     this.auth = options.token ? { authorization: `Bearer ${options.token}` } : {};
   }
 
   /** One round trip per hit: the reply carries the OutputID, put time and the bytes. null = miss. */
   async lookup(actionHex: string): Promise<RemoteEntry | null> {
-    const res = await this.request("GET", routes.action(actionHex), this.auth, undefined, this.options.timeoutMs);
+    const res = await this.request(this.lookupAgent, "GET", routes.action(actionHex), this.auth, undefined, this.options.timeoutMs);
     if (res.status === 404) return null;
     if (res.status !== 200) throw new RemoteError(`GET action: HTTP ${res.status}`);
     const outputHex = String(res.headers[h.outputId] ?? "");
@@ -90,7 +98,7 @@ export class RemoteClient {
   ): Promise<"stored" | "missing" | "forbidden"> {
     const headers = { ...this.auth, [h.outputId]: outputHex, ...extra };
     // Uploads move whole outputs, so they get more time than a lookup; they never block go.
-    const res = await this.request("PUT", routes.action(actionHex), headers, body, this.options.timeoutMs * 3);
+    const res = await this.request(this.uploadAgent, "PUT", routes.action(actionHex), headers, body, this.options.timeoutMs * 3);
     if (res.status === 200 || res.status === 201) return "stored";
     if (res.status === 409) return "missing";
     if (res.status === 403) return "forbidden";
@@ -99,6 +107,7 @@ export class RemoteClient {
 
   /** Resolves with the whole reply, or rejects once `timeoutMs` has passed, whatever the server does. */
   private request(
+    agent: HttpAgent,
     method: string,
     path: string,
     headers: Record<string, string>,
@@ -114,7 +123,7 @@ export class RemoteClient {
           method,
           path: this.basePath + path,
           headers,
-          agent: this.agent,
+          agent,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -141,6 +150,7 @@ export class RemoteClient {
   }
 
   async close(): Promise<void> {
-    this.agent.destroy();
+    this.lookupAgent.destroy();
+    this.uploadAgent.destroy();
   }
 }

@@ -50,6 +50,7 @@ export function withRemote(local: CacheBackend, options: ClientOptions, log: Log
     token,
     timeoutMs: options.remoteTimeout,
     connections: options.remoteConnections,
+    uploadConnections: options.uploadConcurrency,
   });
   return new RemoteTier(local, client, new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_MS), stats, log, {
     uploads: !options.readonly,
