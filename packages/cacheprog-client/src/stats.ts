@@ -30,6 +30,10 @@ export interface StatsJson {
   remoteCorrupt: number;
   /** Wall time spent in remote calls, summed over calls (they overlap). */
   remoteMs: number;
+  /** Lookups started before go asked (the compiler-output entry that follows every archive hit). */
+  remotePrefetches: number;
+  /** go gets answered by such a prefetch. */
+  prefetchHits: number;
   uploads: number;
   /** Uploads not needed: the server already had the output (link) or this process had fetched it from there. */
   uploadsSkipped: number;
@@ -58,6 +62,8 @@ export class Stats {
   remoteErrors = 0;
   remoteCorrupt = 0;
   remoteMs = 0;
+  remotePrefetches = 0;
+  prefetchHits = 0;
   uploads = 0;
   uploadsSkipped = 0;
   uploadsDropped = 0;
@@ -90,6 +96,8 @@ export class Stats {
       remoteErrors: this.remoteErrors,
       remoteCorrupt: this.remoteCorrupt,
       remoteMs: Math.round(this.remoteMs),
+      remotePrefetches: this.remotePrefetches,
+      prefetchHits: this.prefetchHits,
       uploads: this.uploads,
       uploadsSkipped: this.uploadsSkipped,
       uploadsDropped: this.uploadsDropped,
@@ -115,7 +123,7 @@ export function formatStatsLine(s: StatsJson): string {
       : "";
   const remote =
     s.remoteGets + s.remoteErrors > 0
-      ? `; remote: ${s.remoteGets} lookups, ${s.remoteErrors} errors, ${s.remoteCorrupt} corrupt, ${s.remoteMs} ms, ${mb(s.remoteHitBytes)} down`
+      ? `; remote: ${s.remoteGets} lookups (${s.remotePrefetches} prefetched, ${s.prefetchHits} used), ${s.remoteErrors} errors, ${s.remoteCorrupt} corrupt, ${s.remoteMs} ms, ${mb(s.remoteHitBytes)} down`
       : "";
   return (
     `gocacheprog stats: ${s.gets} gets (${hits}, ${s.misses} misses), ${s.puts} puts${errors}${uploads}; ` +

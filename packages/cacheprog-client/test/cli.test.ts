@@ -78,6 +78,8 @@ describe("gocacheprog command line", () => {
       remoteErrors: 0,
       remoteCorrupt: 0,
       remoteMs: 0,
+      remotePrefetches: 0,
+      prefetchHits: 0,
       uploads: 0,
       uploadsSkipped: 0,
       uploadsDropped: 0,

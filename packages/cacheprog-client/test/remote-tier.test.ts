@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { DiskTier } from "../src/disk.ts";
 import { createLogger } from "../src/log.ts";
 import { CircuitBreaker } from "../src/remote/breaker.ts";
+import { followUpKey } from "../src/remote/follow-ups.ts";
 import { type RemoteClient, type RemoteEntry, RemoteError, type UploadOutcome } from "../src/remote/http.ts";
 import { RemoteTier } from "../src/remote/tier.ts";
 import { Stats } from "../src/stats.ts";
@@ -70,9 +71,30 @@ describe("RemoteTier", () => {
     stub.entries.set(idOf("a").toString("hex"), { outputHex: sha256(body).toString("hex"), putTime, body });
     const hit = await tier.get(idOf("a"));
     expect(hit).toMatchObject({ hit: true, source: "remote", size: body.length, putTime });
-    // The second get is answered by the local tier: no second request.
-    expect(await tier.get(idOf("a"))).toMatchObject({ hit: true, source: "local" });
-    expect(stub.lookups).toBe(1);
+    await new Promise((r) => setTimeout(r, 10)); // let the follow-up prefetch (a miss here) settle
+    const lookups = stub.lookups;
+    // The second get is answered from disk without a request, and still counts as remote-sourced.
+    expect(await tier.get(idOf("a"))).toMatchObject({ hit: true, source: "remote", putTime });
+    expect(stub.lookups).toBe(lookups);
+  });
+
+  it("prefetches the compiler-output subkey go asks for after an archive hit, and counts it as remote", async () => {
+    const archive = Buffer.from("!<arch>\n...");
+    const stdout = Buffer.alloc(0);
+    const stdoutKey = followUpKey(idOf("pkg"), archive) as Buffer;
+    expect(followUpKey(idOf("pkg"), Buffer.from("not an archive"))).toBeUndefined();
+    // The exact derivation cmd/go uses: sha256("subkey:" || parent || "stdout").
+    expect(stdoutKey).toEqual(sha256(Buffer.concat([Buffer.from("subkey:"), idOf("pkg"), Buffer.from("stdout")])));
+    stub.entries.set(idOf("pkg").toString("hex"), { outputHex: sha256(archive).toString("hex"), putTime: new Date(), body: archive });
+    stub.entries.set(stdoutKey.toString("hex"), { outputHex: sha256(stdout).toString("hex"), putTime: new Date(), body: stdout });
+    expect(await tier.get(idOf("pkg"))).toMatchObject({ hit: true, source: "remote" });
+    expect(stub.lookups).toBe(2); // the archive, and its follow-up without waiting for go
+    expect(await tier.get(stdoutKey)).toMatchObject({ hit: true, source: "remote", size: 0 });
+    expect(stub.lookups).toBe(2);
+    expect([stats.remotePrefetches, stats.prefetchHits]).toEqual([1, 1]);
+    // A miss prefetches nothing (cold builds pay no extra requests).
+    await tier.get(idOf("absent"));
+    expect(stub.lookups).toBe(3);
   });
 
   it("shares one request between concurrent gets of the same action", async () => {

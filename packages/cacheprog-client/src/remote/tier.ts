@@ -2,6 +2,7 @@ import { type CacheBackend, type Hit, IntegrityError, MISS, type Miss, type PutO
 import type { Logger } from "../log.ts";
 import type { Stats } from "../stats.ts";
 import type { CircuitBreaker } from "./breaker.ts";
+import { followUpKey } from "./follow-ups.ts";
 import type { RemoteClient } from "./http.ts";
 import { BoundedUploader } from "./uploader.ts";
 
@@ -33,6 +34,8 @@ export class RemoteTier implements CacheBackend {
   private readonly gets = new Map<string, Promise<Hit | Miss>>();
   /** Actions this process fetched from the remote: putting them back would upload what it already has. */
   private readonly fetched = new Map<string, string>();
+  /** Prefetched actions go has not asked for yet (for the prefetch hit count). */
+  private readonly prefetched = new Set<string>();
   private readonly uploader: BoundedUploader<UploadJob>;
   private uploadsOn: boolean;
   private readonly warnedAbout = new Set<string>();
@@ -50,19 +53,34 @@ export class RemoteTier implements CacheBackend {
   }
 
   async get(actionId: Buffer): Promise<Hit | Miss> {
-    const local = await this.local.get(actionId);
-    if (local.hit) return local;
     const actionHex = actionId.toString("hex");
-    // go asks for the same action from several places at once (e.g. vet and build); one request serves all.
-    let shared = this.gets.get(actionHex);
-    if (!shared) {
-      shared = this.fetch(actionId, actionHex).finally(() => this.gets.delete(actionHex));
-      this.gets.set(actionHex, shared);
-    }
+    if (this.prefetched.delete(actionHex)) this.stats.prefetchHits++;
+    // go asks for the same action from several places at once (e.g. vet and build), and a prefetch
+    // may already be on its way: one request serves all of them.
+    const inFlight = this.gets.get(actionHex);
+    if (inFlight) return inFlight;
+    const local = await this.local.get(actionId);
+    // An entry this process brought from the remote is a remote hit, whichever tier answers now.
+    if (local.hit) return this.fetched.has(actionHex) ? { ...local, source: "remote" } : local;
+    return this.gets.get(actionHex) ?? this.startFetch(actionId, actionHex, true);
+  }
+
+  private startFetch(actionId: Buffer, actionHex: string, followUps: boolean): Promise<Hit | Miss> {
+    const shared = this.fetch(actionId, actionHex, followUps).finally(() => this.gets.delete(actionHex));
+    this.gets.set(actionHex, shared);
     return shared;
   }
 
-  private async fetch(actionId: Buffer, actionHex: string): Promise<Hit | Miss> {
+  /** Starts fetching what go will ask for next, unless it is already here or on its way. */
+  private prefetch(actionId: Buffer): void {
+    const actionHex = actionId.toString("hex");
+    if (this.gets.has(actionHex) || this.fetched.has(actionHex)) return;
+    this.stats.remotePrefetches++;
+    this.prefetched.add(actionHex);
+    void this.startFetch(actionId, actionHex, false);
+  }
+
+  private async fetch(actionId: Buffer, actionHex: string, followUps: boolean): Promise<Hit | Miss> {
     if (!this.breaker.allow()) return MISS;
     const started = performance.now();
     this.stats.remoteGets++;
@@ -77,6 +95,8 @@ export class RemoteTier implements CacheBackend {
       this.stats.remoteMs += performance.now() - started;
     }
     if (!entry) return MISS;
+    const next = followUps ? followUpKey(actionId, entry.body) : undefined;
+    if (next) this.prefetch(next);
     const outputId = Buffer.from(entry.outputHex, "hex");
     try {
       // The disk tier re-hashes the bytes: a corrupted reply never reaches go.
