@@ -3,20 +3,13 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PEER_BIN_DIR, REPO_ROOT } from "./paths.ts";
+import { PEER_BIN_DIR } from "./paths.ts";
 
 const run = promisify(execFile);
 
 /** Peers are pinned so a re-run measures the same code; bump deliberately. */
 const GO_TOOL_CACHE = "github.com/bradfitz/go-tool-cache@v0.0.0-20260722201841-0bb331e19f64";
 const GO_CACHE_PLUGIN = "github.com/tailscale/go-cache-plugin@v0.1.1";
-/**
- * The module proxy refuses go-cache-plugin and its library creachadair/gocache (403 "This module
- * version is not available"), so it can also be built from a source snapshot placed here, with
- * gocache at the commit v0.1.1's go.mod pins (51cd8478f1c9) replaced in.
- */
-const GO_CACHE_PLUGIN_SNAPSHOT = join(REPO_ROOT, ".tools/bench-src/go-cache-plugin");
-
 export interface PeerBins {
   goCacher?: string;
   gocached?: string;
@@ -37,16 +30,6 @@ async function goInstall(bin: string, pkgAtVersion: string): Promise<string> {
   if (existsSync(path) && have.trim() === pkgAtVersion) return path;
   await run("go", ["install", pkgAtVersion], { cwd: PEER_BIN_DIR, env: buildEnv(), timeout: 600_000 });
   await writeFile(stamp, `${pkgAtVersion}\n`);
-  return path;
-}
-
-async function buildFromSnapshot(bin: string, dir: string, pkg: string, label: string): Promise<string> {
-  const path = join(PEER_BIN_DIR, bin);
-  const stamp = `${path}.version`;
-  const have = await readFile(stamp, "utf8").catch(() => "");
-  if (existsSync(path) && have.trim() === label) return path;
-  await run("go", ["build", "-o", path, pkg], { cwd: dir, env: buildEnv(), timeout: 600_000 });
-  await writeFile(stamp, `${label}\n`);
   return path;
 }
 
@@ -77,23 +60,9 @@ export async function ensurePeers(log: (line: string) => void): Promise<PeerBins
     bins.goCachePlugin = await goInstall("go-cache-plugin", pluginPkg);
     bins.status["go-cache-plugin"] = `${GO_CACHE_PLUGIN} (module proxy)`;
   } catch (err) {
-    const proxyError = `go install ${pluginPkg}: ${firstLines(err)}`;
-    if (existsSync(join(GO_CACHE_PLUGIN_SNAPSHOT, "go.mod"))) {
-      try {
-        bins.goCachePlugin = await buildFromSnapshot(
-          "go-cache-plugin",
-          GO_CACHE_PLUGIN_SNAPSHOT,
-          "./cmd/go-cache-plugin",
-          `snapshot ${pluginVersion}`,
-        );
-        bins.status["go-cache-plugin"] =
-          `${GO_CACHE_PLUGIN} built from a source snapshot (tag ${pluginVersion}, creachadair/gocache 51cd8478f1c9) because the module proxy refused it: ${proxyError}`;
-      } catch (snapshotErr) {
-        bins.status["go-cache-plugin"] = `not built: ${proxyError}; snapshot build failed: ${firstLines(snapshotErr)}`;
-      }
-    } else {
-      bins.status["go-cache-plugin"] = `not built: ${proxyError}`;
-    }
+    // On this project's machines the module proxy answers 403 "This module version is not
+    // available" for go-cache-plugin and its library creachadair/gocache; say exactly that.
+    bins.status["go-cache-plugin"] = `not built: go install ${pluginPkg}: ${firstLines(err)}`;
   }
   log(`peer go-cache-plugin: ${bins.status["go-cache-plugin"]}`);
   return bins;
