@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pauseProcess, removeOnExit, type SpawnedServer, spawnServer, stopProcess, tcpExchange, waitUntil } from "./child-server.ts";
@@ -67,5 +67,39 @@ export async function startRedis(): Promise<RedisServer> {
       await launch();
     },
     kill: () => stopWith("SIGKILL"),
+  };
+}
+
+export interface RedisSentinel {
+  host: string;
+  port: number;
+  /** The master name the sentinel monitors. */
+  name: string;
+  stop(): Promise<void>;
+}
+
+/** A real redis-server in sentinel mode, monitoring `master` (quorum 1) on a free loopback port. */
+export async function startSentinel(master: RedisServer, name = "mymaster"): Promise<RedisSentinel> {
+  const port = await getFreePort();
+  const dir = await mkdtemp(join(tmpdir(), "gcp-sentinel-"));
+  removeOnExit(dir);
+  // Sentinel rewrites its config file at run time, so it gets its own writable copy.
+  const config = join(dir, "sentinel.conf");
+  await writeFile(
+    config,
+    [`port ${port}`, "bind 127.0.0.1", `dir ${dir}`, `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`, ""].join("\n"),
+  );
+  const server = spawnServer(REDIS_SERVER, [config, "--sentinel"]);
+  await waitUntil(`redis sentinel on port ${port}`, server, async () =>
+    (await tcpExchange(port, `SENTINEL get-master-addr-by-name ${name}\r\n`)).includes(String(master.port)),
+  );
+  return {
+    host: "127.0.0.1",
+    port,
+    name,
+    stop: async () => {
+      await stopProcess(server.child, "SIGTERM");
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+    },
   };
 }

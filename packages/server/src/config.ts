@@ -54,6 +54,33 @@ export const serverOptionDefs = {
     secret: true,
     description: "Keep the index in Redis (redis://[:password@]host:port/db) instead of the embedded on-disk index.",
   },
+  redisSentinels: {
+    flag: "redis-sentinels",
+    env: "GOCACHEPROG_SERVER_REDIS_SENTINELS",
+    kind: "string",
+    description: "Redis through Sentinel: comma-separated host:port of the sentinels (the master is found and followed on failover).",
+  },
+  redisSentinelName: {
+    flag: "redis-sentinel-name",
+    env: "GOCACHEPROG_SERVER_REDIS_SENTINEL_NAME",
+    kind: "string",
+    default: "mymaster",
+    description: "Master name the sentinels monitor.",
+  },
+  redisClusterNodes: {
+    flag: "redis-cluster-nodes",
+    env: "GOCACHEPROG_SERVER_REDIS_CLUSTER_NODES",
+    kind: "string",
+    description: "Redis Cluster: comma-separated host:port of some cluster nodes (the rest are discovered).",
+  },
+  redisPassword: {
+    flag: "redis-password",
+    env: "GOCACHEPROG_SERVER_REDIS_PASSWORD",
+    kind: "string",
+    secret: true,
+    description:
+      "Password for the Redis master or cluster nodes with --redis-sentinels / --redis-cluster-nodes (a --redis-url carries its own).",
+  },
   tokensFile: {
     flag: "tokens-file",
     env: "GOCACHEPROG_SERVER_TOKENS_FILE",
@@ -184,8 +211,12 @@ function defaultDataDir(env: Readonly<Record<string, string | undefined>>): stri
 
 /** "host:port", "[::1]:8080" or ":8080" (all interfaces). */
 export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen);
+  return parseHostPort(listen, "--listen");
+}
+
+export function parseHostPort(text: string, flag: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
   const port = Number(m?.[3]);
-  if (!m || port > 65535) throw new ConfigError(`invalid --listen ${JSON.stringify(listen)}: expected host:port`);
+  if (!m || port > 65535) throw new ConfigError(`invalid ${flag} ${JSON.stringify(text)}: expected host:port`);
   return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
 }

@@ -15,6 +15,8 @@ export const REDACT_PATHS = [
   "*.token",
   "redisUrl",
   "*.redisUrl",
+  "redisPassword",
+  "*.redisPassword",
   "tokens",
   "*.tokens",
 ];

@@ -2,10 +2,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "@gocacheprog/common";
 import { parseTokens, TokenAuth } from "./auth.ts";
-import type { ServerOptions } from "./config.ts";
+import { parseHostPort, type ServerOptions, serverOptionDefs } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { EmbeddedIndex } from "./storage/embedded-index.ts";
 import { FsBlobStore } from "./storage/fs-blob-store.ts";
+import type { RedisConnection } from "./storage/redis-client.ts";
 import { RedisIndex } from "./storage/redis-index.ts";
 import { S3BlobStore } from "./storage/s3-blob-store.ts";
 import type { BlobStore, Index } from "./storage/types.ts";
@@ -22,14 +23,34 @@ export async function openStorage(options: ServerOptions, logger: Logger): Promi
         requestTimeoutMs: options.backendTimeout,
       })
     : new FsBlobStore({ root: join(options.dataDir!, "blobs") });
-  const index: Index = options.redisUrl
+  const redis = redisConnection(options);
+  const index: Index = redis
     ? new RedisIndex({
-        url: options.redisUrl,
+        ...redis,
         commandTimeoutMs: options.backendTimeout,
         onError: throttledWarning(logger, "redis connection error"),
       })
     : await EmbeddedIndex.open({ path: join(options.dataDir!, "index") });
   return { blobs, index };
+}
+
+/** Redis is on when one of its three addressing options is set; undefined = the embedded index. */
+export function redisConnection(options: ServerOptions): RedisConnection | undefined {
+  const chosen = (["redisUrl", "redisSentinels", "redisClusterNodes"] as const).filter((key) => options[key]);
+  if (chosen.length > 1) {
+    throw new ConfigError(`choose one way to reach Redis, not ${chosen.map((key) => `--${serverOptionDefs[key].flag}`).join(" and ")}`);
+  }
+  const password = options.redisPassword || undefined;
+  const nodes = (list: string, key: "redisSentinels" | "redisClusterNodes") =>
+    list.split(",").map((entry) => parseHostPort(entry, `--${serverOptionDefs[key].flag}`));
+  if (options.redisUrl) return { url: options.redisUrl };
+  if (options.redisSentinels) {
+    return { redisOptions: { sentinels: nodes(options.redisSentinels, "redisSentinels"), name: options.redisSentinelName, password } };
+  }
+  if (options.redisClusterNodes) {
+    return { cluster: { nodes: nodes(options.redisClusterNodes, "redisClusterNodes"), options: { redisOptions: { password } } } };
+  }
+  return undefined;
 }
 
 /** ioredis reports every failed reconnect; one line per 30 s is enough to see an outage. */
@@ -64,6 +85,6 @@ export async function loadAuth(options: ServerOptions): Promise<TokenAuth> {
 export function describeStorage(options: ServerOptions): { blobStore: string; index: string } {
   return {
     blobStore: options.s3Bucket ? `s3://${options.s3Bucket}/${options.s3Prefix}` : join(options.dataDir!, "blobs"),
-    index: options.redisUrl ? "redis" : join(options.dataDir!, "index"),
+    index: redisConnection(options) ? "redis" : join(options.dataDir!, "index"),
   };
 }

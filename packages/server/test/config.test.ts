@@ -1,6 +1,7 @@
 import { ConfigError } from "@gocacheprog/common";
 import { describe, expect, it } from "vitest";
 import { helpText, parseCommandLine, parseListen, serverOptionDefs } from "../src/config.ts";
+import { redisConnection } from "../src/wiring.ts";
 
 describe("server options", () => {
   it("defaults to the embedded store on loopback:8080 under the XDG data directory", () => {
@@ -33,5 +34,42 @@ describe("server options", () => {
       expect(help).toContain(`--${def.flag}`);
       expect(help).toContain(def.env);
     }
+  });
+});
+
+describe("Redis addressing", () => {
+  const optionsFrom = (argv: string[]) => parseCommandLine(argv, {}).options;
+
+  it("is off by default, standalone by URL, Sentinel or Cluster by their node lists", () => {
+    expect(redisConnection(optionsFrom([]))).toBeUndefined();
+    expect(redisConnection(optionsFrom(["--redis-url", "redis://r:6379/2"]))).toEqual({ url: "redis://r:6379/2" });
+    expect(
+      redisConnection(optionsFrom(["--redis-sentinels", "s1:26379, s2:26380", "--redis-sentinel-name", "cache", "--redis-password", "pw"])),
+    ).toEqual({
+      redisOptions: {
+        sentinels: [
+          { host: "s1", port: 26379 },
+          { host: "s2", port: 26380 },
+        ],
+        name: "cache",
+        password: "pw",
+      },
+    });
+    expect(redisConnection(optionsFrom(["--redis-cluster-nodes", "n1:7000,n2:7001"]))).toEqual({
+      cluster: {
+        nodes: [
+          { host: "n1", port: 7000 },
+          { host: "n2", port: 7001 },
+        ],
+        options: { redisOptions: { password: undefined } },
+      },
+    });
+  });
+
+  it("refuses two ways at once and malformed node lists", () => {
+    expect(() => redisConnection(optionsFrom(["--redis-url", "redis://r", "--redis-cluster-nodes", "n1:7000"]))).toThrow(
+      /not --redis-url and --redis-cluster-nodes/,
+    );
+    expect(() => redisConnection(optionsFrom(["--redis-sentinels", "s1"]))).toThrow(/invalid --redis-sentinels "s1"/);
   });
 });

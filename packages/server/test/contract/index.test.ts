@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisServer, startRedis } from "../../../../test/harness/redis.ts";
+import { type RedisSentinel, type RedisServer, startRedis, startSentinel } from "../../../../test/harness/redis.ts";
 import { EmbeddedIndex } from "../../src/storage/embedded-index.ts";
 import { redisActionKey } from "../../src/storage/keys.ts";
 import { RedisIndex } from "../../src/storage/redis-index.ts";
@@ -13,11 +13,14 @@ import { runIndexContract, sampleRecord } from "./index.contract.ts";
 
 const tempDirs: string[] = [];
 let redis: RedisServer;
+let sentinel: RedisSentinel;
 
 beforeAll(async () => {
   redis = await startRedis();
+  sentinel = await startSentinel(redis);
 });
 afterAll(async () => {
+  await sentinel?.stop();
   await redis?.stop();
   for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
 });
@@ -45,6 +48,18 @@ runIndexContract("Redis (redis-server)", {
   reopen: async (index) => {
     await index.close();
     return new RedisIndex({ url: redis.url });
+  },
+});
+
+// The same contract with the master found through a real Sentinel (what --redis-sentinels wires up);
+// its own key prefix keeps it apart from the direct suite on the same redis-server.
+const viaSentinel = () =>
+  new RedisIndex({ redisOptions: { sentinels: [{ host: sentinel.host, port: sentinel.port }], name: sentinel.name }, keyPrefix: "snt:" });
+runIndexContract("Redis via Sentinel", {
+  open: async () => viaSentinel(),
+  reopen: async (index) => {
+    await index.close();
+    return viaSentinel();
   },
 });
 
