@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import type { StatsJson } from "../../packages/cacheprog-client/src/stats.ts";
 import { type ClientStats, countCompileActions, type GoResult, type GoRunOptions, type GoSandbox } from "./go.ts";
 
 /**
@@ -12,20 +13,8 @@ export function remoteEnv(url: string, token?: string, extra: Record<string, str
   return { GOCACHEPROG_URL: url, ...(token ? { GOCACHEPROG_TOKEN: token } : {}), ...extra };
 }
 
-/** The remote tier's counters in the client's stats file (see the client's stats.ts). */
-export interface RemoteStats extends ClientStats {
-  localHits: number;
-  remoteHits: number;
-  remoteGets: number;
-  remoteErrors: number;
-  remoteCorrupt: number;
-  uploads: number;
-  uploadsSkipped: number;
-  uploadsDropped: number;
-  uploadErrors: number;
-  uploadBytes: number;
-  processMs: number;
-}
+/** The client's own stats-file schema, so the tests read exactly what the client writes. */
+export type RemoteStats = StatsJson & ClientStats;
 
 export interface DemoBuild extends GoResult {
   stats: RemoteStats;

@@ -35,6 +35,17 @@ async function main(): Promise<number> {
   const dir = resolve(options.dir ?? defaultCacheDir(process.env));
   const stats = new Stats();
 
+  let reported = false;
+  const report = async () => {
+    if (reported) return;
+    reported = true;
+    const summary = stats.toJSON();
+    if (options.stats) process.stderr.write(formatStatsLine(summary));
+    if (options.statsFile) {
+      await writeStatsFile(resolve(options.statsFile), summary).catch((err: Error) => log.warn(`writing stats file: ${err.message}`));
+    }
+  };
+
   let code = 0;
   try {
     const reason = await serve({
@@ -43,6 +54,7 @@ async function main(): Promise<number> {
       openBackend: () => openBackend(options, dir, log, stats),
       stats,
       log,
+      beforeDone: report,
     });
     log.debug(`session ended by ${reason}`);
   } catch (err) {
@@ -51,11 +63,8 @@ async function main(): Promise<number> {
     code = 1;
   }
 
-  const summary = stats.toJSON();
-  if (options.stats) process.stderr.write(formatStatsLine(summary));
-  if (options.statsFile) {
-    await writeStatsFile(resolve(options.statsFile), summary).catch((err: Error) => log.warn(`writing stats file: ${err.message}`));
-  }
+  // A broken input stream ends the session without beforeDone; the numbers still matter.
+  await report();
   return code;
 }
 

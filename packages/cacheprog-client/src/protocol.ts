@@ -13,6 +13,11 @@ export interface ServeOptions {
   openBackend: () => Promise<CacheBackend>;
   stats: Stats;
   log: Logger;
+  /**
+   * Runs once all work is done and before go hears so (close reply, end of stdout): go returns as
+   * soon as stdout closes, so a stats file written here is complete when the go command exits.
+   */
+  beforeDone?: () => Promise<void>;
 }
 
 /** How the session ended: go sent `close`, or stdin hit EOF (go list, go env never send close). */
@@ -57,6 +62,7 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
     // An Err on close fails the go command ("failed to trim cache"): housekeeping is not worth that.
     log.warn(`closing the cache: ${(err as Error).message}`);
   }
+  await options.beforeDone?.();
   if (closeId !== undefined) writer.send(encodeResponse({ id: closeId }));
   await writer.end();
   return closeId !== undefined ? "close" : "eof";

@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { clientOptionDefs } from "../src/config.ts";
-import { buildBin, closeRequest, getRequest, idOf, listFiles, putRequest, runBin } from "./helpers.ts";
+import { BIN, buildBin, closeRequest, getRequest, idOf, listFiles, putRequest, runBin } from "./helpers.ts";
 
 let dir: string;
 
@@ -89,6 +90,26 @@ describe("gocacheprog command line", () => {
       handlingMs: expect.any(Number),
     });
     expect(stats.processMs).toBeGreaterThan(0);
+  });
+
+  it("has written the stats file and line by the time its stdout ends (when go returns)", async () => {
+    const statsFile = join(dir, "at-close.json");
+    const child = spawn(BIN, [], {
+      env: { ...process.env, GOCACHEPROG_DIR: join(dir, "cache"), GOCACHEPROG_STATS: "1", GOCACHEPROG_STATS_FILE: statsFile },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const stdoutEnded = new Promise<void>((resolve) => child.stdout.on("end", resolve));
+    child.stdout.resume();
+    child.stdin.end(getRequest(1, idOf("q")) + closeRequest(2));
+    await stdoutEnded;
+    // Checked before the process exits: go may already be gone, and a CI step reading the file with it.
+    const atStdoutEnd = { file: await readFile(statsFile, "utf8").catch(() => "missing"), stderr };
+    await new Promise((resolve) => child.on("exit", resolve));
+    expect(JSON.parse(atStdoutEnd.file)).toMatchObject({ gets: 1, misses: 1 });
+    expect(atStdoutEnd.stderr).toMatch(/gocacheprog stats: 1 gets/);
   });
 
   it("prints no stats unless asked", async () => {
