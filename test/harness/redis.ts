@@ -103,3 +103,39 @@ export async function startSentinel(master: RedisServer, name = "mymaster"): Pro
     },
   };
 }
+
+export interface RedisCluster {
+  /** Seed nodes, as --redis-cluster-nodes takes them. */
+  nodes: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+
+/** A real 3-master Redis Cluster (no replicas) on free loopback ports, slots assigned by redis-cli. */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const dir = await mkdtemp(join(tmpdir(), "gcp-cluster-"));
+  removeOnExit(dir);
+  const nodes: { host: string; port: number; server: SpawnedServer }[] = [];
+  for (let n = 0; n < 3; n++) {
+    const port = await getFreePort();
+    const nodeDir = join(dir, String(port));
+    await mkdir(nodeDir);
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", nodeDir];
+    const server = spawnServer(REDIS_SERVER, [...args, "--cluster-enabled", "yes", "--cluster-config-file", join(nodeDir, "nodes.conf")]);
+    await waitUntil(`redis cluster node on port ${port}`, server, async () => (await tcpExchange(port, "PING\r\n")).startsWith("+PONG"));
+    nodes.push({ host: "127.0.0.1", port, server });
+  }
+  const create = spawnServer("redis-cli", ["--cluster", "create", ...nodes.map((node) => `127.0.0.1:${node.port}`), "--cluster-yes"]);
+  await new Promise<void>((resolve) => create.child.once("exit", () => resolve()));
+  if (create.child.exitCode !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.output()}`);
+  const first = nodes[0] as { port: number; server: SpawnedServer };
+  await waitUntil("redis cluster to agree on its slots", first.server, async () =>
+    (await tcpExchange(first.port, "CLUSTER INFO\r\n")).includes("cluster_state:ok"),
+  );
+  return {
+    nodes: nodes.map(({ host, port }) => ({ host, port })),
+    stop: async () => {
+      await Promise.all(nodes.map((node) => stopProcess(node.server.child, "SIGTERM")));
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+    },
+  };
+}
