@@ -18,7 +18,7 @@ export interface BenchOptions {
 const USAGE = `Usage: npm run bench -- [--quick] [--workloads std,cmd,gomod] [--reps N] [--rtts 2,10] [--no-peers] [--no-load] [--no-builds] [--load-seconds N]
 
   --quick          1 repetition of std and the test module, 3 s load tests (under 10 minutes on 2 cores)
-  default          3 repetitions of std, cmd and the test module, 8 s load tests`;
+  default          2 repetitions of std, cmd and the test module, 8 s load tests (about 35 minutes on 2 cores)`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -55,7 +55,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   return {
     quick,
     workloads,
-    reps: positiveInt(values.reps, quick ? 1 : 3, "--reps"),
+    reps: positiveInt(values.reps, quick ? 1 : 2, "--reps"),
     rttsMs: (values.rtts ?? "2,10")
       .split(",")
       .filter((v) => v !== "")

@@ -92,9 +92,29 @@ describe("RemoteTier", () => {
     expect(await tier.get(stdoutKey)).toMatchObject({ hit: true, source: "remote", size: 0 });
     expect(stub.lookups).toBe(2);
     expect([stats.remotePrefetches, stats.prefetchHits]).toEqual([1, 1]);
-    // A miss prefetches nothing (cold builds pay no extra requests).
+
+    // Warm now: the next archive lookup and its follow-up go out together, before any answer.
+    const pkg2 = idOf("pkg2");
+    const pkg2Stdout = followUpKey(pkg2, archive) as Buffer;
+    stub.entries.set(pkg2.toString("hex"), { outputHex: sha256(archive).toString("hex"), putTime: new Date(), body: archive });
+    stub.entries.set(pkg2Stdout.toString("hex"), { outputHex: sha256(stdout).toString("hex"), putTime: new Date(), body: stdout });
+    let answer = () => {};
+    stub.gate = new Promise((resolve) => {
+      answer = resolve;
+    });
+    const pending = tier.get(pkg2);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(stub.lookups).toBe(4);
+    answer();
+    expect(await pending).toMatchObject({ hit: true });
+    expect(await tier.get(pkg2Stdout)).toMatchObject({ hit: true, source: "remote" });
+    expect(stub.lookups).toBe(4);
+
+    // A miss (as in a cold build) ends the speculation: later misses cost one request each.
     await tier.get(idOf("absent"));
-    expect(stub.lookups).toBe(3);
+    const afterMiss = stub.lookups;
+    await tier.get(idOf("absent2"));
+    expect(stub.lookups).toBe(afterMiss + 1);
   });
 
   it("shares one request between concurrent gets of the same action", async () => {

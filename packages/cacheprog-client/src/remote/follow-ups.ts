@@ -12,11 +12,15 @@ export function subkey(parent: Buffer, desc: string): Buffer {
 
 const ARCHIVE_MAGIC = Buffer.from("!<arch>\n");
 
+export function compilerOutputKey(actionId: Buffer): Buffer {
+  return subkey(actionId, "stdout");
+}
+
 /**
  * The follow-up go will ask for after this hit, if any: only package archives (the compiler's
  * output, which starts with the ar magic) are followed by a compiler-output lookup.
  */
 export function followUpKey(actionId: Buffer, output: Buffer): Buffer | undefined {
   const isArchive = output.length >= ARCHIVE_MAGIC.length && output.subarray(0, ARCHIVE_MAGIC.length).equals(ARCHIVE_MAGIC);
-  return isArchive ? subkey(actionId, "stdout") : undefined;
+  return isArchive ? compilerOutputKey(actionId) : undefined;
 }

@@ -2,7 +2,7 @@ import { type CacheBackend, type Hit, IntegrityError, MISS, type Miss, type PutO
 import type { Logger } from "../log.ts";
 import type { Stats } from "../stats.ts";
 import type { CircuitBreaker } from "./breaker.ts";
-import { followUpKey } from "./follow-ups.ts";
+import { compilerOutputKey, followUpKey } from "./follow-ups.ts";
 import type { RemoteClient } from "./http.ts";
 import { BoundedUploader } from "./uploader.ts";
 
@@ -36,6 +36,12 @@ export class RemoteTier implements CacheBackend {
   private readonly fetched = new Map<string, string>();
   /** Prefetched actions go has not asked for yet (for the prefetch hit count). */
   private readonly prefetched = new Set<string>();
+  /**
+   * Whether go's last own lookup was a package-archive hit. go asks one thing at a time, so in a
+   * warm build each archive lookup is followed by its compiler-output lookup one round trip later;
+   * while warm, both go out together. A miss (a cold build) turns the speculation off again.
+   */
+  private warm = false;
   private readonly uploader: BoundedUploader<UploadJob>;
   private uploadsOn: boolean;
   private readonly warnedAbout = new Set<string>();
@@ -82,6 +88,7 @@ export class RemoteTier implements CacheBackend {
 
   private async fetch(actionId: Buffer, actionHex: string, followUps: boolean): Promise<Hit | Miss> {
     if (!this.breaker.allow()) return MISS;
+    if (followUps && this.warm) this.prefetch(compilerOutputKey(actionId));
     const started = performance.now();
     this.stats.remoteGets++;
     let entry: Awaited<ReturnType<RemoteClient["lookup"]>>;
@@ -94,9 +101,12 @@ export class RemoteTier implements CacheBackend {
     } finally {
       this.stats.remoteMs += performance.now() - started;
     }
+    if (followUps) {
+      const next = entry ? followUpKey(actionId, entry.body) : undefined;
+      this.warm = next !== undefined;
+      if (next) this.prefetch(next);
+    }
     if (!entry) return MISS;
-    const next = followUps ? followUpKey(actionId, entry.body) : undefined;
-    if (next) this.prefetch(next);
     const outputId = Buffer.from(entry.outputHex, "hex");
     try {
       // The disk tier re-hashes the bytes: a corrupted reply never reaches go.
