@@ -18,12 +18,10 @@ export interface BuiltArtifact {
   /** Workspace directory (repo-root relative); its src/ (and common's) decide whether the artifact is stale. */
   workspaceDir: string;
   file: string;
-  /** Optional artifacts are built when possible, but their absence does not fail the suite. */
-  optional: boolean;
 }
 
 /** What the e2e suite needs built before it starts; global-setup builds whatever is missing or stale. */
 export const builtArtifacts: BuiltArtifact[] = [
-  { workspace: "gocacheprog", workspaceDir: "packages/cacheprog-client", file: clientBin, optional: false },
-  { workspace: "gocacheprog-server", workspaceDir: "packages/server", file: serverMain, optional: false },
+  { workspace: "gocacheprog", workspaceDir: "packages/cacheprog-client", file: clientBin },
+  { workspace: "gocacheprog-server", workspaceDir: "packages/server", file: serverMain },
 ];

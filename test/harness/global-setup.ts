@@ -63,10 +63,6 @@ function ensureBuilt(): void {
     if (!needsBuild(artifact)) continue;
     const build = spawnSync("npm", ["run", "build", "-w", artifact.workspace], { cwd: repoRoot, encoding: "utf8" });
     if (fs.existsSync(artifact.file) && build.status === 0) continue;
-    if (artifact.optional) {
-      console.warn(`e2e setup: optional ${artifact.workspace} build failed (exit ${build.status}); tests that need it will fail.`);
-      continue;
-    }
     throw new Error(
       `e2e setup: \`npm run build -w ${artifact.workspace}\` did not produce ${path.relative(repoRoot, artifact.file)} ` +
         `(exit ${build.status}).\n${build.stdout}\n${build.stderr}`,
