@@ -118,6 +118,8 @@ export class S3BlobStore implements BlobStore {
     const created = await this.call((o) => this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key }), o));
     const UploadId = created.UploadId;
     if (!UploadId) throw toBackendError(new Error("CreateMultipartUpload returned no UploadId"));
+    // The part upload running while the next part is read; an abort must wait for it (see catch).
+    let inFlight: Promise<unknown> | undefined;
     try {
       const completed: { ETag: string; PartNumber: number }[] = [];
       let part: { data: Buffer; last: boolean } = first.value;
@@ -127,6 +129,7 @@ export class S3BlobStore implements BlobStore {
           (o) => this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber, Body: part.data }), o),
           { upload: true },
         );
+        inFlight = upload;
         upload.catch(() => {}); // awaited below; this only stops an unhandled rejection while reading on
         const next = part.last ? null : await parts.next();
         const { ETag } = await upload;
@@ -144,6 +147,9 @@ export class S3BlobStore implements BlobStore {
       );
     } catch (error) {
       await parts.return(undefined).catch(() => {});
+      // A part still uploading when the body turned out bad would land after an abort sent now and
+      // leave the upload (and its storage) behind, so the abort goes out once that part has settled.
+      await inFlight?.catch(() => {});
       await this.call((o) => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }), o)).catch(() => {});
       throw error;
     }
