@@ -117,6 +117,28 @@ describe("RemoteTier", () => {
     expect(stub.lookups).toBe(afterMiss + 1);
   });
 
+  it("sends no speculative request while the breaker is open or half-open", async () => {
+    let now = 0;
+    const disk = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "remote-tier-")) });
+    const breaker = new CircuitBreaker(3, 1000, () => now);
+    const log = createLogger("warn", (l) => logs.push(l));
+    const options = { uploads: false, uploadConcurrency: 1, uploadQueue: 1, drainTimeoutMs: 100, linkThresholdBytes: 4, displayUrl: "x" };
+    const guarded = new RemoteTier(disk, stub as unknown as RemoteClient, breaker, stats, log, options);
+    const archive = Buffer.from("!<arch>\n...");
+    stub.entries.set(idOf("warm").toString("hex"), { outputHex: sha256(archive).toString("hex"), putTime: new Date(), body: archive });
+    await guarded.get(idOf("warm")); // an archive hit: speculation is on
+    stub.lookupError = new RemoteError("HTTP 503");
+    // While the breaker is still closed these go out with their speculative follow-ups; the third opens it.
+    for (const seed of ["f1", "f2", "f3"]) await guarded.get(idOf(seed));
+    expect(breaker.isOpen).toBe(true);
+    const [prefetches, lookups] = [stats.remotePrefetches, stub.lookups];
+    await guarded.get(idOf("while-open"));
+    now = 1500; // half-open: the next lookup is the single trial
+    await guarded.get(idOf("trial"));
+    expect(stats.remotePrefetches).toBe(prefetches);
+    expect(stub.lookups).toBe(lookups + 1); // only the trial itself went out
+  });
+
   it("shares one request between concurrent gets of the same action", async () => {
     let open = () => {};
     stub.gate = new Promise((r) => {

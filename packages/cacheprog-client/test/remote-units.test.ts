@@ -12,6 +12,7 @@ describe("CircuitBreaker", () => {
     expect(b.failed()).toBe(true); // this one opened it
     expect(b.allow()).toBe(false);
     now = 1001;
+    expect(b.isClosed).toBe(false); // half-open is not healthy enough for speculative requests
     expect(b.allow()).toBe(true); // the half-open trial
     expect(b.allow()).toBe(false); // only one trial at a time
     expect(b.failed()).toBe(false); // re-opened, but not worth another log line
@@ -19,7 +20,7 @@ describe("CircuitBreaker", () => {
     now = 2100;
     expect(b.allow()).toBe(true);
     b.succeeded();
-    expect([b.allow(), b.allow(), b.isOpen]).toEqual([true, true, false]);
+    expect([b.allow(), b.allow(), b.isOpen, b.isClosed]).toEqual([true, true, false, true]);
   });
 });
 

@@ -37,6 +37,11 @@ export class CircuitBreaker {
     return wasClosed;
   }
 
+  /** Healthy: not open and not waiting on a half-open trial. Speculative requests go out only then. */
+  get isClosed(): boolean {
+    return this.consecutiveFailures < this.threshold;
+  }
+
   get isOpen(): boolean {
     return this.consecutiveFailures >= this.threshold && this.now() < this.openUntil;
   }

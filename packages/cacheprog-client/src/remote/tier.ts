@@ -80,7 +80,9 @@ export class RemoteTier implements CacheBackend {
   /** Starts fetching what go will ask for next, unless it is already here or on its way. */
   private prefetch(actionId: Buffer): void {
     const actionHex = actionId.toString("hex");
-    if (this.gets.has(actionHex) || this.fetched.has(actionHex)) return;
+    // Only a healthy remote gets speculation: an open breaker would send nothing (yet count it), and a
+    // half-open one's single trial belongs to a lookup go is waiting for.
+    if (this.gets.has(actionHex) || this.fetched.has(actionHex) || !this.breaker.isClosed) return;
     this.stats.remotePrefetches++;
     this.prefetched.add(actionHex);
     void this.startFetch(actionId, actionHex, false);

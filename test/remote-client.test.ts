@@ -1,0 +1,50 @@
+// The client's HTTP tier against the real server on a port: what a second upload of known bytes
+// costs, and that a hit comes back byte for byte.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RemoteClient } from "../packages/cacheprog-client/src/remote/http.ts";
+import { type CacheServer, startCacheServer } from "./harness/server.ts";
+
+let server: CacheServer;
+let client: RemoteClient;
+
+beforeAll(async () => {
+  server = await startCacheServer();
+  client = new RemoteClient({ url: server.url, timeoutMs: 5_000, connections: 2, uploadConnections: 2 });
+});
+afterAll(async () => {
+  await client?.close();
+  await server?.close();
+});
+
+async function output(size: number): Promise<{ path: string; hex: string; bytes: Buffer }> {
+  const bytes = randomBytes(size);
+  const path = join(await mkdtemp(join(tmpdir(), "gcp-remote-client-")), "out");
+  await writeFile(path, bytes);
+  return { path, bytes, hex: createHash("sha256").update(bytes).digest("hex") };
+}
+
+describe("RemoteClient against gocacheprog-server", () => {
+  it("links a second action to an output the server holds, sending no bytes again", async () => {
+    const out = await output(200_000);
+    const [first, second] = [randomBytes(32).toString("hex"), randomBytes(32).toString("hex")];
+    // The first upload tries the link, gets 409 (unknown output) and sends the body.
+    expect(await client.upload(first, out.hex, out.bytes.length, out.path, true)).toBe("stored");
+    const bytesIn = await server.metric("gocacheprog_bytes_in_total");
+    expect(bytesIn).toBeGreaterThanOrEqual(out.bytes.length);
+
+    expect(await client.upload(second, out.hex, out.bytes.length, out.path, true)).toBe("linked");
+    expect(await server.metric("gocacheprog_bytes_in_total")).toBe(bytesIn);
+
+    const hit = await client.lookup(second);
+    expect(hit?.outputHex).toBe(out.hex);
+    expect(hit?.body.equals(out.bytes)).toBe(true);
+  });
+
+  it("answers a lookup of an unknown action with null (a miss, not an error)", async () => {
+    expect(await client.lookup(randomBytes(32).toString("hex"))).toBeNull();
+  });
+});
