@@ -1,0 +1,32 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** Prefix of every temp file we create next to its target; garbage collectors recognise it. */
+export const TEMP_FILE_PREFIX = ".tmp-";
+
+/** A unique temp path in the same directory as `path` (same filesystem, so rename is atomic). */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `${TEMP_FILE_PREFIX}${basename(path).slice(0, 16)}-${process.pid}-${randomBytes(6).toString("hex")}`);
+}
+
+/**
+ * Writes `data` under a temp name and renames it over `path`, so readers (other processes included)
+ * see the old file or the whole new one, never a torn write. The directory is created when missing.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const temp = tempPathFor(path);
+  try {
+    try {
+      await writeFile(temp, data, { flag: "wx", mode });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(temp, data, { flag: "wx", mode });
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+}
