@@ -145,9 +145,9 @@ describe("builds through a misbehaving remote still succeed with correct output"
   });
 });
 
-describe("s3 + redis backend", () => {
+describe("s3 + redis storage", () => {
   it("keeps serving from S3 when Redis stops in the middle of a build", async () => {
-    const s3redis = await startCacheServer({ backend: "s3-redis", env: { GOCACHEPROG_SERVER_BACKEND_TIMEOUT: "500ms" } });
+    const s3redis = await startCacheServer({ storage: "s3-redis", env: { GOCACHEPROG_SERVER_BACKEND_TIMEOUT: "500ms" } });
     try {
       const slowish = await proxy({ delayMs: 100 }, s3redis.url);
       const running = demo("redis writer", runner(slowish.url));

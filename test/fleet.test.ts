@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compiledPackages, countCompileActions, countLinkActions, type GoResult, GoSandbox } from "./harness/go.ts";
 import { gomod, okLines } from "./harness/gomod.ts";
 import { describeRun, referenceDemo, remoteEnv, runRemote } from "./harness/runners.ts";
-import { type CacheBackend, startCacheServer } from "./harness/server.ts";
+import { type StorageKind, startCacheServer } from "./harness/server.ts";
 
 const sandbox = GoSandbox.create();
 afterAll(() => sandbox.remove());
@@ -18,17 +18,17 @@ function newRunner(url: string) {
   return { goCache: sandbox.dir("gocache"), clientDir: sandbox.dir("client"), env: remoteEnv(url) };
 }
 
-describe.each<CacheBackend>(["embedded", "s3-redis"])("a fleet of runners sharing one server (%s backend)", (backend) => {
+describe.each<StorageKind>(["embedded", "s3-redis"])("a fleet of runners sharing one server (%s storage)", (storage) => {
   it("lets a new runner build and test everything another runner compiled, without compiling", async () => {
-    const server = await startCacheServer({ backend });
+    const server = await startCacheServer({ storage });
     const runnerA = newRunner(server.url);
     try {
       const buildA = await runRemote(sandbox, ["build", "-x", "./..."], runnerA);
-      console.info(describeRun(`${backend} buildA`, buildA));
+      console.info(describeRun(`${storage} buildA`, buildA));
       expectSuccess(buildA);
       expect(countCompileActions(buildA.stderr)).toBeGreaterThan(gomod.packageCount);
       const testA = await runRemote(sandbox, ["test", "./..."], runnerA);
-      console.info(describeRun(`${backend} testA`, testA));
+      console.info(describeRun(`${storage} testA`, testA));
       expectSuccess(testA);
       expect(okLines(testA.stdout).filter((line) => line.includes("(cached)"))).toEqual([]);
       for (const run of [buildA, testA]) {
@@ -41,7 +41,7 @@ describe.each<CacheBackend>(["embedded", "s3-redis"])("a fleet of runners sharin
 
       const binDir = sandbox.dir("bin");
       const buildB = await runRemote(sandbox, ["build", "-x", "-o", `${binDir}${path.sep}`, "./..."], newRunner(server.url));
-      console.info(describeRun(`${backend} buildB`, buildB));
+      console.info(describeRun(`${storage} buildB`, buildB));
       expectSuccess(buildB);
       expect(countCompileActions(buildB.stderr), `compiled ${compiledPackages(buildB.stderr)}`).toBe(0);
       expect(buildB.stats.localHits).toBe(0);
@@ -51,7 +51,7 @@ describe.each<CacheBackend>(["embedded", "s3-redis"])("a fleet of runners sharin
       expect(fs.readFileSync(path.join(binDir, "demo")).equals(reference.binary), "runner B's demo differs from plain go's").toBe(true);
 
       const testB = await runRemote(sandbox, ["test", "-x", "./..."], newRunner(server.url));
-      console.info(describeRun(`${backend} testB`, testB));
+      console.info(describeRun(`${storage} testB`, testB));
       expectSuccess(testB);
       const okB = okLines(testB.stdout);
       expect(okB.map((line) => line.split("\t")[1]).sort()).toEqual(gomod.testedPackages);

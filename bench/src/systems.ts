@@ -52,7 +52,7 @@ export async function ourCounts(statsFile: string): Promise<ClientCounts> {
   return { hits: s["hits"], misses: s["misses"], uploads: s["uploads"], uploadBytes: s["uploadBytes"] };
 }
 
-/** gocacheprog-server on the embedded backend, or on S3 (versitygw) + Redis when `s3` is given. */
+/** gocacheprog-server on the embedded storage, or on S3 (versitygw) + Redis when `s3` is given. */
 export function ourSystem(s3: VersitygwServer | undefined): RemoteSystem {
   let server: SpawnedServer | undefined;
   let redis: RedisServer | undefined;

@@ -8,7 +8,8 @@ import { getFreePort } from "./ports.ts";
 import { type RedisServer, startRedis } from "./redis.ts";
 import { startVersitygw, type VersitygwServer } from "./versitygw.ts";
 
-export type CacheBackend = "embedded" | "s3-redis";
+/** Where the server under test keeps outputs and its index. */
+export type StorageKind = "embedded" | "s3-redis";
 
 export interface ServerToken {
   token: string;
@@ -18,7 +19,7 @@ export interface ServerToken {
 
 export interface CacheServerOptions {
   /** "embedded" (default): outputs and index under dataDir. "s3-redis": a private versitygw and redis-server. */
-  backend?: CacheBackend;
+  storage?: StorageKind;
   /** None = open access (namespace "default", read-write). */
   tokens?: ServerToken[];
   /** Extra environment for the server process, e.g. GOCACHEPROG_SERVER_BACKEND_TIMEOUT. */
@@ -28,7 +29,7 @@ export interface CacheServerOptions {
 export interface CacheServer {
   url: string;
   port: number;
-  backend: CacheBackend;
+  storage: StorageKind;
   /** --data-dir: the embedded store, or (s3-redis) only scratch space the server does not use. */
   dataDir: string;
   redis?: RedisServer;
@@ -58,12 +59,12 @@ export function newToken(): string {
  * /readyz answers 200.
  */
 export async function startCacheServer(options: CacheServerOptions = {}): Promise<CacheServer> {
-  const backend = options.backend ?? "embedded";
+  const storage = options.storage ?? "embedded";
   const port = await getFreePort();
   const dataDir = await mkdtemp(join(tmpdir(), "gcp-server-"));
   removeOnExit(dataDir);
-  const s3 = backend === "s3-redis" ? await startVersitygw() : undefined;
-  const redis = backend === "s3-redis" ? await startRedis() : undefined;
+  const s3 = storage === "s3-redis" ? await startVersitygw() : undefined;
+  const redis = storage === "s3-redis" ? await startRedis() : undefined;
 
   const args = [serverMain, "serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--gc-interval", "0", "--log-level", "warn"];
   if (s3) args.push("--s3-bucket", s3.bucket, "--s3-endpoint", s3.endpoint, "--s3-region", s3.region, "--s3-force-path-style");
@@ -79,7 +80,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
   const launch = async () => {
     const spawned = spawnServer(process.execPath, args, env);
     server = spawned;
-    await waitUntil(`gocacheprog-server (${backend}) on port ${port}`, spawned, async () => {
+    await waitUntil(`gocacheprog-server (${storage}) on port ${port}`, spawned, async () => {
       const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
       return res.status === 200;
@@ -93,7 +94,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
   return {
     url,
     port,
-    backend,
+    storage,
     dataDir,
     redis,
     s3,
