@@ -2,11 +2,12 @@
 // here): the server image's install + CMD + ENV + HEALTHCHECK, the compose stack's Redis, S3 and server,
 // and the Kubernetes Deployment's command, ConfigMap, Secret, probes and gc CronJob.
 import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { sha256Hex } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "./harness/bins.ts";
 import { type SpawnedServer, spawnServer, stopProcess, tcpExchange, waitUntil } from "./harness/child-server.ts";
@@ -74,7 +75,7 @@ async function roundTrip(url: string): Promise<void> {
   const auth = { authorization: `Bearer ${token}` };
   const put = await fetch(`${url}/v1/actions/${action}`, {
     method: "PUT",
-    headers: { ...auth, "x-gocacheprog-output-id": createHash("sha256").update(body).digest("hex"), "content-length": String(body.length) },
+    headers: { ...auth, "x-gocacheprog-output-id": sha256Hex(body), "content-length": String(body.length) },
     body,
   });
   expect(put.status).toBe(201);

@@ -1,9 +1,10 @@
 // The client's HTTP tier against the real server on a port: what a second upload of known bytes
 // costs, and that a hit comes back byte for byte.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sha256Hex } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RemoteClient } from "../packages/cacheprog-client/src/remote/http.ts";
 import { type CacheServer, startCacheServer } from "./harness/server.ts";
@@ -24,7 +25,7 @@ async function output(size: number): Promise<{ path: string; hex: string; bytes:
   const bytes = randomBytes(size);
   const path = join(await mkdtemp(join(tmpdir(), "gcp-remote-client-")), "out");
   await writeFile(path, bytes);
-  return { path, bytes, hex: createHash("sha256").update(bytes).digest("hex") };
+  return { path, bytes, hex: sha256Hex(bytes) };
 }
 
 describe("RemoteClient against gocacheprog-server", () => {

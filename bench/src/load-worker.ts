@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { sha256Hex } from "@gocacheprog/common";
 import autocannon, { type AutocannonRequest } from "autocannon";
 
 /**
@@ -39,7 +40,7 @@ function rotating(paths: string[], method: string): AutocannonRequest {
 function uniquePuts(count: number, size: number): AutocannonRequest {
   const pool = Array.from({ length: count }, () => {
     const body = randomBytes(size);
-    return { body, outputHex: createHash("sha256").update(body).digest("hex") };
+    return { body, outputHex: sha256Hex(body) };
   });
   let next = 0;
   return {

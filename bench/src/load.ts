@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { sha256Hex } from "@gocacheprog/common";
 import type { VersitygwServer } from "../../test/harness/versitygw.ts";
 import type { LoadJob, LoadTestResult } from "./load-worker.ts";
 import { REPO_ROOT, type Scratch } from "./paths.ts";
@@ -31,7 +32,7 @@ async function putEntries(baseUrl: string, count: number, size: number): Promise
     const action = randomBytes(32).toString("hex");
     const response = await fetch(`${baseUrl}/v1/actions/${action}`, {
       method: "PUT",
-      headers: { "x-gocacheprog-output-id": createHash("sha256").update(body).digest("hex") },
+      headers: { "x-gocacheprog-output-id": sha256Hex(body) },
       body,
     });
     await response.arrayBuffer();

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
+import { settlesWithin } from "@gocacheprog/common";
 
 const running = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -53,9 +54,9 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill(signal);
   child.kill("SIGCONT"); // a paused (SIGSTOPped) server only acts on the signal once it runs again
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  if (await settlesWithin(exited, 10_000)) return;
+  child.kill("SIGKILL");
   await exited;
-  clearTimeout(timer);
 }
 
 /** SIGSTOP, resolving once the kernel reports every thread of the process stopped. */

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { settlesWithin } from "@gocacheprog/common";
 import { clientBin, goModDir } from "./bins.ts";
 
 export interface GoResult {
@@ -175,39 +176,35 @@ export class GoSandbox {
    * Runs go in its own process group and returns once go AND every child it left behind (the
    * cacheprog writes its stats after answering close; go never waits for it) have exited.
    */
-  run(args: string[], options: GoRunOptions): Promise<GoResult> {
+  async run(args: string[], options: GoRunOptions): Promise<GoResult> {
     const timeoutMs = options.timeoutMs ?? 240_000;
-    return new Promise((resolve, reject) => {
-      const child = spawn("go", args, {
-        cwd: options.cwd ?? goModDir,
-        env: this.env(options),
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      const pgid = child.pid;
-      if (pgid === undefined) {
-        child.once("error", reject);
-        return;
-      }
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
-      child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-      child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killGroup(pgid);
-      }, timeoutMs);
-      child.once("error", reject);
-      child.once("close", async (code) => {
-        clearTimeout(timer);
-        const lingering = await waitForGroupExit(pgid, 30_000);
-        let err = Buffer.concat(stderr).toString("utf8");
-        if (timedOut) err += `\n[harness] go ${args.join(" ")} killed after ${timeoutMs} ms\n`;
-        if (lingering) err += "\n[harness] a process go started (the cacheprog?) outlived go by 30 s and was killed\n";
-        resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString("utf8"), stderr: err });
-      });
+    const child = spawn("go", args, {
+      cwd: options.cwd ?? goModDir,
+      env: this.env(options),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    const closed = new Promise<number | null>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("close", resolve);
+    });
+    const pgid = child.pid;
+    if (pgid === undefined) {
+      await closed; // no process: the spawn error rejects this
+      throw new Error(`go ${args.join(" ")} did not start`);
+    }
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const timedOut = !(await settlesWithin(closed, timeoutMs));
+    if (timedOut) killGroup(pgid);
+    const code = await closed;
+    const lingering = await waitForGroupExit(pgid, 30_000);
+    let err = Buffer.concat(stderr).toString("utf8");
+    if (timedOut) err += `\n[harness] go ${args.join(" ")} killed after ${timeoutMs} ms\n`;
+    if (lingering) err += "\n[harness] a process go started (the cacheprog?) outlived go by 30 s and was killed\n";
+    return { code: code ?? -1, stdout: Buffer.concat(stdout).toString("utf8"), stderr: err };
   }
 
   /** run() with a fresh stats file, whose counters come back with the result. */
