@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import type { StatsJson } from "../../packages/cacheprog-client/src/stats.ts";
+import type { StatsJson } from "../../packages/cacheprog-client/src/ops/stats.ts";
 import { type ClientStats, countCompileActions, type GoResult, type GoRunOptions, type GoSandbox } from "./go.ts";
 
 /**

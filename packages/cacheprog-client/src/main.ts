@@ -1,18 +1,27 @@
-import { resolve } from "node:path";
 import { ConfigError, renderHelp } from "@gocacheprog/common";
 import packageJson from "../package.json";
-import { openBackend } from "./backends.ts";
-import { clientOptionDefs, parseClientOptions, USAGE } from "./config.ts";
-import { createLogger } from "./log.ts";
-import { defaultCacheDir } from "./paths.ts";
-import { serve } from "./protocol.ts";
-import { formatStatsLine, Stats, writeStatsFile } from "./stats.ts";
-import { ProtocolError } from "./wire.ts";
+import { clientOptionDefs, parseClientOptions, USAGE } from "./ops/config.ts";
+import { runSession } from "./session.ts";
 
-async function main(): Promise<number> {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A subcommand gets the arguments after its name and resolves with the process exit code. */
+type Subcommand = (argv: readonly string[], env: Env) => Promise<number>;
+
+/**
+ * `gocacheprog <name> ...` runs one of these; without a known name the bin is go's cache child
+ * (flags only, protocol on stdin/stdout). Subcommands load nothing a go session needs at start-up.
+ */
+const subcommands: Record<string, Subcommand> = {};
+
+async function main(argv: readonly string[], env: Env): Promise<number> {
+  const name = argv[0];
+  const subcommand = name !== undefined && Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+  if (subcommand) return subcommand(argv.slice(1), env);
+
   let parsed: ReturnType<typeof parseClientOptions>;
   try {
-    parsed = parseClientOptions(process.argv.slice(2), process.env);
+    parsed = parseClientOptions(argv, env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`gocacheprog: ${err.message}\n`);
@@ -30,45 +39,10 @@ async function main(): Promise<number> {
     process.stderr.write(`gocacheprog: unexpected argument ${JSON.stringify(parsed.positionals[0])} (see --help)\n`);
     return 2;
   }
-  const options = parsed.values;
-  const log = createLogger(options.log);
-  const dir = resolve(options.dir ?? defaultCacheDir(process.env));
-  const stats = new Stats();
-
-  let reported = false;
-  const report = async () => {
-    if (reported) return;
-    reported = true;
-    const summary = stats.toJSON();
-    if (options.stats) process.stderr.write(formatStatsLine(summary));
-    if (options.statsFile) {
-      await writeStatsFile(resolve(options.statsFile), summary).catch((err: Error) => log.warn(`writing stats file: ${err.message}`));
-    }
-  };
-
-  let code = 0;
-  try {
-    const reason = await serve({
-      input: process.stdin,
-      output: process.stdout,
-      openBackend: () => openBackend(options, dir, log, stats),
-      stats,
-      log,
-      beforeDone: report,
-    });
-    log.debug(`session ended by ${reason}`);
-  } catch (err) {
-    if (!(err instanceof ProtocolError)) throw err;
-    log.error(`invalid input from go on stdin, stopping: ${err.message}`);
-    code = 1;
-  }
-
-  // A broken input stream ends the session without beforeDone; the numbers still matter.
-  await report();
-  return code;
+  return runSession(parsed.values);
 }
 
-main().then(
+main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`gocacheprog: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { clientOptionDefs } from "../src/config.ts";
+import { clientOptionDefs } from "../src/ops/config.ts";
 import { BIN, buildBin, closeRequest, getRequest, idOf, listFiles, putRequest, runBin } from "./helpers.ts";
 
 let dir: string;

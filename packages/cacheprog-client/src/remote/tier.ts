@@ -1,6 +1,6 @@
-import { type CacheBackend, type Hit, IntegrityError, MISS, type Miss, type PutOptions, type PutResult } from "../backend.ts";
-import type { Logger } from "../log.ts";
-import type { Stats } from "../stats.ts";
+import type { Logger } from "../ops/log.ts";
+import type { Stats } from "../ops/stats.ts";
+import { type CacheTier, type Hit, IntegrityError, MISS, type Miss, type PutOptions, type PutResult } from "../tier.ts";
 import type { CircuitBreaker } from "./breaker.ts";
 import { compilerOutputKey, followUpKey } from "./follow-ups.ts";
 import type { RemoteClient } from "./http.ts";
@@ -26,11 +26,11 @@ interface UploadJob {
 }
 
 /**
- * Wraps the disk tier: remote read on a local miss, write-behind upload after a local put. Every
+ * Wraps the local tier: remote read on a local miss, write-behind upload after a local put. Every
  * remote problem (error, bad status, timeout, corrupt or truncated body, open breaker) turns into a
  * miss or a skipped upload; nothing here can fail or stall a go command beyond its deadlines.
  */
-export class RemoteTier implements CacheBackend {
+export class RemoteTier implements CacheTier {
   private readonly gets = new Map<string, Promise<Hit | Miss>>();
   /** Actions this process fetched from the remote: putting them back would upload what it already has. */
   private readonly fetched = new Map<string, string>();
@@ -47,7 +47,7 @@ export class RemoteTier implements CacheBackend {
   private readonly warnedAbout = new Set<string>();
 
   constructor(
-    private readonly local: CacheBackend,
+    private readonly local: CacheTier,
     private readonly client: RemoteClient,
     private readonly breaker: CircuitBreaker,
     private readonly stats: Stats,
@@ -111,7 +111,7 @@ export class RemoteTier implements CacheBackend {
     if (!entry) return MISS;
     const outputId = Buffer.from(entry.outputHex, "hex");
     try {
-      // The disk tier re-hashes the bytes: a corrupted reply never reaches go.
+      // The local tier re-hashes the bytes: a corrupted reply never reaches go.
       const stored = await this.local.put(actionId, outputId, entry.body, { putTime: entry.putTime });
       this.fetched.set(actionHex, entry.outputHex);
       return { hit: true, outputId, size: entry.body.length, diskPath: stored.diskPath, putTime: entry.putTime, source: "remote" };

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { RequestScanner, readRequests } from "../src/reader.ts";
-import { decodeRequestHeader, encodeResponse, ProtocolError, type Request } from "../src/wire.ts";
-import { b64, getRequest, idOf, putRequest, sha256 } from "./helpers.ts";
+import { RequestScanner, readRequests } from "../../src/protocol/reader.ts";
+import { decodeRequestHeader, encodeResponse, ProtocolError, type Request } from "../../src/protocol/wire.ts";
+import { b64, getRequest, idOf, putRequest, sha256 } from "../helpers.ts";
 
 function scanInChunks(input: Buffer, chunkSize: number): Request[] {
   const scanner = new RequestScanner();

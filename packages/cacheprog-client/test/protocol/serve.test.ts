@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join, sep } from "node:path";
 import { EMPTY_OUTPUT_ID_HEX } from "@gocacheprog/common";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BinSession, b64, buildBin, byId, closeRequest, getRequest, idOf, listFiles, putRequest, runBin, sha256 } from "./helpers.ts";
+import { BinSession, b64, buildBin, byId, closeRequest, getRequest, idOf, listFiles, putRequest, runBin, sha256 } from "../helpers.ts";
 
 const HANDSHAKE = { ID: 0, KnownCommands: ["get", "put", "close"] };
 

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type CacheBackend, type Hit, IntegrityError, MISS, type Miss, type PutOptions, type PutResult } from "./backend.ts";
+import type { Logger } from "../ops/log.ts";
+import { type CacheTier, type Hit, IntegrityError, MISS, type Miss, type PutOptions, type PutResult } from "../tier.ts";
 import { type TrimPolicy, trimIfDue } from "./evict.ts";
 import { ACTION_SUFFIX, OUTPUT_SUFFIX, TEMP_PREFIX } from "./layout.ts";
-import type { Logger } from "./log.ts";
 
 /** Like GOCACHE's markUsed: refreshing mtime on every hit would cost a syscall per hit for nothing. */
 export const MARK_USED_AFTER_MS = 3600_000;
@@ -38,7 +38,7 @@ let tempCounter = 0;
  * temp name and renamed into place, so concurrent go processes sharing the directory only ever see
  * whole files, and a file go may have mmapped is replaced, never rewritten.
  */
-export class DiskTier implements CacheBackend {
+export class DiskTier implements CacheTier {
   readonly dir: string;
   private readonly now: () => number;
   private readonly madeShards = new Set<string>();

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { IntegrityError } from "../src/backend.ts";
-import { DiskTier, MARK_USED_AFTER_MS } from "../src/disk.ts";
-import { idOf, listFiles, sha256 } from "./helpers.ts";
+import { DiskTier, MARK_USED_AFTER_MS } from "../../src/local/tier.ts";
+import { IntegrityError } from "../../src/tier.ts";
+import { idOf, listFiles, sha256 } from "../helpers.ts";
 
 let dir: string;
 let clock: number;

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RECENT_USE_GUARD_MS, type TrimPolicy, trim, trimIfDue } from "../src/evict.ts";
-import { listFiles } from "./helpers.ts";
+import { RECENT_USE_GUARD_MS, type TrimPolicy, trim, trimIfDue } from "../../src/local/evict.ts";
+import { listFiles } from "../helpers.ts";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

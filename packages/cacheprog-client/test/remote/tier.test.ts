@@ -2,14 +2,14 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DiskTier } from "../src/disk.ts";
-import { createLogger } from "../src/log.ts";
-import { CircuitBreaker } from "../src/remote/breaker.ts";
-import { followUpKey } from "../src/remote/follow-ups.ts";
-import { type RemoteClient, type RemoteEntry, RemoteError, type UploadOutcome } from "../src/remote/http.ts";
-import { RemoteTier } from "../src/remote/tier.ts";
-import { Stats } from "../src/stats.ts";
-import { idOf, sha256 } from "./helpers.ts";
+import { DiskTier } from "../../src/local/tier.ts";
+import { createLogger } from "../../src/ops/log.ts";
+import { Stats } from "../../src/ops/stats.ts";
+import { CircuitBreaker } from "../../src/remote/breaker.ts";
+import { followUpKey } from "../../src/remote/follow-ups.ts";
+import { type RemoteClient, type RemoteEntry, RemoteError, type UploadOutcome } from "../../src/remote/http.ts";
+import { RemoteTier } from "../../src/remote/tier.ts";
+import { idOf, sha256 } from "../helpers.ts";
 
 /** Stands in for the HTTP client (the real one is exercised against a real server in test/*.test.ts). */
 class StubClient {

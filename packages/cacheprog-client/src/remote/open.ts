@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import type { CacheBackend } from "../backend.ts";
-import type { ClientOptions } from "../config.ts";
-import type { Logger } from "../log.ts";
-import type { Stats } from "../stats.ts";
+import type { ClientOptions } from "../ops/config.ts";
+import type { Logger } from "../ops/log.ts";
+import type { Stats } from "../ops/stats.ts";
+import type { CacheTier } from "../tier.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { RemoteClient } from "./http.ts";
 import { RemoteTier } from "./tier.ts";
@@ -33,10 +33,11 @@ function readToken(options: ClientOptions, log: Logger): string | undefined {
 }
 
 /**
- * Loaded with `await import()` only when a URL is configured, so local-only runs never pay for
- * undici. A URL that does not parse is reported once and the build goes on local-only.
+ * Wraps the local tier in the remote tier. Loaded with `await import()` only when a URL is
+ * configured, so local-only runs never load the HTTP client (node:http, node:https). A URL that
+ * does not parse is reported once and the build goes on local-only.
  */
-export function withRemote(local: CacheBackend, options: ClientOptions, log: Logger, stats: Stats): CacheBackend {
+export function openRemoteTier(local: CacheTier, options: ClientOptions, log: Logger, stats: Stats): CacheTier {
   let shown: string;
   try {
     shown = displayUrl(options.url ?? "");

@@ -1,6 +1,6 @@
 import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { HitSource } from "./backend.ts";
+import type { HitSource } from "../tier.ts";
 
 /**
  * Counters for one process. The JSON form is a stable, flat schema: tiers add to it (remote hits,

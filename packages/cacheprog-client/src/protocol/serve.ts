@@ -1,8 +1,8 @@
 import type { Writable } from "node:stream";
-import type { CacheBackend } from "./backend.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../ops/log.ts";
+import type { Stats } from "../ops/stats.ts";
+import type { CacheTier } from "../tier.ts";
 import { readRequests } from "./reader.ts";
-import type { Stats } from "./stats.ts";
 import { encodeHandshake, encodeResponse, type Request, type Response } from "./wire.ts";
 import { ResponseWriter } from "./writer.ts";
 
@@ -10,7 +10,7 @@ export interface ServeOptions {
   input: AsyncIterable<Buffer | string>;
   output: Writable;
   /** Opened after the handshake is out, so a slow tier (a lazily loaded remote) never delays go. */
-  openBackend: () => Promise<CacheBackend>;
+  openTiers: () => Promise<CacheTier>;
   stats: Stats;
   log: Logger;
   /**
@@ -32,9 +32,9 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   const { stats, log } = options;
   const writer = new ResponseWriter(options.output);
   writer.send(encodeHandshake());
-  const backendReady = options.openBackend();
+  const cacheReady = options.openTiers();
   // Reported once here; every request then gets an Err, which go treats as a miss or ignores.
-  backendReady.catch((err: Error) => log.error(`cannot open the cache: ${err.message}`));
+  cacheReady.catch((err: Error) => log.error(`cannot open the cache: ${err.message}`));
   const inFlight = new Set<Promise<void>>();
   const settle = () => Promise.allSettled([...inFlight]);
   let closeId: number | undefined;
@@ -45,7 +45,7 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
         closeId = request.id;
         break;
       }
-      const task = answer(request, backendReady, stats, log).then((response) => writer.send(encodeResponse(response)));
+      const task = answer(request, cacheReady, stats, log).then((response) => writer.send(encodeResponse(response)));
       // answer() never rejects (failures become Err responses), so neither does task.
       inFlight.add(task);
       task.finally(() => inFlight.delete(task));
@@ -57,7 +57,7 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
 
   await settle();
   try {
-    await (await backendReady).close();
+    await (await cacheReady).close();
   } catch (err) {
     // An Err on close fails the go command ("failed to trim cache"): housekeeping is not worth that.
     log.warn(`closing the cache: ${(err as Error).message}`);
@@ -68,10 +68,10 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   return closeId !== undefined ? "close" : "eof";
 }
 
-async function answer(request: Request, backendReady: Promise<CacheBackend>, stats: Stats, log: Logger): Promise<Response> {
+async function answer(request: Request, cacheReady: Promise<CacheTier>, stats: Stats, log: Logger): Promise<Response> {
   const started = performance.now();
   try {
-    return await dispatch(request, await backendReady, stats, log);
+    return await dispatch(request, await cacheReady, stats, log);
   } catch (err) {
     return failed(request, (err as Error).message, stats, log);
   } finally {
@@ -79,7 +79,7 @@ async function answer(request: Request, backendReady: Promise<CacheBackend>, sta
   }
 }
 
-async function dispatch(request: Request, backend: CacheBackend, stats: Stats, log: Logger): Promise<Response> {
+async function dispatch(request: Request, cache: CacheTier, stats: Stats, log: Logger): Promise<Response> {
   const { id, command, actionId, outputId } = request;
   if (command === "get") stats.gets++;
   if (command === "put") stats.puts++;
@@ -87,7 +87,7 @@ async function dispatch(request: Request, backend: CacheBackend, stats: Stats, l
 
   if (command === "get") {
     if (!actionId) return failed(request, "get without ActionID", stats, log);
-    const result = await backend.get(actionId);
+    const result = await cache.get(actionId);
     if (log.enabled("debug")) log.debug(`get ${actionId.toString("hex")}: ${result.hit ? `hit (${result.source})` : "miss"}`);
     if (!result.hit) {
       stats.misses++;
@@ -99,7 +99,7 @@ async function dispatch(request: Request, backend: CacheBackend, stats: Stats, l
 
   if (command === "put") {
     if (!actionId || !outputId) return failed(request, "put needs both ActionID and OutputID", stats, log);
-    const { diskPath } = await backend.put(actionId, outputId, request.body);
+    const { diskPath } = await cache.put(actionId, outputId, request.body);
     if (log.enabled("debug")) log.debug(`put ${actionId.toString("hex")}: ${request.body.length} bytes`);
     stats.putBytes += request.body.length;
     return { id, diskPath };

@@ -1,7 +1,7 @@
 /**
- * The seam between the protocol loop and storage. The disk tier implements it; the remote tier
- * wraps a disk tier (remote read on a local miss, write-behind upload after a local put) and is
- * itself a CacheBackend, so the loop never knows which tiers exist.
+ * The seam between the protocol loop and storage. The local tier (local/tier.ts) implements it; the
+ * remote tier (remote/tier.ts) wraps a local tier (remote read on a local miss, write-behind upload
+ * after a local put) and is itself a CacheTier, so the loop never knows which tiers exist.
  */
 
 /** Which tier answered a hit; stats count them separately. */
@@ -32,7 +32,7 @@ export interface PutResult {
   diskPath: string;
 }
 
-export interface CacheBackend {
+export interface CacheTier {
   /** A missing, unreadable-as-entry or wrong-size entry resolves to a Miss; only real I/O failures reject. */
   get(actionId: Buffer): Promise<Hit | Miss>;
   /** Rejects with IntegrityError (nothing stored) if sha256(body) is not outputId. */

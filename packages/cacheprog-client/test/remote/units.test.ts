@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CircuitBreaker } from "../src/remote/breaker.ts";
-import { displayUrl } from "../src/remote/index.ts";
-import { BoundedUploader } from "../src/remote/uploader.ts";
+import { CircuitBreaker } from "../../src/remote/breaker.ts";
+import { displayUrl } from "../../src/remote/open.ts";
+import { BoundedUploader } from "../../src/remote/uploader.ts";
 
 describe("CircuitBreaker", () => {
   it("opens after the threshold, lets one trial through after the open period, closes on success", () => {

@@ -1,0 +1,64 @@
+import { resolve } from "node:path";
+import { defaultCacheDir } from "./local/paths.ts";
+import { DiskTier } from "./local/tier.ts";
+import type { ClientOptions } from "./ops/config.ts";
+import { createLogger, type Logger } from "./ops/log.ts";
+import { formatStatsLine, Stats, writeStatsFile } from "./ops/stats.ts";
+import { serve } from "./protocol/serve.ts";
+import { ProtocolError } from "./protocol/wire.ts";
+import type { CacheTier } from "./tier.ts";
+
+/** Builds the tier stack for one process: always the local tier, wrapped by the remote tier when configured. */
+export async function openTiers(options: ClientOptions, dir: string, log: Logger, stats: Stats): Promise<CacheTier> {
+  const local = new DiskTier({
+    dir,
+    log,
+    trim: { maxAgeMs: options.maxAge, maxSizeBytes: options.maxSize, intervalMs: options.trimInterval },
+  });
+  if (!options.url) return local;
+  // Dynamic import: esbuild keeps the remote tier (its HTTP client, node:http and node:https) in a
+  // lazily initialised wrapper, so a local-only run never evaluates it.
+  const { openRemoteTier } = await import("./remote/open.ts");
+  return openRemoteTier(local, options, log, stats);
+}
+
+/**
+ * One go session, what the bin does when run without a subcommand: cacheprog protocol on
+ * stdin/stdout over the tier stack, then the exit report. Resolves with the process exit code.
+ */
+export async function runSession(options: ClientOptions): Promise<number> {
+  const log = createLogger(options.log);
+  const dir = resolve(options.dir ?? defaultCacheDir(process.env));
+  const stats = new Stats();
+  let reported = false;
+  const report = async () => {
+    if (reported) return;
+    reported = true;
+    const summary = stats.toJSON();
+    if (options.stats) process.stderr.write(formatStatsLine(summary));
+    if (options.statsFile) {
+      await writeStatsFile(resolve(options.statsFile), summary).catch((err: Error) => log.warn(`writing stats file: ${err.message}`));
+    }
+  };
+
+  let code = 0;
+  try {
+    const reason = await serve({
+      input: process.stdin,
+      output: process.stdout,
+      openTiers: () => openTiers(options, dir, log, stats),
+      stats,
+      log,
+      beforeDone: report,
+    });
+    log.debug(`session ended by ${reason}`);
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    log.error(`invalid input from go on stdin, stopping: ${err.message}`);
+    code = 1;
+  }
+
+  // A broken input stream ends the session without beforeDone; the numbers still matter.
+  await report();
+  return code;
+}
