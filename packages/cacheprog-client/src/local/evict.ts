@@ -1,6 +1,7 @@
 import { lstat, readdir, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CACHE_FILE_NAME, SHARD_NAME, TEMP_PREFIX, TRIM_STAMP } from "./layout.ts";
+import { TEMP_FILE_PREFIX } from "@gocacheprog/common";
+import { CACHE_FILE_NAME, SHARD_NAME, TRIM_STAMP } from "./layout.ts";
 
 /**
  * go never trims a cacheprog directory, so the client does: at exit, at most once per interval
@@ -101,7 +102,7 @@ async function listEntries(dir: string): Promise<Entry[]> {
     const shardDir = join(dir, shard);
     const names = await readdir(shardDir).catch(() => [] as string[]);
     for (const name of names) {
-      const temp = name.startsWith(TEMP_PREFIX);
+      const temp = name.startsWith(TEMP_FILE_PREFIX);
       if (!temp && !CACHE_FILE_NAME.test(name)) continue;
       const path = join(shardDir, name);
       const info = await lstat(path).catch(() => undefined);

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { mkdir, open, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sha256Hex, writeFileAtomic } from "@gocacheprog/common";
 import type { Logger } from "../ops/log.ts";
 import { type CacheTier, type Hit, IntegrityError, MISS, type Miss, type PutOptions, type PutResult } from "../tier.ts";
 import { type TrimPolicy, trimIfDue } from "./evict.ts";
-import { ACTION_SUFFIX, OUTPUT_SUFFIX, TEMP_PREFIX } from "./layout.ts";
+import { ACTION_SUFFIX, OUTPUT_SUFFIX } from "./layout.ts";
 
 /** Like GOCACHE's markUsed: refreshing mtime on every hit would cost a syscall per hit for nothing. */
 export const MARK_USED_AFTER_MS = 3600_000;
@@ -30,13 +30,11 @@ function isMissing(err: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
-let tempCounter = 0;
-
 /**
  * Local tier, laid out like GOCACHE: `<dir>/<2 hex>/<outputHex>-d` holds output bytes and
- * `<dir>/<2 hex>/<actionHex>-a` maps an action to its output. Every file is written under a unique
- * temp name and renamed into place, so concurrent go processes sharing the directory only ever see
- * whole files, and a file go may have mmapped is replaced, never rewritten.
+ * `<dir>/<2 hex>/<actionHex>-a` maps an action to its output. Outputs are written under a unique
+ * temp name and renamed into place (writeFileAtomic), so concurrent go processes sharing the
+ * directory only ever see whole files, and a file go may have mmapped is replaced, never rewritten.
  */
 export class DiskTier implements CacheTier {
   readonly dir: string;
@@ -99,7 +97,7 @@ export class DiskTier implements CacheTier {
 
   async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
     const outputHex = outputId.toString("hex");
-    const actual = createHash("sha256").update(body).digest("hex");
+    const actual = sha256Hex(body);
     if (actual !== outputHex) {
       throw new IntegrityError(`body (${body.length} bytes) hashes to ${actual}, not to OutputID ${outputHex}; nothing stored`);
     }
@@ -120,7 +118,7 @@ export class DiskTier implements CacheTier {
       throw err;
     });
     if (existing?.isFile() && existing.size === body.length) await this.markUsed(diskPath, existing.mtimeMs);
-    else await this.writeAtomic(diskPath, body);
+    else await writeFileAtomic(diskPath, body);
   }
 
   /**
@@ -161,26 +159,6 @@ export class DiskTier implements CacheTier {
     const seconds = now / 1000;
     // Losing this race (file evicted meanwhile, read-only dir) only affects eviction order.
     await utimes(path, seconds, seconds).catch(() => {});
-  }
-
-  private async writeAtomic(path: string, data: Uint8Array): Promise<void> {
-    const shard = join(path, "..");
-    await this.ensureShard(path);
-    const temp = join(shard, `${TEMP_PREFIX}${process.pid}-${++tempCounter}-${randomBytes(4).toString("hex")}`);
-    try {
-      try {
-        await writeFile(temp, data, { flag: "wx", mode: 0o644 });
-      } catch (err) {
-        // Someone removed the directory while we run (rm -rf of the cache): recreate it once.
-        if (!isMissing(err)) throw err;
-        await mkdir(shard, { recursive: true });
-        await writeFile(temp, data, { flag: "wx", mode: 0o644 });
-      }
-      await rename(temp, path);
-    } catch (err) {
-      await unlink(temp).catch(() => {});
-      throw err;
-    }
   }
 }
 

@@ -1,5 +1,4 @@
-import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { writeFileAtomic } from "@gocacheprog/common";
 import type { HitSource } from "../tier.ts";
 
 /**
@@ -133,13 +132,5 @@ export function formatStatsLine(s: StatsJson): string {
 
 /** Replaced atomically so a reader never sees a half-written file, even with several go processes. */
 export async function writeStatsFile(path: string, stats: StatsJson): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(temp, `${JSON.stringify(stats, null, 2)}\n`);
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
+  await writeFileAtomic(path, `${JSON.stringify(stats, null, 2)}\n`);
 }

@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
-import { headers as h, isHexId, routes } from "@gocacheprog/common";
+import { headers as h, isHexId, routes, withDeadline } from "@gocacheprog/common";
 
 /** What the server said about one action, with the output bytes already read. */
 export interface RemoteEntry {
@@ -106,7 +106,7 @@ export class RemoteClient {
   }
 
   /** Resolves with the whole reply, or rejects once `timeoutMs` has passed, whatever the server does. */
-  private request(
+  private async request(
     agent: HttpAgent,
     method: string,
     path: string,
@@ -114,8 +114,10 @@ export class RemoteClient {
     body: Readable | undefined,
     timeoutMs: number,
   ): Promise<Reply> {
-    return new Promise<Reply>((resolve, reject) => {
-      const req = this.send(
+    // Assigned synchronously by the executor below.
+    let req!: ClientRequest;
+    const exchange = new Promise<Reply>((resolve, reject) => {
+      req = this.send(
         {
           protocol: this.url.protocol,
           hostname: this.url.hostname,
@@ -139,14 +141,19 @@ export class RemoteClient {
           });
         },
       );
-      const timer = setTimeout(() => req.destroy(new RemoteError(`${method}: no complete answer within ${timeoutMs} ms`)), timeoutMs);
-      req.on("close", () => clearTimeout(timer));
       req.on("error", reject);
       if (body) {
         body.on("error", (err) => req.destroy(err));
         body.pipe(req);
       } else req.end();
     });
+    try {
+      return await withDeadline(exchange, timeoutMs, () => new RemoteError(`${method}: no complete answer within ${timeoutMs} ms`));
+    } catch (err) {
+      // Past the deadline (or after any failure) the socket is not worth keeping: free it for the pool.
+      req.destroy();
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

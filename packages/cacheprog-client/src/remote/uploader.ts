@@ -1,3 +1,5 @@
+import { settlesWithin } from "@gocacheprog/common";
+
 /**
  * Write-behind uploads: a bounded queue drained by a fixed number of workers. A full queue drops
  * the new job (counted) instead of blocking, because go is waiting on the put that produced it.
@@ -32,15 +34,7 @@ export class BoundedUploader<Job> {
    * their own request deadlines bound them).
    */
   async drain(deadlineMs: number): Promise<number> {
-    if (this.pending > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-      const late = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, deadlineMs);
-      });
-      await Promise.race([idle, late]);
-      clearTimeout(timer);
-    }
+    if (this.pending > 0) await settlesWithin(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), deadlineMs);
     this.stopped = true;
     const abandoned = this.queue.length;
     this.queue.length = 0;
