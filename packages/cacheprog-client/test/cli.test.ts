@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { clientOptionDefs } from "../src/ops/config.ts";
-import { BIN, buildBin, closeRequest, getRequest, idOf, listFiles, putRequest, runBin } from "./helpers.ts";
+import { BIN, buildBin, closeRequest, getRequest, idOf, listFiles, PACKAGE_DIR, putRequest, runBin } from "./helpers.ts";
 
 let dir: string;
 
@@ -116,6 +116,20 @@ describe("gocacheprog command line", () => {
     const done = await runBin({ GOCACHEPROG_DIR: join(dir, "cache") }, getRequest(1, idOf("x")));
     expect(done.code).toBe(0);
     expect(done.stderr).toBe("");
+  });
+
+  it("loads the remote tier (and node:http) only when a URL is set, so local-only runs start light", async () => {
+    const hook = join(PACKAGE_DIR, "test", "fixtures", "report-http-load.cjs");
+    const env = { GOCACHEPROG_DIR: join(dir, "cache"), NODE_OPTIONS: `--require ${JSON.stringify(hook)}` };
+    const input = putRequest(1, idOf("a"), Buffer.from("x")) + getRequest(2, idOf("a")) + closeRequest(3);
+    const local = await runBin(env, input);
+    expect(local.code).toBe(0);
+    expect(local.responses).toHaveLength(4);
+    expect(local.stderr).not.toMatch(/\[test\] loaded/);
+    // Nothing listens on port 1: the remote tier is loaded, its upload fails, and the build goes on.
+    const remote = await runBin({ ...env, GOCACHEPROG_URL: "http://127.0.0.1:1", GOCACHEPROG_LOG: "error" }, input);
+    expect(remote.code).toBe(0);
+    expect(remote.stderr).toMatch(/\[test\] loaded node:http\n/);
   });
 
   it("evicts expired entries when go closes it, then waits for the trim interval", async () => {
