@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderOptionsMarkdown } from "@gocacheprog/common";
 import { clientOptionDefs } from "../packages/cacheprog-client/src/ops/config.ts";
-import { serverOptionDefs } from "../packages/server/src/config.ts";
+import { serverOptionDefs } from "../packages/server/src/ops/config.ts";
 
 export const README_PATH = join(import.meta.dirname, "..", "README.md");
 

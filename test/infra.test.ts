@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { serverOptionDefs } from "../packages/server/src/config.ts";
+import { serverOptionDefs } from "../packages/server/src/ops/config.ts";
 import { repoRoot } from "./harness/bins.ts";
 import {
   byKind,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { ServerMetrics } from "./metrics.ts";
-import { BackendUnavailableError, IntegrityError } from "./storage/types.ts";
+import type { ServerMetrics } from "./ops/metrics.ts";
+import { BackendUnavailableError, IntegrityError } from "./storage/errors.ts";
 
 export type BlobBody = AsyncIterable<Uint8Array> & { destroy?(): void };
 

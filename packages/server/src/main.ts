@@ -1,10 +1,10 @@
 import { ConfigError } from "@gocacheprog/common";
-import { helpText, parseCommandLine, type ServerOptions } from "./config.ts";
-import { runGc } from "./gc.ts";
-import { createLogger, flushLogs, type Logger } from "./logger.ts";
+import { runGc } from "./cache/gc.ts";
+import { rebuildIndex } from "./cache/records.ts";
+import { helpText, parseCommandLine, type ServerOptions } from "./ops/config.ts";
+import { createLogger, flushLogs, type Logger } from "./ops/logger.ts";
+import { openStorage } from "./ops/wiring.ts";
 import { gcOptions, startServer } from "./server.ts";
-import { rebuildIndex } from "./storage/rebuild.ts";
-import { openStorage } from "./wiring.ts";
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseCommandLine>;

@@ -2,13 +2,13 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Registry } from "prom-client";
-import { createApp } from "./app.ts";
-import { parseListen, type ServerOptions } from "./config.ts";
-import { CacheCore } from "./core.ts";
-import { runGc, scheduleGc } from "./gc.ts";
-import type { Logger } from "./logger.ts";
-import { ServerMetrics } from "./metrics.ts";
-import { describeStorage, loadAuth, openStorage } from "./wiring.ts";
+import { CacheCore } from "./cache/core.ts";
+import { runGc, scheduleGc } from "./cache/gc.ts";
+import { createApp } from "./http/app.ts";
+import { parseListen, type ServerOptions } from "./ops/config.ts";
+import type { Logger } from "./ops/logger.ts";
+import { ServerMetrics } from "./ops/metrics.ts";
+import { describeStorage, loadAuth, openStorage } from "./ops/wiring.ts";
 
 export interface RunningServer {
   url: string;

@@ -1,0 +1,165 @@
+import type { Logger } from "../ops/logger.ts";
+import type { ServerMetrics } from "../ops/metrics.ts";
+import type { BlobStore } from "../storage/blob/types.ts";
+import type { Index } from "../storage/index/types.ts";
+import { outputKey, parseActionRecordKey, parseOutputKey } from "../storage/keys.ts";
+import { deleteRecordCopy, readRecordCopy } from "./records.ts";
+
+export interface GcOptions {
+  /** Entries not read for this long are evicted; 0 = no age limit. */
+  maxAgeMs: number;
+  /** Budget for output bytes (blobs plus inline records); 0 = unlimited. */
+  maxSizeBytes: number;
+  /** Unreferenced outputs younger than this survive: their put may not have written its record yet. */
+  graceMs: number;
+  concurrency?: number;
+}
+
+export interface GcReport {
+  entries: number;
+  reindexed: number;
+  expired: number;
+  evictedForSize: number;
+  orphanOutputs: number;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+interface Entry {
+  namespace: string;
+  actionHex: string;
+  /** null for inline and empty outputs, which have no blob. */
+  outputKey: string | null;
+  size: number;
+  lastAccessMs: number;
+}
+
+/**
+ * One eviction and garbage collection pass:
+ *  1. list the blob store; record copies the index lacks (a flushed Redis) are put back first, so
+ *     their outputs never look unreferenced;
+ *  2. evict entries unread for longer than maxAge, then least recently read ones until under maxSize;
+ *  3. delete outputs no remaining entry refers to (older than the grace period, or freed in step 2).
+ * Concurrent puts are safe: a record written for an output deleted here only costs a miss later.
+ */
+export async function runGc(
+  deps: { blobs: BlobStore; index: Index; logger: Logger; metrics?: ServerMetrics },
+  options: GcOptions,
+  now = Date.now(),
+): Promise<GcReport> {
+  const { blobs, index, logger } = deps;
+  const outputs = new Map<string, { size: number; lastModifiedMs: number }>();
+  const copies: { namespace: string; actionHex: string }[] = [];
+  for await (const item of blobs.list("")) {
+    if (parseOutputKey(item.key)) outputs.set(item.key, { size: item.size, lastModifiedMs: item.lastModified.getTime() });
+    else {
+      const copy = parseActionRecordKey(item.key);
+      if (copy) copies.push(copy);
+    }
+  }
+
+  const entries = new Map<string, Entry>();
+  for await (const { namespace, actionHex, record } of index.scan()) {
+    entries.set(`${namespace}/${actionHex}`, toEntry(namespace, actionHex, record));
+  }
+  let reindexed = 0;
+  await inPool(copies, options.concurrency, async ({ namespace, actionHex }) => {
+    if (entries.has(`${namespace}/${actionHex}`)) return;
+    const record = await readRecordCopy(blobs, namespace, actionHex);
+    // Undecodable copies are garbage: nothing could ever restore from them.
+    if (!record) return deleteRecordCopy(blobs, namespace, actionHex);
+    await index.set(namespace, actionHex, record);
+    entries.set(`${namespace}/${actionHex}`, toEntry(namespace, actionHex, record));
+    reindexed++;
+  });
+
+  const refs = new Map<string, number>();
+  for (const entry of entries.values()) if (entry.outputKey) refs.set(entry.outputKey, (refs.get(entry.outputKey) ?? 0) + 1);
+  const inlineBytes = [...entries.values()].reduce((sum, e) => sum + (e.outputKey ? 0 : e.size), 0);
+  const bytesBefore = [...outputs.values()].reduce((sum, o) => sum + o.size, 0) + inlineBytes;
+  let bytes = bytesBefore;
+  const freed = new Set<string>();
+  const evict: Entry[] = [];
+  const release = (entry: Entry) => {
+    evict.push(entry);
+    if (!entry.outputKey) {
+      bytes -= entry.size;
+      return;
+    }
+    const left = (refs.get(entry.outputKey) ?? 1) - 1;
+    refs.set(entry.outputKey, left);
+    if (left === 0 && outputs.has(entry.outputKey)) {
+      freed.add(entry.outputKey);
+      bytes -= outputs.get(entry.outputKey)!.size;
+    }
+  };
+
+  const byLastAccess = [...entries.values()].sort((a, b) => a.lastAccessMs - b.lastAccessMs);
+  let next = 0;
+  if (options.maxAgeMs > 0) {
+    for (; next < byLastAccess.length && byLastAccess[next]!.lastAccessMs < now - options.maxAgeMs; next++) release(byLastAccess[next]!);
+  }
+  const expired = next;
+  if (options.maxSizeBytes > 0) for (; next < byLastAccess.length && bytes > options.maxSizeBytes; next++) release(byLastAccess[next]!);
+  const evictedForSize = next - expired;
+
+  await inPool(evict, options.concurrency, async (entry) => {
+    await index.delete(entry.namespace, entry.actionHex);
+    await deleteRecordCopy(blobs, entry.namespace, entry.actionHex);
+  });
+
+  const orphans = [...outputs].filter(([key, o]) => !refs.get(key) && (freed.has(key) || o.lastModifiedMs < now - options.graceMs));
+  await inPool(orphans, options.concurrency, ([key]) => blobs.delete(key));
+  // Orphans inside the grace period are still counted: they are on disk.
+  const bytesAfter = bytes - orphans.reduce((sum, [key, o]) => sum + (freed.has(key) ? 0 : o.size), 0);
+
+  deps.metrics?.gcRemoved.inc({ kind: "expired" }, expired);
+  deps.metrics?.gcRemoved.inc({ kind: "over-budget" }, evictedForSize);
+  deps.metrics?.gcRemoved.inc({ kind: "orphan-output" }, orphans.length);
+  const report = { entries: entries.size, reindexed, expired, evictedForSize, orphanOutputs: orphans.length, bytesBefore, bytesAfter };
+  logger.info(report, "gc finished");
+  return report;
+}
+
+function toEntry(
+  namespace: string,
+  actionHex: string,
+  record: { outputId: Buffer; size: number; lastAccessMs: number; inline?: Buffer },
+): Entry {
+  const hasBlob = record.size > 0 && !record.inline;
+  return {
+    namespace,
+    actionHex,
+    outputKey: hasBlob ? outputKey(namespace, record.outputId.toString("hex")) : null,
+    size: record.size,
+    lastAccessMs: record.lastAccessMs,
+  };
+}
+
+async function inPool<T>(items: readonly T[], concurrency = 8, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** Runs GC every intervalMs, never two at once; stop() waits for a pass in progress. */
+export function scheduleGc(run: () => Promise<unknown>, intervalMs: number, logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = run()
+      .catch((err) => logger.error({ err }, "scheduled gc failed"))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { sha256Hex } from "@gocacheprog/common";
+import type { BlobStore } from "../storage/blob/types.ts";
+import { encodeRecord, tryDecodeRecord } from "../storage/index/record-codec.ts";
+import type { ActionRecord, Index } from "../storage/index/types.ts";
+import { actionRecordKey, actionRecordsPrefix, parseActionRecordKey } from "../storage/keys.ts";
+
+/**
+ * Action records live twice: in the index (fast) and as a copy in the blob store next to the
+ * outputs (durable), so a flushed or lost Redis loses no cache. These are the only helpers that
+ * touch the copies.
+ */
+
+export async function writeRecordCopy(blobs: BlobStore, namespace: string, actionHex: string, record: ActionRecord): Promise<void> {
+  const bytes = encodeRecord(record);
+  await blobs.put(actionRecordKey(namespace, actionHex), oneChunk(bytes), { size: bytes.length, sha256Hex: sha256Hex(bytes) });
+}
+
+/** The stored copy, or null when there is none or it cannot be decoded (treated as a miss). */
+export async function readRecordCopy(blobs: BlobStore, namespace: string, actionHex: string): Promise<ActionRecord | null> {
+  const bytes = await blobs.getBytes(actionRecordKey(namespace, actionHex));
+  return bytes === null ? null : tryDecodeRecord(bytes);
+}
+
+export async function deleteRecordCopy(blobs: BlobStore, namespace: string, actionHex: string): Promise<void> {
+  await blobs.delete(actionRecordKey(namespace, actionHex));
+}
+
+export interface RebuildOptions {
+  /** Only these namespaces (listing `<ns>/a/` each); default: list the whole store and pick out record copies. */
+  namespaces?: readonly string[];
+  /** Entries checked against the index per round trip. Default 256. */
+  batchSize?: number;
+}
+
+export interface RebuildResult {
+  /** Record copies found in the blob store. */
+  scanned: number;
+  /** Written into the index because it had no entry. */
+  restored: number;
+  /** Left alone because the index already had them (its last access is newer than the copy's). */
+  present: number;
+  /** Copies that were unreadable or undecodable. */
+  skipped: number;
+}
+
+/** Refills an index from the record copies in the blob store; entries the index still has win. */
+export async function rebuildIndex(blobs: BlobStore, index: Index, options: RebuildOptions = {}): Promise<RebuildResult> {
+  const result: RebuildResult = { scanned: 0, restored: 0, present: 0, skipped: 0 };
+  const batchSize = options.batchSize ?? 256;
+  const prefixes = options.namespaces ? options.namespaces.map(actionRecordsPrefix) : [""];
+  let batch: { namespace: string; actionHex: string }[] = [];
+
+  const flush = async () => {
+    // getMany is per namespace; a batch is cut whenever the namespace changes.
+    const namespace = batch[0]?.namespace;
+    if (namespace === undefined) return;
+    const existing = await index.getMany(
+      namespace,
+      batch.map((entry) => entry.actionHex),
+    );
+    for (let i = 0; i < batch.length; i++) {
+      const { actionHex } = batch[i]!;
+      if (existing[i] !== null) {
+        result.present++;
+        continue;
+      }
+      const record = await readRecordCopy(blobs, namespace, actionHex);
+      if (record === null) {
+        result.skipped++;
+        continue;
+      }
+      await index.set(namespace, actionHex, record);
+      result.restored++;
+    }
+    batch = [];
+  };
+
+  for (const prefix of prefixes) {
+    for await (const listing of blobs.list(prefix)) {
+      const id = parseActionRecordKey(listing.key);
+      if (id === null) continue;
+      result.scanned++;
+      if (batch.length > 0 && (batch.length >= batchSize || batch[0]!.namespace !== id.namespace)) await flush();
+      batch.push(id);
+    }
+  }
+  await flush();
+  // Only a pass over every namespace proves the index whole.
+  if (!options.namespaces) await index.markComplete();
+  return result;
+}
+
+async function* oneChunk(bytes: Buffer): AsyncIterable<Uint8Array> {
+  yield bytes;
+}

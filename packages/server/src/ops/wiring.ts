@@ -1,0 +1,91 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ConfigError } from "@gocacheprog/common";
+import { parseTokens, TokenAuth } from "../auth/tokens.ts";
+import { FsBlobStore } from "../storage/blob/fs.ts";
+import { S3BlobStore } from "../storage/blob/s3.ts";
+import type { BlobStore } from "../storage/blob/types.ts";
+import { EmbeddedIndex } from "../storage/index/embedded.ts";
+import { RedisIndex } from "../storage/index/redis.ts";
+import type { RedisConnection } from "../storage/index/redis-client.ts";
+import type { Index } from "../storage/index/types.ts";
+import { parseHostPort, type ServerOptions, serverOptionDefs } from "./config.ts";
+import type { Logger } from "./logger.ts";
+
+/** S3 is on when --s3-bucket is set, Redis when --redis-url is; anything else lives under --data-dir. */
+export async function openStorage(options: ServerOptions, logger: Logger): Promise<{ blobs: BlobStore; index: Index }> {
+  const blobs: BlobStore = options.s3Bucket
+    ? new S3BlobStore({
+        bucket: options.s3Bucket,
+        endpoint: options.s3Endpoint || undefined,
+        region: options.s3Region,
+        prefix: options.s3Prefix,
+        forcePathStyle: options.s3ForcePathStyle,
+        requestTimeoutMs: options.backendTimeout,
+      })
+    : new FsBlobStore({ root: join(options.dataDir!, "blobs") });
+  const redis = redisConnection(options);
+  const index: Index = redis
+    ? new RedisIndex({
+        ...redis,
+        commandTimeoutMs: options.backendTimeout,
+        onError: throttledWarning(logger, "redis connection error"),
+      })
+    : await EmbeddedIndex.open({ path: join(options.dataDir!, "index") });
+  return { blobs, index };
+}
+
+/** Redis is on when one of its three addressing options is set; undefined = the embedded index. */
+export function redisConnection(options: ServerOptions): RedisConnection | undefined {
+  const chosen = (["redisUrl", "redisSentinels", "redisClusterNodes"] as const).filter((key) => options[key]);
+  if (chosen.length > 1) {
+    throw new ConfigError(`choose one way to reach Redis, not ${chosen.map((key) => `--${serverOptionDefs[key].flag}`).join(" and ")}`);
+  }
+  const password = options.redisPassword || undefined;
+  const nodes = (list: string, key: "redisSentinels" | "redisClusterNodes") =>
+    list.split(",").map((entry) => parseHostPort(entry, `--${serverOptionDefs[key].flag}`));
+  if (options.redisUrl) return { url: options.redisUrl };
+  if (options.redisSentinels) {
+    return { redisOptions: { sentinels: nodes(options.redisSentinels, "redisSentinels"), name: options.redisSentinelName, password } };
+  }
+  if (options.redisClusterNodes) {
+    return { cluster: { nodes: nodes(options.redisClusterNodes, "redisClusterNodes"), options: { redisOptions: { password } } } };
+  }
+  return undefined;
+}
+
+/** ioredis reports every failed reconnect; one line per 30 s is enough to see an outage. */
+function throttledWarning(logger: Logger, message: string): (error: Error) => void {
+  let lastMs = 0;
+  let suppressed = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - lastMs < 30_000) return void suppressed++;
+    logger.warn({ err: error.message, suppressed }, message);
+    lastMs = now;
+    suppressed = 0;
+  };
+}
+
+export async function loadAuth(options: ServerOptions): Promise<TokenAuth> {
+  const entries = [];
+  if (options.tokensFile) {
+    let text: string;
+    try {
+      text = await readFile(options.tokensFile, "utf8");
+    } catch (err) {
+      throw new ConfigError(`cannot read --tokens-file ${options.tokensFile}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+    entries.push(...parseTokens(text, options.tokensFile));
+  }
+  if (options.tokens) entries.push(...parseTokens(options.tokens, "GOCACHEPROG_SERVER_TOKENS"));
+  return new TokenAuth(entries);
+}
+
+/** Where the data lives, for the start-up line (never the Redis URL: it may hold a password). */
+export function describeStorage(options: ServerOptions): { blobStore: string; index: string } {
+  return {
+    blobStore: options.s3Bucket ? `s3://${options.s3Bucket}/${options.s3Prefix}` : join(options.dataDir!, "blobs"),
+    index: redisConnection(options) ? "redis" : join(options.dataDir!, "index"),
+  };
+}

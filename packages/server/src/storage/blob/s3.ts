@@ -1,0 +1,239 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { IntegrityError } from "../errors.ts";
+import { isNotFound, toBackendError } from "./s3-errors.ts";
+import type { BlobListing, BlobStore } from "./types.ts";
+import { BodyVerifier, readParts } from "./verify.ts";
+
+/** S3 refuses parts under 5 MiB (except the last), so smaller part sizes would only work on some clones. */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+export interface S3BlobStoreOptions {
+  bucket: string;
+  /** Custom endpoint for S3-compatible stores (MinIO, versitygw, R2...); omit for AWS. */
+  endpoint?: string;
+  region?: string;
+  /** Prepended to every key, e.g. "gocacheprog/"; a missing trailing "/" is added. */
+  prefix?: string;
+  forcePathStyle?: boolean;
+  /**
+   * For programmatic use and tests only; the server leaves this unset so the SDK's standard chain
+   * (AWS_* env, shared config files, instance/container roles) supplies credentials.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Bodies up to this size go in one PutObject; larger ones in parts of this size. Default 8 MiB. */
+  partSize?: number;
+  /** TCP connect limit per attempt. Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** Limit for every call but part uploads, up to the response headers. Default 5000 ms. */
+  requestTimeoutMs?: number;
+  /** Limit for one PutObject or UploadPart including its body. Default 60000 ms. */
+  uploadTimeoutMs?: number;
+  /** A connection silent this long (e.g. a download stalling mid-body) is torn down. Default 60000 ms. */
+  socketIdleTimeoutMs?: number;
+  /** Keys per ListObjectsV2 page (MaxKeys). Default: the server's (1000 on AWS). */
+  listPageSize?: number;
+  /** Attempts per call including the first; kept small so an outage fails fast. Default 2. */
+  maxAttempts?: number;
+}
+
+/**
+ * Blob store on any S3-compatible service.
+ *
+ * put() does its own multipart upload instead of @aws-sdk/lib-storage's Upload: Upload completes the
+ * upload as soon as the stream ends, before the caller could check the sha256, which would let a
+ * corrupt body become visible. Here the running sha256 and size are verified before
+ * CompleteMultipartUpload (or before the single PutObject for small bodies), and any mismatch or
+ * error aborts the upload, so a bad object never appears under its key.
+ */
+export class S3BlobStore implements BlobStore {
+  readonly kind = "s3" as const;
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly partSize: number;
+  private readonly requestTimeoutMs: number;
+  private readonly uploadTimeoutMs: number;
+  private readonly listPageSize: number | undefined;
+
+  constructor(options: S3BlobStoreOptions) {
+    this.bucket = options.bucket;
+    const prefix = options.prefix ?? "";
+    this.prefix = prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`;
+    this.partSize = options.partSize ?? 8 * 1024 * 1024;
+    if (this.partSize < MIN_PART_SIZE) throw new RangeError(`S3 part size must be at least ${MIN_PART_SIZE} bytes`);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    this.uploadTimeoutMs = options.uploadTimeoutMs ?? 60_000;
+    this.listPageSize = options.listPageSize;
+    this.client = new S3Client({
+      region: options.region ?? "us-east-1",
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      forcePathStyle: options.forcePathStyle ?? false,
+      maxAttempts: options.maxAttempts ?? 2,
+      // The body's sha256 is checked here already; CRC trailers only add work and trip some S3 clones.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      requestHandler: {
+        connectionTimeout: options.connectTimeoutMs ?? 2000,
+        requestTimeout: this.requestTimeoutMs,
+        throwOnRequestTimeout: true,
+        socketTimeout: options.socketIdleTimeoutMs ?? 60_000,
+      },
+    });
+  }
+
+  private objectKey(key: string): string {
+    return this.prefix + key;
+  }
+
+  async put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
+    const Key = this.objectKey(key);
+    const parts = readParts(body, this.partSize, new BodyVerifier(expect));
+    const first = await parts.next();
+    if (first.done) throw new IntegrityError("body produced no parts");
+    if (first.value.last) {
+      await this.call(
+        (o) =>
+          this.client.send(
+            new PutObjectCommand({ Bucket: this.bucket, Key, Body: first.value.data, ContentLength: first.value.data.length }),
+            o,
+          ),
+        {
+          upload: true,
+        },
+      );
+      return;
+    }
+    const created = await this.call((o) => this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key }), o));
+    const UploadId = created.UploadId;
+    if (!UploadId) throw toBackendError(new Error("CreateMultipartUpload returned no UploadId"));
+    // The part upload running while the next part is read; an abort must wait for it (see catch).
+    let inFlight: Promise<unknown> | undefined;
+    try {
+      const completed: { ETag: string; PartNumber: number }[] = [];
+      let part: { data: Buffer; last: boolean } = first.value;
+      // One part uploads while the next one is read from the client, which bounds memory to ~2 parts.
+      for (let PartNumber = 1; ; PartNumber++) {
+        const upload = this.call(
+          (o) => this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber, Body: part.data }), o),
+          { upload: true },
+        );
+        inFlight = upload;
+        upload.catch(() => {}); // awaited below; this only stops an unhandled rejection while reading on
+        const next = part.last ? null : await parts.next();
+        const { ETag } = await upload;
+        completed.push({ ETag: ETag ?? "", PartNumber });
+        if (next === null) break;
+        if (next.done) throw new IntegrityError("body ended without a final part");
+        part = next.value;
+      }
+      // readParts has verified size and sha256 before it handed out the last part.
+      await this.call((o) =>
+        this.client.send(
+          new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: completed } }),
+          o,
+        ),
+      );
+    } catch (error) {
+      await parts.return(undefined).catch(() => {});
+      // A part still uploading when the body turned out bad would land after an abort sent now and
+      // leave the upload (and its storage) behind, so the abort goes out once that part has settled.
+      await inFlight?.catch(() => {});
+      await this.call((o) => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }), o)).catch(() => {});
+      throw error;
+    }
+  }
+
+  async get(key: string): Promise<{ body: AsyncIterable<Uint8Array> & { destroy?(): void }; size: number } | null> {
+    try {
+      const out = await this.call((o) => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), o), {
+        raw: true,
+      });
+      const body = out.Body as unknown as (AsyncIterable<Uint8Array> & { destroy?(): void }) | undefined;
+      if (!body) throw new Error("GetObject returned no body");
+      return { body, size: out.ContentLength ?? 0 };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw toBackendError(error);
+    }
+  }
+
+  async getBytes(key: string): Promise<Buffer | null> {
+    const object = await this.get(key);
+    if (object === null) return null;
+    const chunks: Uint8Array[] = [];
+    try {
+      for await (const chunk of object.body) chunks.push(chunk);
+    } catch (error) {
+      throw toBackendError(error);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async head(key: string): Promise<{ size: number; lastModified: Date } | null> {
+    try {
+      const out = await this.call((o) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), o), {
+        raw: true,
+      });
+      return { size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0) };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw toBackendError(error);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.call((o) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), o));
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobListing> {
+    let ContinuationToken: string | undefined;
+    do {
+      const command = new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: this.objectKey(prefix),
+        ContinuationToken,
+        MaxKeys: this.listPageSize,
+      });
+      const page = await this.call((o) => this.client.send(command, o));
+      for (const object of page.Contents ?? []) {
+        if (!object.Key?.startsWith(this.prefix)) continue;
+        yield { key: object.Key.slice(this.prefix.length), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  async ping(): Promise<void> {
+    await this.call((o) => this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), o));
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  /** Every call gets a bounded timeout; failures surface as BackendUnavailableError unless `raw`. */
+  private async call<T>(
+    send: (options: { requestTimeout: number }) => Promise<T>,
+    options: { upload?: boolean; raw?: boolean } = {},
+  ): Promise<T> {
+    const requestTimeout = options.upload ? this.uploadTimeoutMs : this.requestTimeoutMs;
+    try {
+      return await send({ requestTimeout });
+    } catch (error) {
+      throw options.raw ? error : toBackendError(error);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The cache talks to blob storage only through this interface. Every implementation (and the unit
+ * tests' fake) runs the same contract suite (packages/server/test/storage/blob/), so the filesystem
+ * default and S3 cannot drift apart.
+ */
+
+export interface BlobListing {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/** A stored object's bytes as they stream out; whoever receives one must consume or destroy it. */
+export type BlobBody = AsyncIterable<Uint8Array> & { destroy?(): void };
+
+export interface BlobStore {
+  readonly kind: "filesystem" | "s3";
+  /**
+   * Streams the body to `key`. The key only ever becomes visible holding bytes whose length is
+   * `expect.size` and whose sha256 is `expect.sha256Hex`; otherwise this rejects with
+   * IntegrityError and nothing is stored (temp file + rename, or multipart aborted before complete).
+   */
+  put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void>;
+  /** null when absent. The caller must consume or destroy `body`. */
+  get(key: string): Promise<{ body: BlobBody; size: number } | null>;
+  /** Whole small object in memory (action records); null when absent. */
+  getBytes(key: string): Promise<Buffer | null>;
+  head(key: string): Promise<{ size: number; lastModified: Date } | null>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): AsyncIterable<BlobListing>;
+  /** Readiness probe: resolves when the backend answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

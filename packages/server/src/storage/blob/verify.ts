@@ -1,0 +1,58 @@
+import { createHash, type Hash } from "node:crypto";
+import { IntegrityError } from "../errors.ts";
+
+/** Hashes and counts a body as it streams past, so stores can refuse it before it becomes visible. */
+export class BodyVerifier {
+  private readonly hash: Hash = createHash("sha256");
+  private received = 0;
+
+  constructor(private readonly expect: { size: number; sha256Hex: string }) {}
+
+  /** Throws as soon as the body runs past the declared size, without reading the rest. */
+  update(chunk: Uint8Array): void {
+    this.received += chunk.length;
+    if (this.received > this.expect.size) {
+      throw new IntegrityError(`body is longer than the declared ${this.expect.size} bytes`);
+    }
+    this.hash.update(chunk);
+  }
+
+  /** Call once the body has ended. */
+  finish(): void {
+    if (this.received !== this.expect.size) {
+      throw new IntegrityError(`body ended after ${this.received} of ${this.expect.size} declared bytes`);
+    }
+    const actual = this.hash.digest("hex");
+    if (actual !== this.expect.sha256Hex) {
+      throw new IntegrityError(`body sha256 ${actual} does not match the declared ${this.expect.sha256Hex}`);
+    }
+  }
+}
+
+/**
+ * Cuts a body into parts of exactly `partSize` bytes (the last one shorter or equal), feeding every
+ * byte through `verifier`. A part is marked `last` by reading one chunk ahead, so a body that fits
+ * in one part is known to be complete before anything is sent anywhere.
+ */
+export async function* readParts(
+  body: AsyncIterable<Uint8Array>,
+  partSize: number,
+  verifier: BodyVerifier,
+): AsyncGenerator<{ data: Buffer; last: boolean }> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of body) {
+    verifier.update(chunk);
+    pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    pendingBytes += chunk.length;
+    // Strictly more than a part buffered means this part is not the last one.
+    while (pendingBytes > partSize) {
+      const joined = Buffer.concat(pending, pendingBytes);
+      yield { data: joined.subarray(0, partSize), last: false };
+      pending = [joined.subarray(partSize)];
+      pendingBytes -= partSize;
+    }
+  }
+  verifier.finish();
+  yield { data: Buffer.concat(pending, pendingBytes), last: true };
+}

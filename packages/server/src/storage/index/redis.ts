@@ -1,0 +1,150 @@
+import { Cluster, type Redis } from "ioredis";
+import { parseRedisActionKey, redisActionKey, redisActionPattern } from "../keys.ts";
+import { encodeRecord, tryDecodeRecord } from "./record-codec.ts";
+import { createRedisClient, type RedisConnection, type RedisTimeouts, toRedisError, whenReady } from "./redis-client.ts";
+import type { ActionRecord, Index, IndexEntry } from "./types.ts";
+
+export type RedisIndexOptions = RedisConnection &
+  RedisTimeouts & {
+    /** Prefix of every key this index writes. Default "gcp:". */
+    keyPrefix?: string;
+    /** Connection errors, for logging; the index keeps reconnecting in the background regardless. */
+    onError?: (error: Error) => void;
+  };
+
+// Only moves last access forward, and never recreates a key that was deleted meanwhile.
+const TOUCH_SCRIPT = `
+local t = redis.call('HGET', KEYS[1], 't')
+if t and tonumber(t) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 't', ARGV[1]) end
+return 0`;
+
+type TouchCapable = { gocacheprogTouch(key: string, atMs: number): Promise<number> };
+const SCAN_COUNT = 500;
+
+/**
+ * Index on Redis. One hash per action, `<prefix><ns>:a:<actionHex>`, with field `r` = the encoded
+ * record and field `t` = last access ms, so a touch rewrites a few bytes instead of the record and a
+ * lookup still reads both in one round trip. Every failure is a BackendUnavailableError.
+ */
+export class RedisIndex implements Index {
+  readonly kind = "redis" as const;
+  private readonly client: Redis | Cluster;
+  private readonly prefix: string;
+  private readonly commandTimeoutMs: number;
+
+  constructor(options: RedisIndexOptions) {
+    this.prefix = options.keyPrefix ?? "gcp:";
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 500;
+    this.client = createRedisClient(options, options);
+    // Without a listener ioredis prints every reconnect failure to the console.
+    this.client.on("error", (error: Error) => options.onError?.(error));
+    this.client.defineCommand("gocacheprogTouch", { numberOfKeys: 1, lua: TOUCH_SCRIPT });
+  }
+
+  private key(namespace: string, actionHex: string): string {
+    return redisActionKey(this.prefix, namespace, actionHex);
+  }
+
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      await whenReady(this.client, this.commandTimeoutMs);
+      return await command();
+    } catch (error) {
+      throw toRedisError(error);
+    }
+  }
+
+  async get(namespace: string, actionHex: string): Promise<ActionRecord | null> {
+    const key = this.key(namespace, actionHex);
+    const [record, touched] = await this.run(() => this.client.hmgetBuffer(key, "r", "t"));
+    return fromFields(record ?? null, touched ?? null);
+  }
+
+  async getMany(namespace: string, actionHexes: readonly string[]): Promise<(ActionRecord | null)[]> {
+    const keys = actionHexes.map((hex) => this.key(namespace, hex));
+    if (keys.length === 0) return [];
+    // Separate commands rather than one pipeline: a Cluster pipeline must stay within one slot, and
+    // auto-pipelining already sends these in one write per node.
+    const rows = await this.run(() => Promise.all(keys.map((key) => this.client.hmgetBuffer(key, "r", "t"))));
+    return rows.map(([record, touched]) => fromFields(record ?? null, touched ?? null));
+  }
+
+  async set(namespace: string, actionHex: string, record: ActionRecord): Promise<void> {
+    const key = this.key(namespace, actionHex);
+    await this.run(() => this.client.hset(key, "r", encodeRecord(record), "t", String(record.lastAccessMs)));
+  }
+
+  async touch(namespace: string, actionHex: string, atMs: number): Promise<void> {
+    const key = this.key(namespace, actionHex);
+    await this.run(() => (this.client as unknown as TouchCapable).gocacheprogTouch(key, atMs));
+  }
+
+  async delete(namespace: string, actionHex: string): Promise<void> {
+    const key = this.key(namespace, actionHex);
+    await this.run(() => this.client.del(key));
+  }
+
+  /** SCAN over every master (one for standalone/Sentinel, each one for Cluster). */
+  async *scan(): AsyncIterable<IndexEntry> {
+    const nodes: Redis[] = isCluster(this.client) ? this.client.nodes("master") : [this.client];
+    for (const node of nodes) yield* this.scanNode(node);
+  }
+
+  private async *scanNode(node: Redis): AsyncIterable<IndexEntry> {
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.run(() => node.scan(cursor, "MATCH", redisActionPattern(this.prefix), "COUNT", SCAN_COUNT));
+      cursor = next;
+      const rows = await this.run(() => Promise.all(keys.map((key) => node.hmgetBuffer(key, "r", "t"))));
+      for (let i = 0; i < keys.length; i++) {
+        const id = parseRedisActionKey(this.prefix, keys[i]!);
+        const [record, touched] = rows[i]!;
+        const decoded = id === null ? null : fromFields(record ?? null, touched ?? null);
+        if (id !== null && decoded !== null) yield { ...id, record: decoded };
+      }
+    } while (cursor !== "0");
+  }
+
+  async isComplete(): Promise<boolean> {
+    return (await this.run(() => this.client.exists(this.completeKey))) === 1;
+  }
+
+  async markComplete(): Promise<void> {
+    await this.run(() => this.client.set(this.completeKey, "1"));
+  }
+
+  /** Outside the action key pattern, so SCAN for records never returns it. */
+  private get completeKey(): string {
+    return `${this.prefix}meta:complete`;
+  }
+
+  async ping(): Promise<void> {
+    const client = this.client;
+    await this.run(async () => {
+      if (isCluster(client)) await Promise.all(client.nodes("master").map((node) => node.ping()));
+      else await client.ping();
+    });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await Promise.race([this.client.quit(), new Promise((resolve) => setTimeout(resolve, this.commandTimeoutMs))]);
+    } catch {
+      // Already disconnected; disconnect() below stops the reconnect loop either way.
+    }
+    this.client.disconnect();
+  }
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return client instanceof Cluster;
+}
+
+/** A key without a readable record (half-written, foreign, unknown version) is a miss. */
+function fromFields(recordBytes: Buffer | null, touchedBytes: Buffer | null): ActionRecord | null {
+  if (recordBytes === null) return null;
+  const record = tryDecodeRecord(recordBytes);
+  if (record === null) return null;
+  const touched = touchedBytes === null ? Number.NaN : Number(touchedBytes.toString("latin1"));
+  return Number.isSafeInteger(touched) && touched > record.lastAccessMs ? { ...record, lastAccessMs: touched } : record;
+}

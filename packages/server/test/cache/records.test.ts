@@ -1,0 +1,64 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sha256Hex } from "@gocacheprog/common";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RedisServer, startRedis } from "../../../../test/harness/redis.ts";
+import { readRecordCopy, rebuildIndex, writeRecordCopy } from "../../src/cache/records.ts";
+import { FsBlobStore } from "../../src/storage/blob/fs.ts";
+import { RedisIndex } from "../../src/storage/index/redis.ts";
+import { actionRecordKey, outputKey } from "../../src/storage/keys.ts";
+import { sampleRecord } from "../storage/index/index.contract.ts";
+import { chunked, freshNamespace, randomHexId } from "../support/contract-helpers.ts";
+
+let redis: RedisServer;
+let dir: string;
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = await mkdtemp(join(tmpdir(), "gcp-rebuild-"));
+});
+afterAll(async () => {
+  await redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("rebuildIndex", () => {
+  it("restores a lost Redis from the record copies in the blob store, keeping entries Redis still has", async () => {
+    const blobs = new FsBlobStore({ root: join(dir, "blobs") });
+    const [a, b] = [freshNamespace(), freshNamespace()];
+    const copies = Array.from({ length: 7 }, (_, i) => ({
+      ns: i < 5 ? a : b,
+      action: randomHexId(),
+      record: sampleRecord({ size: i, inline: randomBytes(i), lastAccessMs: 1000 }),
+    }));
+    for (const { ns, action, record } of copies) await writeRecordCopy(blobs, ns, action, record);
+    const output = randomBytes(50);
+    await blobs.put(outputKey(a, sha256Hex(output)), chunked(output), { size: 50, sha256Hex: sha256Hex(output) });
+    const junk = Buffer.from("not a record");
+    await blobs.put(actionRecordKey(a, randomHexId()), chunked(junk), { size: junk.length, sha256Hex: sha256Hex(junk) });
+
+    let index = new RedisIndex({ url: redis.url });
+    const kept = copies[0]!;
+    await index.set(kept.ns, kept.action, { ...kept.record, lastAccessMs: 5000 });
+    expect(await readRecordCopy(blobs, kept.ns, kept.action)).toEqual(kept.record);
+
+    const result = await rebuildIndex(blobs, index, { batchSize: 3 });
+    expect(result).toEqual({ scanned: 8, restored: 6, present: 1, skipped: 1 });
+    for (const { ns, action, record } of copies.slice(1)) expect(await index.get(ns, action)).toEqual(record);
+    expect((await index.get(kept.ns, kept.action))?.lastAccessMs).toBe(5000);
+
+    await index.close();
+    await redis.restart();
+    index = new RedisIndex({ url: redis.url, connectTimeoutMs: 2000, commandTimeoutMs: 2000 });
+    expect(await index.get(b, copies[6]!.action)).toBeNull();
+    expect(await rebuildIndex(blobs, index, { namespaces: [b] })).toEqual({ scanned: 2, restored: 2, present: 0, skipped: 0 });
+    expect(await index.get(b, copies[6]!.action)).toEqual(copies[6]!.record);
+    expect(await index.get(a, copies[1]!.action)).toBeNull();
+    await index.close();
+  });
+
+  it("readRecordCopy answers null for a missing copy", async () => {
+    expect(await readRecordCopy(new FsBlobStore({ root: join(dir, "blobs") }), freshNamespace(), randomHexId())).toBeNull();
+  });
+});

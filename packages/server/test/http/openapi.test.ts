@@ -1,0 +1,19 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { routes } from "@gocacheprog/common";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+describe("openapi.yaml", () => {
+  it("documents every route of the shared contract with the statuses the server answers", async () => {
+    const doc = parse(await readFile(join(import.meta.dirname, "..", "..", "openapi.yaml"), "utf8"));
+    const paths = Object.keys(doc.paths);
+    const asTemplate = (path: string) => path.replace(":id", "{id}").replace(/\{[a-zA-Z]+\}/, "{id}");
+    for (const path of [routes.action(":id"), routes.output(":id"), routes.batchLookup, "/healthz", "/readyz", "/metrics"]) {
+      expect(paths.map(asTemplate)).toContain(asTemplate(path));
+    }
+    const put = doc.paths["/v1/actions/{actionId}"].put.responses;
+    expect(Object.keys(put).sort()).toEqual(["201", "400", "401", "403", "409", "411", "413", "503"]);
+    expect(doc.openapi).toMatch(/^3\.1/);
+  });
+});

@@ -1,0 +1,101 @@
+import { randomBytes } from "node:crypto";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { routes } from "@gocacheprog/common";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runGc } from "../../src/cache/gc.ts";
+import { createLogger } from "../../src/ops/logger.ts";
+import { outputKey } from "../../src/storage/keys.ts";
+import { LogCapture } from "../support/fakes.ts";
+import { putOutput, randomId, send, sha256, startTestServer } from "../support/real-server.ts";
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+const blobPath = (outputHex: string) => join(server.options.dataDir!, "blobs", ...outputKey("default", outputHex).split("/"));
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+beforeAll(async () => {
+  server = await startTestServer(["--verify-buffer-max", "1MiB"]);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe("embedded default on a real port", () => {
+  it("streams a 64 MiB output up and back down with identical bytes", async () => {
+    const data = randomBytes(64 * 1024 * 1024);
+    const action = randomId();
+    expect((await putOutput(server.url, action, data)).status).toBe(201);
+    const got = await send(server.url, "GET", routes.action(action));
+    expect(got.status).toBe(200);
+    expect(got.body.length).toBe(data.length);
+    expect(got.body.equals(data)).toBe(true);
+  });
+
+  it("detects a blob corrupted on disk behind the server by its sha256, answers a miss and removes it", async () => {
+    const data = randomBytes(200_000);
+    const action = randomId();
+    await putOutput(server.url, action, data);
+    const path = blobPath(sha256(data));
+    const onDisk = await readFile(path);
+    onDisk[1234] = onDisk[1234]! ^ 0x55;
+    await writeFile(path, onDisk);
+    const res = await send(server.url, "GET", routes.action(action));
+    expect(res.status).toBe(404);
+    expect(await exists(path)).toBe(false);
+    // The action can be stored again and is served correctly afterwards.
+    expect((await putOutput(server.url, action, data)).status).toBe(201);
+    expect((await send(server.url, "GET", routes.action(action))).body.equals(data)).toBe(true);
+  });
+
+  it("cuts the response of a large corrupt blob (checked while streaming) and removes it", async () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    const action = randomId();
+    await putOutput(server.url, action, data);
+    const path = blobPath(sha256(data));
+    const onDisk = await readFile(path);
+    onDisk[onDisk.length - 10] = onDisk[onDisk.length - 10]! ^ 1;
+    await writeFile(path, onDisk);
+    await expect(send(server.url, "GET", routes.action(action))).rejects.toThrow();
+    expect(await exists(path)).toBe(false);
+    expect((await send(server.url, "GET", routes.action(action))).status).toBe(404);
+  });
+
+  it("gc removes entries unread past max age, then outputs nothing refers to", async () => {
+    const old = randomBytes(100_000);
+    const fresh = randomBytes(100_000);
+    const [oldAction, freshAction] = [randomId(), randomId()];
+    await putOutput(server.url, oldAction, old);
+    const later = Date.now() + 20 * 86400e3;
+    await putOutput(server.url, freshAction, fresh);
+    await server.core.index.touch("default", freshAction, later);
+    const report = await runGc(
+      { blobs: server.core.blobs, index: server.core.index, logger: createLogger("silent", new LogCapture()) },
+      { maxAgeMs: 14 * 86400e3, maxSizeBytes: 0, graceMs: 3600e3 },
+      later,
+    );
+    expect(report.expired).toBeGreaterThanOrEqual(1);
+    expect((await send(server.url, "GET", routes.action(oldAction))).status).toBe(404);
+    expect(await exists(blobPath(sha256(old)))).toBe(false);
+    expect((await send(server.url, "GET", routes.action(freshAction))).body.equals(fresh)).toBe(true);
+  });
+
+  it("gc evicts least recently read entries to fit the size budget", async () => {
+    const [a, b] = [randomBytes(300_000), randomBytes(300_000)];
+    const [actionA, actionB] = [randomId(), randomId()];
+    await putOutput(server.url, actionA, a);
+    await putOutput(server.url, actionB, b);
+    const now = Date.now() + 1000;
+    await server.core.index.touch("default", actionB, now);
+    await runGc(
+      { blobs: server.core.blobs, index: server.core.index, logger: createLogger("silent", new LogCapture()) },
+      { maxAgeMs: 0, maxSizeBytes: 400_000, graceMs: 0 },
+      now,
+    );
+    expect((await send(server.url, "GET", routes.action(actionA))).status).toBe(404);
+    expect((await send(server.url, "GET", routes.action(actionB))).body.equals(b)).toBe(true);
+  });
+});

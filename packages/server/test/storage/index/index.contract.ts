@@ -1,0 +1,183 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ActionRecord, Index } from "../../../src/storage/index/types.ts";
+import { collect, freshNamespace, randomHexId } from "../../support/contract-helpers.ts";
+
+export interface IndexFixture {
+  open(): Promise<Index>;
+  /** Closes `index` and opens the same storage again, as a server restart would. */
+  reopen(index: Index): Promise<Index>;
+}
+
+export function sampleRecord(overrides: Partial<ActionRecord> = {}): ActionRecord {
+  return { outputId: randomBytes(32), size: 123_456, putTimeMs: 1_700_000_000_000, lastAccessMs: 1_700_000_000_000, ...overrides };
+}
+
+/** The behaviour every Index must have; run against each implementation by index.test.ts. */
+export function runIndexContract(name: string, fixture: IndexFixture): void {
+  describe(`Index contract: ${name}`, () => {
+    let index: Index;
+    beforeAll(async () => {
+      index = await fixture.open();
+    });
+    afterAll(async () => {
+      await index?.close();
+    });
+
+    // First in the suite: it needs the storage as the fixture opened it, never marked.
+    it("is not complete until marked, and the mark survives a restart without showing up as a record", async () => {
+      expect(await index.isComplete()).toBe(false);
+      await index.markComplete();
+      expect(await index.isComplete()).toBe(true);
+      expect(await collect(index.scan())).toEqual([]);
+      index = await fixture.reopen(index);
+      expect(await index.isComplete()).toBe(true);
+    });
+
+    it("answers null for an unknown action", async () => {
+      expect(await index.get(freshNamespace(), randomHexId())).toBeNull();
+    });
+
+    it("round-trips records exactly, inline bytes included", async () => {
+      const ns = freshNamespace();
+      const records = [
+        sampleRecord(),
+        sampleRecord({ size: 5, inline: Buffer.from([0, 1, 2, 255, 128]) }),
+        sampleRecord({ size: 0, inline: Buffer.alloc(0) }),
+        sampleRecord({ size: 16_384, inline: randomBytes(16_384), putTimeMs: 0, lastAccessMs: 0 }),
+        sampleRecord({ size: Number.MAX_SAFE_INTEGER, putTimeMs: Date.now(), lastAccessMs: Date.now() + 1 }),
+      ];
+      for (const record of records) {
+        const action = randomHexId();
+        await index.set(ns, action, record);
+        const read = await index.get(ns, action);
+        expect(read).toEqual(record);
+        expect(Buffer.isBuffer(read?.outputId)).toBe(true);
+        if (record.inline) expect(read?.inline?.equals(record.inline)).toBe(true);
+        else expect(read?.inline).toBeUndefined();
+      }
+    });
+
+    it("overwrites a record on a second set", async () => {
+      const ns = freshNamespace();
+      const action = randomHexId();
+      await index.set(ns, action, sampleRecord({ size: 1, inline: Buffer.from("a") }));
+      const second = sampleRecord({ size: 2 });
+      await index.set(ns, action, second);
+      expect(await index.get(ns, action)).toEqual(second);
+    });
+
+    it("keeps namespaces apart", async () => {
+      const [a, b] = [freshNamespace(), freshNamespace()];
+      const action = randomHexId();
+      const record = sampleRecord();
+      await index.set(a, action, record);
+      expect(await index.get(b, action)).toBeNull();
+      expect(await index.get(a, action)).toEqual(record);
+    });
+
+    it("getMany answers in request order with null for misses", async () => {
+      const ns = freshNamespace();
+      const [x, y, missing] = [randomHexId(), randomHexId(), randomHexId()];
+      const [rx, ry] = [sampleRecord({ size: 1 }), sampleRecord({ size: 2, inline: Buffer.from("yy") })];
+      await index.set(ns, x, rx);
+      await index.set(ns, y, ry);
+      expect(await index.getMany(ns, [y, missing, x, y])).toEqual([ry, null, rx, ry]);
+      expect(await index.getMany(ns, [])).toEqual([]);
+    });
+
+    it("touch moves last access forward only and never creates a record", async () => {
+      const ns = freshNamespace();
+      const action = randomHexId();
+      const record = sampleRecord({ lastAccessMs: 1000 });
+      await index.set(ns, action, record);
+      await index.touch(ns, action, 5000);
+      expect(await index.get(ns, action)).toEqual({ ...record, lastAccessMs: 5000 });
+      await index.touch(ns, action, 3000);
+      expect((await index.get(ns, action))?.lastAccessMs).toBe(5000);
+      expect((await index.getMany(ns, [action]))[0]?.lastAccessMs).toBe(5000);
+
+      const absent = randomHexId();
+      await index.touch(ns, absent, 5000);
+      expect(await index.get(ns, absent)).toBeNull();
+    });
+
+    it("a set after a touch replaces last access with the new record's", async () => {
+      const ns = freshNamespace();
+      const action = randomHexId();
+      await index.set(ns, action, sampleRecord({ lastAccessMs: 1000 }));
+      await index.touch(ns, action, 9000);
+      const fresh = sampleRecord({ lastAccessMs: 2000 });
+      await index.set(ns, action, fresh);
+      expect(await index.get(ns, action)).toEqual(fresh);
+    });
+
+    it("deletes, and deleting a missing action is not an error", async () => {
+      const ns = freshNamespace();
+      const action = randomHexId();
+      await index.set(ns, action, sampleRecord());
+      await index.delete(ns, action);
+      expect(await index.get(ns, action)).toBeNull();
+      await index.delete(ns, action);
+      await index.touch(ns, action, Date.now());
+      expect(await index.get(ns, action)).toBeNull();
+    });
+
+    it("scan yields every record with its namespace and ActionID, over many pages", async () => {
+      const [a, b] = [freshNamespace(), freshNamespace()];
+      const expected = new Map<string, ActionRecord>();
+      for (let i = 0; i < 1200; i++) {
+        const ns = i % 3 === 0 ? b : a;
+        const action = randomHexId();
+        const record = sampleRecord({ size: i, inline: i % 2 === 0 ? randomBytes(i) : undefined, lastAccessMs: i });
+        if (record.inline === undefined) delete record.inline;
+        expected.set(`${ns}/${action}`, record);
+      }
+      await Promise.all([...expected].map(([id, record]) => index.set(id.split("/")[0]!, id.split("/")[1]!, record)));
+      const touchedId = [...expected.keys()][7]!;
+      await index.touch(touchedId.split("/")[0]!, touchedId.split("/")[1]!, 99_999);
+      expected.set(touchedId, { ...expected.get(touchedId)!, lastAccessMs: 99_999 });
+
+      const seen: string[] = [];
+      for (const entry of await collect(index.scan())) {
+        if (entry.namespace === a || entry.namespace === b) seen.push(comparable(`${entry.namespace}/${entry.actionHex}`, entry.record));
+      }
+      // Strings compare far faster than 1200 deep-equal records with Buffers.
+      expect(seen.sort()).toEqual([...expected].map(([id, record]) => comparable(id, record)).sort());
+    });
+
+    it("refuses invalid namespaces and ActionIDs without storing anything", async () => {
+      const record = sampleRecord();
+      for (const [ns, action] of [
+        ["../x", randomHexId()],
+        ["UPPER", randomHexId()],
+        ["", randomHexId()],
+        [freshNamespace(), "abc"],
+        [freshNamespace(), randomHexId().toUpperCase()],
+        [freshNamespace(), `${randomHexId().slice(0, 62)}/x`],
+      ] as const) {
+        await expect(index.set(ns, action, record)).rejects.toBeInstanceOf(RangeError);
+        await expect(index.get(ns, action)).rejects.toBeInstanceOf(RangeError);
+      }
+    });
+
+    it("answers ping", async () => {
+      await expect(index.ping()).resolves.toBeUndefined();
+    });
+
+    it("keeps its records across a restart", async () => {
+      const ns = freshNamespace();
+      const action = randomHexId();
+      const record = sampleRecord({ size: 3, inline: Buffer.from("abc") });
+      await index.set(ns, action, record);
+      await index.touch(ns, action, record.lastAccessMs + 10);
+      index = await fixture.reopen(index);
+      expect(await index.get(ns, action)).toEqual({ ...record, lastAccessMs: record.lastAccessMs + 10 });
+    });
+  });
+}
+
+function comparable(id: string, record: ActionRecord): string {
+  const { outputId, inline, ...numbers } = record;
+  return JSON.stringify([id, outputId.toString("hex"), inline === undefined ? null : inline.toString("hex"), numbers]);
+}

@@ -1,0 +1,173 @@
+import { createHash } from "node:crypto";
+import { Writable } from "node:stream";
+import { Registry } from "prom-client";
+import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
+import { CacheCore, type CoreOptions } from "../../src/cache/core.ts";
+import { createApp } from "../../src/http/app.ts";
+import { createLogger } from "../../src/ops/logger.ts";
+import { ServerMetrics } from "../../src/ops/metrics.ts";
+import type { BlobListing, BlobStore } from "../../src/storage/blob/types.ts";
+import { BackendUnavailableError, IntegrityError } from "../../src/storage/errors.ts";
+import type { ActionRecord, Index, IndexEntry } from "../../src/storage/index/types.ts";
+
+/** Unit-test stand-ins only: the real implementations run in test/contract and the real-port tests. */
+type Mode = "up" | "down" | "hang";
+
+function gate(mode: Mode): Promise<void> {
+  if (mode === "down") return Promise.reject(new BackendUnavailableError("fake backend is down"));
+  if (mode === "hang") return new Promise(() => {});
+  return Promise.resolve();
+}
+
+export class FakeBlobStore implements BlobStore {
+  readonly kind = "filesystem" as const;
+  readonly objects = new Map<string, { data: Buffer; lastModified: Date }>();
+  readonly calls = { put: 0, get: 0, getBytes: 0, head: 0, delete: 0 };
+  mode: Mode = "up";
+
+  async put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
+    this.calls.put++;
+    await gate(this.mode);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body) chunks.push(chunk);
+    const data = Buffer.concat(chunks);
+    if (data.length !== expect.size) throw new IntegrityError(`size ${data.length}, expected ${expect.size}`);
+    if (createHash("sha256").update(data).digest("hex") !== expect.sha256Hex) throw new IntegrityError("sha256 mismatch");
+    this.objects.set(key, { data, lastModified: new Date() });
+  }
+
+  async get(key: string) {
+    this.calls.get++;
+    await gate(this.mode);
+    const object = this.objects.get(key);
+    if (!object) return null;
+    const data = object.data;
+    async function* chunks() {
+      for (let i = 0; i < data.length; i += 1000) yield data.subarray(i, i + 1000);
+    }
+    return { body: chunks(), size: data.length };
+  }
+
+  async getBytes(key: string): Promise<Buffer | null> {
+    this.calls.getBytes++;
+    await gate(this.mode);
+    return this.objects.get(key)?.data ?? null;
+  }
+
+  async head(key: string) {
+    this.calls.head++;
+    await gate(this.mode);
+    const object = this.objects.get(key);
+    return object ? { size: object.data.length, lastModified: object.lastModified } : null;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.calls.delete++;
+    await gate(this.mode);
+    this.objects.delete(key);
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobListing> {
+    await gate(this.mode);
+    for (const [key, { data, lastModified }] of this.objects) if (key.startsWith(prefix)) yield { key, size: data.length, lastModified };
+  }
+
+  ping = () => gate(this.mode);
+  close = async () => {};
+}
+
+export class FakeIndex implements Index {
+  readonly kind = "embedded" as const;
+  readonly records = new Map<string, ActionRecord>();
+  mode: Mode = "up";
+
+  async get(ns: string, actionHex: string) {
+    await gate(this.mode);
+    return this.records.get(`${ns}/${actionHex}`) ?? null;
+  }
+  async getMany(ns: string, actionHexes: readonly string[]) {
+    await gate(this.mode);
+    return actionHexes.map((hex) => this.records.get(`${ns}/${hex}`) ?? null);
+  }
+  async set(ns: string, actionHex: string, record: ActionRecord) {
+    await gate(this.mode);
+    this.records.set(`${ns}/${actionHex}`, record);
+  }
+  async touch(ns: string, actionHex: string, atMs: number) {
+    await gate(this.mode);
+    const record = this.records.get(`${ns}/${actionHex}`);
+    if (record) record.lastAccessMs = atMs;
+  }
+  async delete(ns: string, actionHex: string) {
+    await gate(this.mode);
+    this.records.delete(`${ns}/${actionHex}`);
+  }
+  async *scan(): AsyncIterable<IndexEntry> {
+    await gate(this.mode);
+    for (const [key, record] of this.records) {
+      const [namespace, actionHex] = key.split("/") as [string, string];
+      yield { namespace, actionHex, record };
+    }
+  }
+  complete = false;
+  async isComplete() {
+    await gate(this.mode);
+    return this.complete;
+  }
+  async markComplete() {
+    await gate(this.mode);
+    this.complete = true;
+  }
+  ping = () => gate(this.mode);
+  close = async () => {};
+}
+
+/** Collects every log line so tests can assert on what was (not) logged. */
+export class LogCapture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString("utf8");
+    done();
+  }
+}
+
+export const TOKENS = {
+  writer: "writer-token-aaaaaaaaaaaaaaaa",
+  reader: "reader-token-bbbbbbbbbbbbbbbb",
+  other: "other-team-token-cccccccccccc",
+};
+
+export interface TestServerOptions {
+  tokens?: string;
+  core?: Partial<CoreOptions>;
+  maxBody?: number;
+}
+
+export function makeTestApp(options: TestServerOptions = {}) {
+  const blobs = new FakeBlobStore();
+  const index = new FakeIndex();
+  const registry = new Registry();
+  const metrics = new ServerMetrics(registry);
+  const logs = new LogCapture();
+  const logger = createLogger("trace", logs);
+  const core = new CacheCore({
+    blobs,
+    index,
+    metrics,
+    logger,
+    options: { inlineMax: 1024, verifyBufferMax: 64 * 1024, backendTimeoutMs: 200, touchIntervalMs: 0, ...options.core },
+  });
+  const auth = new TokenAuth(parseTokens(options.tokens ?? "", "test tokens"));
+  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody ?? 1 << 30 });
+  return { app, blobs, index, core, registry, logs };
+}
+
+export const TEAM_TOKENS = `${TOKENS.writer} read-write team-a\n${TOKENS.reader} read team-a\n${TOKENS.other} read-write team-b`;
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export function randomHex(): string {
+  return createHash("sha256").update(String(Math.random())).digest("hex");
+}
