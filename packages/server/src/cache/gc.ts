@@ -1,8 +1,9 @@
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
-import type { Index } from "../storage/index/types.ts";
-import { outputKey, parseActionRecordKey, parseOutputKey } from "../storage/keys.ts";
+import type { ActionRecord, Index } from "../storage/index/types.ts";
+import { parseActionRecordKey, parseOutputKey } from "../storage/keys.ts";
+import { bytesInRecord, outputBlobKey } from "./outputs.ts";
 import { deleteRecordCopy, readRecordCopy } from "./records.ts";
 
 export interface GcOptions {
@@ -30,6 +31,7 @@ interface Entry {
   actionHex: string;
   /** null for inline and empty outputs, which have no blob. */
   outputKey: string | null;
+  /** For entries without a blob: the output bytes the record holds (their share of the size budget). */
   size: number;
   lastAccessMs: number;
 }
@@ -121,19 +123,9 @@ export async function runGc(
   return report;
 }
 
-function toEntry(
-  namespace: string,
-  actionHex: string,
-  record: { outputId: Buffer; size: number; lastAccessMs: number; inline?: Buffer },
-): Entry {
-  const hasBlob = record.size > 0 && !record.inline;
-  return {
-    namespace,
-    actionHex,
-    outputKey: hasBlob ? outputKey(namespace, record.outputId.toString("hex")) : null,
-    size: record.size,
-    lastAccessMs: record.lastAccessMs,
-  };
+function toEntry(namespace: string, actionHex: string, record: ActionRecord): Entry {
+  const key = outputBlobKey(namespace, record);
+  return { namespace, actionHex, outputKey: key, size: key ? record.size : bytesInRecord(record), lastAccessMs: record.lastAccessMs };
 }
 
 async function inPool<T>(items: readonly T[], concurrency = 8, work: (item: T) => Promise<unknown>): Promise<void> {

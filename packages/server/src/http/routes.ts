@@ -1,7 +1,7 @@
 import { headers, idToHex, isHexId, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
 import { BatchLookupRequest, BatchLookupResponse, type IActionEntry, MAX_BATCH_LOOKUP } from "@gocacheprog/common/proto";
 import type { Context, Hono } from "hono";
-import type { OutputBody } from "../cache/core.ts";
+import type { OutputBody } from "../cache/outputs.ts";
 import { type AppDeps, type AppEnv, HttpError } from "./app.ts";
 
 /** A batch of MAX_BATCH_LOOKUP IDs is ~34 KB; anything far larger is not a batch request. */
@@ -40,9 +40,9 @@ export function registerCacheRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const actionHex = validId(c, "ActionID");
     const hit = await core.lookup(c.get("principal").namespace, actionHex, c.req.method !== "HEAD");
     if (!hit) return c.req.method === "HEAD" ? c.body(null, 404) : c.json({ error: "no entry for this ActionID" }, 404);
-    return sendOutput(c, hit.body, hit.record.size, {
+    return sendOutput(c, hit.body, hit.size, {
       [headers.outputId]: hit.outputHex,
-      [headers.putTime]: new Date(hit.record.putTimeMs).toISOString(),
+      [headers.putTime]: new Date(hit.putTimeMs).toISOString(),
     });
   });
 
@@ -85,7 +85,7 @@ export function registerCacheRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     c.set("route", routes.output(":id"));
     const outputHex = validId(c, "OutputID");
     const wantBody = c.req.method !== "HEAD";
-    const output = await core.openBlob(c.get("principal").namespace, outputHex, undefined, wantBody);
+    const output = await core.openOutput(c.get("principal").namespace, outputHex, wantBody);
     if (!output) return wantBody ? c.json({ error: "no output with this OutputID" }, 404) : c.body(null, 404);
     return sendOutput(c, output.body, output.size, { [headers.outputId]: outputHex });
   });
@@ -108,13 +108,12 @@ export function registerCacheRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       if (id.length !== 32) throw new HttpError(400, `action_ids[${i}] must be 32 bytes, got ${id.length}`);
       return idToHex(id);
     });
-    const records = await core.batchLookup(c.get("principal").namespace, actionHexes);
-    const entries: IActionEntry[] = records.map((record, i) => {
+    const hits = await core.batchLookup(c.get("principal").namespace, actionHexes);
+    const entries: IActionEntry[] = hits.map((hit, i) => {
       const actionId = request.actionIds[i];
-      if (!record) return { actionId, found: false };
-      const entry: IActionEntry = { actionId, found: true, outputId: record.outputId, size: record.size, putTimeUnixMs: record.putTimeMs };
-      const inline = record.inline ?? (record.size === 0 ? EMPTY : undefined);
-      if (request.includeInlineBodies && inline) Object.assign(entry, { inlineBody: inline, hasInlineBody: true });
+      if (!hit) return { actionId, found: false };
+      const entry: IActionEntry = { actionId, found: true, outputId: hit.outputId, size: hit.size, putTimeUnixMs: hit.putTimeMs };
+      if (request.includeInlineBodies && hit.inline) Object.assign(entry, { inlineBody: hit.inline, hasInlineBody: true });
       return entry;
     });
     const body = BatchLookupResponse.encode({ entries }).finish();

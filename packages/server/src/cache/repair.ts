@@ -1,0 +1,78 @@
+import type { Logger } from "../ops/logger.ts";
+import type { BlobStore } from "../storage/blob/types.ts";
+import { BackendUnavailableError } from "../storage/errors.ts";
+import type { ActionRecord, Index } from "../storage/index/types.ts";
+import { readRecordCopy, rebuildIndex } from "./records.ts";
+import type { StorageCalls } from "./storage-calls.ts";
+
+/** A "complete" answer is trusted this long, so a miss costs one index call, not two. */
+const COMPLETE_TRUST_MS = 5_000;
+const REPAIR_INTERVAL_MS = 60_000;
+
+export interface IndexRepairDeps {
+  blobs: BlobStore;
+  index: Index;
+  calls: StorageCalls;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * Finds action records while the index may be incomplete (a flushed or lost Redis): a miss in an
+ * index not marked complete, or an index outage, falls back to the record copy in the blob store and
+ * puts it back (lazy fill); meanwhile one background rebuild restores the rest and marks the index
+ * complete again, after which misses cost the index alone.
+ */
+export class IndexRepair {
+  private completeUntilMs = 0;
+  private running: Promise<void> | undefined;
+  private lastStartMs = -Infinity;
+
+  constructor(private readonly deps: IndexRepairDeps) {}
+
+  /** Index first; on a miss (flushed Redis) or an index outage, the record copy in the blob store. */
+  async find(ns: string, actionHex: string): Promise<ActionRecord | null> {
+    const { index, blobs, calls, logger } = this.deps;
+    let indexDown = false;
+    try {
+      const record = await calls.index("get", () => index.get(ns, actionHex));
+      if (record) return record;
+      // The common miss: a complete index is the whole truth, so S3 is not asked.
+      if (await this.indexComplete()) return null;
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      indexDown = true;
+      logger.warn({ err: err.message }, "index unavailable; answering from record copies");
+    }
+    const record = await calls.blob("readRecordCopy", () => readRecordCopy(blobs, ns, actionHex));
+    if (!record) return null;
+    if (!indexDown) await calls.index("set", () => index.set(ns, actionHex, record)).catch(() => {});
+    return record;
+  }
+
+  private async indexComplete(): Promise<boolean> {
+    const { now, calls, index } = this.deps;
+    if (now() < this.completeUntilMs) return true;
+    const complete = await calls.index("isComplete", () => index.isComplete());
+    if (complete) this.completeUntilMs = now() + COMPLETE_TRUST_MS;
+    else this.start();
+    return complete;
+  }
+
+  /**
+   * One background rebuild at a time (and not more than once per REPAIR_INTERVAL_MS): it restores
+   * the records a flushed index lost and marks the index complete again. Lookups meanwhile fill
+   * lazily from the record copies, so nothing waits for it.
+   */
+  start(): void {
+    const { now, blobs, index, logger } = this.deps;
+    if (this.running || now() - this.lastStartMs < REPAIR_INTERVAL_MS) return;
+    this.lastStartMs = now();
+    this.running = rebuildIndex(blobs, index)
+      .then((result) => logger.info(result, "index rebuilt from record copies"))
+      .catch((err: Error) => logger.warn({ err: err.message }, "index rebuild failed; lookups keep filling lazily"))
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+}

@@ -1,0 +1,43 @@
+import { withDeadline } from "@gocacheprog/common";
+import type { ServerMetrics } from "../ops/metrics.ts";
+import type { BlobBody } from "../storage/blob/types.ts";
+import { BackendUnavailableError } from "../storage/errors.ts";
+
+/**
+ * Every blob store and index call on the request path goes through here: it gets a deadline
+ * (--backend-timeout) and a latency sample. A call that outlives the deadline is abandoned, not
+ * cancelled (the SDKs offer no uniform way), so a stream it opens late is destroyed here instead of
+ * leaking a socket or file descriptor. Uploads are not timed: their duration depends on the client.
+ */
+export class StorageCalls {
+  constructor(
+    private readonly metrics: ServerMetrics,
+    private readonly timeoutMs: number,
+  ) {}
+
+  blob<T>(op: string, call: () => Promise<T>): Promise<T> {
+    return this.timed("blob", op, call);
+  }
+
+  index<T>(op: string, call: () => Promise<T>): Promise<T> {
+    return this.timed("index", op, call);
+  }
+
+  private async timed<T>(backend: "blob" | "index", op: string, call: () => Promise<T>): Promise<T> {
+    const end = this.metrics.backendSeconds.startTimer({ backend, op });
+    const late = () => new BackendUnavailableError(`${backend} ${op} took longer than ${this.timeoutMs} ms`);
+    try {
+      const value = await withDeadline(call(), this.timeoutMs, late, destroyLateStream);
+      end({ outcome: "ok" });
+      return value;
+    } catch (err) {
+      end({ outcome: err instanceof BackendUnavailableError ? "unavailable" : "error" });
+      throw err;
+    }
+  }
+}
+
+function destroyLateStream(value: unknown): void {
+  const body = (value as { body?: BlobBody } | null)?.body;
+  body?.destroy?.();
+}
