@@ -195,4 +195,17 @@ describe("input checks", () => {
       expect(await res.json()).toEqual({ error: expect.stringContaining("no route") });
     }
   });
+
+  it("labels request metrics with the matched route pattern, and every unmatched request as 'unmatched'", async () => {
+    const { app, registry } = makeTestApp();
+    const action = randomHex();
+    await put(app, action, big(10));
+    await app.request(routes.action(action), { method: "HEAD" });
+    for (const path of ["/v1/nothing", "/v2/actions/x", `/v1/actions/${action}/extra`]) await app.request(path);
+    const text = await registry.getSingleMetricAsString("gocacheprog_http_requests_total");
+    expect(text).toMatch(/\{route="\/v1\/actions\/:id",method="PUT",status="201"\} 1/);
+    expect(text).toMatch(/\{route="\/v1\/actions\/:id",method="HEAD",status="200"\} 1/);
+    expect(text).toMatch(/\{route="unmatched",method="GET",status="404"\} 3/);
+    expect(text).not.toContain(action);
+  });
 });

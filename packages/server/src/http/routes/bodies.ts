@@ -1,0 +1,48 @@
+import { isHexId } from "@gocacheprog/common";
+import type { Context } from "hono";
+import type { OutputBody } from "../../cache/outputs.ts";
+import type { ServerMetrics } from "../../ops/metrics.ts";
+import { HttpError } from "../errors.ts";
+import type { AppEnv } from "../types.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/** The `:id` path parameter as a 64-hex ID, or 400. */
+export function idParam(c: Context<AppEnv>, what: string): string {
+  const value = c.req.param("id") ?? "";
+  if (!isHexId(value)) throw new HttpError(400, `${what} must be 64 lowercase hex characters (32 bytes)`);
+  return value;
+}
+
+/** hono routes HEAD to GET handlers; a HEAD answer keeps the headers and drops the body. */
+export function sendOutput(
+  c: Context<AppEnv>,
+  metrics: ServerMetrics,
+  body: OutputBody | undefined,
+  size: number,
+  extra: Record<string, string>,
+): Response {
+  const head = { ...extra, "content-length": String(size), "content-type": "application/octet-stream" };
+  if (c.req.method === "HEAD" || body === undefined) return c.body(null, 200, head);
+  if (Buffer.isBuffer(body)) {
+    metrics.bytesOut.inc(body.byteLength);
+    return c.body(new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>, 200, head);
+  }
+  return c.body(ReadableStream.from(counted(body, metrics.bytesOut)) as ReadableStream<Uint8Array>, 200, head);
+}
+
+/** The request body (an empty one when there is none), counted into gocacheprog_bytes_in_total. */
+export function requestBody(c: Context<AppEnv>, metrics: ServerMetrics): AsyncIterable<Uint8Array> {
+  const stream = c.req.raw.body as (ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>) | null;
+  return counted(stream ?? [EMPTY], metrics.bytesIn);
+}
+
+async function* counted(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  counter: { inc(n: number): void },
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    counter.inc(chunk.byteLength);
+    yield chunk;
+  }
+}

@@ -1,0 +1,18 @@
+import type { Hono } from "hono";
+import type { AppDeps, AppEnv } from "../types.ts";
+
+/** Liveness, readiness and Prometheus metrics: outside /v1, so they need no token. */
+export function registerProbeRoutes(app: Hono<AppEnv>, { core, metrics }: AppDeps): void {
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  app.get("/readyz", async (c) => {
+    try {
+      await core.ready();
+      return c.json({ status: "ready", blobStore: core.blobs.kind, index: core.index.kind });
+    } catch (err) {
+      return c.json({ error: `backends not ready: ${(err as Error).message}` }, 503);
+    }
+  });
+
+  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }));
+}

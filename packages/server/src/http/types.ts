@@ -1,0 +1,17 @@
+import type { Principal, TokenAuth } from "../auth/tokens.ts";
+import type { CacheCore } from "../cache/core.ts";
+import type { Logger } from "../ops/logger.ts";
+import type { ServerMetrics } from "../ops/metrics.ts";
+
+/** Everything the HTTP surface needs; main.ts and server.ts build it, tests pass fakes behind it. */
+export interface AppDeps {
+  core: CacheCore;
+  auth: TokenAuth;
+  metrics: ServerMetrics;
+  logger: Logger;
+  /** Largest accepted PUT body (413 above it, decided from Content-Length before reading). */
+  maxBody: number;
+}
+
+/** Set by the auth middleware for every /v1 request. */
+export type AppEnv = { Variables: { principal: Principal } };
