@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { settlesWithin } from "@gocacheprog/common";
 import { serve } from "@hono/node-server";
 import { Registry } from "prom-client";
 import { CacheCore } from "./cache/core.ts";
@@ -62,16 +63,11 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
       logger.info({ deadlineMs: options.shutdownTimeout }, "shutting down: finishing in-flight requests");
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), options.shutdownTimeout);
-      });
-      if ((await Promise.race([drained, deadline])) === "timeout") {
+      if (!(await settlesWithin(drained, options.shutdownTimeout))) {
         logger.warn("shutdown deadline passed: cutting remaining connections");
         server.closeAllConnections();
         await drained;
       }
-      clearTimeout(timer);
       await gc?.stop();
       await core.close();
       logger.info("shut down");

@@ -1,3 +1,4 @@
+import { settlesWithin } from "@gocacheprog/common";
 import { type DestinationStream, type Logger, pino } from "pino";
 
 export type { Logger };
@@ -48,14 +49,7 @@ function stderr(): Stderr {
 export async function flushLogs(timeoutMs: number): Promise<void> {
   const stream = stderrStream;
   if (!stream || (stream as unknown as { destroyed: boolean }).destroyed) return;
-  let timer: NodeJS.Timeout | undefined;
-  const flushed = await Promise.race([
-    new Promise<boolean>((resolve) => stream.flush(() => resolve(true))),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    }),
-  ]);
-  clearTimeout(timer);
+  const flushed = await settlesWithin(new Promise<void>((resolve) => stream.flush(() => resolve())), timeoutMs);
   // pino flushes synchronously on exit, which would spin forever on a stalled pipe.
   if (!flushed) stream.destroy();
 }

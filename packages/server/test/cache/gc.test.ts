@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "@gocacheprog/common";
 import { describe, expect, it } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
@@ -9,7 +9,7 @@ const logger = createLogger("silent", new LogCapture());
 const HOUR = 3600e3;
 
 async function storeOutput(blobs: FakeBlobStore, data: Buffer, modifiedMs: number): Promise<string> {
-  const hex = createHash("sha256").update(data).digest("hex");
+  const hex = sha256Hex(data);
   const key = outputKey("default", hex);
   blobs.objects.set(key, { data, lastModified: new Date(modifiedMs) });
   return key;
@@ -30,7 +30,7 @@ describe("gc", () => {
   it("puts back records a flushed index lost before judging outputs unreferenced", async () => {
     const { app, blobs, index } = makeTestApp({ core: { inlineMax: 0 } });
     const data = Buffer.alloc(5000, 7);
-    const sha = createHash("sha256").update(data).digest("hex");
+    const sha = sha256Hex(data);
     const action = randomHex();
     const res = await app.request(`/v1/actions/${action}`, {
       method: "PUT",
@@ -48,7 +48,7 @@ describe("gc", () => {
   it("keeps an output shared by two actions until the last one is evicted", async () => {
     const { app, blobs, index } = makeTestApp({ core: { inlineMax: 0 } });
     const data = Buffer.alloc(4000, 3);
-    const sha = createHash("sha256").update(data).digest("hex");
+    const sha = sha256Hex(data);
     const [a, b] = [randomHex(), randomHex()];
     for (const action of [a, b]) {
       await app.request(`/v1/actions/${action}`, {

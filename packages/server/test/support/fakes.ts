@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Writable } from "node:stream";
+import { sha256Hex } from "@gocacheprog/common";
 import { Registry } from "prom-client";
 import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
 import { CacheCore, type CoreOptions } from "../../src/cache/core.ts";
@@ -32,7 +33,7 @@ export class FakeBlobStore implements BlobStore {
     for await (const chunk of body) chunks.push(chunk);
     const data = Buffer.concat(chunks);
     if (data.length !== expect.size) throw new IntegrityError(`size ${data.length}, expected ${expect.size}`);
-    if (createHash("sha256").update(data).digest("hex") !== expect.sha256Hex) throw new IntegrityError("sha256 mismatch");
+    if (sha256Hex(data) !== expect.sha256Hex) throw new IntegrityError("sha256 mismatch");
     this.objects.set(key, { data, lastModified: new Date() });
   }
 
@@ -164,9 +165,7 @@ export function makeTestApp(options: TestServerOptions = {}) {
 
 export const TEAM_TOKENS = `${TOKENS.writer} read-write team-a\n${TOKENS.reader} read team-a\n${TOKENS.other} read-write team-b`;
 
-export function sha256Hex(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
+export { sha256Hex } from "@gocacheprog/common";
 
 export function randomHex(): string {
   return createHash("sha256").update(String(Math.random())).digest("hex");

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { headers, routes } from "@gocacheprog/common";
+import { headers, routes, sha256Hex } from "@gocacheprog/common";
 import { parseCommandLine, type ServerOptions } from "../../src/ops/config.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
@@ -70,7 +70,7 @@ export async function* chunks(data: Uint8Array, size = 256 * 1024): AsyncGenerat
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 
-export const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+export const sha256 = sha256Hex;
 export const randomId = () => randomBytes(32).toString("hex");
 
 /**

@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
+import { tempPathFor } from "@gocacheprog/common";
 import type { BlobListing, BlobStore } from "./types.ts";
 import { BodyVerifier } from "./verify.ts";
-
-const TEMP_PREFIX = ".tmp-";
 
 export interface FsBlobStoreOptions {
   /** Directory holding the blobs, e.g. `<dataDir>/blobs`; created when missing. */
@@ -37,7 +35,7 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(dirname(target), { recursive: true });
-    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+    const temp = tempPathFor(target);
     const file = await open(temp, "wx");
     let renamed = false;
     try {
@@ -95,7 +93,7 @@ export class FsBlobStore implements BlobStore {
     if (entries === null) return;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      if (entry.name.startsWith(".")) continue; // temp files of puts in flight
+      if (entry.name.startsWith(".")) continue; // temp files of puts in flight (TEMP_FILE_PREFIX)
       const key = relativeDir + entry.name;
       if (entry.isDirectory()) {
         if (prefix.startsWith(key + "/") || (key + "/").startsWith(prefix)) yield* this.walk(key + "/", prefix);

@@ -13,8 +13,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { IntegrityError } from "../errors.ts";
 import { isNotFound, toBackendError } from "./s3-errors.ts";
+import { readParts } from "./s3-parts.ts";
 import type { BlobListing, BlobStore } from "./types.ts";
-import { BodyVerifier, readParts } from "./verify.ts";
+import { BodyVerifier } from "./verify.ts";
 
 /** S3 refuses parts under 5 MiB (except the last), so smaller part sizes would only work on some clones. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;

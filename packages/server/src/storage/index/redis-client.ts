@@ -1,3 +1,4 @@
+import { withDeadline } from "@gocacheprog/common";
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import { BackendUnavailableError } from "../errors.ts";
 
@@ -71,17 +72,16 @@ export async function whenReady(client: Redis | Cluster, waitMs: number): Promis
   if (client.status === "end" || client.status === "close" || client.status === "reconnecting") {
     throw new BackendUnavailableError(`Redis unavailable (connection ${client.status})`);
   }
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off("ready", onReady);
-      reject(new BackendUnavailableError(`Redis unavailable (not connected within ${waitMs} ms)`));
-    }, waitMs);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
+  let onReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
     client.once("ready", onReady);
   });
+  try {
+    await withDeadline(ready, waitMs, () => new BackendUnavailableError(`Redis unavailable (not connected within ${waitMs} ms)`));
+  } finally {
+    client.off("ready", onReady);
+  }
 }
 
 export function toRedisError(error: unknown): BackendUnavailableError {

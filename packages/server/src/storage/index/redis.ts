@@ -1,3 +1,4 @@
+import { settlesWithin } from "@gocacheprog/common";
 import { Cluster, type Redis } from "ioredis";
 import { parseRedisActionKey, redisActionKey, redisActionPattern } from "../keys.ts";
 import { encodeRecord, tryDecodeRecord } from "./record-codec.ts";
@@ -127,11 +128,8 @@ export class RedisIndex implements Index {
   }
 
   async close(): Promise<void> {
-    try {
-      await Promise.race([this.client.quit(), new Promise((resolve) => setTimeout(resolve, this.commandTimeoutMs))]);
-    } catch {
-      // Already disconnected; disconnect() below stops the reconnect loop either way.
-    }
+    // A quit that fails (already disconnected) or hangs is fine: disconnect() stops the reconnect loop either way.
+    await settlesWithin(this.client.quit(), this.commandTimeoutMs);
     this.client.disconnect();
   }
 }
