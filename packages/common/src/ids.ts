@@ -14,11 +14,6 @@ export function idToHex(id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString("hex");
 }
 
-export function hexToId(hex: string): Buffer {
-  if (!isHexId(hex)) throw new RangeError(`ID must be 64 lowercase hex characters: ${JSON.stringify(hex.slice(0, 80))}`);
-  return Buffer.from(hex, "hex");
-}
-
 export function sha256Hex(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
