@@ -10,8 +10,13 @@ import { ServerMetrics } from "../../src/ops/metrics.ts";
 import type { BlobListing, BlobStore } from "../../src/storage/blob/types.ts";
 import { BackendUnavailableError, IntegrityError } from "../../src/storage/errors.ts";
 import type { ActionRecord, Index, IndexEntry } from "../../src/storage/index/types.ts";
+import { embeddedIndexKey, parseEmbeddedIndexKey } from "../../src/storage/keys.ts";
 
-/** Unit-test stand-ins only: the real implementations run in test/contract and the real-port tests. */
+/**
+ * Unit-test stand-ins for the stores, with switches for outages (mode) and call counters. They run
+ * through the same contract suites as the real stores (fakes.test.ts); the real ones also run there
+ * and in the real-port tests (test/server/).
+ */
 type Mode = "up" | "down" | "hang";
 
 function gate(mode: Mode): Promise<void> {
@@ -52,7 +57,8 @@ export class FakeBlobStore implements BlobStore {
   async getBytes(key: string): Promise<Buffer | null> {
     this.calls.getBytes++;
     await gate(this.mode);
-    return this.objects.get(key)?.data ?? null;
+    const object = this.objects.get(key);
+    return object ? Buffer.from(object.data) : null;
   }
 
   async head(key: string) {
@@ -77,50 +83,81 @@ export class FakeBlobStore implements BlobStore {
   close = async () => {};
 }
 
+/**
+ * In memory, keyed like the embedded index (`<ns>/<actionHex>`, so invalid IDs are refused the same
+ * way); records are copied in and out, so no caller can change a stored record behind its back.
+ */
 export class FakeIndex implements Index {
   readonly kind = "embedded" as const;
-  readonly records = new Map<string, ActionRecord>();
   mode: Mode = "up";
 
+  constructor(
+    readonly records = new Map<string, ActionRecord>(),
+    private readonly marks = { complete: false },
+  ) {}
+
+  /** The same storage seen by a new instance, as after a server restart. */
+  reopen(): FakeIndex {
+    return new FakeIndex(this.records, this.marks);
+  }
+
+  get complete(): boolean {
+    return this.marks.complete;
+  }
+  set complete(value: boolean) {
+    this.marks.complete = value;
+  }
+
   async get(ns: string, actionHex: string) {
+    const key = embeddedIndexKey(ns, actionHex);
     await gate(this.mode);
-    return this.records.get(`${ns}/${actionHex}`) ?? null;
+    return copyRecord(this.records.get(key));
   }
   async getMany(ns: string, actionHexes: readonly string[]) {
+    const keys = actionHexes.map((hex) => embeddedIndexKey(ns, hex));
     await gate(this.mode);
-    return actionHexes.map((hex) => this.records.get(`${ns}/${hex}`) ?? null);
+    return keys.map((key) => copyRecord(this.records.get(key)));
   }
   async set(ns: string, actionHex: string, record: ActionRecord) {
+    const key = embeddedIndexKey(ns, actionHex);
     await gate(this.mode);
-    this.records.set(`${ns}/${actionHex}`, record);
+    this.records.set(key, copyRecord(record)!);
   }
   async touch(ns: string, actionHex: string, atMs: number) {
+    const key = embeddedIndexKey(ns, actionHex);
     await gate(this.mode);
-    const record = this.records.get(`${ns}/${actionHex}`);
-    if (record) record.lastAccessMs = atMs;
+    const record = this.records.get(key);
+    if (record && record.lastAccessMs < atMs) this.records.set(key, { ...record, lastAccessMs: atMs });
   }
   async delete(ns: string, actionHex: string) {
+    const key = embeddedIndexKey(ns, actionHex);
     await gate(this.mode);
-    this.records.delete(`${ns}/${actionHex}`);
+    this.records.delete(key);
   }
   async *scan(): AsyncIterable<IndexEntry> {
     await gate(this.mode);
-    for (const [key, record] of this.records) {
-      const [namespace, actionHex] = key.split("/") as [string, string];
-      yield { namespace, actionHex, record };
+    for (const [key, record] of [...this.records]) {
+      const id = parseEmbeddedIndexKey(key);
+      if (id) yield { ...id, record: copyRecord(record)! };
     }
   }
-  complete = false;
   async isComplete() {
     await gate(this.mode);
-    return this.complete;
+    return this.marks.complete;
   }
   async markComplete() {
     await gate(this.mode);
-    this.complete = true;
+    this.marks.complete = true;
   }
   ping = () => gate(this.mode);
   close = async () => {};
+}
+
+function copyRecord(record: ActionRecord | undefined): ActionRecord | null {
+  if (!record) return null;
+  const copy = { ...record, outputId: Buffer.from(record.outputId) };
+  if (record.inline) copy.inline = Buffer.from(record.inline);
+  return copy;
 }
 
 /** Collects every log line so tests can assert on what was (not) logged. */
