@@ -3,8 +3,8 @@ import { runGc } from "./cache/gc.ts";
 import { rebuildIndex } from "./cache/records.ts";
 import { helpText, parseCommandLine, type ServerOptions } from "./ops/config.ts";
 import { createLogger, flushLogs, type Logger } from "./ops/logger.ts";
-import { openStorage } from "./ops/wiring.ts";
-import { gcOptions, startServer } from "./server.ts";
+import { gcOptions, openStorage } from "./ops/wiring.ts";
+import { startServer } from "./server.ts";
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseCommandLine>;

@@ -9,7 +9,7 @@ import { createApp } from "./http/app.ts";
 import { parseListen, type ServerOptions } from "./ops/config.ts";
 import type { Logger } from "./ops/logger.ts";
 import { ServerMetrics } from "./ops/metrics.ts";
-import { describeStorage, loadAuth, openStorage } from "./ops/wiring.ts";
+import { coreOptions, describeStorage, gcOptions, loadAuth, openStorage } from "./ops/wiring.ts";
 
 export interface RunningServer {
   url: string;
@@ -24,18 +24,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   const auth = await loadAuth(options);
   const { blobs, index } = await openStorage(options, logger);
   const metrics = new ServerMetrics(new Registry());
-  const core = new CacheCore({
-    blobs,
-    index,
-    metrics,
-    logger,
-    options: {
-      inlineMax: options.inlineMax,
-      verifyBufferMax: options.verifyBufferMax,
-      backendTimeoutMs: options.backendTimeout,
-      touchIntervalMs: Math.min(10 * 60_000, Math.max(1000, options.maxAge / 100)),
-    },
-  });
+  const core = new CacheCore({ blobs, index, metrics, logger, options: coreOptions(options) });
   const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody });
   const { host, port } = parseListen(options.listen);
 
@@ -75,8 +64,4 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     return closing;
   };
   return { url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}`, port: bound, core, close };
-}
-
-export function gcOptions(options: ServerOptions) {
-  return { maxAgeMs: options.maxAge, maxSizeBytes: options.maxSize, graceMs: options.gcGrace };
 }

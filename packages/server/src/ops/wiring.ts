@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "@gocacheprog/common";
 import { parseTokens, TokenAuth } from "../auth/tokens.ts";
+import type { CoreOptions } from "../cache/core.ts";
+import type { GcOptions } from "../cache/gc.ts";
 import { FsBlobStore } from "../storage/blob/fs.ts";
 import { S3BlobStore } from "../storage/blob/s3.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
@@ -88,4 +90,17 @@ export function describeStorage(options: ServerOptions): { blobStore: string; in
     blobStore: options.s3Bucket ? `s3://${options.s3Bucket}/${options.s3Prefix}` : join(options.dataDir!, "blobs"),
     index: redisConnection(options) ? "redis" : join(options.dataDir!, "index"),
   };
+}
+
+export function coreOptions(options: ServerOptions): CoreOptions {
+  return {
+    inlineMax: options.inlineMax,
+    verifyBufferMax: options.verifyBufferMax,
+    backendTimeoutMs: options.backendTimeout,
+    touchIntervalMs: Math.min(10 * 60_000, Math.max(1000, options.maxAge / 100)),
+  };
+}
+
+export function gcOptions(options: ServerOptions): GcOptions {
+  return { maxAgeMs: options.maxAge, maxSizeBytes: options.maxSize, graceMs: options.gcGrace };
 }

@@ -1,6 +1,5 @@
 import { headers, routes } from "@gocacheprog/common";
 import { describe, expect, it } from "vitest";
-import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
 import { makeTestApp, randomHex, sha256Hex, TEAM_TOKENS, TOKENS } from "../support/fakes.ts";
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -69,29 +68,5 @@ describe("bearer tokens", () => {
     await app.request(routes.action(randomHex()), { method: "PUT", body, headers: { ...putHeaders, ...bearer(TOKENS.reader) } });
     expect(logs.text).toContain("request");
     for (const token of [...Object.values(TOKENS), wrong]) expect(logs.text).not.toContain(token);
-  });
-});
-
-describe("token parsing", () => {
-  it("reads the JSON and line formats alike", () => {
-    const json = JSON.stringify([{ token: TOKENS.writer, scope: "read-write", namespace: "team-a" }]);
-    const fromJson = parseTokens(json, "file");
-    const fromLines = parseTokens(`# ci\n${TOKENS.writer} read-write team-a\n`, "file");
-    expect(fromJson).toEqual(fromLines);
-    expect(parseTokens(`${TOKENS.writer} read a,${TOKENS.reader} read b`, "env").map((t) => t.principal.namespace)).toEqual(["a", "b"]);
-  });
-
-  it("rejects bad entries without echoing the token", () => {
-    const attempt = (text: string) => () => parseTokens(text, "tokens.json");
-    expect(attempt(`${TOKENS.writer} admin team-a`)).toThrow(/entry 1/);
-    expect(attempt(`${TOKENS.writer} read ../etc`)).toThrow(/namespace/);
-    expect(attempt("short read team-a")).toThrow(/at least 16/);
-    expect(attempt("[not json")).toThrow(/not valid JSON/);
-    try {
-      parseTokens(`${TOKENS.writer} admin team-a`, "tokens.json");
-    } catch (err) {
-      expect((err as Error).message).not.toContain(TOKENS.writer);
-    }
-    expect(() => new TokenAuth(parseTokens(`${TOKENS.writer} read a\n${TOKENS.writer} read b`, "x"))).toThrow(/twice/);
   });
 });

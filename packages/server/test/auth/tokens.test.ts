@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
+import { TOKENS } from "../support/fakes.ts";
+
+describe("token parsing", () => {
+  it("reads the JSON and line formats alike", () => {
+    const json = JSON.stringify([{ token: TOKENS.writer, scope: "read-write", namespace: "team-a" }]);
+    const fromJson = parseTokens(json, "file");
+    const fromLines = parseTokens(`# ci\n${TOKENS.writer} read-write team-a\n`, "file");
+    expect(fromJson).toEqual(fromLines);
+    expect(parseTokens(`${TOKENS.writer} read a,${TOKENS.reader} read b`, "env").map((t) => t.principal.namespace)).toEqual(["a", "b"]);
+  });
+
+  it("rejects bad entries without echoing the token", () => {
+    const attempt = (text: string) => () => parseTokens(text, "tokens.json");
+    expect(attempt(`${TOKENS.writer} admin team-a`)).toThrow(/entry 1/);
+    expect(attempt(`${TOKENS.writer} read ../etc`)).toThrow(/namespace/);
+    expect(attempt("short read team-a")).toThrow(/at least 16/);
+    expect(attempt("[not json")).toThrow(/not valid JSON/);
+    try {
+      parseTokens(`${TOKENS.writer} admin team-a`, "tokens.json");
+    } catch (err) {
+      expect((err as Error).message).not.toContain(TOKENS.writer);
+    }
+    expect(() => new TokenAuth(parseTokens(`${TOKENS.writer} read a\n${TOKENS.writer} read b`, "x"))).toThrow(/twice/);
+  });
+});
