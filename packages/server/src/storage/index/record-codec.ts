@@ -7,6 +7,8 @@ import type { ActionRecord } from "./types.ts";
  *   { v: 1, o: OutputID (32 bytes), s: size, p: put time ms, l: last access ms, i?: inline bytes }
  * Short field names because millions of these sit in Redis. `v` lets a future server change the
  * layout while older records stay readable; a record from an unknown version is never guessed at.
+ * A field that changes how the output's bytes must be read (a codec) therefore comes with a new
+ * version: an older replica then answers a miss instead of serving bytes it cannot decode.
  */
 export const RECORD_VERSION = 1;
 

@@ -12,7 +12,7 @@ export interface BlobStoreFixture {
   partSize: number;
 }
 
-/** The behaviour every BlobStore must have; run against each implementation by blob-store.test.ts. */
+/** The behaviour every BlobStore must have; run against each implementation by blob-store.test.ts and against the fake by support/fakes.test.ts. */
 export function runBlobStoreContract(name: string, fixture: BlobStoreFixture): void {
   describe(`BlobStore contract: ${name}`, () => {
     let store: BlobStore;

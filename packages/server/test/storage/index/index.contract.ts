@@ -13,7 +13,7 @@ export function sampleRecord(overrides: Partial<ActionRecord> = {}): ActionRecor
   return { outputId: randomBytes(32), size: 123_456, putTimeMs: 1_700_000_000_000, lastAccessMs: 1_700_000_000_000, ...overrides };
 }
 
-/** The behaviour every Index must have; run against each implementation by index.test.ts. */
+/** The behaviour every Index must have; run against each implementation by index.test.ts and against the fake by support/fakes.test.ts. */
 export function runIndexContract(name: string, fixture: IndexFixture): void {
   describe(`Index contract: ${name}`, () => {
     let index: Index;
