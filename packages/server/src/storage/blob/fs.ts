@@ -2,7 +2,7 @@ import type { Dirent } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { tempPathFor } from "@gocacheprog/common";
-import type { BlobListing, BlobStore } from "./types.ts";
+import type { BlobBody, BlobListing, BlobStore } from "./types.ts";
 import { BodyVerifier } from "./verify.ts";
 
 export interface FsBlobStoreOptions {
@@ -56,7 +56,7 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async get(key: string): Promise<{ body: AsyncIterable<Uint8Array> & { destroy?(): void }; size: number } | null> {
+  async get(key: string): Promise<{ body: BlobBody; size: number } | null> {
     const file = await open(this.pathOf(key), "r").catch(nullIfMissing);
     if (file === null) return null;
     try {

@@ -14,7 +14,7 @@ import {
 import { IntegrityError } from "../errors.ts";
 import { isNotFound, toBackendError } from "./s3-errors.ts";
 import { readParts } from "./s3-parts.ts";
-import type { BlobListing, BlobStore } from "./types.ts";
+import type { BlobBody, BlobListing, BlobStore } from "./types.ts";
 import { BodyVerifier } from "./verify.ts";
 
 /** S3 refuses parts under 5 MiB (except the last), so smaller part sizes would only work on some clones. */
@@ -157,12 +157,12 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async get(key: string): Promise<{ body: AsyncIterable<Uint8Array> & { destroy?(): void }; size: number } | null> {
+  async get(key: string): Promise<{ body: BlobBody; size: number } | null> {
     try {
       const out = await this.call((o) => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), o), {
         raw: true,
       });
-      const body = out.Body as unknown as (AsyncIterable<Uint8Array> & { destroy?(): void }) | undefined;
+      const body = out.Body as unknown as BlobBody | undefined;
       if (!body) throw new Error("GetObject returned no body");
       return { body, size: out.ContentLength ?? 0 };
     } catch (error) {
