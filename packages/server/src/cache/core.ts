@@ -4,14 +4,13 @@ import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
 import { BackendUnavailableError } from "../storage/errors.ts";
 import type { ActionRecord, Index } from "../storage/index/types.ts";
-import { type OutputBody, Outputs, type StoreResult } from "./outputs.ts";
+import { type OutputBody, Outputs, type OutputsOptions, type StoreResult } from "./outputs.ts";
 import { deleteRecordCopy, writeRecordCopy } from "./records.ts";
 import { IndexRepair } from "./repair.ts";
 import { StorageCalls } from "./storage-calls.ts";
 
-export interface CoreOptions {
-  inlineMax: number;
-  verifyBufferMax: number;
+/** The output options pass through to cache/outputs.ts, so a new one there needs no change here. */
+export interface CoreOptions extends OutputsOptions {
   backendTimeoutMs: number;
   /** Last-access times only need eviction granularity; skipping most touches saves an index write per hit. */
   touchIntervalMs: number;
