@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 // The layout rules of the project, checked instead of remembered: no import cycle in any package's
-// sources, and no file of the server or common package above 300 lines.
+// sources, and no file of any package above 300 lines.
 const PACKAGES = resolve(import.meta.dirname, "..", "..");
 const MAX_LINES = 300;
 
@@ -58,7 +58,7 @@ describe("source layout", () => {
     expect(findCycle(tsFiles(fixture))?.map((file) => relative(fixture, file))).toEqual(["a.ts", "b.ts", "a.ts"]);
   });
 
-  it.each(["server", "common"])(`packages/%s has no source or test file above ${MAX_LINES} lines`, (name) => {
+  it.each(["server", "common", "cacheprog-client"])(`packages/%s has no source or test file above ${MAX_LINES} lines`, (name) => {
     const files = [...tsFiles(join(PACKAGES, name, "src")), ...tsFiles(join(PACKAGES, name, "test"))];
     const long = files
       .map((file) => ({ file: relative(PACKAGES, file), lines: readFileSync(file, "utf8").split("\n").length - 1 }))
