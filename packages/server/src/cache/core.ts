@@ -8,6 +8,7 @@ import { type OutputBody, Outputs, type OutputsOptions, type StoreResult } from 
 import { deleteRecordCopy, writeRecordCopy } from "./records.ts";
 import { IndexRepair } from "./repair.ts";
 import { StorageCalls } from "./storage-calls.ts";
+import { Usage } from "./usage.ts";
 
 /** The output options pass through to cache/outputs.ts, so a new one there needs no change here. */
 export interface CoreOptions extends OutputsOptions {
@@ -58,12 +59,16 @@ export class CacheCore {
   private readonly calls: StorageCalls;
   private readonly outputs: Outputs;
   private readonly repair: IndexRepair;
+  /** Entries and stored bytes per namespace (budgets, --max-size on write, the status page). */
+  readonly usage: Usage;
 
   constructor(deps: CoreDeps) {
     ({ blobs: this.blobs, index: this.index, metrics: this.metrics, logger: this.logger, options: this.options } = deps);
     this.now = deps.now ?? Date.now;
     this.calls = new StorageCalls(this.metrics, this.options.backendTimeoutMs);
-    this.outputs = new Outputs({ blobs: this.blobs, calls: this.calls, metrics: this.metrics, logger: this.logger, options: this.options });
+    this.usage = new Usage({ index: this.index, calls: this.calls, logger: this.logger, now: this.now });
+    const { blobs, calls, metrics, logger, options, usage } = this;
+    this.outputs = new Outputs({ blobs, calls, metrics, logger, options, usage });
     this.repair = new IndexRepair({ blobs: this.blobs, index: this.index, calls: this.calls, logger: this.logger, now: this.now });
   }
 

@@ -1,10 +1,11 @@
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
-import type { ActionRecord, Index } from "../storage/index/types.ts";
+import type { ActionRecord, Index, NamespaceUsage } from "../storage/index/types.ts";
 import { parseActionRecordKey, parseOutputKey } from "../storage/keys.ts";
 import { bytesInRecord, outputBlobKey } from "./outputs.ts";
 import { deleteRecordCopy, readRecordCopy } from "./records.ts";
+import { correctUsage, plus } from "./usage.ts";
 
 export interface GcOptions {
   /** Entries not read for this long are evicted; 0 = no age limit. */
@@ -43,6 +44,7 @@ interface Entry {
  *  2. evict entries unread for longer than maxAge, then least recently read ones until under maxSize;
  *  3. delete outputs no remaining entry refers to (older than the grace period, or freed in step 2).
  * Concurrent puts are safe: a record written for an output deleted here only costs a miss later.
+ * The usage counters (cache/usage.ts) are corrected to what step 1 found, then follow the deletions.
  */
 export async function runGc(
   deps: { blobs: BlobStore; index: Index; logger: Logger; metrics?: ServerMetrics },
@@ -50,6 +52,7 @@ export async function runGc(
   now = Date.now(),
 ): Promise<GcReport> {
   const { blobs, index, logger } = deps;
+  const counted = await index.usage();
   const outputs = new Map<string, { size: number; lastModifiedMs: number }>();
   const copies: { namespace: string; actionHex: string }[] = [];
   for await (const item of blobs.list("")) {
@@ -65,15 +68,22 @@ export async function runGc(
     entries.set(`${namespace}/${actionHex}`, toEntry(namespace, actionHex, record));
   }
   let reindexed = 0;
+  const reindexedUsage = new Map<string, NamespaceUsage>();
   await inPool(copies, options.concurrency, async ({ namespace, actionHex }) => {
     if (entries.has(`${namespace}/${actionHex}`)) return;
     const record = await readRecordCopy(blobs, namespace, actionHex);
     // Undecodable copies are garbage: nothing could ever restore from them.
     if (!record) return deleteRecordCopy(blobs, namespace, actionHex);
     await index.set(namespace, actionHex, record);
-    entries.set(`${namespace}/${actionHex}`, toEntry(namespace, actionHex, record));
+    const entry = toEntry(namespace, actionHex, record);
+    entries.set(`${namespace}/${actionHex}`, entry);
+    reindexedUsage.set(
+      namespace,
+      plus(reindexedUsage.get(namespace) ?? { entries: 0, bytes: 0 }, { entries: 1, bytes: entry.outputKey ? 0 : entry.size }),
+    );
     reindexed++;
   });
+  await correctUsage(index, counted, exactUsage(entries.values(), outputs), reindexedUsage);
 
   const refs = new Map<string, number>();
   for (const entry of entries.values()) if (entry.outputKey) refs.set(entry.outputKey, (refs.get(entry.outputKey) ?? 0) + 1);
@@ -111,7 +121,10 @@ export async function runGc(
   });
 
   const orphans = [...outputs].filter(([key, o]) => !refs.get(key) && (freed.has(key) || o.lastModifiedMs < now - options.graceMs));
-  await inPool(orphans, options.concurrency, ([key]) => blobs.delete(key));
+  await inPool(orphans, options.concurrency, async ([key, o]) => {
+    await blobs.delete(key);
+    await index.addUsage(parseOutputKey(key)!.namespace, { entries: 0, bytes: -o.size });
+  });
   // Orphans inside the grace period are still counted: they are on disk.
   const bytesAfter = bytes - orphans.reduce((sum, [key, o]) => sum + (freed.has(key) ? 0 : o.size), 0);
 
@@ -121,6 +134,16 @@ export async function runGc(
   const report = { entries: entries.size, reindexed, expired, evictedForSize, orphanOutputs: orphans.length, bytesBefore, bytesAfter };
   logger.info(report, "gc finished");
   return report;
+}
+
+/** What storage holds per namespace: entries in the index, output blobs plus inline bytes. */
+function exactUsage(entries: Iterable<Entry>, outputs: ReadonlyMap<string, { size: number }>): Map<string, NamespaceUsage> {
+  const usage = new Map<string, NamespaceUsage>();
+  const add = (namespace: string, delta: NamespaceUsage) =>
+    usage.set(namespace, plus(usage.get(namespace) ?? { entries: 0, bytes: 0 }, delta));
+  for (const entry of entries) add(entry.namespace, { entries: 1, bytes: entry.outputKey ? 0 : entry.size });
+  for (const [key, output] of outputs) add(parseOutputKey(key)!.namespace, { entries: 0, bytes: output.size });
+  return usage;
 }
 
 function toEntry(namespace: string, actionHex: string, record: ActionRecord): Entry {

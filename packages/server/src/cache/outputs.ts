@@ -3,10 +3,12 @@ import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobBody, BlobStore } from "../storage/blob/types.ts";
 import { IntegrityError } from "../storage/errors.ts";
+import { inlineBytes } from "../storage/index/record-codec.ts";
 import type { ActionRecord } from "../storage/index/types.ts";
 import { outputKey } from "../storage/keys.ts";
 import { drainVerified, guardUpload, readVerified, verifyBytes, verifyWhileStreaming } from "./output-bodies.ts";
 import type { StorageCalls } from "./storage-calls.ts";
+import type { Usage } from "./usage.ts";
 
 /**
  * The one owner of output bytes: how an output is kept (inside its action record, or as a blob under
@@ -43,6 +45,8 @@ export interface OutputsDeps {
   metrics: ServerMetrics;
   logger: Logger;
   options: OutputsOptions;
+  /** Told the stored bytes of every blob this module adds or removes. */
+  usage: Usage;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -53,9 +57,10 @@ export class Outputs {
   private readonly metrics: ServerMetrics;
   private readonly logger: Logger;
   private readonly options: OutputsOptions;
+  private readonly usage: Usage;
 
   constructor(deps: OutputsDeps) {
-    ({ blobs: this.blobs, calls: this.calls, metrics: this.metrics, logger: this.logger, options: this.options } = deps);
+    ({ blobs: this.blobs, calls: this.calls, metrics: this.metrics, logger: this.logger, options: this.options, usage: this.usage } = deps);
   }
 
   /**
@@ -84,6 +89,8 @@ export class Outputs {
     }
     // Not raced against the deadline: an upload's duration depends on the client.
     await this.blobs.put(key, upload, expect);
+    // A blob of another size under this key (a damaged one) was replaced, not added to.
+    await this.usage.add(ns, { entries: 0, bytes: size - (existing?.size ?? 0) });
     return { result: "stored", ref };
   }
 
@@ -111,14 +118,15 @@ export class Outputs {
 
   private async openBlob(ns: string, outputHex: string, expectedSize: number | undefined, wantBody: boolean): Promise<OpenedOutput | null> {
     const key = outputKey(ns, outputHex);
-    const corrupt = (reason: string) => {
-      void this.removeCorrupt(key, reason);
+    const corrupt = (reason: string, storedSize: number) => {
+      void this.removeCorrupt(ns, key, reason, storedSize);
       return null;
     };
     if (!wantBody) {
       const head = await this.calls.blob("head", () => this.blobs.head(key));
       if (!head) return null;
-      if (expectedSize !== undefined && head.size !== expectedSize) return corrupt(`size ${head.size}, expected ${expectedSize}`);
+      if (expectedSize !== undefined && head.size !== expectedSize)
+        return corrupt(`size ${head.size}, expected ${expectedSize}`, head.size);
       return { size: head.size };
     }
     if (expectedSize !== undefined && expectedSize <= this.options.verifyBufferMax) {
@@ -128,7 +136,7 @@ export class Outputs {
       try {
         verifyBytes(data, { size: expectedSize, sha256Hex: outputHex });
       } catch (err) {
-        return corrupt((err as Error).message);
+        return corrupt((err as Error).message, data.byteLength);
       }
       return { size: data.byteLength, body: data };
     }
@@ -137,24 +145,27 @@ export class Outputs {
     const { size, body } = got;
     if (expectedSize !== undefined && size !== expectedSize) {
       body.destroy?.();
-      return corrupt(`size ${size}, expected ${expectedSize}`);
+      return corrupt(`size ${size}, expected ${expectedSize}`, size);
     }
     const expect = { size, sha256Hex: outputHex };
-    if (size > this.options.verifyBufferMax) return { size, body: verifyWhileStreaming(body, expect, corrupt) };
+    if (size > this.options.verifyBufferMax) return { size, body: verifyWhileStreaming(body, expect, (reason) => corrupt(reason, size)) };
     try {
       return { size, body: await readVerified(body, expect) };
     } catch (err) {
       if (!(err instanceof IntegrityError)) throw err;
-      return corrupt(err.message);
+      return corrupt(err.message, size);
     }
   }
 
-  private async removeCorrupt(key: string, reason: string): Promise<void> {
+  private async removeCorrupt(ns: string, key: string, reason: string, storedSize: number): Promise<void> {
     this.metrics.corruptBlobs.inc();
     this.logger.error({ key, reason }, "stored output failed verification; removed");
-    await this.calls
-      .blob("delete", () => this.blobs.delete(key))
-      .catch((err) => this.logger.warn({ err, key }, "could not remove corrupt output"));
+    try {
+      await this.calls.blob("delete", () => this.blobs.delete(key));
+      await this.usage.add(ns, { entries: 0, bytes: -storedSize });
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, key }, "could not remove corrupt output");
+    }
   }
 }
 
@@ -165,5 +176,5 @@ export function outputBlobKey(ns: string, ref: OutputRef): string | null {
 
 /** Output bytes stored inside the record itself (counted against the size budget by gc). */
 export function bytesInRecord(ref: OutputRef): number {
-  return ref.inline?.byteLength ?? 0;
+  return inlineBytes(ref);
 }

@@ -12,6 +12,7 @@ import { RedisIndex } from "../storage/index/redis.ts";
 import type { RedisConnection } from "../storage/index/redis-client.ts";
 import type { Index } from "../storage/index/types.ts";
 import { parseHostPort, type ServerOptions, serverOptionDefs } from "./config.ts";
+import { throttledLog } from "./log-throttle.ts";
 import type { Logger } from "./logger.ts";
 
 /** S3 is on when --s3-bucket is set, Redis when --redis-url is; anything else lives under --data-dir. */
@@ -31,7 +32,7 @@ export async function openStorage(options: ServerOptions, logger: Logger): Promi
     ? new RedisIndex({
         ...redis,
         commandTimeoutMs: options.backendTimeout,
-        onError: throttledWarning(logger, "redis connection error"),
+        onError: redisErrorLog(logger),
       })
     : await EmbeddedIndex.open({ path: join(options.dataDir!, "index") });
   return { blobs, index };
@@ -57,16 +58,9 @@ export function redisConnection(options: ServerOptions): RedisConnection | undef
 }
 
 /** ioredis reports every failed reconnect; one line per 30 s is enough to see an outage. */
-function throttledWarning(logger: Logger, message: string): (error: Error) => void {
-  let lastMs = 0;
-  let suppressed = 0;
-  return (error) => {
-    const now = Date.now();
-    if (now - lastMs < 30_000) return void suppressed++;
-    logger.warn({ err: error.message, suppressed }, message);
-    lastMs = now;
-    suppressed = 0;
-  };
+function redisErrorLog(logger: Logger): (error: Error) => void {
+  const log = throttledLog(logger, "warn", "redis connection error");
+  return (error) => log({ err: error.message });
 }
 
 export async function loadAuth(options: ServerOptions): Promise<TokenAuth> {

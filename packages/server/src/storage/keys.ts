@@ -91,6 +91,11 @@ export function redisActionPattern(prefix: string): string {
   return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*:a:*`;
 }
 
+/** Glob for SCAN over one namespace's action keys (namespaces hold no glob metacharacters). */
+export function redisNamespacePattern(prefix: string, namespace: string): string {
+  return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}${assertNamespace(namespace)}:a:*`;
+}
+
 export function parseRedisActionKey(prefix: string, key: string): { namespace: string; actionHex: string } | null {
   if (!key.startsWith(prefix)) return null;
   const rest = key.slice(prefix.length);

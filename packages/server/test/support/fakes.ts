@@ -9,8 +9,9 @@ import { createLogger } from "../../src/ops/logger.ts";
 import { ServerMetrics } from "../../src/ops/metrics.ts";
 import type { BlobListing, BlobStore } from "../../src/storage/blob/types.ts";
 import { BackendUnavailableError, IntegrityError } from "../../src/storage/errors.ts";
-import type { ActionRecord, Index, IndexEntry } from "../../src/storage/index/types.ts";
-import { embeddedIndexKey, parseEmbeddedIndexKey } from "../../src/storage/keys.ts";
+import { inlineBytes } from "../../src/storage/index/record-codec.ts";
+import type { ActionRecord, Index, IndexEntry, NamespaceUsage } from "../../src/storage/index/types.ts";
+import { assertNamespace, embeddedIndexKey, parseEmbeddedIndexKey } from "../../src/storage/keys.ts";
 
 /**
  * Unit-test stand-ins for the stores, with switches for outages (mode) and call counters. They run
@@ -94,11 +95,12 @@ export class FakeIndex implements Index {
   constructor(
     readonly records = new Map<string, ActionRecord>(),
     private readonly marks = { complete: false },
+    readonly counters = new Map<string, NamespaceUsage>(),
   ) {}
 
   /** The same storage seen by a new instance, as after a server restart. */
   reopen(): FakeIndex {
-    return new FakeIndex(this.records, this.marks);
+    return new FakeIndex(this.records, this.marks, this.counters);
   }
 
   get complete(): boolean {
@@ -121,7 +123,9 @@ export class FakeIndex implements Index {
   async set(ns: string, actionHex: string, record: ActionRecord) {
     const key = embeddedIndexKey(ns, actionHex);
     await gate(this.mode);
+    const old = this.records.get(key);
     this.records.set(key, copyRecord(record)!);
+    this.bump(ns, { entries: old ? 0 : 1, bytes: inlineBytes(record) - (old ? inlineBytes(old) : 0) });
   }
   async touch(ns: string, actionHex: string, atMs: number) {
     const key = embeddedIndexKey(ns, actionHex);
@@ -132,14 +136,31 @@ export class FakeIndex implements Index {
   async delete(ns: string, actionHex: string) {
     const key = embeddedIndexKey(ns, actionHex);
     await gate(this.mode);
+    const old = this.records.get(key);
+    if (!old) return;
     this.records.delete(key);
+    this.bump(ns, { entries: -1, bytes: -inlineBytes(old) });
   }
-  async *scan(): AsyncIterable<IndexEntry> {
+  async *scan(namespace?: string): AsyncIterable<IndexEntry> {
+    if (namespace !== undefined) assertNamespace(namespace);
     await gate(this.mode);
     for (const [key, record] of [...this.records]) {
       const id = parseEmbeddedIndexKey(key);
-      if (id) yield { ...id, record: copyRecord(record)! };
+      if (id && (namespace === undefined || id.namespace === namespace)) yield { ...id, record: copyRecord(record)! };
     }
+  }
+  async usage() {
+    await gate(this.mode);
+    return new Map([...this.counters].filter(([, u]) => u.entries !== 0 || u.bytes !== 0).map(([ns, u]) => [ns, { ...u }]));
+  }
+  async addUsage(ns: string, delta: NamespaceUsage) {
+    assertNamespace(ns);
+    await gate(this.mode);
+    this.bump(ns, delta);
+  }
+  private bump(ns: string, delta: NamespaceUsage) {
+    const current = this.counters.get(ns) ?? { entries: 0, bytes: 0 };
+    this.counters.set(ns, { entries: current.entries + delta.entries, bytes: current.bytes + delta.bytes });
   }
   async isComplete() {
     await gate(this.mode);
@@ -179,6 +200,7 @@ export interface TestServerOptions {
   tokens?: string;
   core?: Partial<CoreOptions>;
   maxBody?: number;
+  now?: () => number;
 }
 
 export function makeTestApp(options: TestServerOptions = {}) {
@@ -193,6 +215,7 @@ export function makeTestApp(options: TestServerOptions = {}) {
     index,
     metrics,
     logger,
+    now: options.now,
     options: { inlineMax: 1024, verifyBufferMax: 64 * 1024, backendTimeoutMs: 200, touchIntervalMs: 0, ...options.core },
   });
   const auth = new TokenAuth(parseTokens(options.tokens ?? "", "test tokens"));

@@ -1,12 +1,14 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { open, type RootDatabase } from "lmdb";
-import { embeddedIndexKey, parseEmbeddedIndexKey } from "../keys.ts";
-import { encodeRecord, tryDecodeRecord } from "./record-codec.ts";
-import type { ActionRecord, Index, IndexEntry } from "./types.ts";
+import { assertNamespace, embeddedIndexKey, parseEmbeddedIndexKey } from "../keys.ts";
+import { encodeRecord, inlineBytes, tryDecodeRecord } from "./record-codec.ts";
+import type { ActionRecord, Index, IndexEntry, NamespaceUsage } from "./types.ts";
 
 /** Not a valid `<namespace>/<actionHex>` key, so scan() never mistakes it for a record. */
 const COMPLETE_KEY = "!complete";
+/** `!usage/<ns>` = JSON {entries, bytes}; '!' sorts before every namespace, so these never mix with records. */
+const USAGE_PREFIX = "!usage/";
 
 export interface EmbeddedIndexOptions {
   /** lmdb environment directory, e.g. `<dataDir>/index`; created when missing. */
@@ -41,8 +43,16 @@ export class EmbeddedIndex implements Index {
     return values.map((bytes) => (bytes === undefined ? null : tryDecodeRecord(bytes)));
   }
 
+  /** The record and its namespace's usage counters change in one write transaction. */
   async set(namespace: string, actionHex: string, record: ActionRecord): Promise<void> {
-    await this.db.put(embeddedIndexKey(namespace, actionHex), encodeRecord(record));
+    const key = embeddedIndexKey(namespace, actionHex);
+    const bytes = encodeRecord(record);
+    await this.db.transaction(() => {
+      const old = this.db.get(key);
+      const oldRecord = old === undefined ? null : tryDecodeRecord(old);
+      this.db.put(key, bytes);
+      this.bump(namespace, { entries: old === undefined ? 1 : 0, bytes: inlineBytes(record) - (oldRecord ? inlineBytes(oldRecord) : 0) });
+    });
   }
 
   async touch(namespace: string, actionHex: string, atMs: number): Promise<void> {
@@ -58,14 +68,46 @@ export class EmbeddedIndex implements Index {
   }
 
   async delete(namespace: string, actionHex: string): Promise<void> {
-    await this.db.remove(embeddedIndexKey(namespace, actionHex));
+    const key = embeddedIndexKey(namespace, actionHex);
+    await this.db.transaction(() => {
+      const old = this.db.get(key);
+      if (old === undefined) return;
+      const oldRecord = tryDecodeRecord(old);
+      this.db.remove(key);
+      this.bump(namespace, { entries: -1, bytes: oldRecord ? -inlineBytes(oldRecord) : 0 });
+    });
+  }
+
+  async usage(): Promise<Map<string, NamespaceUsage>> {
+    const usage = new Map<string, NamespaceUsage>();
+    for (const { key, value } of this.db.getRange({ start: USAGE_PREFIX, end: `${USAGE_PREFIX}\uffff` })) {
+      const counted = decodeUsage(value);
+      if (counted.entries !== 0 || counted.bytes !== 0) usage.set(key.slice(USAGE_PREFIX.length), counted);
+    }
+    return usage;
+  }
+
+  async addUsage(namespace: string, delta: NamespaceUsage): Promise<void> {
+    assertNamespace(namespace);
+    await this.db.transaction(() => this.bump(namespace, delta));
+  }
+
+  /** Inside a write transaction only. */
+  private bump(namespace: string, delta: NamespaceUsage): void {
+    if (delta.entries === 0 && delta.bytes === 0) return;
+    const key = USAGE_PREFIX + namespace;
+    const current = decodeUsage(this.db.get(key));
+    const next = { entries: current.entries + delta.entries, bytes: current.bytes + delta.bytes };
+    this.db.put(key, Buffer.from(JSON.stringify(next)));
   }
 
   /** Pages through the keys so no read transaction stays open while the consumer works. */
-  async *scan(): AsyncIterable<IndexEntry> {
-    let after: string | undefined;
+  async *scan(namespace?: string): AsyncIterable<IndexEntry> {
+    // `<ns>/` up to `<ns>0` ('0' follows '/') is exactly one namespace's records.
+    const range = namespace === undefined ? {} : { end: `${assertNamespace(namespace)}0` };
+    let after = namespace === undefined ? undefined : `${namespace}/`;
     for (;;) {
-      const page = [...this.db.getRange({ ...(after === undefined ? {} : { start: after }), limit: SCAN_PAGE + 1 })];
+      const page = [...this.db.getRange({ ...range, ...(after === undefined ? {} : { start: after }), limit: SCAN_PAGE + 1 })];
       let yielded = 0;
       for (const { key, value } of page) {
         if (key === after) continue;
@@ -93,5 +135,15 @@ export class EmbeddedIndex implements Index {
 
   async close(): Promise<void> {
     await this.db.close();
+  }
+}
+
+function decodeUsage(value: Buffer | undefined): NamespaceUsage {
+  if (value === undefined) return { entries: 0, bytes: 0 };
+  try {
+    const parsed = JSON.parse(value.toString("utf8")) as Partial<NamespaceUsage>;
+    return { entries: Number(parsed.entries) || 0, bytes: Number(parsed.bytes) || 0 };
+  } catch {
+    return { entries: 0, bytes: 0 };
   }
 }

@@ -36,6 +36,11 @@ export function encodeRecord(record: ActionRecord): Buffer {
   return packr.pack(wire);
 }
 
+/** Output bytes a record holds itself (an inline output): its share of its namespace's usage bytes. */
+export function inlineBytes(record: Pick<ActionRecord, "inline">): number {
+  return record.inline?.byteLength ?? 0;
+}
+
 function isNonNegativeInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }

@@ -1,9 +1,9 @@
 import { settlesWithin } from "@gocacheprog/common";
 import { Cluster, type Redis } from "ioredis";
-import { parseRedisActionKey, redisActionKey, redisActionPattern } from "../keys.ts";
-import { encodeRecord, tryDecodeRecord } from "./record-codec.ts";
+import { assertNamespace, parseRedisActionKey, redisActionKey, redisActionPattern, redisNamespacePattern } from "../keys.ts";
+import { encodeRecord, inlineBytes, tryDecodeRecord } from "./record-codec.ts";
 import { createRedisClient, type RedisConnection, type RedisTimeouts, toRedisError, whenReady } from "./redis-client.ts";
-import type { ActionRecord, Index, IndexEntry } from "./types.ts";
+import type { ActionRecord, Index, IndexEntry, NamespaceUsage } from "./types.ts";
 
 export type RedisIndexOptions = RedisConnection &
   RedisTimeouts & {
@@ -19,13 +19,38 @@ local t = redis.call('HGET', KEYS[1], 't')
 if t and tonumber(t) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 't', ARGV[1]) end
 return 0`;
 
-type TouchCapable = { gocacheprogTouch(key: string, atMs: number): Promise<number> };
+// Field `b` = the bytes this record holds itself, so a later overwrite or delete knows what to take
+// back from the usage counters. Both return [existed (0/1), old b].
+const SET_SCRIPT = `
+local existed = redis.call('EXISTS', KEYS[1])
+local old = tonumber(redis.call('HGET', KEYS[1], 'b') or '0') or 0
+redis.call('HSET', KEYS[1], 'r', ARGV[1], 't', ARGV[2], 'b', ARGV[3])
+return {existed, old}`;
+const DELETE_SCRIPT = `
+local old = tonumber(redis.call('HGET', KEYS[1], 'b') or '0') or 0
+return {redis.call('DEL', KEYS[1]), old}`;
+// Both counters of a namespace in one step, so a reader never sees one updated without the other.
+const ADD_USAGE_SCRIPT = `
+redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':e', ARGV[2])
+redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':b', ARGV[3])
+return 0`;
+
+type Scripts = {
+  gocacheprogTouch(key: string, atMs: number): Promise<number>;
+  gocacheprogSet(key: string, record: Buffer, touched: string, held: string): Promise<[number, number]>;
+  gocacheprogDelete(key: string): Promise<[number, number]>;
+  gocacheprogAddUsage(key: string, namespace: string, entries: string, bytes: string): Promise<number>;
+};
 const SCAN_COUNT = 500;
 
 /**
  * Index on Redis. One hash per action, `<prefix><ns>:a:<actionHex>`, with field `r` = the encoded
  * record and field `t` = last access ms, so a touch rewrites a few bytes instead of the record and a
  * lookup still reads both in one round trip. Every failure is a BackendUnavailableError.
+ *
+ * Usage counters live in one hash, `<prefix>meta:usage`, fields `<ns>:e` (entries) and `<ns>:b`
+ * (bytes). A set or delete changes the action's hash in a script, then the counters by the
+ * difference it returned: two steps, because in a Cluster the two keys live in different slots.
  */
 export class RedisIndex implements Index {
   readonly kind = "redis" as const;
@@ -40,6 +65,13 @@ export class RedisIndex implements Index {
     // Without a listener ioredis prints every reconnect failure to the console.
     this.client.on("error", (error: Error) => options.onError?.(error));
     this.client.defineCommand("gocacheprogTouch", { numberOfKeys: 1, lua: TOUCH_SCRIPT });
+    this.client.defineCommand("gocacheprogSet", { numberOfKeys: 1, lua: SET_SCRIPT });
+    this.client.defineCommand("gocacheprogDelete", { numberOfKeys: 1, lua: DELETE_SCRIPT });
+    this.client.defineCommand("gocacheprogAddUsage", { numberOfKeys: 1, lua: ADD_USAGE_SCRIPT });
+  }
+
+  private get scripts(): Scripts {
+    return this.client as unknown as Scripts;
   }
 
   private key(namespace: string, actionHex: string): string {
@@ -72,29 +104,56 @@ export class RedisIndex implements Index {
 
   async set(namespace: string, actionHex: string, record: ActionRecord): Promise<void> {
     const key = this.key(namespace, actionHex);
-    await this.run(() => this.client.hset(key, "r", encodeRecord(record), "t", String(record.lastAccessMs)));
+    const held = inlineBytes(record);
+    const [existed, old] = await this.run(() =>
+      this.scripts.gocacheprogSet(key, encodeRecord(record), String(record.lastAccessMs), String(held)),
+    );
+    await this.addUsage(namespace, { entries: existed ? 0 : 1, bytes: held - old });
   }
 
   async touch(namespace: string, actionHex: string, atMs: number): Promise<void> {
     const key = this.key(namespace, actionHex);
-    await this.run(() => (this.client as unknown as TouchCapable).gocacheprogTouch(key, atMs));
+    await this.run(() => this.scripts.gocacheprogTouch(key, atMs));
   }
 
   async delete(namespace: string, actionHex: string): Promise<void> {
     const key = this.key(namespace, actionHex);
-    await this.run(() => this.client.del(key));
+    const [deleted, old] = await this.run(() => this.scripts.gocacheprogDelete(key));
+    if (deleted) await this.addUsage(namespace, { entries: -1, bytes: -old });
+  }
+
+  async usage(): Promise<Map<string, NamespaceUsage>> {
+    const fields = await this.run(() => this.client.hgetall(this.usageKey));
+    const usage = new Map<string, NamespaceUsage>();
+    for (const [field, value] of Object.entries(fields)) {
+      const split = field.lastIndexOf(":");
+      const [namespace, kind] = [field.slice(0, split), field.slice(split + 1)];
+      const counted = usage.get(namespace) ?? { entries: 0, bytes: 0 };
+      if (kind === "e") counted.entries = Number(value);
+      else if (kind === "b") counted.bytes = Number(value);
+      usage.set(namespace, counted);
+    }
+    for (const [namespace, counted] of usage) if (counted.entries === 0 && counted.bytes === 0) usage.delete(namespace);
+    return usage;
+  }
+
+  async addUsage(namespace: string, delta: NamespaceUsage): Promise<void> {
+    assertNamespace(namespace);
+    if (delta.entries === 0 && delta.bytes === 0) return;
+    await this.run(() => this.scripts.gocacheprogAddUsage(this.usageKey, namespace, String(delta.entries), String(delta.bytes)));
   }
 
   /** SCAN over every master (one for standalone/Sentinel, each one for Cluster). */
-  async *scan(): AsyncIterable<IndexEntry> {
+  async *scan(namespace?: string): AsyncIterable<IndexEntry> {
+    const pattern = namespace === undefined ? redisActionPattern(this.prefix) : redisNamespacePattern(this.prefix, namespace);
     const nodes: Redis[] = isCluster(this.client) ? this.client.nodes("master") : [this.client];
-    for (const node of nodes) yield* this.scanNode(node);
+    for (const node of nodes) yield* this.scanNode(node, pattern);
   }
 
-  private async *scanNode(node: Redis): AsyncIterable<IndexEntry> {
+  private async *scanNode(node: Redis, pattern: string): AsyncIterable<IndexEntry> {
     let cursor = "0";
     do {
-      const [next, keys] = await this.run(() => node.scan(cursor, "MATCH", redisActionPattern(this.prefix), "COUNT", SCAN_COUNT));
+      const [next, keys] = await this.run(() => node.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT));
       cursor = next;
       const rows = await this.run(() => Promise.all(keys.map((key) => node.hmgetBuffer(key, "r", "t"))));
       for (let i = 0; i < keys.length; i++) {
@@ -117,6 +176,10 @@ export class RedisIndex implements Index {
   /** Outside the action key pattern, so SCAN for records never returns it. */
   private get completeKey(): string {
     return `${this.prefix}meta:complete`;
+  }
+
+  private get usageKey(): string {
+    return `${this.prefix}meta:usage`;
   }
 
   async ping(): Promise<void> {

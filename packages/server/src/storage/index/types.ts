@@ -19,6 +19,16 @@ export interface ActionRecord {
   inline?: Buffer;
 }
 
+/**
+ * What one namespace holds: its entries (action records) and the bytes its outputs occupy in storage
+ * (output blobs plus outputs kept inside records; record copies are not counted). Stored bytes, not
+ * logical ones: with compression they are what the disk or bucket really holds.
+ */
+export interface NamespaceUsage {
+  entries: number;
+  bytes: number;
+}
+
 export interface IndexEntry {
   namespace: string;
   actionHex: string;
@@ -33,8 +43,18 @@ export interface Index {
   /** Records a hit for eviction by last access; callers throttle it, implementations may too. */
   touch(namespace: string, actionHex: string, atMs: number): Promise<void>;
   delete(namespace: string, actionHex: string): Promise<void>;
-  /** Every record, for eviction and garbage collection. */
-  scan(): AsyncIterable<IndexEntry>;
+  /** Every record (of one namespace when given), for eviction and garbage collection. */
+  scan(namespace?: string): AsyncIterable<IndexEntry>;
+  /**
+   * Usage counters per namespace (namespaces whose counters are both 0 may be left out). set() and
+   * delete() keep `entries` and the bytes records hold themselves (inlineBytes) current as they
+   * write; blob bytes arrive through addUsage(), and gc adds its corrections the same way, so the
+   * counters are exact after a gc pass and close between passes (a crash between a write and its
+   * counter update, or an output shared by two puts racing, drifts them until the next pass).
+   */
+  usage(): Promise<Map<string, NamespaceUsage>>;
+  /** Adds to one namespace's counters (negative to subtract). */
+  addUsage(namespace: string, delta: NamespaceUsage): Promise<void>;
   /**
    * Whether the index is known to hold every record whose copy is in the blob store (marked after a
    * full rebuild). A flushed Redis loses the mark with the data, so misses fall back to the record

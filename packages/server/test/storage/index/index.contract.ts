@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ActionRecord, Index } from "../../../src/storage/index/types.ts";
 import { collect, freshNamespace, randomHexId } from "../../support/contract-helpers.ts";
+import { runUsageContract } from "./usage.contract.ts";
 
 export interface IndexFixture {
   open(): Promise<Index>;
@@ -175,6 +176,7 @@ export function runIndexContract(name: string, fixture: IndexFixture): void {
       expect(await index.get(ns, action)).toEqual({ ...record, lastAccessMs: record.lastAccessMs + 10 });
     });
   });
+  runUsageContract(name, fixture);
 }
 
 function comparable(id: string, record: ActionRecord): string {
