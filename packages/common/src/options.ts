@@ -180,7 +180,7 @@ export function renderHelp(usage: string, defs: Record<string, OptionDef>): stri
     return [`  ${flagLabel(def)}`, `      ${def.description}${dflt}\n      env: ${def.env}`];
   });
   const body = rows.map(([flag, text]) => `${flag}\n${text}`).join("\n");
-  return `${usage}\n\nOptions (flags win over their environment twins):\n${body}\n  -h, --help\n      Print this help and exit.\n`;
+  return `${usage}\n\nOptions (flags win over their environment twins):\n${body}\n  -h, --help\n      Print this help and exit.\n  --version\n      Print the version and exit.\n`;
 }
 
 /** The README's configuration tables are generated from this and checked by a test. */

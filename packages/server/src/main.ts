@@ -1,4 +1,5 @@
 import { ConfigError } from "@gocacheprog/common";
+import packageJson from "../package.json";
 import { runGc } from "./cache/gc.ts";
 import { rebuildIndex } from "./cache/records.ts";
 import { helpText, parseCommandLine, type ServerOptions } from "./ops/config.ts";
@@ -17,6 +18,10 @@ async function main(): Promise<number> {
   }
   if (parsed.help) {
     process.stdout.write(helpText());
+    return 0;
+  }
+  if (parsed.version) {
+    process.stdout.write(`gocacheprog-server ${packageJson.version}\n`);
     return 0;
   }
   const logger = createLogger(parsed.options.logLevel);

@@ -187,6 +187,7 @@ export interface ParsedCommandLine {
   command: Command;
   options: ServerOptions;
   help: boolean;
+  version: boolean;
 }
 
 export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommandLine {
@@ -201,7 +202,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   for (const key of ["inlineMax", "maxBody", "verifyBufferMax"] as const) {
     if (options[key] < 0) throw new ConfigError(`--${serverOptionDefs[key].flag} must not be negative`);
   }
-  return { command, options, help: parsed.help };
+  return { command, options, help: parsed.help, version: parsed.version };
 }
 
 function defaultDataDir(env: Readonly<Record<string, string | undefined>>): string {
