@@ -5,7 +5,8 @@
 # (/run/secrets/gocacheprog_tokens: a compose/swarm secret or a Kubernetes Secret volume), so the
 # image is never an open cache on the network by accident.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS. The npm package itself still supports Node 20.19+, the image follows the current LTS.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # npm ci checks the lock file against every workspace listed in the root package.json, so all their
 # manifests come first; sources follow, so a source change reuses the installed layer.
@@ -31,6 +32,16 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --workspace gocacheprog-server --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
+# OCI labels; the release workflow sets the version, commit and repository URL.
+ARG VERSION=dev
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/
+LABEL org.opencontainers.image.title="gocacheprog-server" \
+      org.opencontainers.image.description="Shared Go build cache server (GOCACHEPROG): S3 + Redis, or an embedded default" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}"
 ENV NODE_ENV=production \
     GOCACHEPROG_SERVER_LISTEN=0.0.0.0:8080 \
     GOCACHEPROG_SERVER_DATA_DIR=/data \

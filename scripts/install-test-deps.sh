@@ -1,20 +1,32 @@
 #!/usr/bin/env bash
-# Installs the real backends the tests drive: versitygw (S3) into .tools/bin and redis-server.
-# Idempotent: skips what is already present.
+# Installs what the tests drive besides npm packages, each only when missing (idempotent):
+#   .tools/bin: versitygw (S3), helm (renders and lints the chart), actionlint (checks the workflows),
+#               all from the Go module proxy with `go install`;
+#   .tools/node24: the Node 24 LTS runtime of the single-file client and of CI's second test run;
+#   Debian/Ubuntu packages: redis-server (also Sentinel and Cluster), kubectl (kustomize rendering of the
+#               generated manifests), shellcheck (the action's scripts, and actionlint's `run:` checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .tools/bin
-if [ ! -x .tools/bin/versitygw ]; then
-  echo "installing versitygw v1.7.0 into .tools/bin"
-  GOBIN="$PWD/.tools/bin" GOFLAGS=-mod=mod go install github.com/versity/versitygw/cmd/versitygw@v1.7.0
-fi
+go_tool() { # <binary> <module path>@<version>
+  if [ ! -x ".tools/bin/$1" ]; then
+    echo "installing $2 into .tools/bin"
+    GOBIN="$PWD/.tools/bin" GOFLAGS=-mod=mod go install "$2"
+  fi
+}
+go_tool versitygw github.com/versity/versitygw/cmd/versitygw@v1.7.0
+go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+go_tool helm helm.sh/helm/v3/cmd/helm@v3.22.0
+bash scripts/install-node.sh
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-# kubectl renders infra/k8s (kustomize) in test/infra.test.ts; Debian's package is enough for that.
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo # GitHub's runners: a user with passwordless sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 go version
 redis-server --version

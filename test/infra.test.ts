@@ -10,6 +10,7 @@ import {
   execForm,
   instructions,
   keyValues,
+  labels,
   loadKustomization,
   readDockerfile,
   readYaml,
@@ -43,13 +44,72 @@ function expectNoSecretsInImage(stages: Stage[]): void {
   }
 }
 
+/** Every Dockerfile in the repository, linted by the same rules (there is no Docker engine here to build them). */
+const DOCKERFILES = ["infra/server.Dockerfile", "infra/client.Dockerfile", "examples/docker-build/Dockerfile"];
+/** The images the release workflow publishes. */
+const PUBLISHED = ["infra/server.Dockerfile", "infra/client.Dockerfile"];
+
+describe.each(DOCKERFILES)("Dockerfile lint: %s", (path) => {
+  const stages = readDockerfile(path);
+  const final = stages.at(-1) as Stage;
+
+  it("bases every stage on a pinned tag, an earlier stage or scratch (never latest or untagged)", () => {
+    const names = new Set<string>();
+    for (const stage of stages) {
+      if (!names.has(stage.base) && stage.base !== "scratch") {
+        expect(stage.base, `FROM ${stage.base}`).toMatch(/^[a-z0-9.\-/]+:[\w][\w.-]*$/);
+        expect(stage.base.split(":")[1]).not.toBe("latest");
+      }
+      if (stage.name) names.add(stage.name);
+    }
+  });
+
+  it("runs as a non-root user with an exec-form command and no secret in an ARG or ENV", () => {
+    const user = instructions(final, "USER").at(-1)?.args ?? "root";
+    expect(user.split(":")[0]).not.toMatch(/^(root|0)$/);
+    for (const keyword of ["CMD", "ENTRYPOINT"]) {
+      for (const { args } of instructions(final, keyword)) expect(() => execForm(args), `${keyword} ${args}`).not.toThrow();
+    }
+    expectNoSecretsInImage(stages);
+  });
+});
+
+describe.each(PUBLISHED)("published image: %s", (path) => {
+  const final = readDockerfile(path).at(-1) as Stage;
+
+  it("carries the OCI labels the release workflow fills in", () => {
+    const found = labels(final);
+    for (const key of ["title", "description", "version", "revision", "source"]) {
+      expect(found.get(`org.opencontainers.image.${key}`), key).toBeTruthy();
+    }
+    expect(found.get("org.opencontainers.image.licenses")).toBe("Apache-2.0");
+    const args = keyValues(final, "ARG");
+    for (const arg of ["VERSION", "REVISION", "SOURCE"]) expect(args.has(arg), arg).toBe(true);
+  });
+});
+
+describe("infra/client.Dockerfile", () => {
+  const stages = readDockerfile("infra/client.Dockerfile");
+
+  it("is scratch plus the executable of the target architecture, nothing else", () => {
+    expect(stages).toHaveLength(1);
+    const [image] = stages as [Stage];
+    expect(image.base).toBe("scratch");
+    expect(instructions(image, "RUN")).toEqual([]);
+    expect(instructions(image, "COPY").map((c) => [c.flags, c.args])).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile build arg, not a JS template
+      [["chmod=0755"], "gocacheprog-linux-${TARGETARCH} /gocacheprog"],
+    ]);
+  });
+});
+
 describe("infra/server.Dockerfile", () => {
   const stages = readDockerfile("infra/server.Dockerfile");
   const final = stages.at(-1) as Stage;
 
   it("is multi-stage with a small final base, non-root user, healthcheck and exec-form CMD", () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
-    expect(final.base).toBe("node:20-bookworm-slim");
+    expect(final.base).toBe("node:24-bookworm-slim");
     const user = instructions(final, "USER").at(-1)?.args ?? "root";
     expect(user.split(":")[0]).not.toMatch(/^(root|0)$/);
     expect(execForm(instructions(final, "HEALTHCHECK")[0]?.args ?? "")).toEqual(["node", "/app/healthcheck.mjs"]);

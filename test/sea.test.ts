@@ -1,7 +1,18 @@
 // The single-file client (dist/gocacheprog, a Node SEA) driving real go builds with no node on PATH,
 // as in a golang container: local tier, remote tier against a real server, and an unreachable server.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,9 +35,22 @@ function findOnPath(command: string, path: string): string | undefined {
     .find((candidate) => existsSync(candidate));
 }
 
-/** The exe is rebuilt when missing or older than the bundle it embeds (global setup keeps the bundle fresh). */
+/** The Node runtime the exe is made of (scripts/install-node.sh); its release info names its version. */
+const runtime = join(repoRoot, ".tools/node24/bin/node");
+function embeddedNodeVersion(file: string): string | undefined {
+  return /node-(v\d+\.\d+\.\d+)\.tar\.gz/.exec(readFileSync(file).toString("latin1"))?.[1];
+}
+
+/**
+ * The exe is rebuilt when missing, older than the bundle it embeds (global setup keeps the bundle fresh), or
+ * made of another Node than the pinned runtime.
+ */
 function ensureExe(): void {
-  if (existsSync(exe) && existsSync(clientBin) && statSync(exe).mtimeMs >= statSync(clientBin).mtimeMs) return;
+  const install = spawnSync("bash", [join(repoRoot, "scripts/install-node.sh")], { cwd: repoRoot, encoding: "utf8" });
+  if (install.status !== 0) throw new Error(`scripts/install-node.sh failed:\n${install.stdout}\n${install.stderr}`);
+  const pinned = execFileSync(runtime, ["--version"], { encoding: "utf8" }).trim();
+  const fresh = existsSync(exe) && existsSync(clientBin) && statSync(exe).mtimeMs >= statSync(clientBin).mtimeMs;
+  if (fresh && embeddedNodeVersion(exe) === pinned) return;
   const [command, args] = existsSync(clientBin)
     ? [process.execPath, [join(repoRoot, "packages/cacheprog-client/scripts/build-exe.mjs")]]
     : ["npm", ["run", "build:exe"]];
@@ -144,6 +168,12 @@ describe("single-file client (Node SEA) in a PATH without node", () => {
     expect(newMachine.stderr).not.toContain(token);
   });
 
+  it("is Node 24 LTS, the pinned runtime, whatever node runs the tests", () => {
+    const pinned = execFileSync(runtime, ["--version"], { encoding: "utf8" }).trim();
+    expect(pinned).toMatch(/^v24\./);
+    expect(embeddedNodeVersion(exe)).toBe(pinned);
+  });
+
   it("an unreachable server means an uncached but successful build", async () => {
     const closedPort = await getFreePort();
     const run = goBuild(
@@ -158,6 +188,32 @@ describe("single-file client (Node SEA) in a PATH without node", () => {
     );
     expect(run.compiles).toBeGreaterThan(0);
     expect(run.stats.remoteHits).toBe(0);
+  });
+});
+
+describe("client image (infra/client.Dockerfile): the executable alone", () => {
+  it("runs from an otherwise empty directory with an empty environment, as COPY --from puts it", () => {
+    const [image] = readDockerfile("infra/client.Dockerfile") as [Stage];
+    const [copy] = instructions(image, "COPY");
+    const [source = "", target = ""] = (copy?.args ?? "").split(/\s+/);
+    // The release workflow names the exe of this machine's architecture gocacheprog-linux-amd64 (or -arm64).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile build arg, not a JS template
+    expect(source.replace("${TARGETARCH}", process.arch === "x64" ? "amd64" : process.arch)).toMatch(/^gocacheprog-linux-(amd64|arm64)$/);
+    const root = join(work, "client-image");
+    mkdirSync(root);
+    const copied = join(root, target);
+    cpSync(exe, copied);
+    expect(readdirSync(root)).toEqual([target.replace(/^\//, "")]);
+    const version = spawnSync(copied, ["--version"], { cwd: root, env: {}, encoding: "utf8" });
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout).toMatch(/^gocacheprog \d+\.\d+\.\d+/);
+    const handshake = spawnSync(copied, [], {
+      cwd: root,
+      env: { GOCACHEPROG_DIR: join(work, "image-cache") },
+      input: "",
+      encoding: "utf8",
+    });
+    expect(handshake.stdout.split("\n")[0]).toContain('"KnownCommands"');
   });
 });
 

@@ -81,6 +81,15 @@ export function keyValues(stage: Stage, keyword: "ENV" | "ARG"): Map<string, str
   return pairs;
 }
 
+/** LABEL key="value" pairs of one stage (keys may hold dots, as OCI annotation keys do). */
+export function labels(stage: Stage): Map<string, string> {
+  const pairs = new Map<string, string>();
+  for (const { args } of instructions(stage, "LABEL")) {
+    for (const m of args.matchAll(/([\w.-]+)=("[^"]*"|\S+)/g)) pairs.set(m[1] as string, (m[2] as string).replace(/^"|"$/g, ""));
+  }
+  return pairs;
+}
+
 /** An exec-form (JSON array) CMD, HEALTHCHECK CMD or ENTRYPOINT. */
 export function execForm(args: string): string[] {
   const json = args.replace(/^(?:--\S+\s+)*CMD\s+/, "");

@@ -1,9 +1,12 @@
 // Builds dist/gocacheprog at the repo root: a Node single executable application (SEA) holding the bundled
 // client, so a golang container with no Node can run the client (`COPY gocacheprog /usr/local/bin/`).
 //
-// Usage: node packages/cacheprog-client/scripts/build-exe.mjs [--bundle <cjs>] [--out <path>] [--no-code-cache]
+// Usage: node packages/cacheprog-client/scripts/build-exe.mjs [--bundle <cjs>] [--out <path>] [--node <bin>] [--no-code-cache] [--no-strip]
 // The bundle must be self-contained CJS: inside a SEA, require() only resolves Node built-ins.
-import { execFileSync } from "node:child_process";
+// The runtime is Node 24 LTS (.tools/node24, from `bash scripts/install-node.sh`), whatever node runs this
+// script: the blob is made by the same binary it is injected into (SEA blobs and code caches are specific
+// to one Node version and architecture), so an arm64 exe is built on an arm64 machine.
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
@@ -31,14 +34,21 @@ const { values } = parseArgs({
   options: {
     bundle: { type: "string", default: resolve(here, "../dist/gocacheprog.cjs") },
     out: { type: "string", default: resolve(repoRoot, "dist/gocacheprog") },
+    node: { type: "string", default: resolve(repoRoot, ".tools/node24/bin/node") },
     "no-code-cache": { type: "boolean", default: false },
+    "no-strip": { type: "boolean", default: false },
   },
 });
 const bundle = resolve(values.bundle);
 const out = resolve(values.out);
+const runtime = resolve(values.node);
 
 if (!existsSync(bundle)) {
   console.error(`build-exe: ${bundle} is missing; run \`npm run build -w gocacheprog\` first`);
+  process.exit(1);
+}
+if (!existsSync(runtime)) {
+  console.error(`build-exe: the Node runtime ${runtime} is missing; run \`bash scripts/install-node.sh\` first`);
   process.exit(1);
 }
 if (process.platform === "darwin" || process.platform === "win32") {
@@ -62,17 +72,24 @@ try {
       disableExperimentalSEAWarning: true,
     }),
   );
-  execFileSync(process.execPath, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
+  execFileSync(runtime, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
 
   // Build next to the target and rename, so a running copy of the old exe is never half-overwritten.
   mkdirSync(dirname(out), { recursive: true });
   const staging = `${out}.tmp-${process.pid}`;
-  copyFileSync(process.execPath, staging);
+  copyFileSync(runtime, staging);
   chmodSync(staging, 0o755);
+  // Node's release binaries carry debug info and symbols (~18 MiB of 121): every docker build context and
+  // CI download pays for them. Stripped before the blob goes in, so the injected note stays intact.
+  if (!values["no-strip"]) {
+    const strip = spawnSync("strip", [staging], { stdio: "inherit" });
+    if (strip.status !== 0) console.warn("build-exe: `strip` failed or is missing; the exe keeps its symbols");
+  }
   await inject(staging, "NODE_SEA_BLOB", readFileSync(blob), { sentinelFuse: SEA_FUSE, overwrite: true });
   renameSync(staging, out);
   const mib = (statSync(out).size / 2 ** 20).toFixed(1);
-  console.log(`build-exe: wrote ${out} (${mib} MiB, node ${process.version}, ${process.platform}-${process.arch})`);
+  const version = execFileSync(runtime, ["--version"], { encoding: "utf8" }).trim();
+  console.log(`build-exe: wrote ${out} (${mib} MiB, node ${version}, ${process.platform}-${process.arch})`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
