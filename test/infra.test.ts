@@ -278,24 +278,42 @@ describe("examples/docker-build/Dockerfile", () => {
 });
 
 describe("examples/ci", () => {
-  it("GitHub Actions: main pushes write with the RW token, pull requests read only, both print the hit rate", () => {
+  /** A GitHub Actions expression as written in a workflow. */
+  const expr = (inner: string) => ["$", `{{ ${inner} }}`].join("");
+
+  it("GitHub Actions: the gocacheprog action, RW token on main pushes, RO and readonly for pull requests, a summary always", () => {
     // biome-ignore lint/suspicious/noExplicitAny: workflow is checked field by field
     const workflow = readYaml<any>("examples/ci/github-actions.yml");
-    expect(workflow.env.GOCACHEPROG_STATS).toBe("1");
     const { main, "pull-request": pr } = workflow.jobs;
     expect(main.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
-    expect(main.env).toEqual({ GOCACHEPROG_TOKEN: "${{ secrets.GOCACHEPROG_TOKEN_RW }}" });
     expect(pr.if).toBe("github.event_name == 'pull_request'");
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
-    expect(pr.env).toEqual({ GOCACHEPROG_TOKEN: "${{ secrets.GOCACHEPROG_TOKEN_RO }}", GOCACHEPROG_READONLY: "1" });
+    // biome-ignore lint/suspicious/noExplicitAny: steps are checked field by field
+    const step = (job: any, uses: string) => job.steps.find((s: { uses?: string }) => s.uses?.replace(/@.*/, "") === uses);
+    expect(step(main, "YOUR-ORG/gocacheprog").with).toEqual({
+      url: expr("vars.GOCACHEPROG_URL"),
+      token: expr("secrets.GOCACHEPROG_TOKEN_RW"),
+    });
+    expect(step(pr, "YOUR-ORG/gocacheprog").with).toEqual({
+      url: expr("vars.GOCACHEPROG_URL"),
+      token: expr("secrets.GOCACHEPROG_TOKEN_RO"),
+      readonly: "true",
+    });
+    for (const job of [main, pr]) {
+      expect(step(job, "YOUR-ORG/gocacheprog/summary").if).toBe("always()");
+      // The action's inputs only: anything else would be ignored by the runner with a warning.
+      const inputs = Object.keys(readYaml<{ inputs: object }>("action.yml").inputs);
+      for (const key of Object.keys(step(job, "YOUR-ORG/gocacheprog").with)) expect(inputs).toContain(key);
+    }
     expect(Object.keys(workflow.on)).not.toContain("pull_request_target");
   });
 
-  it("GitLab CI: the protected RW token on the default branch, the RO token on merge requests", () => {
+  it("GitLab CI: the include's hidden job, the protected RW token on the default branch, the RO token on merge requests", () => {
     // biome-ignore lint/suspicious/noExplicitAny: pipeline is checked field by field
     const pipeline = readYaml<any>("examples/ci/gitlab-ci.yml");
-    expect(pipeline.variables.GOCACHEPROG_STATS).toBe("1");
+    expect(pipeline.include[0].file).toBe("ci/gitlab/gocacheprog.yml");
+    expect(Object.keys(readYaml<object>("ci/gitlab/gocacheprog.yml"))).toContain(pipeline[".go"].extends);
+    expect(pipeline[".go"].image).toMatch(/^golang:1\.2[6-9]-bookworm$/);
+    expect(pipeline.variables.GOCACHEPROG_DOWNLOAD_URL).toMatch(/\/releases\/download\/v\d+\.\d+\.\d+$/);
     expect(pipeline["build:main"].rules[0].if).toContain("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH");
     expect(pipeline["build:main"].variables).toEqual({ GOCACHEPROG_TOKEN_FILE: "$GOCACHEPROG_TOKEN_RW" });
     expect(pipeline["build:merge-request"].rules[0].if).toBe('$CI_PIPELINE_SOURCE == "merge_request_event"');
