@@ -5,8 +5,8 @@ import { serve } from "@hono/node-server";
 import { Registry } from "prom-client";
 import { CacheCore } from "./cache/core.ts";
 import { runGc, scheduleGc } from "./cache/gc.ts";
-import { createApp } from "./http/app.ts";
-import { parseListen, type ServerOptions } from "./ops/config.ts";
+import { createApp, createMetricsApp } from "./http/app.ts";
+import { parseHostPort, parseListen, type ServerOptions } from "./ops/config.ts";
 import type { Logger } from "./ops/logger.ts";
 import { ServerMetrics } from "./ops/metrics.ts";
 import { coreOptions, describeStorage, gcOptions, loadAuth, openStorage } from "./ops/wiring.ts";
@@ -14,6 +14,8 @@ import { coreOptions, describeStorage, gcOptions, loadAuth, openStorage } from "
 export interface RunningServer {
   url: string;
   port: number;
+  /** Where /metrics is served when --metrics-listen is set. */
+  metricsUrl?: string;
   core: CacheCore;
   /** Stops accepting, lets in-flight requests finish until --shutdown-timeout, then closes the backends. */
   close(): Promise<void>;
@@ -25,14 +27,12 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   const { blobs, index } = await openStorage(options, logger);
   const metrics = new ServerMetrics(new Registry());
   const core = new CacheCore({ blobs, index, metrics, logger, options: coreOptions(options) });
-  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody });
+  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody, metricsRoute: !options.metricsListen });
   const { host, port } = parseListen(options.listen);
-
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server));
-    s.once("error", reject);
-  });
+  const server = await listen(app.fetch, host, port);
   const bound = (server.address() as AddressInfo).port;
+  const metricsAt = options.metricsListen ? parseHostPort(options.metricsListen, "--metrics-listen") : null;
+  const metricsServer = metricsAt ? await listen(createMetricsApp(metrics).fetch, metricsAt.host, metricsAt.port) : null;
 
   if (auth.openAccess) {
     logger.warn(
@@ -57,11 +57,22 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
         server.closeAllConnections();
         await drained;
       }
+      metricsServer?.closeAllConnections();
+      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await gc?.stop();
       await core.close();
       logger.info("shut down");
     })();
     return closing;
   };
-  return { url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}`, port: bound, core, close };
+  const urlOf = (h: string, p: number) => `http://${h.includes(":") ? `[${h}]` : h}:${p}`;
+  const metricsUrl = metricsServer && metricsAt ? urlOf(metricsAt.host, (metricsServer.address() as AddressInfo).port) : undefined;
+  return { url: urlOf(host, bound), port: bound, metricsUrl, core, close };
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch, hostname, port }, () => resolve(s as Server));
+    s.once("error", reject);
+  });
 }

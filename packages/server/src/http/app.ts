@@ -5,7 +5,7 @@ import { observeRequests } from "./observe.ts";
 import { registerActionRoutes } from "./routes/actions.ts";
 import { registerBatchRoutes } from "./routes/batch.ts";
 import { registerOutputRoutes } from "./routes/outputs.ts";
-import { registerProbeRoutes } from "./routes/probes.ts";
+import { metricsHandler, registerProbeRoutes } from "./routes/probes.ts";
 import type { AppDeps, AppEnv } from "./types.ts";
 
 /** The whole HTTP surface; server.ts only adds a listening socket. Tests drive it with app.request(). */
@@ -21,5 +21,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError(errorHandler(deps.logger));
+  return app;
+}
+
+/** GET /metrics alone, for --metrics-listen: Prometheus scrapes a port that cache clients never need. */
+export function createMetricsApp(metrics: AppDeps["metrics"]): Hono {
+  const app = new Hono();
+  app.get("/metrics", metricsHandler(metrics));
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   return app;
 }

@@ -11,6 +11,8 @@ export interface AppDeps {
   logger: Logger;
   /** Largest accepted PUT body (413 above it, decided from Content-Length before reading). */
   maxBody: number;
+  /** false when --metrics-listen serves /metrics on its own port (createMetricsApp). */
+  metricsRoute?: boolean;
 }
 
 /** Set by the auth middleware for every /v1 request. */

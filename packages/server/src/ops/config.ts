@@ -14,6 +14,13 @@ export const serverOptionDefs = {
     default: "127.0.0.1:8080",
     description: "host:port to serve on. Loopback by default so an unconfigured (open-access) server is not reachable from the network.",
   },
+  metricsListen: {
+    flag: "metrics-listen",
+    env: "GOCACHEPROG_SERVER_METRICS_LISTEN",
+    kind: "string",
+    description:
+      "Serve /metrics on this host:port instead of the cache port, so a network policy can keep clients away from it. Empty = /metrics on --listen.",
+  },
   dataDir: {
     flag: "data-dir",
     env: "GOCACHEPROG_SERVER_DATA_DIR",
@@ -199,6 +206,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   const options = parsed.values;
   options.dataDir ??= defaultDataDir(env);
   parseListen(options.listen);
+  if (options.metricsListen) parseHostPort(options.metricsListen, "--metrics-listen");
   for (const key of ["inlineMax", "maxBody", "verifyBufferMax"] as const) {
     if (options[key] < 0) throw new ConfigError(`--${serverOptionDefs[key].flag} must not be negative`);
   }

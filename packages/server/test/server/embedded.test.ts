@@ -99,3 +99,22 @@ describe("embedded default on a real port", () => {
     expect((await send(server.url, "GET", routes.action(actionB))).body.equals(b)).toBe(true);
   });
 });
+
+describe("--metrics-listen", () => {
+  it("serves /metrics on its own port and not on the cache port", async () => {
+    const apart = await startTestServer(["--metrics-listen", "127.0.0.1:0"]);
+    try {
+      expect(apart.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(apart.metricsUrl).not.toBe(apart.url);
+      await putOutput(apart.url, randomId(), randomBytes(100));
+      const scraped = await send(apart.metricsUrl as string, "GET", "/metrics");
+      expect(scraped.status).toBe(200);
+      expect(scraped.body.toString()).toMatch(/gocacheprog_bytes_in_total [1-9]/);
+      expect((await send(apart.url, "GET", "/metrics")).status).toBe(404);
+      // The metrics port answers nothing else: no cache route is reachable through it.
+      expect((await send(apart.metricsUrl as string, "GET", "/healthz")).status).toBe(404);
+    } finally {
+      await apart.close();
+    }
+  });
+});

@@ -1,8 +1,9 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import type { ServerMetrics } from "../../ops/metrics.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
 
 /** Liveness, readiness and Prometheus metrics: outside /v1, so they need no token. */
-export function registerProbeRoutes(app: Hono<AppEnv>, { core, metrics }: AppDeps): void {
+export function registerProbeRoutes(app: Hono<AppEnv>, { core, metrics, metricsRoute }: AppDeps): void {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
   app.get("/readyz", async (c) => {
@@ -14,5 +15,10 @@ export function registerProbeRoutes(app: Hono<AppEnv>, { core, metrics }: AppDep
     }
   });
 
-  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }));
+  if (metricsRoute !== false) app.get("/metrics", metricsHandler(metrics));
+}
+
+/** Prometheus text; on the cache port, or alone on --metrics-listen's (createMetricsApp). */
+export function metricsHandler(metrics: ServerMetrics) {
+  return async (c: Context) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType });
 }
