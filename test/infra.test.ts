@@ -5,18 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { serverOptionDefs } from "../packages/server/src/ops/config.ts";
 import { repoRoot } from "./harness/bins.ts";
-import {
-  byKind,
-  execForm,
-  instructions,
-  keyValues,
-  labels,
-  loadKustomization,
-  readDockerfile,
-  readYaml,
-  renderKustomization,
-  type Stage,
-} from "./infra/files.ts";
+import { execForm, instructions, keyValues, labels, readDockerfile, readYaml, type Stage } from "./infra/files.ts";
 
 const serverEnvNames = new Set<string>(Object.values(serverOptionDefs).map((d) => d.env));
 /** A build arg or ENV with such a name would put a credential into the image or its history. */
@@ -182,66 +171,6 @@ describe("infra/compose.yaml", () => {
     // Only the server is published; Redis and S3 stay on the compose network.
     expect(services.redis.ports).toBeUndefined();
     expect(services.s3.ports).toBeUndefined();
-  });
-});
-
-describe("infra/k8s", () => {
-  const objects = loadKustomization();
-  const deployment = byKind(objects, "Deployment");
-  const pod = deployment.spec.template.spec;
-  const container = pod.containers[0];
-  const configMap = byKind(objects, "ConfigMap");
-  const secret = byKind(objects, "Secret");
-
-  it("renders with kubectl kustomize (offline) to exactly the objects checked here", () => {
-    const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
-    const sorted = (list: typeof objects) => [...list].sort((a, b) => key(a).localeCompare(key(b)));
-    expect(sorted(renderKustomization())).toEqual(sorted(objects));
-  });
-
-  it("runs several non-root, read-only replicas with probes and resources", () => {
-    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
-    expect(container.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
-    expect(container.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
-    expect(container.ports).toEqual([{ name: "http", containerPort: 8080 }]);
-    expect(configMap.data.GOCACHEPROG_SERVER_LISTEN).toBe("0.0.0.0:8080");
-    expect(pod.securityContext.runAsNonRoot).toBe(true);
-    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
-    expect(container.resources.limits.memory).toBeDefined();
-  });
-
-  it("runs the image's own command and takes every setting from the ConfigMap and Secret", () => {
-    const cmd = execForm(instructions(readDockerfile("infra/server.Dockerfile").at(-1) as Stage, "CMD")[0]?.args ?? "");
-    expect(container.command).toEqual(cmd);
-    expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
-    expectKnownServerEnv([...Object.keys(configMap.data), ...container.env.map((e: { name: string }) => e.name)]);
-    for (const entry of container.env) {
-      expect(entry.valueFrom.secretKeyRef.name).toBe(secret.metadata.name);
-      expect(Object.keys(secret.stringData)).toContain(entry.valueFrom.secretKeyRef.key);
-    }
-    const tokensVolume = pod.volumes.find((v: { secret?: unknown }) => v.secret);
-    const mount = container.volumeMounts.find((m: { name: string }) => m.name === tokensVolume.name);
-    expect(`${mount.mountPath}/${tokensVolume.secret.items[0].path}`).toBe(configMap.data.GOCACHEPROG_SERVER_TOKENS_FILE);
-    // Shared S3 + Redis: collection runs from the CronJob, not in every replica.
-    expect(configMap.data.GOCACHEPROG_SERVER_GC_INTERVAL).toBe("0");
-    const gc = byKind(objects, "CronJob").spec.jobTemplate.spec.template.spec.containers[0];
-    expect(gc.command).toEqual([...cmd.slice(0, -1), "gc"]);
-    expect(gc.image).toBe(container.image);
-  });
-
-  it("exposes the pods through a Service and scales them with an HPA", () => {
-    const service = byKind(objects, "Service");
-    expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
-    expect(service.spec.ports[0].targetPort).toBe("http");
-    const hpa = byKind(objects, "HorizontalPodAutoscaler");
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name });
-    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
-    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
-    expect(hpa.spec.metrics[0].resource).toEqual({ name: "cpu", target: { type: "Utilization", averageUtilization: 70 } });
-    expect(byKind(objects, "PodDisruptionBudget").spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
-    for (const object of objects) if (object.kind !== "Namespace") expect(object.metadata.namespace).toBe("gocacheprog");
   });
 });
 

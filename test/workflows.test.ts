@@ -113,6 +113,21 @@ describe("release workflow", () => {
     expect(chart).toContain("helm package infra/helm/gocacheprog-server");
     expect(chart).toMatch(/helm push .* "oci:\/\//);
   });
+
+  it("points the published chart at the image it pushed (the values rewrite matches values.yaml)", () => {
+    const script = steps("chart")
+      .map((s) => s.run ?? "")
+      .join("\n");
+    const rewrite = script.slice(script.indexOf("sed -i"), script.indexOf("\n", script.indexOf("grep -q")));
+    const copy = join(work, "values.yaml");
+    writeFileSync(copy, readFileSync(join(repoRoot, "infra/helm/gocacheprog-server/values.yaml")));
+    const run = spawnSync("bash", ["-c", rewrite.replaceAll("infra/helm/gocacheprog-server/values.yaml", copy)], {
+      env: { PATH: process.env["PATH"] ?? "", GITHUB_REPOSITORY_OWNER: "Some-Org" },
+      encoding: "utf8",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(copy, "utf8")).toMatch(/^ {2}repository: ghcr\.io\/some-org\/gocacheprog-server$/m);
+  });
 });
 
 describe("scripts/release-version.mjs", () => {

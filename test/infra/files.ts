@@ -1,13 +1,15 @@
 // Readers for the deployable files under infra/ and examples/, shared by the static checks
 // (infra.test.ts) and the tests that run what those files run (infra-run.test.ts).
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { repoRoot } from "../harness/bins.ts";
 
 export const infraDir = join(repoRoot, "infra");
-export const k8sDir = join(infraDir, "k8s");
+export const chartDir = join(infraDir, "helm/gocacheprog-server");
+export const helmBin = join(repoRoot, ".tools/bin/helm");
+const k8sValidateBin = join(repoRoot, ".tools/bin/k8s-validate");
 
 export interface Instruction {
   keyword: string;
@@ -101,38 +103,63 @@ export function readYaml<T = unknown>(path: string): T {
   return parse(readFileSync(join(repoRoot, path), "utf8"), { merge: true }) as T;
 }
 
-/** Rendered by `kubectl kustomize`, which works offline (apply/create --dry-run=client need an API server). */
-export function renderKustomization(): K8sObject[] {
-  const out = execFileSync("kubectl", ["kustomize", k8sDir], { encoding: "utf8" });
-  return parseAllDocuments(out).map((doc) => doc.toJS() as K8sObject);
+function tool(path: string): string {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run bash scripts/install-test-deps.sh`);
+  return path;
+}
+
+/** `helm template` of the chart with these values files (under the chart dir) and --set pairs. */
+export function renderChart(valuesFiles: string[], set: Record<string, string> = {}): K8sObject[] {
+  const args = [
+    "template",
+    "gocacheprog",
+    chartDir,
+    "--namespace",
+    "gocacheprog",
+    ...valuesFiles.flatMap((f) => ["-f", join(chartDir, f)]),
+  ];
+  for (const [key, value] of Object.entries(set)) args.push("--set", `${key}=${value}`);
+  const out = execFileSync(tool(helmBin), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return parseAllDocuments(out)
+    .map((doc) => doc.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
+}
+
+/** Why `helm template` refuses these values (its stderr), or "" when it renders. */
+export function chartRefusal(set: Record<string, string>): string {
+  const args = ["template", "gocacheprog", chartDir, ...Object.entries(set).flatMap(([k, v]) => ["--set", `${k}=${v}`])];
+  const run = spawnSync(tool(helmBin), args, { encoding: "utf8" });
+  return run.status === 0 ? "" : run.stderr;
+}
+
+export interface Validation {
+  kind: string;
+  name: string;
+  status: "ok" | "invalid" | "unknown";
+  error?: string;
 }
 
 /**
- * The same rendering done here (resources, namespace, image tags: all this kustomization uses), so the
- * manifest checks do not hinge on kubectl; one test compares it with kubectl's own output.
+ * Each object decoded strictly into the Go types of k8s.io/api (test/k8s-validate): unknown or misspelled
+ * fields and wrong types fail, as on an API server; no cluster needed. CRD kinds come back "unknown".
  */
-export function loadKustomization(): K8sObject[] {
-  const kustomization = readYaml<{ namespace: string; resources: string[]; images: { name: string; newTag: string }[] }>(
-    "infra/k8s/kustomization.yaml",
-  );
-  const objects = kustomization.resources.flatMap((file) =>
-    parseAllDocuments(readFileSync(join(k8sDir, file), "utf8")).map((doc) => doc.toJS() as K8sObject),
-  );
-  const retag = (container: { image: string }) => {
-    const [name = ""] = container.image.split(":");
-    const tag = kustomization.images.find((i) => i.name === name)?.newTag;
-    if (tag) container.image = `${name}:${tag}`;
-  };
-  for (const object of objects) {
-    if (object.kind !== "Namespace") object.metadata.namespace = kustomization.namespace;
-    const pod = object.spec?.template?.spec ?? object.spec?.jobTemplate?.spec?.template?.spec;
-    for (const container of pod?.containers ?? []) retag(container);
-  }
-  return objects;
+export function validateObjects(objects: K8sObject[]): Validation[] {
+  const input = objects.map((o) => JSON.stringify(o)).join("\n---\n");
+  const run = spawnSync(tool(k8sValidateBin), [], { input, encoding: "utf8" });
+  if (run.status === 2) throw new Error(`k8s-validate: ${run.stderr}`);
+  return run.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Validation);
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: manifests are checked field by field in the tests
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [key: string]: any };
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: manifests are checked field by field in the tests
+  [key: string]: any;
+};
 
 export function byKind(objects: K8sObject[], kind: string): K8sObject {
   const found = objects.filter((o) => o.kind === kind);
