@@ -176,7 +176,7 @@ describe("infra/compose.yaml", () => {
 
 describe("examples/docker-build/Dockerfile", () => {
   const stages = readDockerfile("examples/docker-build/Dockerfile");
-  const build = stages[0] as Stage;
+  const build = stages.find((s) => s.name === "build") as Stage;
 
   it("downloads modules in their own layer before copying sources, then builds with the cache", () => {
     const steps = build.instructions.map((i) => `${i.keyword} ${i.args}`);
@@ -186,7 +186,12 @@ describe("examples/docker-build/Dockerfile", () => {
     expect(at(/^RUN go mod download/)).toBeLessThan(at(/^COPY \. \./));
     expect(at(/^COPY \. \./)).toBeLessThan(at(/go build/));
     expect(steps[at(/go build/)]).toMatch(/GOCACHEPROG=\/usr\/local\/bin\/gocacheprog .*GOCACHEPROG_URL="\$\{GOCACHEPROG_URL\}"/);
-    expect(instructions(build, "COPY").map((c) => c.args)).toContain("gocacheprog /usr/local/bin/gocacheprog");
+    // The client from the released client image (infra/client.Dockerfile puts it at /gocacheprog).
+    const copy = instructions(build, "COPY").find((c) => c.args.endsWith(" /usr/local/bin/gocacheprog"));
+    expect(copy).toMatchObject({ flags: ["from=gocacheprog"], args: "/gocacheprog /usr/local/bin/gocacheprog" });
+    expect(stages[0]?.name).toBe("gocacheprog");
+    expect(stages[0]?.base).toMatch(/^ghcr\.io\/[a-z0-9-]+\/gocacheprog:\d+$/);
+    expect(build.base).toBe("golang:1.26-bookworm");
   });
 
   it("passes the URL as a build arg and the token only as a BuildKit secret", () => {

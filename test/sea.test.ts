@@ -219,7 +219,9 @@ describe("client image (infra/client.Dockerfile): the executable alone", () => {
 
 describe("examples/docker-build: the Dockerfile's build steps as written, with the exe and no node", () => {
   const exampleDir = join(repoRoot, "examples/docker-build");
-  const steps = instructions(readDockerfile("examples/docker-build/Dockerfile")[0] as Stage, "RUN").map((run) => run.args);
+  const steps = instructions(readDockerfile("examples/docker-build/Dockerfile").find((s) => s.name === "build") as Stage, "RUN").map(
+    (run) => run.args,
+  );
 
   /** One fresh builder: the build stage's RUN lines with the image's paths mapped onto this machine. */
   function dockerBuild(name: string, url: string): GoRun & { out: string } {

@@ -39,6 +39,20 @@ function firstLines(err: unknown): string {
   return text.split("\n").slice(-4).join(" | ");
 }
 
+/**
+ * Why `go install` failed, without any address: the module proxy's status and message when it refused
+ * ("403 Forbidden: This module version is not available."), else go's last lines with URLs removed.
+ * A registry's host name never goes into a report.
+ */
+export function refusal(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  const text = (e.stderr && e.stderr.trim() !== "" ? e.stderr : (e.message ?? String(err))).trim();
+  const status = /:\s(\d{3}\s[A-Za-z][A-Za-z ]*?)\s*$/m.exec(text)?.[1];
+  const message = /server response:\s*(.+)$/m.exec(text)?.[1]?.trim();
+  if (status) return `the module proxy refused it: ${[status, message].filter(Boolean).join(": ")}`;
+  return firstLines(err).replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, "<url>");
+}
+
 export async function ensurePeers(log: (line: string) => void): Promise<PeerBins> {
   await mkdir(PEER_BIN_DIR, { recursive: true });
   const bins: PeerBins = { status: {} };
@@ -50,7 +64,7 @@ export async function ensurePeers(log: (line: string) => void): Promise<PeerBins
   } catch (err) {
     bins.goCacher = undefined;
     bins.gocached = undefined;
-    bins.status["gocached"] = `not built: go install ${GO_TOOL_CACHE}: ${firstLines(err)}`;
+    bins.status["gocached"] = `not built: go install ${GO_TOOL_CACHE}: ${refusal(err)}`;
   }
   log(`peer gocached: ${bins.status["gocached"]}`);
 
@@ -62,7 +76,7 @@ export async function ensurePeers(log: (line: string) => void): Promise<PeerBins
   } catch (err) {
     // On this project's machines the module proxy answers 403 "This module version is not
     // available" for go-cache-plugin and its library creachadair/gocache; say exactly that.
-    bins.status["go-cache-plugin"] = `not built: go install ${pluginPkg}: ${firstLines(err)}`;
+    bins.status["go-cache-plugin"] = `not built: go install ${pluginPkg}: ${refusal(err)}`;
   }
   log(`peer go-cache-plugin: ${bins.status["go-cache-plugin"]}`);
   return bins;
