@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { serverOptionDefs } from "../packages/server/src/config.ts";
+import { serverOptionDefs } from "../packages/server/src/ops/config.ts";
 import { repoRoot } from "./harness/bins.ts";
 import {
   byKind,
@@ -176,7 +176,10 @@ describe("chart shapes", () => {
     expect(chartRefusal({})).toContain("auth.tokens.existingSecret");
     expect(chartRefusal({ "auth.tokens.existingSecret": "t", replicaCount: "3" })).toContain("one replica");
     expect(chartRefusal({ "auth.tokens.existingSecret": "t", "s3.bucket": "b" })).toContain("shared index");
-    expect(chartRefusal({ "auth.tokens.existingSecret": "t", "redis.mode": "ring" })).toContain("redis.mode");
+    expect(chartRefusal({ "auth.tokens.existingSecret": "t", "redis.mode": "ring" })).toMatch(/redis.mode.*standalone.*sentinel.*cluster/);
+    // values.schema.json: a misspelled key or a wrong type is an error, not a silently ignored value.
+    expect(chartRefusal({ "auth.tokens.existingSecret": "t", "s3.buckt": "b" })).toContain("additional properties 'buckt' not allowed");
+    expect(chartRefusal({ "auth.tokens.existingSecret": "t", replicaCount: "two" })).toContain("/replicaCount");
   });
 
   it("keeps its version with the packages (the release gate checks the tag against both)", () => {

@@ -64,7 +64,4 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if not (or .Values.auth.tokens.existingSecret .Values.auth.tokens.inline .Values.auth.oidc.enabled) }}
 {{- fail "the server image refuses to run without tokens: set auth.tokens.existingSecret (or auth.tokens.inline), or enable auth.oidc" }}
 {{- end }}
-{{- if not (has .Values.redis.mode (list "standalone" "sentinel" "cluster")) }}
-{{- fail "redis.mode must be standalone, sentinel or cluster" }}
-{{- end }}
 {{- end }}
