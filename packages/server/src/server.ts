@@ -5,6 +5,7 @@ import { serve } from "@hono/node-server";
 import { Registry } from "prom-client";
 import { CacheCore } from "./cache/core.ts";
 import { runGc, scheduleGc } from "./cache/gc.ts";
+import { createGomod, describeUpstreams } from "./gomod/wiring.ts";
 import { createApp, createMetricsApp } from "./http/app.ts";
 import { parseHostPort, parseListen, type ServerOptions } from "./ops/config.ts";
 import type { Logger } from "./ops/logger.ts";
@@ -25,9 +26,11 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions, logger: Logger): Promise<RunningServer> {
   const auth = await loadAuth(options);
   const { blobs, index } = await openStorage(options, logger);
-  const metrics = new ServerMetrics(new Registry());
+  const registry = new Registry();
+  const metrics = new ServerMetrics(registry);
   const core = new CacheCore({ blobs, index, metrics, logger, options: coreOptions(options) });
-  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody, metricsRoute: !options.metricsListen });
+  const gomod = createGomod(options, { core, registry, logger });
+  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody, metricsRoute: !options.metricsListen, gomod });
   const { host, port } = parseListen(options.listen);
   const server = await listen(app.fetch, host, port);
   const bound = (server.address() as AddressInfo).port;
@@ -44,7 +47,15 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     options.gcInterval > 0
       ? scheduleGc(() => runGc({ blobs, index, logger, metrics }, gcOptions(options)), options.gcInterval, logger)
       : null;
-  logger.info({ listen: `${host}:${bound}`, tokenCount: auth.size, ...describeStorage(options) }, "gocacheprog-server listening");
+  logger.info(
+    {
+      listen: `${host}:${bound}`,
+      tokenCount: auth.size,
+      ...describeStorage(options),
+      gomodUpstream: describeUpstreams(gomod.upstream.entries),
+    },
+    "gocacheprog-server listening",
+  );
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -60,6 +71,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
       metricsServer?.closeAllConnections();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await gc?.stop();
+      await gomod.close();
       await core.close();
       logger.info("shut down");
     })();

@@ -74,11 +74,17 @@ export class CacheCore {
 
   /** null = miss. Throws BackendUnavailableError only when neither the index nor the record copy answers. */
   async lookup(ns: string, actionHex: string, wantBody: boolean): Promise<Hit | null> {
+    const hit = await this.read(ns, actionHex, wantBody);
+    this.metrics.lookups.inc({ result: hit ? "hit" : "miss" });
+    return hit;
+  }
+
+  /** lookup() without the build-cache lookup metric: the module proxy (gomod/) counts its own. */
+  async read(ns: string, actionHex: string, wantBody: boolean): Promise<Hit | null> {
     const record = await this.repair.find(ns, actionHex);
     const output = record && (await this.outputs.open(ns, record, wantBody));
     // The record points at an output that is gone or was corrupt: drop it so lazy fill cannot revive it.
     if (record && !output) await this.forget(ns, actionHex);
-    this.metrics.lookups.inc({ result: output ? "hit" : "miss" });
     if (!record || !output) return null;
     if (this.now() - record.lastAccessMs >= this.options.touchIntervalMs) {
       this.calls
@@ -105,10 +111,16 @@ export class CacheCore {
 
   /** Throws IntegrityError (400) when the body does not match; then nothing is stored or indexed. */
   async put(ns: string, actionHex: string, outputHex: string, size: number, body: AsyncIterable<Uint8Array>): Promise<PutResult> {
+    const result = await this.write(ns, actionHex, outputHex, size, body);
+    this.metrics.outputsStored.inc({ result });
+    return result;
+  }
+
+  /** put() without the build-cache put metric: the module proxy (gomod/) counts its own. */
+  async write(ns: string, actionHex: string, outputHex: string, size: number, body: AsyncIterable<Uint8Array>): Promise<StoreResult> {
     const now = this.now();
     const { result, ref } = await this.outputs.store(ns, outputHex, size, body);
     await this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now });
-    this.metrics.outputsStored.inc({ result });
     return result;
   }
 

@@ -2,29 +2,39 @@ import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
 import type { ActionRecord, Index, NamespaceUsage } from "../storage/index/types.ts";
-import { parseActionRecordKey, parseOutputKey } from "../storage/keys.ts";
+import { GOMOD_NAMESPACE, parseActionRecordKey, parseOutputKey } from "../storage/keys.ts";
 import { bytesInRecord, outputBlobKey } from "./outputs.ts";
 import { deleteRecordCopy, readRecordCopy } from "./records.ts";
 import { correctUsage, plus } from "./usage.ts";
 
-export interface GcOptions {
+export interface EvictionPolicy {
   /** Entries not read for this long are evicted; 0 = no age limit. */
   maxAgeMs: number;
   /** Budget for output bytes (blobs plus inline records); 0 = unlimited. */
   maxSizeBytes: number;
+}
+
+export interface GcOptions extends EvictionPolicy {
   /** Unreferenced outputs younger than this survive: their put may not have written its record yet. */
   graceMs: number;
+  /** The module proxy's files (gomod/) are evicted by their own policy; absent = the same numbers, counted apart. */
+  gomod?: EvictionPolicy;
   concurrency?: number;
 }
 
-export interface GcReport {
+export interface PoolReport {
   entries: number;
-  reindexed: number;
   expired: number;
   evictedForSize: number;
-  orphanOutputs: number;
   bytesBefore: number;
   bytesAfter: number;
+}
+
+/** The top-level counts are the build cache's; `gomod` is the module proxy's. */
+export interface GcReport extends PoolReport {
+  reindexed: number;
+  orphanOutputs: number;
+  gomod: PoolReport;
 }
 
 interface Entry {
@@ -87,33 +97,40 @@ export async function runGc(
 
   const refs = new Map<string, number>();
   for (const entry of entries.values()) if (entry.outputKey) refs.set(entry.outputKey, (refs.get(entry.outputKey) ?? 0) + 1);
-  const inlineBytes = [...entries.values()].reduce((sum, e) => sum + (e.outputKey ? 0 : e.size), 0);
-  const bytesBefore = [...outputs.values()].reduce((sum, o) => sum + o.size, 0) + inlineBytes;
-  let bytes = bytesBefore;
   const freed = new Set<string>();
   const evict: Entry[] = [];
-  const release = (entry: Entry) => {
-    evict.push(entry);
-    if (!entry.outputKey) {
-      bytes -= entry.size;
-      return;
+  // Outputs belong to their entries' namespace, so each pool's bytes and budget are its own.
+  const inGomod = (namespace: string) => namespace === GOMOD_NAMESPACE;
+  const evictPool = (policy: EvictionPolicy, isMember: (namespace: string) => boolean): PoolReport => {
+    const members = [...entries.values()].filter((e) => isMember(e.namespace));
+    const inlineBytes = members.reduce((sum, e) => sum + (e.outputKey ? 0 : e.size), 0);
+    const blobBytes = [...outputs].reduce((sum, [key, o]) => sum + (isMember(parseOutputKey(key)!.namespace) ? o.size : 0), 0);
+    const bytesBefore = blobBytes + inlineBytes;
+    let bytes = bytesBefore;
+    const release = (entry: Entry) => {
+      evict.push(entry);
+      if (!entry.outputKey) {
+        bytes -= entry.size;
+        return;
+      }
+      const left = (refs.get(entry.outputKey) ?? 1) - 1;
+      refs.set(entry.outputKey, left);
+      if (left === 0 && outputs.has(entry.outputKey)) {
+        freed.add(entry.outputKey);
+        bytes -= outputs.get(entry.outputKey)!.size;
+      }
+    };
+    const byLastAccess = members.sort((a, b) => a.lastAccessMs - b.lastAccessMs);
+    let next = 0;
+    if (policy.maxAgeMs > 0) {
+      for (; next < byLastAccess.length && byLastAccess[next]!.lastAccessMs < now - policy.maxAgeMs; next++) release(byLastAccess[next]!);
     }
-    const left = (refs.get(entry.outputKey) ?? 1) - 1;
-    refs.set(entry.outputKey, left);
-    if (left === 0 && outputs.has(entry.outputKey)) {
-      freed.add(entry.outputKey);
-      bytes -= outputs.get(entry.outputKey)!.size;
-    }
+    const expired = next;
+    if (policy.maxSizeBytes > 0) for (; next < byLastAccess.length && bytes > policy.maxSizeBytes; next++) release(byLastAccess[next]!);
+    return { entries: members.length, expired, evictedForSize: next - expired, bytesBefore, bytesAfter: bytes };
   };
-
-  const byLastAccess = [...entries.values()].sort((a, b) => a.lastAccessMs - b.lastAccessMs);
-  let next = 0;
-  if (options.maxAgeMs > 0) {
-    for (; next < byLastAccess.length && byLastAccess[next]!.lastAccessMs < now - options.maxAgeMs; next++) release(byLastAccess[next]!);
-  }
-  const expired = next;
-  if (options.maxSizeBytes > 0) for (; next < byLastAccess.length && bytes > options.maxSizeBytes; next++) release(byLastAccess[next]!);
-  const evictedForSize = next - expired;
+  const build = evictPool(options, (namespace) => !inGomod(namespace));
+  const gomod = evictPool(options.gomod ?? options, inGomod);
 
   await inPool(evict, options.concurrency, async (entry) => {
     await index.delete(entry.namespace, entry.actionHex);
@@ -126,12 +143,17 @@ export async function runGc(
     await index.addUsage(parseOutputKey(key)!.namespace, { entries: 0, bytes: -o.size });
   });
   // Orphans inside the grace period are still counted: they are on disk.
-  const bytesAfter = bytes - orphans.reduce((sum, [key, o]) => sum + (freed.has(key) ? 0 : o.size), 0);
+  for (const [key, o] of orphans) {
+    if (freed.has(key)) continue;
+    const pool = inGomod(parseOutputKey(key)!.namespace) ? gomod : build;
+    pool.bytesAfter -= o.size;
+  }
 
-  deps.metrics?.gcRemoved.inc({ kind: "expired" }, expired);
-  deps.metrics?.gcRemoved.inc({ kind: "over-budget" }, evictedForSize);
-  deps.metrics?.gcRemoved.inc({ kind: "orphan-output" }, orphans.length);
-  const report = { entries: entries.size, reindexed, expired, evictedForSize, orphanOutputs: orphans.length, bytesBefore, bytesAfter };
+  const metrics = deps.metrics?.gcRemoved;
+  metrics?.inc({ kind: "expired" }, build.expired + gomod.expired);
+  metrics?.inc({ kind: "over-budget" }, build.evictedForSize + gomod.evictedForSize);
+  metrics?.inc({ kind: "orphan-output" }, orphans.length);
+  const report: GcReport = { ...build, reindexed, orphanOutputs: orphans.length, gomod };
   logger.info(report, "gc finished");
   return report;
 }

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { registerGomodRoutes } from "../gomod/routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { errorHandler } from "./errors.ts";
 import { observeRequests } from "./observe.ts";
@@ -18,6 +19,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerActionRoutes(app, deps);
   registerOutputRoutes(app, deps);
   registerBatchRoutes(app, deps);
+  if (deps.gomod) registerGomodRoutes(app, { auth: deps.auth, logger: deps.logger, gomod: deps.gomod });
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError(errorHandler(deps.logger));

@@ -1,5 +1,6 @@
 import type { Principal, TokenAuth } from "../auth/tokens.ts";
 import type { CacheCore } from "../cache/core.ts";
+import type { Gomod } from "../gomod/wiring.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 
@@ -13,6 +14,8 @@ export interface AppDeps {
   maxBody: number;
   /** false when --metrics-listen serves /metrics on its own port (createMetricsApp). */
   metricsRoute?: boolean;
+  /** The module proxy under /gomod; absent = no /gomod routes. */
+  gomod?: Gomod;
 }
 
 /** Set by the auth middleware for every /v1 request. */

@@ -1,6 +1,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, type OptionDef, type OptionValues, parseOptions, renderHelp } from "@gocacheprog/common";
+import { gomodOptionDefs } from "../gomod/options.ts";
+import { parseUpstreams } from "../gomod/upstream.ts";
 
 /**
  * The server's only configuration schema: flags, GOCACHEPROG_SERVER_* twins, `--help` and the
@@ -173,6 +175,7 @@ export const serverOptionDefs = {
     default: "info",
     description: "Log level (JSON logs on stderr).",
   },
+  ...gomodOptionDefs,
 } as const satisfies Record<string, OptionDef>;
 
 export type ServerOptions = OptionValues<typeof serverOptionDefs>;
@@ -207,6 +210,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   options.dataDir ??= defaultDataDir(env);
   parseListen(options.listen);
   if (options.metricsListen) parseHostPort(options.metricsListen, "--metrics-listen");
+  parseUpstreams(options.gomodUpstream);
   for (const key of ["inlineMax", "maxBody", "verifyBufferMax"] as const) {
     if (options[key] < 0) throw new ConfigError(`--${serverOptionDefs[key].flag} must not be negative`);
   }

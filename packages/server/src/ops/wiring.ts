@@ -96,5 +96,10 @@ export function coreOptions(options: ServerOptions): CoreOptions {
 }
 
 export function gcOptions(options: ServerOptions): GcOptions {
-  return { maxAgeMs: options.maxAge, maxSizeBytes: options.maxSize, graceMs: options.gcGrace };
+  return {
+    maxAgeMs: options.maxAge,
+    maxSizeBytes: options.maxSize,
+    graceMs: options.gcGrace,
+    gomod: { maxAgeMs: options.gomodMaxAge, maxSizeBytes: options.gomodMaxSize },
+  };
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { isHexId } from "@gocacheprog/common";
 
 /**
@@ -7,17 +8,39 @@ import { isHexId } from "@gocacheprog/common";
  * Blob store layout (relative to the store's own root or key prefix):
  *   <ns>/o/<2hex>/<outputHex>   output bytes, content-addressed
  *   <ns>/a/<2hex>/<actionHex>   copy of the action record, so a lost index can be rebuilt
- * The two-hex fan-out keeps directories small on the filesystem store.
+ * The two-hex fan-out keeps directories small on the filesystem store. The module proxy stores its
+ * files the same way under GOMOD_NAMESPACE, each as an entry whose ID is gomodEntryId(...).
  */
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
+/**
+ * The module proxy's own key space (gomod/): module files, cached upstream answers and checksum
+ * database tiles, shared by every tenant because they come from the upstream, never from a client.
+ * A token's namespace cannot start with "_", so no client can read it as a namespace or write into it.
+ */
+export const GOMOD_NAMESPACE = "_gomod";
+
+/** Namespaces a token may carry. */
 export function isValidNamespace(namespace: string): boolean {
   return NAMESPACE_PATTERN.test(namespace);
 }
 
+/** Namespaces found in storage: a token's, or the module proxy's. */
+function isStorageNamespace(namespace: string): boolean {
+  return namespace === GOMOD_NAMESPACE || isValidNamespace(namespace);
+}
+
+/**
+ * The entry ID under GOMOD_NAMESPACE of one proxied file: `kind` keeps mutable answers, immutable
+ * files and checksum database data apart; `file` is its validated path below /gomod/.
+ */
+export function gomodEntryId(kind: string, file: string): string {
+  return createHash("sha256").update(`gomod\0${kind}\0${file}`).digest("hex");
+}
+
 export function assertNamespace(namespace: string): string {
-  if (!isValidNamespace(namespace)) {
+  if (!isStorageNamespace(namespace)) {
     throw new RangeError(
       `invalid namespace ${JSON.stringify(namespace.slice(0, 80))}: use 1-63 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit`,
     );
@@ -50,8 +73,8 @@ export function actionRecordsPrefix(namespace: string): string {
   return `${assertNamespace(namespace)}/a/`;
 }
 
-const RECORD_COPY_KEY = /^([a-z0-9][a-z0-9._-]{0,62})\/a\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
-const OUTPUT_KEY = /^([a-z0-9][a-z0-9._-]{0,62})\/o\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+const RECORD_COPY_KEY = /^(_gomod|[a-z0-9][a-z0-9._-]{0,62})\/a\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+const OUTPUT_KEY = /^(_gomod|[a-z0-9][a-z0-9._-]{0,62})\/o\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
 
 /** The inverse of actionRecordKey; null for anything else (outputs, temp files, foreign objects). */
 export function parseActionRecordKey(key: string): { namespace: string; actionHex: string } | null {
@@ -77,7 +100,7 @@ export function parseEmbeddedIndexKey(key: string): { namespace: string; actionH
   const slash = key.indexOf("/");
   const namespace = key.slice(0, slash);
   const actionHex = key.slice(slash + 1);
-  return slash > 0 && isValidNamespace(namespace) && isHexId(actionHex) ? { namespace, actionHex } : null;
+  return slash > 0 && isStorageNamespace(namespace) && isHexId(actionHex) ? { namespace, actionHex } : null;
 }
 
 /** Key of an action in Redis: `<prefix><ns>:a:<actionHex>`. ':' cannot occur in a namespace. */
@@ -102,5 +125,5 @@ export function parseRedisActionKey(prefix: string, key: string): { namespace: s
   const split = rest.indexOf(":a:");
   const namespace = rest.slice(0, split);
   const actionHex = rest.slice(split + 3);
-  return split > 0 && isValidNamespace(namespace) && isHexId(actionHex) ? { namespace, actionHex } : null;
+  return split > 0 && isStorageNamespace(namespace) && isHexId(actionHex) ? { namespace, actionHex } : null;
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   actionRecordKey,
   embeddedIndexKey,
+  GOMOD_NAMESPACE,
+  gomodEntryId,
   isValidNamespace,
   outputKey,
   parseActionRecordKey,
@@ -47,6 +49,18 @@ describe("storage keys", () => {
     expect(parseEmbeddedIndexKey(embeddedIndexKey("ns", id))).toEqual({ namespace: "ns", actionHex: id });
     expect(parseRedisActionKey("gcp:", redisActionKey("gcp:", "ns", id))).toEqual({ namespace: "ns", actionHex: id });
     expect(parseRedisActionKey("other:", redisActionKey("gcp:", "ns", id))).toBeNull();
+  });
+
+  it("keeps the module proxy's entries in a namespace no token can carry, and parses them back", () => {
+    expect(isValidNamespace(GOMOD_NAMESPACE)).toBe(false);
+    const id = gomodEntryId("zip", "example.com/m/@v/v1.0.0.zip");
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(gomodEntryId("info", "example.com/m/@v/v1.0.0.zip")).not.toBe(id);
+    expect(parseActionRecordKey(actionRecordKey(GOMOD_NAMESPACE, id))).toEqual({ namespace: GOMOD_NAMESPACE, actionHex: id });
+    expect(parseOutputKey(outputKey(GOMOD_NAMESPACE, id))).toEqual({ namespace: GOMOD_NAMESPACE, outputHex: id });
+    expect(parseEmbeddedIndexKey(embeddedIndexKey(GOMOD_NAMESPACE, id))).toEqual({ namespace: GOMOD_NAMESPACE, actionHex: id });
+    expect(parseRedisActionKey("gcp:", redisActionKey("gcp:", GOMOD_NAMESPACE, id))).toEqual({ namespace: GOMOD_NAMESPACE, actionHex: id });
+    expect(() => outputKey("_other", id)).toThrow(RangeError);
   });
 
   it("escapes glob characters of the Redis prefix in the SCAN pattern", () => {

@@ -1,0 +1,39 @@
+import { Counter, type Registry } from "prom-client";
+
+/** The module proxy's metrics, on the server's registry (tests use a fresh one each). */
+export class GomodMetrics {
+  /** Answers by file kind and where they came from. */
+  readonly requests: Counter<"kind" | "result">;
+  /** Requests that found a fill of the same file in flight and waited for it instead of asking the upstream. */
+  readonly coalesced: Counter<"kind">;
+  readonly upstreamFetches: Counter<"kind" | "outcome">;
+  readonly bytes: Counter<"kind" | "direction">;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.requests = new Counter({
+      name: "gocacheprog_gomod_requests_total",
+      help: "Module proxy answers by file kind and result: hit (from the store), miss (filled from the upstream), stale (cached answer served because the upstream failed), not-found, error.",
+      labelNames: ["kind", "result"],
+      registers,
+    });
+    this.coalesced = new Counter({
+      name: "gocacheprog_gomod_coalesced_total",
+      help: "Module proxy requests that waited for a fill of the same file already in flight (no second upstream fetch).",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.upstreamFetches = new Counter({
+      name: "gocacheprog_gomod_upstream_fetches_total",
+      help: "Requests to the upstream module proxies by file kind and outcome: ok, not-found, invalid (malformed or truncated answer, not stored), too-large, error, timeout.",
+      labelNames: ["kind", "outcome"],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: "gocacheprog_gomod_bytes_total",
+      help: "Module proxy bytes by file kind and direction: out (sent to go), upstream (received from the upstream).",
+      labelNames: ["kind", "direction"],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import type { OptionDef } from "@gocacheprog/common";
+
+/** The module proxy's part of the server's option schema (config.ts spreads it in). */
+export const gomodOptionDefs = {
+  gomodUpstream: {
+    flag: "gomod-upstream",
+    env: "GOCACHEPROG_SERVER_GOMOD_UPSTREAM",
+    kind: "string",
+    default: "off",
+    secret: true,
+    description:
+      "Where /gomod fills from, in GOPROXY syntax: module proxy URLs separated by ',' (next one only on 404/410) or '|' (next one on any error), e.g. the value of `go env GOPROXY` without `,direct`. `off` = serve only what is cached. `direct` (VCS) is not supported. user:password@ in a URL is sent as Basic auth.",
+  },
+  gomodUpstreamTimeout: {
+    flag: "gomod-upstream-timeout",
+    env: "GOCACHEPROG_SERVER_GOMOD_UPSTREAM_TIMEOUT",
+    kind: "duration",
+    default: "30s",
+    description: "Give up on an upstream that sends no response headers, or no body bytes, for this long (504 to go).",
+  },
+  gomodZipMax: {
+    flag: "gomod-zip-max",
+    env: "GOCACHEPROG_SERVER_GOMOD_ZIP_MAX",
+    kind: "bytes",
+    default: "500MiB",
+    description: "Largest module zip fetched and stored (go's own limit is 500 MiB); a bigger one is refused with 502 and not stored.",
+  },
+  gomodMutableTtl: {
+    flag: "gomod-mutable-ttl",
+    env: "GOCACHEPROG_SERVER_GOMOD_MUTABLE_TTL",
+    kind: "duration",
+    default: "1m",
+    description:
+      "How long answers that can change (@v/list, @latest, queries like @v/master.info, the checksum database's latest tree and partial tiles) are served without asking the upstream. Older ones are still served when the upstream fails.",
+  },
+  gomodMaxAge: {
+    flag: "gomod-max-age",
+    env: "GOCACHEPROG_SERVER_GOMOD_MAX_AGE",
+    kind: "duration",
+    default: "30d",
+    description: "Evict module files not read for this long (0 = never); the build cache has its own --max-age.",
+  },
+  gomodMaxSize: {
+    flag: "gomod-max-size",
+    env: "GOCACHEPROG_SERVER_GOMOD_MAX_SIZE",
+    kind: "bytes",
+    default: "10GiB",
+    description: "Size budget for module files; least recently read ones are evicted above it (0 = unlimited). Separate from --max-size.",
+  },
+} as const satisfies Record<string, OptionDef>;

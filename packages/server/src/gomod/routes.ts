@@ -1,0 +1,123 @@
+import type { Context, Hono } from "hono";
+import type { Principal, TokenAuth } from "../auth/tokens.ts";
+import type { OutputBody } from "../cache/outputs.ts";
+import type { AppEnv } from "../http/types.ts";
+import type { Logger } from "../ops/logger.ts";
+import { BackendUnavailableError } from "../storage/errors.ts";
+import type { GomodMetrics } from "./metrics.ts";
+import { InvalidModuleError } from "./paths.ts";
+import { type FileKind, parseProxyPath } from "./request.ts";
+import type { GomodStore } from "./store.ts";
+import { HOP_HEADER, UpstreamError } from "./upstream.ts";
+
+export const GOMOD_PREFIX = "/gomod";
+const MAX_HOPS = 4;
+
+export interface GomodRouteDeps {
+  auth: TokenAuth;
+  logger: Logger;
+  gomod: { store: GomodStore; metrics: GomodMetrics };
+}
+
+const CONTENT_TYPES: Record<FileKind, string> = {
+  list: "text/plain; charset=utf-8",
+  mod: "text/plain; charset=utf-8",
+  latest: "application/json",
+  info: "application/json",
+  query: "application/json",
+  zip: "application/zip",
+  "sumdb-supported": "text/plain; charset=utf-8",
+  "sumdb-latest": "text/plain; charset=utf-8",
+  "sumdb-lookup": "text/plain; charset=utf-8",
+  "sumdb-tile": "application/octet-stream",
+};
+
+/**
+ * The GOPROXY protocol under /gomod (GOPROXY=http://host:8080/gomod), checksum database included
+ * (/gomod/sumdb/<name>/...). Errors are text/plain: that is the only body go prints after
+ * "server response:". 404 and 410 keep go's meaning: go moves on to the next entry of its GOPROXY.
+ */
+export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): void {
+  const { auth, logger } = deps;
+  const { store, metrics } = deps.gomod;
+
+  app.use(`${GOMOD_PREFIX}/*`, async (c, next) => {
+    const principal = authenticate(auth, c.req.header("authorization"));
+    if (!principal) {
+      c.header("www-authenticate", 'Basic realm="gocacheprog"');
+      return text(
+        c,
+        401,
+        "missing or unknown token: pass it as the password in GOPROXY (http://user:TOKEN@host/gomod), in .netrc, or through GOAUTH",
+      );
+    }
+    c.set("principal", principal);
+    await next();
+  });
+
+  app.get(`${GOMOD_PREFIX}/*`, async (c) => {
+    const hops = Number(c.req.header(HOP_HEADER) ?? 0) || 0;
+    if (hops >= MAX_HOPS) return text(c, 508, `the request passed ${hops} module proxies: --gomod-upstream leads back here`);
+    const rest = new URL(c.req.url).pathname.slice(GOMOD_PREFIX.length + 1);
+    let request: ReturnType<typeof parseProxyPath>;
+    try {
+      request = parseProxyPath(rest);
+    } catch (err) {
+      if (!(err instanceof InvalidModuleError)) throw err;
+      metrics.requests.inc({ kind: "invalid", result: "bad-request" });
+      return text(c, 400, err.message);
+    }
+    const kind = request.kind;
+    try {
+      const answer = await store.answer(request, hops);
+      metrics.requests.inc({ kind, result: answer.found ? answer.result : "not-found" });
+      if (!answer.found) return text(c, answer.status, answer.message);
+      return send(c, kind, answer.body, answer.size);
+    } catch (err) {
+      metrics.requests.inc({ kind, result: "error" });
+      if (err instanceof UpstreamError) {
+        logger.warn({ kind, outcome: err.outcome, err: err.message }, "module proxy upstream failed");
+        return text(c, err.status, err.message);
+      }
+      if (err instanceof BackendUnavailableError) return text(c, 503, `storage backend unavailable: ${err.message}`);
+      logger.error({ err, kind }, "unexpected module proxy error");
+      return text(c, 500, "internal error");
+    }
+  });
+
+  function send(c: Context<AppEnv>, kind: FileKind, body: OutputBody, size: number): Response {
+    const head = { "content-type": CONTENT_TYPES[kind], "content-length": String(size) };
+    if (c.req.method === "HEAD") {
+      if (!Buffer.isBuffer(body)) body.destroy?.();
+      return c.body(null, 200, head);
+    }
+    if (Buffer.isBuffer(body)) {
+      metrics.bytes.inc({ kind, direction: "out" }, body.byteLength);
+      return c.body(new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>, 200, head);
+    }
+    const counted = async function* () {
+      for await (const chunk of body) {
+        metrics.bytes.inc({ kind, direction: "out" }, chunk.byteLength);
+        yield chunk;
+      }
+    };
+    return c.body(ReadableStream.from(counted()) as ReadableStream<Uint8Array>, 200, head);
+  }
+}
+
+function text(c: Context<AppEnv>, status: 400 | 401 | 404 | 410 | 500 | 502 | 503 | 504 | 508, message: string): Response {
+  if (c.req.method === "HEAD") return c.body(null, status);
+  return c.body(`${message}\n`, status, { "content-type": "text/plain; charset=utf-8" });
+}
+
+/**
+ * go cannot send a bearer token to a GOPROXY, only Basic credentials (URL userinfo, .netrc, GOAUTH),
+ * so the token is accepted as the password of any user name, and as a bearer token (GOAUTH headers).
+ */
+export function authenticate(auth: TokenAuth, authorization: string | undefined): Principal | null {
+  const basic = /^Basic +([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorization ?? "");
+  if (!basic) return auth.authenticate(authorization);
+  const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
+  const password = decoded.slice(decoded.indexOf(":") + 1);
+  return auth.authenticate(`Bearer ${password}`);
+}

@@ -1,0 +1,159 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import type { CacheCore, Hit } from "../cache/core.ts";
+import type { OutputBody } from "../cache/outputs.ts";
+import type { Logger } from "../ops/logger.ts";
+import { BackendUnavailableError } from "../storage/errors.ts";
+import { GOMOD_NAMESPACE, gomodEntryId } from "../storage/keys.ts";
+import type { GomodMetrics } from "./metrics.ts";
+import type { ProxyRequest } from "./request.ts";
+import { type Upstream, UpstreamError } from "./upstream.ts";
+import { checkAnswer, checkModuleZip, InvalidAnswerError, MAX_ANSWER_BYTES } from "./validate.ts";
+
+export interface GomodStoreOptions {
+  /** How long a mutable answer (list, @latest, queries, sumdb latest) is served without asking the upstream. */
+  mutableTtlMs: number;
+  zipMaxBytes: number;
+}
+
+export interface GomodStoreDeps {
+  core: CacheCore;
+  upstream: Upstream;
+  metrics: GomodMetrics;
+  logger: Logger;
+  options: GomodStoreOptions;
+  now?: () => number;
+}
+
+export type Answer =
+  | { found: true; body: OutputBody; size: number; result: "hit" | "miss" | "stale" }
+  | { found: false; status: 404 | 410; message: string };
+
+type Fill = { found: true; body?: Buffer } | { found: false; status: 404 | 410; message: string };
+
+/**
+ * The module proxy's cache. Every answer is an entry in the build cache's own storage (index record
+ * + content-addressed blob, or inline in the record when small) under GOMOD_NAMESPACE, so it is
+ * shared by every replica, verified on every read, touched for eviction and covered by gc.
+ * Immutable files are stored once and never asked for again; mutable answers are refreshed after
+ * the TTL and served stale when the upstream fails. One fill per file at a time in this process.
+ */
+export class GomodStore {
+  private readonly flights = new Map<string, Promise<Fill>>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GomodStoreDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async answer(request: ProxyRequest, hops: number): Promise<Answer> {
+    const id = gomodEntryId(request.kind, request.file);
+    // A mutable answer's body is only opened once it is known to be fresh (or needed stale).
+    const known = await this.read(id, request.immutable);
+    if (known && (request.immutable || this.now() - known.putTimeMs < this.deps.options.mutableTtlMs)) {
+      const hit = known.body ? known : await this.read(id, true);
+      if (hit?.body) return { found: true, body: hit.body, size: hit.size, result: "hit" };
+    }
+    let fill: Fill;
+    try {
+      fill = await this.fill(request, id, hops);
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || !known) throw err;
+      const stale = await this.read(id, true);
+      if (!stale?.body) throw err;
+      this.deps.logger.warn({ kind: request.kind, err: err.message }, "upstream failed; serving the cached answer");
+      return { found: true, body: stale.body, size: stale.size, result: "stale" };
+    }
+    if (!fill.found) return fill;
+    if (fill.body) return { found: true, body: fill.body, size: fill.body.byteLength, result: "miss" };
+    const stored = await this.read(id, true);
+    if (!stored?.body) throw new BackendUnavailableError("the file just stored could not be read back");
+    return { found: true, body: stored.body, size: stored.size, result: "miss" };
+  }
+
+  /** A cached entry (its body when asked); null when absent, corrupt (then dropped) or the storage is down. */
+  private async read(id: string, wantBody: boolean): Promise<Hit | null> {
+    try {
+      return await this.deps.core.read(GOMOD_NAMESPACE, id, wantBody);
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      this.deps.logger.warn({ err: err.message }, "module cache storage unavailable; asking the upstream");
+      return null;
+    }
+  }
+
+  /** Concurrent requests for one file share one upstream fetch. */
+  private fill(request: ProxyRequest, id: string, hops: number): Promise<Fill> {
+    const inFlight = this.flights.get(id);
+    if (inFlight) {
+      this.deps.metrics.coalesced.inc({ kind: request.kind });
+      return inFlight;
+    }
+    const flight = this.fetchAndStore(request, id, hops).finally(() => this.flights.delete(id));
+    this.flights.set(id, flight);
+    return flight;
+  }
+
+  private async fetchAndStore(request: ProxyRequest, id: string, hops: number): Promise<Fill> {
+    const { upstream, metrics, options } = this.deps;
+    const kind = request.kind;
+    const isZip = kind === "zip";
+    const maxBytes = kind === "zip" ? options.zipMaxBytes : MAX_ANSWER_BYTES[kind];
+    let fetched: Awaited<ReturnType<Upstream["get"]>>;
+    try {
+      fetched = await upstream.get(request.file, { maxBytes, spool: isZip }, hops);
+    } catch (err) {
+      if (err instanceof UpstreamError) metrics.upstreamFetches.inc({ kind, outcome: err.outcome });
+      throw err;
+    }
+    if (!fetched.found) {
+      metrics.upstreamFetches.inc({ kind, outcome: "not-found" });
+      return fetched;
+    }
+    const spoolFile = "file" in fetched ? fetched.file : undefined;
+    try {
+      if ("file" in fetched) {
+        await checkModuleZip(fetched.file, request.module!);
+        metrics.upstreamFetches.inc({ kind, outcome: "ok" });
+        metrics.bytes.inc({ kind, direction: "upstream" }, fetched.size);
+        const sha = await sha256File(fetched.file);
+        // Nothing to fall back on if the store refuses: the spooled file goes with this request.
+        await this.deps.core.write(GOMOD_NAMESPACE, id, sha, fetched.size, createReadStream(fetched.file));
+        return { found: true };
+      }
+      checkAnswer(request, fetched.body);
+      metrics.upstreamFetches.inc({ kind, outcome: "ok" });
+      metrics.bytes.inc({ kind, direction: "upstream" }, fetched.body.byteLength);
+      await this.store(id, fetched.body);
+      return { found: true, body: fetched.body };
+    } catch (err) {
+      if (!(err instanceof InvalidAnswerError)) throw err;
+      metrics.upstreamFetches.inc({ kind, outcome: "invalid" });
+      throw new UpstreamError("invalid", err.message);
+    } finally {
+      if (spoolFile) await rm(spoolFile, { force: true });
+    }
+  }
+
+  /** Small answers are served from memory even when the store is down; they are stored next time. */
+  private async store(id: string, body: Buffer): Promise<void> {
+    const sha = createHash("sha256").update(body).digest("hex");
+    try {
+      await this.deps.core.write(GOMOD_NAMESPACE, id, sha, body.byteLength, once(body));
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      this.deps.logger.warn({ err: err.message }, "module cache storage unavailable; answer served but not stored");
+    }
+  }
+}
+
+async function* once(body: Buffer): AsyncGenerator<Uint8Array> {
+  yield body;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}

@@ -1,0 +1,214 @@
+import { randomBytes } from "node:crypto";
+import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError } from "@gocacheprog/common";
+
+/**
+ * The upstream module proxies, with go's own GOPROXY list semantics: after an entry followed by ','
+ * the next one is tried only when the answer is 404 or 410; after '|' on any error. "off" ends the
+ * list. "direct" (fetching from version control) is not something this server does.
+ */
+
+export interface UpstreamEntry {
+  /** Base URL without userinfo or trailing slash. */
+  base: string;
+  /** Basic credentials from the URL's userinfo; never logged. */
+  authorization?: string;
+  fallBackOnError: boolean;
+}
+
+export function parseUpstreams(list: string, flag = "--gomod-upstream"): UpstreamEntry[] {
+  const entries: UpstreamEntry[] = [];
+  let rest = list.trim();
+  while (rest !== "") {
+    const sep = rest.search(/[,|]/);
+    const word = (sep < 0 ? rest : rest.slice(0, sep)).trim();
+    const fallBackOnError = sep >= 0 && rest[sep] === "|";
+    rest = sep < 0 ? "" : rest.slice(sep + 1);
+    if (word === "") continue;
+    if (word === "off") break;
+    if (word === "direct") {
+      throw new ConfigError(`${flag}: "direct" is not supported: the server only fills from module proxies (drop ",direct" from the list)`);
+    }
+    let url: URL;
+    try {
+      url = new URL(word);
+    } catch {
+      throw new ConfigError(`${flag}: entry ${entries.length + 1} is not a URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new ConfigError(`${flag}: entry ${entries.length + 1} must be http(s)`);
+    if (url.search !== "" || url.hash !== "")
+      throw new ConfigError(`${flag}: entry ${entries.length + 1} must not have a query or fragment`);
+    const entry: UpstreamEntry = { base: `${url.origin}${url.pathname.replace(/\/+$/, "")}`, fallBackOnError };
+    if (url.username !== "" || url.password !== "") {
+      const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      entry.authorization = `Basic ${Buffer.from(credentials).toString("base64")}`;
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+export type UpstreamOutcome = "error" | "timeout" | "too-large" | "invalid";
+
+/** The upstream could not give a usable answer: 502 (or 504 for a timeout) to go. */
+export class UpstreamError extends Error {
+  override name = "UpstreamError";
+  constructor(
+    readonly outcome: UpstreamOutcome,
+    message: string,
+  ) {
+    super(message);
+  }
+  get status(): 502 | 504 {
+    return this.outcome === "timeout" ? 504 : 502;
+  }
+}
+
+export type Fetched =
+  | { found: true; body: Buffer }
+  | { found: true; file: string; size: number }
+  | { found: false; status: 404 | 410; message: string };
+
+/** Counts proxy hops; a --gomod-upstream that leads back to this server fails instead of deadlocking. */
+export const HOP_HEADER = "x-gocacheprog-gomod-hops";
+
+export interface UpstreamOptions {
+  /** Longest wait for response headers, and between two chunks of a body. */
+  timeoutMs: number;
+  /** Where spooled bodies go (one private temp dir; removed by close()). */
+  spoolRoot?: string;
+  fetch?: typeof fetch;
+}
+
+export class Upstream {
+  private readonly fetchImpl: typeof fetch;
+  private spoolDir: Promise<string> | undefined;
+
+  constructor(
+    readonly entries: readonly UpstreamEntry[],
+    private readonly options: UpstreamOptions,
+  ) {
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  /**
+   * Asks each entry in turn for `file` (a validated path below the proxy root). A body goes to
+   * memory, or with `spool` to a temp file the caller must remove; either way at most `maxBytes`.
+   */
+  async get(file: string, limits: { maxBytes: number; spool: boolean }, hops: number): Promise<Fetched> {
+    if (this.entries.length === 0) return { found: false, status: 404, message: "not in the module cache, and the upstream is off" };
+    let notFound: Fetched | undefined;
+    let failure: UpstreamError | undefined;
+    for (const [i, entry] of this.entries.entries()) {
+      try {
+        const result = await this.getFrom(entry, i, file, limits, hops);
+        if (result.found) return result;
+        notFound ??= result;
+      } catch (err) {
+        if (!(err instanceof UpstreamError)) throw err;
+        failure ??= err;
+        if (!entry.fallBackOnError) throw failure;
+      }
+    }
+    // Like go: a real failure says more than "not found" from a later proxy.
+    if (failure) throw failure;
+    return notFound!;
+  }
+
+  private async getFrom(
+    entry: UpstreamEntry,
+    index: number,
+    file: string,
+    limits: { maxBytes: number; spool: boolean },
+    hops: number,
+  ): Promise<Fetched> {
+    const who = `upstream ${index + 1} (${entry.base})`;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
+    };
+    const headers: Record<string, string> = { "accept-encoding": "identity", [HOP_HEADER]: String(hops + 1) };
+    if (entry.authorization) headers["authorization"] = entry.authorization;
+    let spooled: { path: string; handle: FileHandle } | undefined;
+    try {
+      rearm();
+      const url = `${entry.base}/${file.split("/").map(encodeURIComponent).join("/")}`;
+      const response = await this.fetchImpl(url, { headers, signal: controller.signal });
+      rearm();
+      if (response.status === 404 || response.status === 410) {
+        return { found: false, status: response.status, message: await shortText(response) };
+      }
+      if (response.status !== 200) throw new UpstreamError("error", `${who} answered ${response.status}: ${await shortText(response)}`);
+      const declaredText = response.headers.get("content-length");
+      const declared = declaredText === null ? undefined : Number(declaredText);
+      if (declared !== undefined && declared > limits.maxBytes) {
+        await response.body?.cancel().catch(() => {});
+        throw new UpstreamError("too-large", `${who} offers ${declared} bytes, more than the limit of ${limits.maxBytes}`);
+      }
+      const chunks: Uint8Array[] = [];
+      if (limits.spool) {
+        const path = join(await this.spoolRoot(), randomBytes(12).toString("hex"));
+        spooled = { path, handle: await open(path, "wx") };
+      }
+      let received = 0;
+      for await (const chunk of response.body ?? []) {
+        rearm();
+        received += chunk.byteLength;
+        if (received > limits.maxBytes) throw new UpstreamError("too-large", `${who} sent more than the limit of ${limits.maxBytes} bytes`);
+        if (spooled) await spooled.handle.write(chunk);
+        else chunks.push(chunk);
+      }
+      if (declared !== undefined && received !== declared) {
+        throw new UpstreamError("invalid", `${who} sent ${received} of the ${declared} bytes it announced`);
+      }
+      if (!spooled) return { found: true, body: Buffer.concat(chunks, received) };
+      await spooled.handle.close();
+      const result: Fetched = { found: true, file: spooled.path, size: received };
+      spooled = undefined;
+      return result;
+    } catch (err) {
+      if (err instanceof UpstreamError) throw err;
+      if (controller.signal.aborted) throw new UpstreamError("timeout", `${who} was silent for ${this.options.timeoutMs} ms`);
+      throw new UpstreamError("error", `${who}: ${describeFetchError(err)}`);
+    } finally {
+      clearTimeout(timer);
+      if (spooled) {
+        await spooled.handle.close().catch(() => {});
+        await rm(spooled.path, { force: true });
+      }
+    }
+  }
+
+  private spoolRoot(): Promise<string> {
+    this.spoolDir ??= mkdtemp(join(this.options.spoolRoot ?? tmpdir(), "gocacheprog-gomod-"));
+    return this.spoolDir;
+  }
+
+  async close(): Promise<void> {
+    if (this.spoolDir) await rm(await this.spoolDir, { recursive: true, force: true });
+  }
+}
+
+/** The start of an error body, for go's "server response:" line; printable characters only. */
+async function shortText(response: Response): Promise<string> {
+  const text = await response.text().catch(() => "");
+  return (
+    text
+      .slice(0, 500)
+      .replace(/[^\x20-\x7e\n\t]/g, "?")
+      .trim() ||
+    response.statusText ||
+    "(no message)"
+  );
+}
+
+/** undici wraps the useful part ("connect ECONNREFUSED ...", "other side closed") in err.cause. */
+function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.message ?? cause?.code ?? (err as Error).message ?? String(err);
+}

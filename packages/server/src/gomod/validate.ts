@@ -1,0 +1,131 @@
+import { isUtf8 } from "node:buffer";
+import { crc32 } from "node:zlib";
+import yauzl from "yauzl";
+import { canonicalVersion } from "./paths.ts";
+import type { ProxyRequest } from "./request.ts";
+
+/**
+ * Checks an upstream answer before anything is stored: a file stored once is served to the whole
+ * fleet for good, so a truncated or garbled one must never get in. These checks catch transport
+ * damage and a misbehaving upstream; go itself still verifies every file against go.sum and the
+ * checksum database.
+ */
+
+export class InvalidAnswerError extends Error {
+  override name = "InvalidAnswerError";
+}
+
+/** go refuses module contents above 500 MiB uncompressed (golang.org/x/mod/zip MaxZipFile). */
+export const MAX_UNCOMPRESSED = 500 << 20;
+
+/** Largest accepted answer per kind (zips have their own option); go.mod files are capped at 16 MiB by go. */
+export const MAX_ANSWER_BYTES: Record<Exclude<ProxyRequest["kind"], "zip">, number> = {
+  list: 4 << 20,
+  latest: 1 << 20,
+  info: 1 << 20,
+  query: 1 << 20,
+  mod: 16 << 20,
+  "sumdb-supported": 64 << 10,
+  "sumdb-latest": 64 << 10,
+  "sumdb-lookup": 1 << 20,
+  "sumdb-tile": 16 << 20,
+};
+
+function text(body: Buffer, what: string): string {
+  if (!isUtf8(body) || body.includes(0)) throw new InvalidAnswerError(`${what} is not UTF-8 text`);
+  return body.toString("utf8");
+}
+
+/** A signed note ends with a blank line, then signature lines starting with an em dash. */
+function checkSignedNote(note: string, what: string): void {
+  if (!note.includes("\n\n\u2014 ") || !note.endsWith("\n")) throw new InvalidAnswerError(`${what} is not a signed note`);
+}
+
+function checkInfo(body: Buffer, what: string, wantVersion?: string): void {
+  let info: unknown;
+  try {
+    info = JSON.parse(text(body, what));
+  } catch (err) {
+    throw err instanceof InvalidAnswerError ? err : new InvalidAnswerError(`${what} is not JSON`);
+  }
+  const version = (info as { Version?: unknown } | null)?.Version;
+  if (typeof version !== "string" || canonicalVersion(version) !== version) {
+    throw new InvalidAnswerError(`${what} has no canonical "Version"`);
+  }
+  if (wantVersion !== undefined && version !== wantVersion) {
+    throw new InvalidAnswerError(`${what} is for version ${JSON.stringify(version)}, not ${JSON.stringify(wantVersion)}`);
+  }
+}
+
+/** Every answer but a zip: small enough to check in memory. */
+export function checkAnswer(request: ProxyRequest, body: Buffer): void {
+  const what = `the upstream's ${request.kind} answer`;
+  switch (request.kind) {
+    case "list":
+    case "mod":
+      text(body, what);
+      return;
+    case "latest":
+    case "query":
+      checkInfo(body, what);
+      return;
+    case "info":
+      checkInfo(body, what, request.module?.version);
+      return;
+    case "sumdb-supported":
+      return;
+    case "sumdb-latest":
+      checkSignedNote(text(body, what), what);
+      return;
+    case "sumdb-lookup": {
+      const record = text(body, what);
+      if (!/^\d+\n/.test(record)) throw new InvalidAnswerError(`${what} does not start with a record number`);
+      checkSignedNote(record, what);
+      return;
+    }
+    case "sumdb-tile":
+      if (request.tileBytes !== undefined ? body.byteLength !== request.tileBytes : body.byteLength === 0) {
+        throw new InvalidAnswerError(`${what} has ${body.byteLength} bytes, expected ${request.tileBytes ?? "some"}`);
+      }
+      return;
+    case "zip":
+      throw new Error("zips are checked with checkModuleZip");
+  }
+}
+
+/**
+ * A module zip: a readable central directory, every file under "<path>@<version>/", no two names
+ * equal but for case, at most MAX_UNCOMPRESSED in all, and every file inflating to its recorded
+ * size and CRC-32 (which also catches a truncated or bit-flipped download).
+ */
+export async function checkModuleZip(file: string, module: { path: string; version: string }): Promise<void> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await yauzl.openPromise(file, { strictFileNames: true, validateEntrySizes: true });
+  } catch (err) {
+    throw new InvalidAnswerError(`the upstream's zip is not a readable zip file: ${(err as Error).message}`);
+  }
+  const prefix = `${module.path}@${module.version}/`;
+  const seen = new Set<string>();
+  let total = 0;
+  try {
+    for await (const entry of zip.eachEntry()) {
+      const name = entry.fileName;
+      if (!name.startsWith(prefix)) throw new InvalidAnswerError(`the upstream's zip holds ${JSON.stringify(name)}, outside ${prefix}`);
+      if (name.endsWith("/")) continue;
+      const folded = name.toLowerCase();
+      if (seen.has(folded)) throw new InvalidAnswerError(`the upstream's zip holds ${JSON.stringify(name)} twice (ignoring case)`);
+      seen.add(folded);
+      total += entry.uncompressedSize;
+      if (total > MAX_UNCOMPRESSED)
+        throw new InvalidAnswerError(`the upstream's zip holds more than ${MAX_UNCOMPRESSED} bytes uncompressed`);
+      let crc = 0;
+      for await (const chunk of await zip.openReadStreamPromise(entry)) crc = crc32(chunk as Buffer, crc);
+      if (crc !== entry.crc32) throw new InvalidAnswerError(`the upstream's zip has a damaged ${JSON.stringify(name)} (CRC-32 mismatch)`);
+    }
+  } catch (err) {
+    throw err instanceof InvalidAnswerError ? err : new InvalidAnswerError(`the upstream's zip is damaged: ${(err as Error).message}`);
+  } finally {
+    zip.close();
+  }
+}

@@ -1,0 +1,52 @@
+import type { Registry } from "prom-client";
+import type { CacheCore } from "../cache/core.ts";
+import type { Logger } from "../ops/logger.ts";
+import { GomodMetrics } from "./metrics.ts";
+import { GomodStore } from "./store.ts";
+import { parseUpstreams, Upstream, type UpstreamEntry } from "./upstream.ts";
+
+export interface GomodSettings {
+  gomodUpstream: string;
+  gomodUpstreamTimeout: number;
+  gomodZipMax: number;
+  gomodMutableTtl: number;
+}
+
+export interface Gomod {
+  store: GomodStore;
+  metrics: GomodMetrics;
+  upstream: Upstream;
+  close(): Promise<void>;
+}
+
+/** The module proxy over the build cache's own storage; throws ConfigError for a bad upstream list. */
+export function createGomod(
+  options: GomodSettings,
+  deps: { core: CacheCore; registry: Registry; logger: Logger; fetch?: typeof fetch; now?: () => number },
+): Gomod {
+  const metrics = new GomodMetrics(deps.registry);
+  const upstream = new Upstream(parseUpstreams(options.gomodUpstream), {
+    timeoutMs: options.gomodUpstreamTimeout,
+    fetch: deps.fetch,
+  });
+  const store = new GomodStore({
+    core: deps.core,
+    upstream,
+    metrics,
+    logger: deps.logger,
+    options: { mutableTtlMs: options.gomodMutableTtl, zipMaxBytes: options.gomodZipMax },
+    now: deps.now,
+  });
+  return { store, metrics, upstream, close: () => upstream.close() };
+}
+
+/** For the start-up line: where modules come from, without credentials. */
+export function describeUpstreams(entries: readonly UpstreamEntry[]): string {
+  if (entries.length === 0) return "off (cache only)";
+  return entries
+    .map(
+      (e, i) =>
+        `${e.base}${e.authorization ? " (with credentials)" : ""}${i < entries.length - 1 ? (e.fallBackOnError ? " |" : " ,") : ""}`,
+    )
+    .join(" ");
+}
