@@ -2,7 +2,7 @@ import { sha256Hex } from "@gocacheprog/common";
 import { describe, expect, it } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
-import { outputKey } from "../../src/storage/keys.ts";
+import { GOMOD_NAMESPACE, gomodEntryId, outputKey } from "../../src/storage/keys.ts";
 import { FakeBlobStore, FakeIndex, LogCapture, makeTestApp, randomHex } from "../support/fakes.ts";
 
 const logger = createLogger("silent", new LogCapture());
@@ -62,5 +62,43 @@ describe("gc", () => {
     await runGc({ blobs, index, logger }, { maxAgeMs: 5 * HOUR, maxSizeBytes: 0, graceMs: 0 }, now);
     expect([...index.records.keys()]).toEqual([`default/${b}`]);
     expect(blobs.objects.has(outputKey("default", sha))).toBe(true);
+  });
+
+  it("evicts module proxy files by their own age and size budget, apart from build-cache entries", async () => {
+    const { core, blobs, index } = makeTestApp({ core: { inlineMax: 0 } });
+    const write = async (ns: string, id: string, fill: number) => {
+      const data = Buffer.alloc(1000, fill);
+      await core.write(
+        ns,
+        id,
+        sha256Hex(data),
+        data.length,
+        (async function* () {
+          yield data;
+        })(),
+      );
+    };
+    const build = randomHex();
+    const [oldZip, newZip, newerZip] = ["a", "b", "c"].map((m) => gomodEntryId("zip", `example.com/${m}/@v/v1.0.0.zip`)) as [
+      string,
+      string,
+      string,
+    ];
+    await write("default", build, 1);
+    await write(GOMOD_NAMESPACE, oldZip, 2);
+    await write(GOMOD_NAMESPACE, newZip, 3);
+    await write(GOMOD_NAMESPACE, newerZip, 4);
+    const now = Date.now() + 10 * HOUR;
+    await index.touch(GOMOD_NAMESPACE, newZip, now - HOUR);
+    await index.touch(GOMOD_NAMESPACE, newerZip, now);
+    const report = await runGc(
+      { blobs, index, logger },
+      { maxAgeMs: 20 * HOUR, maxSizeBytes: 0, graceMs: HOUR, gomod: { maxAgeMs: 5 * HOUR, maxSizeBytes: 1500 } },
+      now,
+    );
+    expect(report).toMatchObject({ entries: 1, expired: 0, evictedForSize: 0, bytesBefore: 1000, bytesAfter: 1000 });
+    expect(report.gomod).toEqual({ entries: 3, expired: 1, evictedForSize: 1, bytesBefore: 3000, bytesAfter: 1000 });
+    expect([...index.records.keys()].sort()).toEqual([`${GOMOD_NAMESPACE}/${newerZip}`, `default/${build}`].sort());
+    expect([...blobs.objects.keys()].filter((k) => k.includes("/o/")).length).toBe(2);
   });
 });

@@ -4,8 +4,9 @@ import { sha256Hex } from "@gocacheprog/common";
 import { Registry } from "prom-client";
 import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
 import { CacheCore, type CoreOptions } from "../../src/cache/core.ts";
+import type { Gomod } from "../../src/gomod/wiring.ts";
 import { createApp } from "../../src/http/app.ts";
-import { createLogger } from "../../src/ops/logger.ts";
+import { createLogger, type Logger } from "../../src/ops/logger.ts";
 import { ServerMetrics } from "../../src/ops/metrics.ts";
 import type { BlobListing, BlobStore } from "../../src/storage/blob/types.ts";
 import { BackendUnavailableError, IntegrityError } from "../../src/storage/errors.ts";
@@ -201,6 +202,8 @@ export interface TestServerOptions {
   core?: Partial<CoreOptions>;
   maxBody?: number;
   now?: () => number;
+  /** Adds the module proxy (/gomod) built over the app's own core. */
+  gomod?: (deps: { core: CacheCore; registry: Registry; logger: Logger }) => Gomod;
 }
 
 export function makeTestApp(options: TestServerOptions = {}) {
@@ -219,8 +222,9 @@ export function makeTestApp(options: TestServerOptions = {}) {
     options: { inlineMax: 1024, verifyBufferMax: 64 * 1024, backendTimeoutMs: 200, touchIntervalMs: 0, ...options.core },
   });
   const auth = new TokenAuth(parseTokens(options.tokens ?? "", "test tokens"));
-  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody ?? 1 << 30 });
-  return { app, blobs, index, core, registry, logs };
+  const gomod = options.gomod?.({ core, registry, logger });
+  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody ?? 1 << 30, gomod });
+  return { app, blobs, index, core, registry, logs, gomod };
 }
 
 export const TEAM_TOKENS = `${TOKENS.writer} read-write team-a\n${TOKENS.reader} read team-a\n${TOKENS.other} read-write team-b`;

@@ -1,0 +1,179 @@
+import { describe, expect, it } from "vitest";
+import { GOMOD_NAMESPACE } from "../../src/storage/keys.ts";
+import { FakeModuleUpstream, makeGomodApp, moduleZip } from "./helpers.ts";
+
+const MOD = "github.com/!burnt!sushi/toml/@v";
+const INFO = JSON.stringify({ Version: "v1.6.0", Time: "2025-12-18T00:00:00Z" });
+
+async function upstreamWithModule() {
+  const zip = await moduleZip("github.com/BurntSushi/toml@v1.6.0", {
+    "go.mod": "module github.com/BurntSushi/toml\n",
+    "toml.go": "package toml\n",
+  });
+  const fake = new FakeModuleUpstream()
+    .add(`${MOD}/list`, "v1.5.0\nv1.6.0\n")
+    .add(`${MOD}/v1.6.0.info`, INFO)
+    .add(`${MOD}/v1.6.0.mod`, "module github.com/BurntSushi/toml\n")
+    .add(`${MOD}/v1.6.0.zip`, zip);
+  return { fake, zip };
+}
+
+/** Entries the module proxy holds in the index (its files, cached answers, sumdb data). */
+function stored(index: { records: Map<string, unknown> }): number {
+  return [...index.records.keys()].filter((key) => key.startsWith(`${GOMOD_NAMESPACE}/`)).length;
+}
+
+describe("/gomod: module files", () => {
+  it("fills each file from the upstream once, then serves it from the store with go's content types", async () => {
+    const { fake, zip } = await upstreamWithModule();
+    const { app, index, metric } = makeGomodApp(fake);
+    for (let round = 0; round < 2; round++) {
+      const info = await app.request(`/gomod/${MOD}/v1.6.0.info`);
+      expect([info.status, info.headers.get("content-type"), await info.text()]).toEqual([200, "application/json", INFO]);
+      const mod = await app.request(`/gomod/${MOD}/v1.6.0.mod`);
+      expect([mod.status, mod.headers.get("content-type")]).toEqual([200, "text/plain; charset=utf-8"]);
+      const got = await app.request(`/gomod/${MOD}/v1.6.0.zip`);
+      expect([got.status, got.headers.get("content-type"), got.headers.get("content-length")]).toEqual([
+        200,
+        "application/zip",
+        String(zip.length),
+      ]);
+      expect(Buffer.from(await got.arrayBuffer()).equals(zip)).toBe(true);
+    }
+    for (const ext of ["info", "mod", "zip"]) expect(fake.count(`${MOD}/v1.6.0.${ext}`), ext).toBe(1);
+    expect(stored(index)).toBe(3);
+    expect(await metric("gocacheprog_gomod_requests_total", { kind: "zip", result: "miss" })).toBe(1);
+    expect(await metric("gocacheprog_gomod_requests_total", { kind: "zip", result: "hit" })).toBe(1);
+    expect(await metric("gocacheprog_gomod_bytes_total", { kind: "zip", direction: "upstream" })).toBe(zip.length);
+    expect(await metric("gocacheprog_gomod_bytes_total", { kind: "zip", direction: "out" })).toBe(2 * zip.length);
+    // The build cache's own counters are not the module proxy's.
+    expect(await metric("gocacheprog_lookups_total")).toBe(0);
+  });
+
+  it("accepts go's percent-encoded case escapes (%21) and asks the upstream for the same file", async () => {
+    const { fake } = await upstreamWithModule();
+    const { app } = makeGomodApp(fake);
+    const res = await app.request("/gomod/github.com/%21burnt%21sushi/toml/@v/v1.6.0.mod");
+    expect(res.status).toBe(200);
+    expect(fake.requests).toEqual([`${MOD}/v1.6.0.mod`]);
+  });
+
+  it("passes 404 and 410 through as text go prints, and stores nothing", async () => {
+    const { fake } = await upstreamWithModule();
+    fake.faults.set(`${MOD}/v1.7.0.info`, () => new Response("gone: retracted", { status: 410 }));
+    const { app, index } = makeGomodApp(fake);
+    for (let i = 0; i < 2; i++) {
+      const missing = await app.request(`/gomod/${MOD}/v1.9.9.zip`);
+      expect([missing.status, missing.headers.get("content-type"), await missing.text()]).toEqual([
+        404,
+        "text/plain; charset=utf-8",
+        `not found: ${MOD}/v1.9.9.zip\n`,
+      ]);
+      const gone = await app.request(`/gomod/${MOD}/v1.7.0.info`);
+      expect([gone.status, await gone.text()]).toEqual([410, "gone: retracted\n"]);
+    }
+    expect(fake.count(`${MOD}/v1.9.9.zip`)).toBe(2);
+    expect(stored(index)).toBe(0);
+  });
+
+  it.each([
+    ["encoded traversal", "/gomod/github.com/x/%2e%2e/%2e%2e/@v/list"],
+    ["upper case not escaped", "/gomod/github.com/BurntSushi/toml/@v/list"],
+    ["dangling escape", "/gomod/github.com/burnt!/toml/@v/list"],
+    ["escaped non-letter", "/gomod/github.com/!0x/toml/@v/list"],
+    ["no dot in the first element", "/gomod/localhost/x/@v/list"],
+    ["bad percent-encoding", "/gomod/github.com/x/y/@v/%zz.info"],
+    ["non-canonical zip", "/gomod/github.com/x/y/@v/v1.2.zip"],
+    ["wrong major version", "/gomod/github.com/x/y/@v/v2.0.0.mod"],
+    ["query as a mod", "/gomod/github.com/x/y/@v/master.mod"],
+    ["version with an encoded slash", "/gomod/github.com/x/y/@v/v1.0.0%2F..%2F..%2Fv1.0.1.zip"],
+    ["encoded path traversal", "/gomod/github.com/x/y%2F..%2F..%2F..%2Fetc/@v/list"],
+    ["unknown file", "/gomod/github.com/x/y/@v/v1.0.0.tar"],
+    ["no @v", "/gomod/github.com/x/y"],
+    ["control character", "/gomod/github.com/x/y/@v/%0a.info"],
+    ["bad sumdb name", "/gomod/sumdb/UPPER.example/latest"],
+    ["bad tile", "/gomod/sumdb/sum.example/tile/8/0/12"],
+    ["bad lookup", "/gomod/sumdb/sum.example/lookup/github.com/x/y@latest"],
+    ["partial tile too wide", "/gomod/sumdb/sum.example/tile/8/0/000.p/256"],
+  ])("refuses a malformed request (%s) with 400 and never asks the upstream", async (_, path) => {
+    const fake = new FakeModuleUpstream();
+    const { app, index } = makeGomodApp(fake);
+    const res = await app.request(path);
+    expect([res.status, res.headers.get("content-type")]).toEqual([400, "text/plain; charset=utf-8"]);
+    expect((await res.text()).length).toBeGreaterThan(5);
+    expect(fake.requests).toEqual([]);
+    expect(stored(index)).toBe(0);
+  });
+
+  it("never lets a literal '..' leave /gomod: the URL is normalized before routing", async () => {
+    const fake = new FakeModuleUpstream();
+    const { app } = makeGomodApp(fake);
+    const res = await app.request("/gomod/github.com/x/../../../etc/@v/list");
+    expect(res.status).toBe(404);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it("resolves queries (@v/<branch>.info, @latest) as mutable answers", async () => {
+    const fake = new FakeModuleUpstream()
+      .add("example.com/m/@v/main.info", JSON.stringify({ Version: "v0.0.0-20250101000000-abcdefabcdef" }))
+      .add("example.com/m/@latest", JSON.stringify({ Version: "v1.2.3" }));
+    const { app } = makeGomodApp(fake);
+    expect(await (await app.request("/gomod/example.com/m/@v/main.info")).json()).toEqual({
+      Version: "v0.0.0-20250101000000-abcdefabcdef",
+    });
+    expect(await (await app.request("/gomod/example.com/m/@latest")).json()).toEqual({ Version: "v1.2.3" });
+    await app.request("/gomod/example.com/m/@latest");
+    expect(fake.count("example.com/m/@latest")).toBe(1);
+  });
+});
+
+describe("/gomod: refreshing mutable answers", () => {
+  it("serves @v/list from the store within the TTL, asks again after it, and serves it stale when the upstream fails", async () => {
+    const { fake } = await upstreamWithModule();
+    let now = Date.now();
+    const { app, metric } = makeGomodApp(fake, { mutableTtlMs: 60_000, now: () => now });
+    const list = `/gomod/${MOD}/list`;
+    expect(await (await app.request(list)).text()).toBe("v1.5.0\nv1.6.0\n");
+    await app.request(list);
+    expect(fake.count(`${MOD}/list`)).toBe(1);
+
+    now += 61_000;
+    fake.add(`${MOD}/list`, "v1.5.0\nv1.6.0\nv1.7.0\n");
+    expect(await (await app.request(list)).text()).toBe("v1.5.0\nv1.6.0\nv1.7.0\n");
+    expect(fake.count(`${MOD}/list`)).toBe(2);
+
+    now += 61_000;
+    fake.faults.set(`${MOD}/list`, () => new Response("upstream exploded", { status: 500 }));
+    const stale = await app.request(list);
+    expect([stale.status, await stale.text()]).toEqual([200, "v1.5.0\nv1.6.0\nv1.7.0\n"]);
+    expect(await metric("gocacheprog_gomod_requests_total", { kind: "list", result: "stale" })).toBe(1);
+
+    fake.faults.set(`${MOD}/list`, () => new Response("no such module", { status: 404 }));
+    expect((await app.request(list)).status).toBe(404);
+  });
+
+  it("has nothing to serve stale on a first request: the upstream's failure is a clear 502", async () => {
+    const fake = new FakeModuleUpstream();
+    fake.faults.set("example.com/m/@v/list", () => new Response("upstream exploded", { status: 500 }));
+    const { app } = makeGomodApp(fake);
+    const res = await app.request("/gomod/example.com/m/@v/list");
+    expect(res.status).toBe(502);
+    expect(await res.text()).toMatch(/upstream 1 \(http:\/\/upstream\.test\) answered 500: upstream exploded/);
+  });
+});
+
+describe("/gomod: one upstream fetch per file", () => {
+  it("makes concurrent requests for one zip wait for a single fill", async () => {
+    const { fake, zip } = await upstreamWithModule();
+    const { app, metric } = makeGomodApp(fake);
+    const release = fake.hold(`${MOD}/v1.6.0.zip`);
+    const first = app.request(`/gomod/${MOD}/v1.6.0.zip`);
+    while (fake.count(`${MOD}/v1.6.0.zip`) === 0) await new Promise((r) => setTimeout(r, 1));
+    const second = app.request(`/gomod/${MOD}/v1.6.0.zip`);
+    while ((await metric("gocacheprog_gomod_coalesced_total", { kind: "zip" })) === 0) await new Promise((r) => setTimeout(r, 1));
+    release();
+    const bodies = await Promise.all([first, second].map(async (p) => Buffer.from(await (await p).arrayBuffer())));
+    expect(bodies.map((b) => b.equals(zip))).toEqual([true, true]);
+    expect(fake.count(`${MOD}/v1.6.0.zip`)).toBe(1);
+  });
+});

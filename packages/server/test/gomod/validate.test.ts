@@ -1,0 +1,104 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ZipFile } from "yazl";
+import { parseProxyPath } from "../../src/gomod/request.ts";
+import { checkAnswer, checkModuleZip, InvalidAnswerError } from "../../src/gomod/validate.ts";
+
+const dir = await mkdtemp(join(tmpdir(), "gomod-validate-"));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+let n = 0;
+
+async function zipFile(entries: [name: string, text: string][], compress = true): Promise<{ path: string; data: Buffer }> {
+  const zip = new ZipFile();
+  for (const [name, text] of entries) {
+    if (name.endsWith("/")) zip.addEmptyDirectory(name);
+    else zip.addBuffer(Buffer.from(text), name, { compress });
+  }
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  const data = Buffer.concat(chunks);
+  const path = join(dir, `z${n++}.zip`);
+  await writeFile(path, data);
+  return { path, data };
+}
+
+const M = { path: "example.com/M", version: "v1.0.0" };
+const P = "example.com/M@v1.0.0/";
+
+describe("module zip checks", () => {
+  it("accepts a zip whose files all live under <path>@<version>/ (directory entries allowed)", async () => {
+    const { path } = await zipFile([
+      [`${P}go.mod`, "module example.com/M\n"],
+      [`${P}sub/`, ""],
+      [`${P}sub/a.go`, "package sub\n"],
+    ]);
+    await expect(checkModuleZip(path, M)).resolves.toBeUndefined();
+  });
+
+  it("catches a flipped byte inside a stored file, which only the CRC-32 reveals", async () => {
+    const content = "package m // some text that is stored, not deflated\n";
+    const { data } = await zipFile([[`${P}m.go`, content]], false);
+    const at = data.indexOf(content) + 10;
+    data[at] = data[at]! ^ 1;
+    const path = join(dir, "flipped.zip");
+    await writeFile(path, data);
+    await expect(checkModuleZip(path, M)).rejects.toThrow(/CRC-32 mismatch/);
+  });
+
+  it.each([
+    [
+      "a file outside the prefix",
+      [
+        [`${P}go.mod`, "x"],
+        ["example.com/M@v1.0.1/go.mod", "x"],
+      ],
+      /outside/,
+    ],
+    ["a lower-case path where go's is upper-case", [["example.com/m@v1.0.0/go.mod", "x"]], /outside/],
+    [
+      "two names equal but for case",
+      [
+        [`${P}README`, "a"],
+        [`${P}readme`, "b"],
+      ],
+      /twice/,
+    ],
+  ] as [string, [string, string][], RegExp][])("refuses %s", async (_, entries, error) => {
+    const { path } = await zipFile(entries);
+    await expect(checkModuleZip(path, M)).rejects.toThrow(error);
+  });
+
+  it("refuses a truncated zip and a file that is not a zip", async () => {
+    const { data } = await zipFile([[`${P}go.mod`, "module example.com/M\n"]]);
+    const cut = join(dir, "cut.zip");
+    await writeFile(cut, data.subarray(0, data.length - 30));
+    await expect(checkModuleZip(cut, M)).rejects.toThrow(InvalidAnswerError);
+    const html = join(dir, "page.zip");
+    await writeFile(html, "<html>502</html>");
+    await expect(checkModuleZip(html, M)).rejects.toThrow(/not a readable zip/);
+  });
+});
+
+describe("other answers", () => {
+  const request = (path: string) => parseProxyPath(path);
+
+  it("accepts what a module proxy and a checksum database really send", () => {
+    const note = "go.sum database tree\n8\nbl4z=\n\n\u2014 sum.example vly=\n";
+    expect(() => checkAnswer(request("example.com/m/@v/list"), Buffer.from("v1.0.0\nv1.1.0\n"))).not.toThrow();
+    expect(() => checkAnswer(request("example.com/m/@v/list"), Buffer.alloc(0))).not.toThrow();
+    expect(() =>
+      checkAnswer(request("example.com/m/@v/v1.0.0.info"), Buffer.from('{"Version":"v1.0.0","Time":"2020-01-01T00:00:00Z"}')),
+    ).not.toThrow();
+    expect(() =>
+      checkAnswer(request("example.com/m/@v/master.info"), Buffer.from('{"Version":"v0.0.0-20200101000000-abcdefabcdef"}')),
+    ).not.toThrow();
+    expect(() => checkAnswer(request("sumdb/sum.example/latest"), Buffer.from(note))).not.toThrow();
+    expect(() =>
+      checkAnswer(request("sumdb/sum.example/lookup/example.com/m@v1.0.0"), Buffer.from(`12\nexample.com/m v1.0.0 h1:x=\n\n${note}`)),
+    ).not.toThrow();
+    expect(() => checkAnswer(request("sumdb/sum.example/tile/8/1/x001/002.p/7"), Buffer.alloc(7 * 32))).not.toThrow();
+  });
+});
