@@ -11,6 +11,13 @@ export const gomodOptionDefs = {
     description:
       "Where /gomod fills from, in GOPROXY syntax: module proxy URLs separated by ',' (next one only on 404/410) or '|' (next one on any error), e.g. the value of `go env GOPROXY` without `,direct`. `off` = serve only what is cached. `direct` (VCS) is not supported. user:password@ in a URL is sent as Basic auth.",
   },
+  gomodAnonymous: {
+    flag: "gomod-anonymous",
+    env: "GOCACHEPROG_SERVER_GOMOD_ANONYMOUS",
+    kind: "boolean",
+    description:
+      "Let go read /gomod without a token even when tokens are configured. go sends credentials (URL userinfo, .netrc, GOAUTH) only over HTTPS, so a plain-HTTP server on a trusted network needs this. Only what the upstream serves can be read; nothing can be written.",
+  },
   gomodUpstreamTimeout: {
     flag: "gomod-upstream-timeout",
     env: "GOCACHEPROG_SERVER_GOMOD_UPSTREAM_TIMEOUT",

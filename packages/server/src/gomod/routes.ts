@@ -16,8 +16,11 @@ const MAX_HOPS = 4;
 export interface GomodRouteDeps {
   auth: TokenAuth;
   logger: Logger;
-  gomod: { store: GomodStore; metrics: GomodMetrics };
+  gomod: { anonymous: boolean; store: GomodStore; metrics: GomodMetrics };
 }
+
+/** --gomod-anonymous: module files are readable by anyone who reaches the server; nothing is writable here. */
+const ANONYMOUS: Principal = { scope: "read", namespace: "default" };
 
 const CONTENT_TYPES: Record<FileKind, string> = {
   list: "text/plain; charset=utf-8",
@@ -42,13 +45,14 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
   const { store, metrics } = deps.gomod;
 
   app.use(`${GOMOD_PREFIX}/*`, async (c, next) => {
-    const principal = authenticate(auth, c.req.header("authorization"));
+    const authorization = c.req.header("authorization");
+    const principal = authorization === undefined && deps.gomod.anonymous ? ANONYMOUS : authenticate(auth, authorization);
     if (!principal) {
       c.header("www-authenticate", 'Basic realm="gocacheprog"');
       return text(
         c,
         401,
-        "missing or unknown token: pass it as the password in GOPROXY (http://user:TOKEN@host/gomod), in .netrc, or through GOAUTH",
+        "missing or unknown token: give go the token as the password in GOPROXY (https://user:TOKEN@host/gomod), in .netrc or through GOAUTH (go sends credentials over HTTPS only)",
       );
     }
     c.set("principal", principal);

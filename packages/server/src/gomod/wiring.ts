@@ -7,12 +7,15 @@ import { parseUpstreams, Upstream, type UpstreamEntry } from "./upstream.ts";
 
 export interface GomodSettings {
   gomodUpstream: string;
+  gomodAnonymous: boolean;
   gomodUpstreamTimeout: number;
   gomodZipMax: number;
   gomodMutableTtl: number;
 }
 
 export interface Gomod {
+  /** /gomod readable without a token (--gomod-anonymous). */
+  anonymous: boolean;
   store: GomodStore;
   metrics: GomodMetrics;
   upstream: Upstream;
@@ -37,7 +40,7 @@ export function createGomod(
     options: { mutableTtlMs: options.gomodMutableTtl, zipMaxBytes: options.gomodZipMax },
     now: deps.now,
   });
-  return { store, metrics, upstream, close: () => upstream.close() };
+  return { anonymous: options.gomodAnonymous, store, metrics, upstream, close: () => upstream.close() };
 }
 
 /** For the start-up line: where modules come from, without credentials. */

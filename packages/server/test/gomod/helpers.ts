@@ -73,6 +73,7 @@ export async function moduleZip(prefix: string, files: Record<string, string>): 
 
 export interface GomodAppOptions {
   upstream?: string;
+  anonymous?: boolean;
   tokens?: string;
   mutableTtlMs?: number;
   zipMax?: number;
@@ -84,6 +85,7 @@ export interface GomodAppOptions {
 export function makeGomodApp(fake: FakeModuleUpstream, options: GomodAppOptions = {}) {
   const settings = {
     gomodUpstream: options.upstream ?? fake.base,
+    gomodAnonymous: options.anonymous ?? false,
     gomodUpstreamTimeout: options.timeoutMs ?? 2000,
     gomodZipMax: options.zipMax ?? 1 << 20,
     gomodMutableTtl: options.mutableTtlMs ?? 60_000,

@@ -198,7 +198,7 @@ describe("/gomod: tokens", () => {
     const { app } = makeGomodApp(fake, { tokens });
     const none = await app.request("/gomod/example.com/m/@v/list");
     expect([none.status, none.headers.get("www-authenticate")]).toEqual([401, 'Basic realm="gocacheprog"']);
-    expect(await none.text()).toMatch(/GOPROXY \(http:\/\/user:TOKEN@host\/gomod\)/);
+    expect(await none.text()).toMatch(/GOPROXY \(https:\/\/user:TOKEN@host\/gomod\)/);
     for (const bad of [basic("x", "wrong-token-wrong-token"), basic(TOKENS.reader, ""), `Bearer ${TOKENS.writer}`]) {
       expect((await app.request("/gomod/example.com/m/@v/list", { headers: { authorization: bad } })).status, bad).toBe(401);
     }
@@ -206,5 +206,15 @@ describe("/gomod: tokens", () => {
     for (const good of [basic("x", TOKENS.reader), basic("", TOKENS.reader), `Bearer ${TOKENS.reader}`]) {
       expect((await app.request("/gomod/example.com/m/@v/list", { headers: { authorization: good } })).status, good).toBe(200);
     }
+  });
+
+  it("with --gomod-anonymous, lets go read /gomod without credentials, but a wrong token is still refused and /v1 still wants one", async () => {
+    const fake = new FakeModuleUpstream().add("example.com/m/@v/list", "v1.0.0\n");
+    const { app } = makeGomodApp(fake, { tokens, anonymous: true });
+    expect((await app.request("/gomod/example.com/m/@v/list")).status).toBe(200);
+    expect(
+      (await app.request("/gomod/example.com/m/@v/list", { headers: { authorization: basic("x", "wrong-token-wrong-token") } })).status,
+    ).toBe(401);
+    expect((await app.request(`/v1/actions/${"a".repeat(64)}`)).status).toBe(401);
   });
 });
