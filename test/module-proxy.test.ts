@@ -1,6 +1,7 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GoResult, GoSandbox } from "./harness/go.ts";
 import { appDir, type ModuleFixture, moduleFixture, SUMDB_NAME } from "./harness/module-fixture.ts";
@@ -8,6 +9,7 @@ import { type ModuleUpstream, startModuleUpstream } from "./harness/module-upstr
 import { waitFor } from "./harness/runners.ts";
 import { type CacheServer, newToken, type StorageKind, startCacheServer } from "./harness/server.ts";
 import { startTlsProxy, type TlsProxy } from "./harness/tls-proxy.ts";
+import { instructions, readDockerfile, type Stage } from "./infra/files.ts";
 
 /**
  * gocacheprog-server as GOPROXY for real go commands: test/modproxy/app (a handful of real modules)
@@ -211,6 +213,25 @@ describe("tokens for go", () => {
     fs.writeFileSync(script, `#!/bin/sh\nprintf '%s\\n\\nAuthorization: Bearer %s\\n\\n' '${tls.url}/gomod' '${token}'\n`, { mode: 0o755 });
     const builder = newBuilder(`${tls.url}/gomod`, fixture, { SSL_CERT_FILE: tls.certFile, NETRC: sandbox.file("none"), GOAUTH: script });
     expectSuccess(await go(["mod", "download", "github.com/google/uuid"], builder), "download with GOAUTH");
+  });
+
+  it("the docker build recipe's download step fetches through /gomod with the token from the BuildKit secret", async () => {
+    const download = instructions(readDockerfile("examples/docker-build/Dockerfile")[0] as Stage, "RUN").find((r) =>
+      r.args.includes("go mod download"),
+    );
+    const tokenFile = sandbox.file("token");
+    fs.writeFileSync(tokenFile, token);
+    const src = sandbox.dir("docker-src");
+    fs.cpSync(appDir, src, { recursive: true });
+    const builder = newBuilder("off", fixture, { SSL_CERT_FILE: tls.certFile, NETRC: sandbox.file("none"), GOCACHEPROG_URL: tls.url });
+    const before = await server.metric("gocacheprog_gomod_requests_total");
+    // Asynchronously: the upstream and the HTTPS front run in this process.
+    await promisify(execFile)("/bin/sh", ["-c", download!.args.replaceAll("/run/secrets/gocacheprog_token", tokenFile)], {
+      cwd: src,
+      env: sandbox.env({ goCache, cacheprog: false, env: builder.env }),
+    });
+    expect(await server.metric("gocacheprog_gomod_requests_total")).toBeGreaterThan(before);
+    expect(await server.metric("gocacheprog_gomod_requests_total", { kind: "zip" })).toBeGreaterThanOrEqual(6);
   });
 
   it("needs --gomod-anonymous behind plain HTTP, where go sends no credentials; /v1 keeps its tokens", async () => {

@@ -23,22 +23,11 @@ export interface ProxyRequest {
   file: string;
   /** Immutable answers are stored for good; the others are refreshed after --gomod-mutable-ttl. */
   immutable: boolean;
-  /** The metric route label: the pattern, never the request's own path. */
-  route: string;
   /** The module version a .info, .mod or .zip belongs to (unescaped), for validating the upstream's answer. */
   module?: { path: string; version: string };
   /** Exact size of a hash tile (tiles of data records vary). */
   tileBytes?: number;
 }
-
-const MODULE_ROUTES: Record<string, string> = {
-  list: "/gomod/{module}/@v/list",
-  latest: "/gomod/{module}/@latest",
-  info: "/gomod/{module}/@v/{version}.info",
-  query: "/gomod/{module}/@v/{query}.info",
-  mod: "/gomod/{module}/@v/{version}.mod",
-  zip: "/gomod/{module}/@v/{version}.zip",
-};
 
 const SUMDB_NAME = /^sumdb\/([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?(?:\/[a-z0-9._~-]+)*?)\/(supported|latest|lookup\/.+|tile\/.+)$/;
 const TILE = /^tile\/(\d{1,2})\/(\d{1,2}|data)\/((?:x\d{3}\/)*\d{3})(?:\.p\/(\d{1,9}))?$/;
@@ -63,38 +52,37 @@ export function parseProxyPath(raw: string): ProxyRequest {
   if (rest.endsWith("/@latest")) {
     const escapedPath = rest.slice(0, -"/@latest".length);
     unescapePath(escapedPath);
-    return { kind: "latest", file: rest, immutable: false, route: MODULE_ROUTES["latest"]! };
+    return { kind: "latest", file: rest, immutable: false };
   }
   const at = rest.indexOf("/@v/");
   if (at < 0) throw new InvalidModuleError(`not a module proxy path: expected <module>/@v/... or <module>/@latest`);
   const path = unescapePath(rest.slice(0, at));
   const name = rest.slice(at + "/@v/".length);
-  if (name === "list") return { kind: "list", file: rest, immutable: false, route: MODULE_ROUTES["list"]! };
+  if (name === "list") return { kind: "list", file: rest, immutable: false };
   const m = /^(.+)\.(info|mod|zip)$/.exec(name);
   if (!m) throw new InvalidModuleError(`not a module proxy file: ${JSON.stringify(name)} (expected list, <version>.info, .mod or .zip)`);
   const version = unescapeVersion(m[1]!);
   const ext = m[2] as "info" | "mod" | "zip";
   if (isImmutableVersion(path, version)) {
-    return { kind: ext, file: rest, immutable: true, route: MODULE_ROUTES[ext]!, module: { path, version } };
+    return { kind: ext, file: rest, immutable: true, module: { path, version } };
   }
   // go asks for .mod and .zip by canonical version only; a query (a branch, "v1.2") may only be resolved by .info.
   if (ext !== "info") throw new InvalidModuleError(`${path}@${version}: .${ext} needs a canonical version of this module`);
-  return { kind: "query", file: rest, immutable: false, route: MODULE_ROUTES["query"]! };
+  return { kind: "query", file: rest, immutable: false };
 }
 
 function parseSumdbPath(rest: string): ProxyRequest {
   const m = SUMDB_NAME.exec(rest);
   if (!m) throw new InvalidModuleError("not a checksum database path: expected sumdb/<name>/{supported,latest,lookup/...,tile/...}");
   const op = m[2]!;
-  const route = (what: string) => `/gomod/sumdb/{name}/${what}`;
-  if (op === "supported") return { kind: "sumdb-supported", file: rest, immutable: false, route: route("supported") };
-  if (op === "latest") return { kind: "sumdb-latest", file: rest, immutable: false, route: route("latest") };
+  if (op === "supported") return { kind: "sumdb-supported", file: rest, immutable: false };
+  if (op === "latest") return { kind: "sumdb-latest", file: rest, immutable: false };
   if (op.startsWith("lookup/")) {
     const lookup = LOOKUP.exec(op);
     if (!lookup) throw new InvalidModuleError("invalid module@version syntax in checksum database lookup");
     unescapePath(lookup[1]!);
     unescapeVersion(lookup[2]!);
-    return { kind: "sumdb-lookup", file: rest, immutable: true, route: route("lookup/{module}@{version}") };
+    return { kind: "sumdb-lookup", file: rest, immutable: true };
   }
   const tile = TILE.exec(op);
   if (!tile) throw new InvalidModuleError("invalid tile syntax");
@@ -103,7 +91,7 @@ function parseSumdbPath(rest: string): ProxyRequest {
   if (height < 1 || height > 30) throw new InvalidModuleError("invalid tile height");
   if (width !== undefined && (width < 1 || width >= 2 ** height)) throw new InvalidModuleError("invalid partial tile width");
   // A full tile never changes; a partial one (.p/<width>) is superseded as the log grows.
-  const request: ProxyRequest = { kind: "sumdb-tile", file: rest, immutable: width === undefined, route: route("tile/...") };
+  const request: ProxyRequest = { kind: "sumdb-tile", file: rest, immutable: width === undefined };
   if (tile[2] !== "data") request.tileBytes = (width ?? 2 ** height) * 32;
   return request;
 }

@@ -16,4 +16,12 @@ describe("openapi.yaml", () => {
     expect(Object.keys(put).sort()).toEqual(["201", "400", "401", "403", "409", "411", "413", "503"]);
     expect(doc.openapi).toMatch(/^3\.1/);
   });
+
+  it("documents the module proxy's files (GOPROXY protocol and checksum database), with text/plain errors go can print", async () => {
+    const doc = parse(await readFile(join(import.meta.dirname, "..", "..", "openapi.yaml"), "utf8"));
+    const files = ["@v/list", "@latest", "@v/{version}.info", "@v/{version}.mod", "@v/{version}.zip"].map((f) => `/gomod/{module}/${f}`);
+    const sumdb = ["supported", "latest", "lookup/{module}@{version}", "tile/{tile}"].map((f) => `/gomod/sumdb/{name}/${f}`);
+    for (const path of [...files, ...sumdb]) expect(Object.keys(doc.paths)).toContain(path);
+    expect(Object.keys(doc.components.responses.GomodError.content)).toEqual(["text/plain"]);
+  });
 });
