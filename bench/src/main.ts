@@ -3,6 +3,7 @@ import { startVersitygw, type VersitygwServer } from "../../test/harness/versity
 import { measureHandshakes } from "./handshake.ts";
 import { runLoadTests } from "./load.ts";
 import { machineInfo } from "./machine.ts";
+import { runModuleScenarios } from "./modules.ts";
 import { parseBenchOptions } from "./options.ts";
 import { CLIENT_BIN, Scratch, SERVER_BIN } from "./paths.ts";
 import { ensurePeers } from "./peers.ts";
@@ -49,10 +50,11 @@ async function main(): Promise<void> {
 
     const plan = { workloads: options.builds ? options.workloads : [], reps: options.reps, rttsMs: options.rttsMs, systems };
     const builds = await runBuildScenarios(plan, scratch, log);
+    const modules = options.modules ? await runModuleScenarios(options.reps, scratch, log) : undefined;
     const handshakes = await measureHandshakes(systems, options.handshakeSamples, scratch, log);
     const load = options.load ? await runLoadTests(s3, options.loadSeconds, scratch, log) : [];
     const durationS = Math.round((performance.now() - startedAt) / 1000);
-    const files = await writeResults({ command, machine, options, peers: peers.status, builds, handshakes, load, durationS }, log);
+    const files = await writeResults({ command, machine, options, peers: peers.status, builds, modules, handshakes, load, durationS }, log);
     log(`done in ${durationS} s; wrote ${files.join(", ")}`);
   } finally {
     await s3?.destroy().catch(() => {});

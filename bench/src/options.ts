@@ -11,6 +11,8 @@ export interface BenchOptions {
   loadSeconds: number;
   handshakeSamples: number;
   builds: boolean;
+  /** The module proxy benchmark (bench/modules through /gomod); it downloads from the machine's GOPROXY. */
+  modules: boolean;
   /** Results file name: latest for the default full run, latest-quick, or latest-custom for anything else. */
   resultName: string;
 }
@@ -31,6 +33,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       "no-peers": { type: "boolean", default: false },
       "no-load": { type: "boolean", default: false },
       "no-builds": { type: "boolean", default: false },
+      "no-modules": { type: "boolean", default: false },
       "load-seconds": { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -45,7 +48,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     [values.workloads, values.reps, values.rtts, values["load-seconds"]].some((v) => v !== undefined) ||
     values["no-peers"] ||
     values["no-load"] ||
-    values["no-builds"];
+    values["no-builds"] ||
+    values["no-modules"];
   const names = (values.workloads ?? (quick ? "std,gomod" : "std,cmd,gomod")).split(",").filter((n) => n !== "");
   const workloads = names.map((name) => {
     const workload = WORKLOADS[name as WorkloadName];
@@ -65,6 +69,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     loadSeconds: positiveInt(values["load-seconds"], quick ? 3 : 8, "--load-seconds"),
     handshakeSamples: quick ? 5 : 15,
     builds: !values["no-builds"],
+    modules: !values["no-modules"],
     resultName: custom ? "latest-custom" : quick ? "latest-quick" : "latest",
   };
 }

@@ -9,6 +9,8 @@ export const PEER_BIN_DIR = join(REPO_ROOT, ".tools/bench-bin");
 export const CLIENT_BIN = join(REPO_ROOT, "packages/cacheprog-client/dist/gocacheprog.cjs");
 export const SERVER_BIN = join(REPO_ROOT, "packages/server/dist/main.js");
 export const TEST_MODULE_DIR = join(REPO_ROOT, "test/gomod");
+/** The module proxy benchmark's program (dozens of real modules). */
+export const MODULES_WORKLOAD_DIR = join(REPO_ROOT, "bench/modules");
 
 /** One root for every temp dir of a run, so an interrupted run leaves one thing to delete. */
 export class Scratch {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { HandshakeResult } from "./handshake.ts";
 import type { LoadResult } from "./load.ts";
 import type { MachineInfo } from "./machine.ts";
+import { type ModuleResults, moduleTable } from "./modules.ts";
 import type { BenchOptions } from "./options.ts";
 import { RESULTS_DIR } from "./paths.ts";
 import { buildRows, type Row } from "./rows.ts";
@@ -15,6 +16,8 @@ export interface RunResults {
   options: BenchOptions;
   peers: Record<string, string>;
   builds: BuildResults;
+  /** Absent with --no-modules. */
+  modules?: ModuleResults;
   handshakes: HandshakeResult[];
   load: LoadResult[];
   durationS: number;
@@ -70,6 +73,21 @@ export function renderMarkdown(results: RunResults): string {
       const first = seeds[0]!;
       out.push(`Seeded stores: ${first.entries} entries, ${megabytes(first.bytes)} per store.`, "");
     }
+  }
+  if (results.modules) {
+    const m = results.modules;
+    out.push(
+      `## Module proxy: a fresh builder of bench/modules (${m.modules} modules)`,
+      "",
+      "Every step is a new builder: empty GOMODCACHE, GOCACHE and client dir. The server (embedded) fills from the machine's",
+      `GOPROXY (${m.upstream}), which M1 downloads from directly; M2-M3 and B2 use GOPROXY=<server>/gomod,off. B1 is plain go with`,
+      "the warm caches of the same machine; B2 also uses GOCACHEPROG against the same server, warmed by one cold build.",
+      "",
+      ...moduleTable(m),
+      "",
+    );
+    for (const failure of m.failures) out.push(`- failed: ${failure}`);
+    if (m.failures.length > 0) out.push("");
   }
   out.push("## Client start-up (spawn to handshake)", "", "| system | median (min–max) |", "|---|---|");
   for (const h of results.handshakes)

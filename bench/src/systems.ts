@@ -29,7 +29,13 @@ export interface RemoteSystem {
   counts(statsFile: string, buildStderr: string): Promise<ClientCounts>;
 }
 
-async function startProcess(what: string, command: string, args: string[], env: NodeJS.ProcessEnv, url: string): Promise<SpawnedServer> {
+export async function startProcess(
+  what: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  url: string,
+): Promise<SpawnedServer> {
   const server = spawnServer(command, args, env);
   await waitUntil(what, server, async () => {
     const response = await fetch(url, { signal: AbortSignal.timeout(1000) });

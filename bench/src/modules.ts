@@ -1,0 +1,218 @@
+import { execFileSync, spawn } from "node:child_process";
+import { cp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SpawnedServer } from "../../test/harness/child-server.ts";
+import { stopProcess } from "../../test/harness/child-server.ts";
+import { getFreePort } from "../../test/harness/ports.ts";
+import { CLIENT_BIN, MODULES_WORKLOAD_DIR, removeDir, type Scratch, SERVER_BIN } from "./paths.ts";
+import { type Summary, seconds, summarize } from "./summary.ts";
+import { startProcess } from "./systems.ts";
+
+/**
+ * The module proxy benchmark (issue goals): a fresh builder of bench/modules (dozens of modules)
+ *   M0  go mod download from a local copy (GOPROXY=file://): go's own unpacking and hashing, the floor;
+ *   M1  go mod download from the upstream itself (the machine's default GOPROXY: the network);
+ *   M2  go mod download through an empty gocacheprog-server (it fills from the same upstream);
+ *   M3  go mod download through that server, now warm;               goal: M1/M3 >= 5
+ *   B1  Go's own warm build (warm GOCACHE and GOMODCACHE, no GOCACHEPROG);
+ *   B2  an empty GOMODCACHE, GOCACHE and client dir building against a server warm for both
+ *       modules and build outputs (GOPROXY=server/gomod, GOCACHEPROG);  goal: B2/B1 <= 1.5
+ */
+
+export type ModuleScenario = "M0" | "M1" | "M2" | "M3" | "B1" | "B2";
+
+const LABELS: Record<ModuleScenario, string> = {
+  M0: "go mod download, from a local directory (go's own share)",
+  M1: "go mod download, from the upstream",
+  M2: "go mod download, through an empty server",
+  M3: "go mod download, through the warm server",
+  B1: "go build, Go's own warm build",
+  B2: "go build, fresh builder, server warm (modules + outputs)",
+};
+
+export interface ModuleSample {
+  scenario: ModuleScenario;
+  rep: number;
+  ms: number;
+  /** B2: the client's build-cache hits and misses (the outputs must come from the server). */
+  hits?: number;
+  misses?: number;
+}
+
+export interface ModuleResults {
+  /** The upstream the server filled from and M1 downloaded from (credentials never appear here). */
+  upstream: string;
+  modules: number;
+  samples: ModuleSample[];
+  failures: string[];
+}
+
+/** The machine's own GOPROXY, minus "direct" and "off": what the server fills from. */
+function machineUpstream(): { goproxy: string; upstream: string } {
+  const goproxy = execFileSync("go", ["env", "GOPROXY"], { cwd: tmpdir(), encoding: "utf8" }).trim();
+  const upstream = goproxy
+    .split(/[,|]/)
+    .map((e) => e.trim())
+    .filter((e) => e !== "" && e !== "direct" && e !== "off")
+    .join(",");
+  return { goproxy, upstream };
+}
+
+function goRun(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn("go", args, { cwd: MODULES_WORKLOAD_DIR, env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+    });
+    child.once("error", reject);
+    child.once("close", (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`go ${args.join(" ")}: ${stderr}`)),
+    );
+  });
+}
+
+export async function runModuleScenarios(reps: number, scratch: Scratch, log: (line: string) => void): Promise<ModuleResults> {
+  const { goproxy, upstream } = machineUpstream();
+  const results: ModuleResults = { upstream: upstream.replace(/\/\/[^@/]*@/g, "//"), modules: 0, samples: [], failures: [] };
+  if (upstream === "") {
+    results.failures.push(`no module proxy in GOPROXY=${goproxy}: nothing to measure`);
+    return results;
+  }
+  results.modules = execFileSync("go", ["list", "-m", "all"], { cwd: MODULES_WORKLOAD_DIR, encoding: "utf8" }).trim().split("\n").length;
+  for (let rep = 1; rep <= reps; rep++) {
+    try {
+      await oneRep(rep, goproxy, upstream, scratch, results, log);
+    } catch (err) {
+      results.failures.push(`rep ${rep}: ${(err as Error).message.split("\n").slice(0, 4).join(" / ")}`);
+      log(`[modules rep ${rep}] FAILED: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  return results;
+}
+
+async function oneRep(
+  rep: number,
+  goproxy: string,
+  upstream: string,
+  scratch: Scratch,
+  results: ModuleResults,
+  log: (line: string) => void,
+): Promise<void> {
+  const record = (scenario: ModuleScenario, ms: number, counts: { hits?: number; misses?: number } = {}) => {
+    results.samples.push({ scenario, rep, ms, ...counts });
+    const hits = counts.hits !== undefined ? `  hits ${counts.hits} misses ${counts.misses}` : "";
+    log(`[modules rep ${rep}] ${scenario} ${LABELS[scenario].padEnd(58)} ${seconds(ms).padStart(8)}${hits}`);
+  };
+  /**
+   * A new builder: empty module cache and GOCACHE. The module cache is always at the same path, as
+   * on CI runners of one image: go's action IDs include the module source directory, so builders
+   * with different GOMODCACHE paths could not share build outputs.
+   */
+  const gopath = join(scratch.root, "modbench-gopath");
+  const fresh = async (proxy: string, extra: Record<string, string> = {}) => {
+    await removeDir(gopath);
+    return {
+      env: {
+        ...baseEnv(),
+        GOPROXY: proxy,
+        GOPATH: gopath,
+        GOMODCACHE: join(gopath, "pkg", "mod"),
+        GOCACHE: await scratch.dir("gocache"),
+        GOFLAGS: "-buildvcs=false -modcacherw",
+        ...extra,
+      },
+    };
+  };
+
+  record("M1", await goRun(["mod", "download"], (await fresh(goproxy)).env));
+
+  const port = await getFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server: SpawnedServer = await startProcess(
+    "gocacheprog-server (modules)",
+    process.execPath,
+    [
+      SERVER_BIN,
+      "serve",
+      "--listen",
+      `127.0.0.1:${port}`,
+      "--data-dir",
+      await scratch.dir("server-data"),
+      "--log-level",
+      "warn",
+      "--gc-interval",
+      "0",
+    ],
+    { ...process.env, GOCACHEPROG_SERVER_GOMOD_UPSTREAM: upstream },
+    `${url}/readyz`,
+  );
+  try {
+    const viaServer = `${url}/gomod,off`;
+    record("M2", await goRun(["mod", "download"], (await fresh(viaServer)).env));
+    const warm = await fresh(viaServer);
+    record("M3", await goRun(["mod", "download"], warm.env));
+    const local = join(scratch.root, `modbench-proxy-${rep}`);
+    await cp(join(gopath, "pkg", "mod", "cache", "download"), local, { recursive: true });
+    record("M0", await goRun(["mod", "download"], (await fresh(`file://${local}`, { GOSUMDB: "off" })).env));
+    await removeDir(local);
+    // The module cache M3 filled again, for Go's own warm build.
+    await goRun(["mod", "download"], warm.env);
+
+    // Go's own warm build: the warm module cache of M3, a GOCACHE built once.
+    const out = join(scratch.root, `modbench-${rep}`);
+    await goRun(["build", "-o", out, "."], { ...warm.env, GOPROXY: "off" });
+    record("B1", await goRun(["build", "-o", out, "."], { ...warm.env, GOPROXY: "off" }));
+
+    // Fill the server's build cache (a cold builder), then measure a brand-new one.
+    const client = (dir: string) => ({ GOCACHEPROG: `${process.execPath} ${CLIENT_BIN}`, GOCACHEPROG_URL: url, GOCACHEPROG_DIR: dir });
+    const filler = await fresh(viaServer);
+    await goRun(["build", "-o", out, "."], { ...filler.env, ...client(await scratch.dir("client")) });
+    const builder = await fresh(viaServer);
+    const statsFile = join(scratch.root, `modbench-stats-${rep}.json`);
+    const ms = await goRun(["build", "-o", out, "."], {
+      ...builder.env,
+      ...client(await scratch.dir("client")),
+      GOCACHEPROG_STATS_FILE: statsFile,
+    });
+    const stats = JSON.parse(await readFile(statsFile, "utf8").catch(() => "{}")) as { hits?: number; misses?: number };
+    record("B2", ms, { hits: stats.hits, misses: stats.misses });
+    await removeDir(gopath);
+  } finally {
+    await stopProcess(server.child);
+  }
+}
+
+/** The caller's environment without anything that steers go or the client. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(GO|CGO_|GOCACHEPROG)/.test(key) && key !== "GOROOT") continue;
+    env[key] = value;
+  }
+  return { ...env, GOTOOLCHAIN: "local", GOWORK: "off", GOENV: "off" };
+}
+
+export function moduleTable(results: ModuleResults): string[] {
+  const time = (scenario: ModuleScenario): Summary | undefined =>
+    summarize(results.samples.filter((s) => s.scenario === scenario).map((s) => s.ms));
+  const format = (s: Summary | undefined) =>
+    !s ? "n/a" : s.n === 1 ? seconds(s.median) : `${seconds(s.median)} (${seconds(s.min)}–${seconds(s.max)})`;
+  const ratio = (a: ModuleScenario, b: ModuleScenario) => {
+    const [x, y] = [time(a), time(b)];
+    return x && y && y.median > 0 ? `${a}/${b} = ${(x.median / y.median).toFixed(2)}x` : "";
+  };
+  const goals: Partial<Record<ModuleScenario, string>> = {
+    M3: `${ratio("M1", "M3")} (goal ≥ 5x)`,
+    B2: `${ratio("B2", "B1")} (goal ≤ 1.5x)`,
+  };
+  const lines = ["| # | scenario | time: median (min–max) | ratio |", "|---|---|---|---|"];
+  for (const scenario of Object.keys(LABELS) as ModuleScenario[]) {
+    const last = results.samples.filter((s) => s.scenario === scenario && s.hits !== undefined).at(-1);
+    const hits = last ? ` (${last.hits} hits / ${last.misses} misses)` : "";
+    lines.push(`| ${scenario} | ${LABELS[scenario]}${hits} | ${format(time(scenario))} | ${goals[scenario] ?? ""} |`);
+  }
+  return lines;
+}
