@@ -1,14 +1,18 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { rebuildIndex } from "../../src/cache/records.ts";
 import { GOMOD_NAMESPACE } from "../../src/storage/keys.ts";
 import { FakeModuleUpstream, makeGomodApp, moduleZip } from "./helpers.ts";
 
 const MOD = "github.com/!burnt!sushi/toml/@v";
 const INFO = JSON.stringify({ Version: "v1.6.0", Time: "2025-12-18T00:00:00Z" });
 
-async function upstreamWithModule() {
+/** `extra`: an incompressible file, to make the zip bigger than the inline threshold (1 KiB here). */
+async function upstreamWithModule(extra = "") {
   const zip = await moduleZip("github.com/BurntSushi/toml@v1.6.0", {
     "go.mod": "module github.com/BurntSushi/toml\n",
     "toml.go": "package toml\n",
+    ...(extra ? { "testdata/blob.txt": extra } : {}),
   });
   const fake = new FakeModuleUpstream()
     .add(`${MOD}/list`, "v1.5.0\nv1.6.0\n")
@@ -124,6 +128,34 @@ describe("/gomod: module files", () => {
     expect(await (await app.request("/gomod/example.com/m/@latest")).json()).toEqual({ Version: "v1.2.3" });
     await app.request("/gomod/example.com/m/@latest");
     expect(fake.count("example.com/m/@latest")).toBe(1);
+  });
+});
+
+describe("/gomod: storage", () => {
+  it("keeps module files through a lost index: rebuild-index restores them from the record copies", async () => {
+    const { fake, zip } = await upstreamWithModule();
+    const { app, index, blobs } = makeGomodApp(fake);
+    await app.request(`/gomod/${MOD}/v1.6.0.zip`);
+    await app.request(`/gomod/${MOD}/v1.6.0.info`);
+    index.records.clear();
+    expect(await rebuildIndex(blobs, index)).toMatchObject({ restored: 2 });
+    const again = await app.request(`/gomod/${MOD}/v1.6.0.zip`);
+    expect(Buffer.from(await again.arrayBuffer()).equals(zip)).toBe(true);
+    expect(await (await app.request(`/gomod/${MOD}/v1.6.0.info`)).text()).toBe(INFO);
+    expect(fake.requests.length).toBe(2);
+  });
+
+  it("drops a stored zip that no longer matches its sha256 and fetches it again", async () => {
+    const { fake, zip } = await upstreamWithModule(randomBytes(5000).toString("base64"));
+    const { app, blobs, metric } = makeGomodApp(fake);
+    await app.request(`/gomod/${MOD}/v1.6.0.zip`);
+    const [key, object] = [...blobs.objects].find(([k]) => k.startsWith(`${GOMOD_NAMESPACE}/o/`))!;
+    object.data = Buffer.from(object.data.map((b, i) => (i === 100 ? b ^ 1 : b)));
+    const again = await app.request(`/gomod/${MOD}/v1.6.0.zip`);
+    expect(Buffer.from(await again.arrayBuffer()).equals(zip)).toBe(true);
+    expect(fake.count(`${MOD}/v1.6.0.zip`)).toBe(2);
+    expect(await metric("gocacheprog_corrupt_blobs_total")).toBe(1);
+    expect(blobs.objects.get(key)?.data.equals(zip)).toBe(true);
   });
 });
 
