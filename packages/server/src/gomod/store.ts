@@ -117,9 +117,8 @@ export class GomodStore {
         await checkModuleZip(fetched.file, request.module!);
         metrics.upstreamFetches.inc({ kind, outcome: "ok" });
         metrics.bytes.inc({ kind, direction: "upstream" }, fetched.size);
-        const sha = await sha256File(fetched.file);
         // Nothing to fall back on if the store refuses: the spooled file goes with this request.
-        await this.deps.core.write(GOMOD_NAMESPACE, id, sha, fetched.size, createReadStream(fetched.file));
+        await this.deps.core.write(GOMOD_NAMESPACE, id, fetched.sha256Hex, fetched.size, createReadStream(fetched.file));
         return { found: true };
       }
       checkAnswer(request, fetched.body);
@@ -150,10 +149,4 @@ export class GomodStore {
 
 async function* once(body: Buffer): AsyncGenerator<Uint8Array> {
   yield body;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }

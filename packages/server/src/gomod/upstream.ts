@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,7 +69,8 @@ export class UpstreamError extends Error {
 
 export type Fetched =
   | { found: true; body: Buffer }
-  | { found: true; file: string; size: number }
+  /** Spooled: the temp file, its size and its sha256, taken while it was written. */
+  | { found: true; file: string; size: number; sha256Hex: string }
   | { found: false; status: 404 | 410; message: string };
 
 /** Counts proxy hops; a --gomod-upstream that leads back to this server fails instead of deadlocking. */
@@ -156,19 +157,22 @@ export class Upstream {
         spooled = { path, handle: await open(path, "wx") };
       }
       let received = 0;
+      const hash = spooled && createHash("sha256");
       for await (const chunk of response.body ?? []) {
         rearm();
         received += chunk.byteLength;
         if (received > limits.maxBytes) throw new UpstreamError("too-large", `${who} sent more than the limit of ${limits.maxBytes} bytes`);
-        if (spooled) await spooled.handle.write(chunk);
-        else chunks.push(chunk);
+        if (spooled) {
+          hash?.update(chunk);
+          await spooled.handle.write(chunk);
+        } else chunks.push(chunk);
       }
       if (declared !== undefined && received !== declared) {
         throw new UpstreamError("invalid", `${who} sent ${received} of the ${declared} bytes it announced`);
       }
       if (!spooled) return { found: true, body: Buffer.concat(chunks, received) };
       await spooled.handle.close();
-      const result: Fetched = { found: true, file: spooled.path, size: received };
+      const result: Fetched = { found: true, file: spooled.path, size: received, sha256Hex: hash!.digest("hex") };
       spooled = undefined;
       return result;
     } catch (err) {
