@@ -216,8 +216,8 @@ describe("tokens for go", () => {
   });
 
   it("the docker build recipe's download step fetches through /gomod with the token from the BuildKit secret", async () => {
-    const download = instructions(readDockerfile("examples/docker-build/Dockerfile")[0] as Stage, "RUN").find((r) =>
-      r.args.includes("go mod download"),
+    const download = instructions(readDockerfile("examples/docker-build/Dockerfile").find((s) => s.name === "build") as Stage, "RUN").find(
+      (r) => r.args.includes("go mod download"),
     );
     const tokenFile = sandbox.file("token");
     fs.writeFileSync(tokenFile, token);
