@@ -102,12 +102,14 @@ describe("gocacheprog command line", () => {
       stderr += chunk.toString();
     });
     const stdoutEnded = new Promise<void>((resolve) => child.stdout.on("end", resolve));
+    // Listened for now: the bin may exit while the file is being read below, and a late listener never fires.
+    const exited = new Promise((resolve) => child.on("exit", resolve));
     child.stdout.resume();
     child.stdin.end(getRequest(1, idOf("q")) + closeRequest(2));
     await stdoutEnded;
     // Checked before the process exits: go may already be gone, and a CI step reading the file with it.
     const atStdoutEnd = { file: await readFile(statsFile, "utf8").catch(() => "missing"), stderr };
-    await new Promise((resolve) => child.on("exit", resolve));
+    await exited;
     expect(JSON.parse(atStdoutEnd.file)).toMatchObject({ gets: 1, misses: 1 });
     expect(atStdoutEnd.stderr).toMatch(/gocacheprog stats: 1 gets/);
   });
