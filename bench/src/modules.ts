@@ -41,8 +41,8 @@ export interface ModuleSample {
 }
 
 export interface ModuleResults {
-  /** The upstream the server filled from and M1 downloaded from (credentials never appear here). */
-  upstream: string;
+  // The upstream's address is deliberately not recorded: results are committed, and a registry's host name
+  // must not appear in the repository.
   modules: number;
   samples: ModuleSample[];
   failures: string[];
@@ -76,9 +76,9 @@ function goRun(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
 export async function runModuleScenarios(reps: number, scratch: Scratch, log: (line: string) => void): Promise<ModuleResults> {
   const { goproxy, upstream } = machineUpstream();
-  const results: ModuleResults = { upstream: upstream.replace(/\/\/[^@/]*@/g, "//"), modules: 0, samples: [], failures: [] };
+  const results: ModuleResults = { modules: 0, samples: [], failures: [] };
   if (upstream === "") {
-    results.failures.push(`no module proxy in GOPROXY=${goproxy}: nothing to measure`);
+    results.failures.push(`no module proxy in the machine's GOPROXY (${goproxy === "" ? "empty" : "only direct/off"}): nothing to measure`);
     return results;
   }
   results.modules = execFileSync("go", ["list", "-m", "all"], { cwd: MODULES_WORKLOAD_DIR, encoding: "utf8" }).trim().split("\n").length;

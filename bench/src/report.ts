@@ -80,7 +80,7 @@ export function renderMarkdown(results: RunResults): string {
       `## Module proxy: a fresh builder of bench/modules (${m.modules} modules)`,
       "",
       "Every step is a new builder: empty GOMODCACHE, GOCACHE and client dir. The server (embedded) fills from the machine's",
-      `GOPROXY (${m.upstream}), which M1 downloads from directly; M2-M3 and B2 use GOPROXY=<server>/gomod,off. B1 is plain go with`,
+      "GOPROXY, which M1 downloads from directly; M2-M3 and B2 use GOPROXY=<server>/gomod,off. B1 is plain go with",
       "the warm caches of the same machine; B2 also uses GOCACHEPROG against the same server, warmed by one cold build.",
       "",
       ...moduleTable(m),
