@@ -1,11 +1,12 @@
 // The client's HTTP tier against the real server on a port: what a second upload of known bytes
 // costs, and that a hit comes back byte for byte.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256Hex } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DiskTier } from "../packages/cacheprog-client/src/local/tier.ts";
 import { RemoteClient } from "../packages/cacheprog-client/src/remote/http.ts";
 import { type CacheServer, startCacheServer } from "./harness/server.ts";
 
@@ -40,12 +41,18 @@ describe("RemoteClient against gocacheprog-server", () => {
     expect(await client.upload(second, out.hex, out.bytes.length, out.path, true)).toBe("linked");
     expect(await server.metric("gocacheprog_bytes_in_total")).toBe(bytesIn);
 
-    const hit = await client.lookup(second);
-    expect(hit?.outputHex).toBe(out.hex);
-    expect(hit?.body.equals(out.bytes)).toBe(true);
+    // The reply streams into the local tier's sink and lands as a verified file.
+    const local = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "gcp-remote-client-")) });
+    const actionId = Buffer.from(second, "hex");
+    const got = await client.lookup(second, (e) => local.ingest(actionId, Buffer.from(e.outputHex, "hex"), e.size, e.putTime));
+    expect(got?.entry.outputHex).toBe(out.hex);
+    expect((await readFile(got?.hit.diskPath as string)).equals(out.bytes)).toBe(true);
   });
 
   it("answers a lookup of an unknown action with null (a miss, not an error)", async () => {
-    expect(await client.lookup(randomBytes(32).toString("hex"))).toBeNull();
+    const refuse = () => {
+      throw new Error("no sink may be opened for a miss");
+    };
+    expect(await client.lookup(randomBytes(32).toString("hex"), refuse)).toBeNull();
   });
 });

@@ -41,6 +41,37 @@ export interface CacheTier {
   close(): Promise<void>;
 }
 
+/**
+ * Where an output's bytes go when they arrive from elsewhere (a remote reply, a prefetch stream, a
+ * decompressor): written to a temp file next to their final place while being hashed, so no output
+ * is ever held whole in memory. Only a verified finish makes the entry visible; anything else
+ * leaves nothing behind.
+ *
+ * The calls are synchronous on purpose: on a local disk one write of a network-sized chunk into the
+ * page cache costs less than an async round trip through the thread pool, and the caller's stream
+ * keeps its own back-pressure.
+ */
+export interface OutputSink {
+  /** Bytes accepted so far. */
+  readonly written: number;
+  /** Up to the first 8 bytes written (enough to tell a package archive by its magic). */
+  readonly head: Buffer;
+  /** Appends a chunk. Past the declared size it discards everything and throws IntegrityError. */
+  write(chunk: Uint8Array): void;
+  /**
+   * Checks the length and the sha256 against the declared size and OutputID, moves the file into
+   * place and records the action. Throws IntegrityError, with nothing left on disk, on a mismatch.
+   */
+  finish(): Hit;
+  /** Discards what was written. Safe to call twice, and after finish (then it does nothing). */
+  abort(): void;
+}
+
+/** The local tier: a CacheTier that can also take an output in pieces (see DiskTier.ingest). */
+export interface LocalTier extends CacheTier {
+  ingest(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): OutputSink;
+}
+
 export const MISS: Miss = Object.freeze({ hit: false });
 
 export class IntegrityError extends Error {

@@ -1,10 +1,11 @@
-import { mkdir, open, stat, utimes, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { sha256Hex, writeFileAtomic } from "@gocacheprog/common";
+import { mkdirSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Logger } from "../ops/log.ts";
-import { type CacheTier, type Hit, IntegrityError, MISS, type Miss, type PutOptions, type PutResult } from "../tier.ts";
+import { type Hit, IntegrityError, type LocalTier, MISS, type Miss, type OutputSink, type PutOptions, type PutResult } from "../tier.ts";
 import { type TrimPolicy, trimIfDue } from "./evict.ts";
 import { ACTION_SUFFIX, OUTPUT_SUFFIX } from "./layout.ts";
+import { FileSink, newSha256, openTemp } from "./sink.ts";
 
 /** Like GOCACHE's markUsed: refreshing mtime on every hit would cost a syscall per hit for nothing. */
 export const MARK_USED_AFTER_MS = 3600_000;
@@ -33,10 +34,10 @@ function isMissing(err: unknown): boolean {
 /**
  * Local tier, laid out like GOCACHE: `<dir>/<2 hex>/<outputHex>-d` holds output bytes and
  * `<dir>/<2 hex>/<actionHex>-a` maps an action to its output. Outputs are written under a unique
- * temp name and renamed into place (writeFileAtomic), so concurrent go processes sharing the
+ * temp name and renamed into place (an OutputSink), so concurrent go processes sharing the
  * directory only ever see whole files, and a file go may have mmapped is replaced, never rewritten.
  */
-export class DiskTier implements CacheTier {
+export class DiskTier implements LocalTier {
   readonly dir: string;
   private readonly now: () => number;
   private readonly madeShards = new Set<string>();
@@ -84,7 +85,8 @@ export class DiskTier implements CacheTier {
     }
     // go stats the file and treats any other size as incomplete, so answering would only waste a round trip.
     if (!output.isFile() || output.size !== record.size) return MISS;
-    await Promise.all([this.markUsed(actionFile, actionMtimeMs), this.markUsed(diskPath, output.mtimeMs)]);
+    this.markUsed(actionFile, actionMtimeMs);
+    this.markUsed(diskPath, output.mtimeMs);
     return {
       hit: true,
       outputId: Buffer.from(record.outputHex, "hex"),
@@ -97,28 +99,46 @@ export class DiskTier implements CacheTier {
 
   async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
     const outputHex = outputId.toString("hex");
-    const actual = sha256Hex(body);
+    // Verified before anything touches the disk: a bad put leaves nothing, not even a directory.
+    const actual = newSha256().update(body).digest("hex");
     if (actual !== outputHex) {
       throw new IntegrityError(`body (${body.length} bytes) hashes to ${actual}, not to OutputID ${outputHex}; nothing stored`);
     }
+    const putTime = options?.putTime ?? new Date(this.now());
     const diskPath = this.outputPath(outputHex);
-    // Always rewrite the record, with the time of this put: after `go clean -testcache`, a re-run
-    // test must be stored with a fresh time or it would look expired forever.
-    const putTimeMs = options?.putTime?.getTime() ?? this.now();
-    const record = Buffer.from(`v1 ${outputHex} ${body.length} ${Math.floor(putTimeMs)}\n`, "latin1");
-    // Both files at once: a file create costs ~0.6 ms here, and a record seen before its output
-    // exists is only a miss (get checks the output's size).
-    await Promise.all([this.storeOutput(diskPath, body), this.writeRecord(this.actionPath(actionId.toString("hex")), record)]);
-    return { diskPath };
+    const existing = statSync(diskPath, { throwIfNoEntry: false });
+    if (existing?.isFile() && existing.size === body.length) {
+      // The bytes are already here (another action, another process): only record the action.
+      this.markUsed(diskPath, existing.mtimeMs);
+      this.writeRecord(this.actionPath(actionId.toString("hex")), recordFor(outputHex, body.length, putTime));
+      return { diskPath };
+    }
+    const sink = this.openSink(actionId, outputHex, body.length, putTime, true);
+    sink.write(body);
+    return { diskPath: sink.finish().diskPath };
   }
 
-  private async storeOutput(diskPath: string, body: Uint8Array): Promise<void> {
-    const existing = await stat(diskPath).catch((err) => {
-      if (isMissing(err)) return undefined;
-      throw err;
-    });
-    if (existing?.isFile() && existing.size === body.length) await this.markUsed(diskPath, existing.mtimeMs);
-    else await writeFileAtomic(diskPath, body);
+  /**
+   * Opens a sink for an output arriving in pieces (remote reply, prefetch stream, decompressor). The
+   * entry appears only when the sink finishes with exactly `size` bytes hashing to `outputId`;
+   * the action record then carries `putTime` (go's test-cache expiry compares against it).
+   */
+  ingest(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): OutputSink {
+    return this.openSink(actionId, outputId.toString("hex"), size, putTime, false);
+  }
+
+  private openSink(actionId: Buffer, outputHex: string, size: number, putTime: Date, preverified: boolean): OutputSink {
+    const diskPath = this.outputPath(outputHex);
+    const actionPath = this.actionPath(actionId.toString("hex"));
+    const commit = (tempPath: string) => {
+      // The output first: a record seen before its output exists is only a miss (get checks the size).
+      renameSync(tempPath, diskPath);
+      // Always rewrite the record, with the time of this put: after `go clean -testcache`, a re-run
+      // test must be stored with a fresh time or it would look expired forever.
+      this.writeRecord(actionPath, recordFor(outputHex, size, putTime));
+    };
+    const open = (tempPath: string) => this.inShard(tempPath, () => openTemp(tempPath));
+    return new FileSink({ outputHex, size, putTime, diskPath, commit }, open, preverified);
   }
 
   /**
@@ -126,23 +146,24 @@ export class DiskTier implements CacheTier {
    * catches one half written fails the strict RECORD pattern and sees a miss, never a wrong answer,
    * and no temp file plus rename is paid on every put. Outputs, which go may mmap, always get one.
    */
-  private async writeRecord(path: string, record: Buffer): Promise<void> {
-    await this.ensureShard(path);
-    try {
-      await writeFile(path, record, { mode: 0o644 });
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-      this.madeShards.delete(join(path, ".."));
-      await this.ensureShard(path);
-      await writeFile(path, record, { mode: 0o644 });
-    }
+  private writeRecord(path: string, record: Buffer): void {
+    this.inShard(path, () => writeFileSync(path, record, { mode: 0o644 }));
   }
 
-  private async ensureShard(path: string): Promise<void> {
-    const shard = join(path, "..");
-    if (this.madeShards.has(shard)) return;
-    await mkdir(shard, { recursive: true });
-    this.madeShards.add(shard);
+  /** Runs a file creation in `path`'s shard, creating the shard once (or again, if trimmed away meanwhile). */
+  private inShard<T>(path: string, create: () => T): T {
+    const shard = dirname(path);
+    if (!this.madeShards.has(shard)) {
+      mkdirSync(shard, { recursive: true });
+      this.madeShards.add(shard);
+    }
+    try {
+      return create();
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      mkdirSync(shard, { recursive: true });
+      return create();
+    }
   }
 
   async close(): Promise<void> {
@@ -153,13 +174,20 @@ export class DiskTier implements CacheTier {
     }
   }
 
-  private async markUsed(path: string, mtimeMs: number): Promise<void> {
+  private markUsed(path: string, mtimeMs: number): void {
     const now = this.now();
     if (now - mtimeMs < MARK_USED_AFTER_MS) return;
     const seconds = now / 1000;
-    // Losing this race (file evicted meanwhile, read-only dir) only affects eviction order.
-    await utimes(path, seconds, seconds).catch(() => {});
+    try {
+      utimesSync(path, seconds, seconds);
+    } catch {
+      // Losing this race (file evicted meanwhile, read-only dir) only affects eviction order.
+    }
   }
+}
+
+function recordFor(outputHex: string, size: number, putTime: Date): Buffer {
+  return Buffer.from(`v1 ${outputHex} ${size} ${Math.floor(putTime.getTime())}\n`, "latin1");
 }
 
 function parseRecord(text: string): ActionRecord | undefined {

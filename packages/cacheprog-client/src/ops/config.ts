@@ -68,7 +68,24 @@ export const clientOptionDefs = {
     env: "GOCACHEPROG_REMOTE_TIMEOUT",
     kind: "duration",
     default: "5s",
-    description: "Give up on one remote request after this long (a remote failure is a miss, never a failed build).",
+    description:
+      "Give up on one remote request after this long, plus its size at --remote-min-rate (a remote failure is a miss, never a failed build).",
+  },
+  remoteMinRate: {
+    flag: "remote-min-rate",
+    env: "GOCACHEPROG_REMOTE_MIN_RATE",
+    kind: "bytes",
+    default: "1MiB",
+    description:
+      "Slowest transfer rate (bytes per second) waited for: a download or upload gets --remote-timeout plus its size at this rate, so large outputs on slow links still transfer.",
+  },
+  remoteMaxOutput: {
+    flag: "remote-max-output",
+    env: "GOCACHEPROG_REMOTE_MAX_OUTPUT",
+    kind: "bytes",
+    default: "1GiB",
+    description:
+      "Largest output taken from the remote (the server's default --max-body); a reply declaring more is refused before reading, a body running past its size is cut. Either is a miss.",
   },
   uploadConcurrency: {
     flag: "upload-concurrency",

@@ -27,6 +27,14 @@ export class CircuitBreaker {
     this.trialInFlight = false;
   }
 
+  /**
+   * Neither a success nor a failure (a refusal, a slow upload, a local problem): the count is left
+   * alone, and a half-open trial slot is freed for the next request.
+   */
+  released(): void {
+    this.trialInFlight = false;
+  }
+
   /** Returns true when this failure is the one that opened the breaker (worth one log line). */
   failed(): boolean {
     this.trialInFlight = false;

@@ -1,19 +1,30 @@
 import { createReadStream } from "node:fs";
-import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
-import { headers as h, isHexId, routes, withDeadline } from "@gocacheprog/common";
+import { headers as h, isHexId, routes } from "@gocacheprog/common";
+import type { Hit, OutputSink } from "../tier.ts";
+import { Exchange, LocalStoreError, locally, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
 
-/** What the server said about one action, with the output bytes already read. */
+export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout };
+
+/** What the server said about one action, before its bytes. */
 export interface RemoteEntry {
   outputHex: string;
   putTime: Date;
-  body: Buffer;
+  /** Declared output size: the bytes the sink must receive, no more, no fewer. */
+  size: number;
 }
 
-/** A reply that is not a cache answer (5xx, 401, garbage headers): counts against the breaker. */
-export class RemoteError extends Error {
-  override name = "RemoteError";
+/** Where a lookup's bytes go: normally the local tier's ingest (a temp file, hashed while written). */
+export type OpenSink = (entry: RemoteEntry) => OutputSink;
+
+export interface RemoteHit {
+  entry: RemoteEntry;
+  /** The verified entry, as stored by the sink. */
+  hit: Hit;
+  /** The first bytes of the output (package archives start with the ar magic). */
+  head: Buffer;
 }
 
 export type UploadOutcome = "stored" | "linked" | "forbidden";
@@ -21,24 +32,27 @@ export type UploadOutcome = "stored" | "linked" | "forbidden";
 export interface RemoteClientOptions {
   url: string;
   token?: string;
+  /** Base deadline of one request; a transfer gets `size / minRateBytesPerSec` on top. */
   timeoutMs: number;
+  /** Slowest transfer rate still waited for: large outputs on slow links get time in proportion. */
+  minRateBytesPerSec?: number;
+  /** Largest output accepted from the server; a larger declared size is refused before reading. */
+  maxOutputBytes?: number;
   /** Keep-alive connections for lookups, which go waits on. */
   connections: number;
   /** Connections for background uploads: a separate pool, so an upload burst never queues a lookup. */
   uploadConnections: number;
 }
 
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
+export const DEFAULT_MIN_RATE = 1024 * 1024;
+export const DEFAULT_MAX_OUTPUT = 1024 ** 3;
 
 /**
  * The client's whole view of the HTTP API (names from @gocacheprog/common/api). One keep-alive
  * pool per process: node's own http.Agent, which costs nothing at start-up (a bundled HTTP library
  * measured ~40 ms of parse time on every go invocation, used or not). Every call carries its own
- * deadline, so nothing the server does can hang go.
+ * deadline, scaled by the bytes it moves, so nothing the server does can hang go, and no reply is
+ * ever held whole in memory: output bytes stream into a sink on disk.
  */
 export class RemoteClient {
   private readonly lookupAgent: HttpAgent;
@@ -47,6 +61,8 @@ export class RemoteClient {
   private readonly url: URL;
   private readonly basePath: string;
   private readonly auth: Record<string, string>;
+  private readonly minRate: number;
+  private readonly maxOutput: number;
 
   constructor(private readonly options: RemoteClientOptions) {
     this.url = new URL(options.url);
@@ -60,19 +76,63 @@ export class RemoteClient {
     this.uploadAgent = pool(options.uploadConnections);
     this.send = secure ? httpsRequest : httpRequest;
     this.auth = options.token ? { authorization: `Bearer ${options.token}` } : {};
+    this.minRate = options.minRateBytesPerSec || DEFAULT_MIN_RATE;
+    this.maxOutput = options.maxOutputBytes || DEFAULT_MAX_OUTPUT;
   }
 
-  /** One round trip per hit: the reply carries the OutputID, put time and the bytes. null = miss. */
-  async lookup(actionHex: string): Promise<RemoteEntry | null> {
-    const res = await this.request(this.lookupAgent, "GET", routes.action(actionHex), this.auth, undefined, this.options.timeoutMs);
-    if (res.status === 404) return null;
-    if (res.status !== 200) throw new RemoteError(`GET action: HTTP ${res.status}`);
+  /** Time allowed for a request moving `bytes`: the base deadline plus the bytes at the minimum rate. */
+  deadlineFor(baseMs: number, bytes: number): number {
+    return baseMs + Math.ceil((bytes / this.minRate) * 1000);
+  }
+
+  /**
+   * One round trip per hit: the reply carries the OutputID, put time and the bytes, which stream
+   * into the sink `open` returns and are verified there. null = miss. A declared size above the cap
+   * is refused before any byte is read; a body that runs past its size, ends short, or does not hash
+   * to its OutputID leaves nothing behind (RemoteError, IntegrityError).
+   */
+  async lookup(actionHex: string, open: OpenSink): Promise<RemoteHit | null> {
+    const call = this.start(this.lookupAgent, "GET", routes.action(actionHex), this.auth, undefined, this.options.timeoutMs);
+    let sink: OutputSink | undefined;
+    try {
+      const res = await call.response;
+      if (res.statusCode === 404) {
+        await call.drain(res);
+        return null;
+      }
+      this.checkStatus("GET action", res);
+      const entry = this.entryOf(res);
+      call.extendTo(this.deadlineFor(this.options.timeoutMs, entry.size));
+      const target = locally(() => open(entry));
+      sink = target;
+      for await (const chunk of res) locally(() => target.write(chunk as Buffer));
+      if (!res.complete) throw new RemoteError(`GET action: connection cut after ${target.written} of ${entry.size} bytes`);
+      const head = target.head;
+      const hit = locally(() => target.finish());
+      call.done();
+      return { entry, hit, head };
+    } catch (err) {
+      sink?.abort();
+      throw call.failed(err);
+    }
+  }
+
+  /** The entry a 200 reply announces. Compressed replies (Content-Encoding) declare the raw size on their own. */
+  private entryOf(res: IncomingMessage): RemoteEntry {
     const outputHex = String(res.headers[h.outputId] ?? "");
     const putTime = new Date(String(res.headers[h.putTime] ?? ""));
     if (!isHexId(outputHex) || Number.isNaN(putTime.getTime())) {
       throw new RemoteError("GET action: reply lacks a valid output id or put time");
     }
-    return { outputHex, putTime, body: res.body };
+    const declared = res.headers[h.outputSize] ?? res.headers["content-length"];
+    if (typeof declared !== "string" || !/^\d{1,16}$/.test(declared)) {
+      throw new RemoteError("GET action: reply does not declare its size (Content-Length)");
+    }
+    const size = Number(declared);
+    if (size > this.maxOutput) {
+      throw new RemoteRefusal(`GET action: output of ${size} bytes is above the ${this.maxOutput}-byte cap (--remote-max-output)`);
+    }
+    return { outputHex, putTime, size };
   }
 
   /**
@@ -81,11 +141,11 @@ export class RemoteClient {
    */
   async upload(actionHex: string, outputHex: string, size: number, diskPath: string, tryLinkFirst: boolean): Promise<UploadOutcome> {
     if (tryLinkFirst) {
-      const linked = await this.put(actionHex, outputHex, { [h.outputSize]: String(size), "content-length": "0" }, undefined);
+      const linked = await this.put(actionHex, outputHex, { [h.outputSize]: String(size), "content-length": "0" }, undefined, 0);
       if (linked !== "missing") return linked === "forbidden" ? "forbidden" : "linked";
     }
     const body = size > 0 ? createReadStream(diskPath) : undefined;
-    const stored = await this.put(actionHex, outputHex, { "content-length": String(size) }, body);
+    const stored = await this.put(actionHex, outputHex, { "content-length": String(size) }, body, size);
     if (stored === "missing") throw new RemoteError("PUT action: server refused the body as unknown output");
     return stored;
   }
@@ -95,65 +155,52 @@ export class RemoteClient {
     outputHex: string,
     extra: Record<string, string>,
     body: Readable | undefined,
+    size: number,
   ): Promise<"stored" | "missing" | "forbidden"> {
     const headers = { ...this.auth, [h.outputId]: outputHex, ...extra };
-    // Uploads move whole outputs, so they get more time than a lookup; they never block go.
-    const res = await this.request(this.uploadAgent, "PUT", routes.action(actionHex), headers, body, this.options.timeoutMs * 3);
-    if (res.status === 200 || res.status === 201) return "stored";
-    if (res.status === 409) return "missing";
-    if (res.status === 403) return "forbidden";
-    throw new RemoteError(`PUT action: HTTP ${res.status}`);
+    // Uploads never block go, so they get three base deadlines, plus time for their bytes.
+    const timeoutMs = this.deadlineFor(this.options.timeoutMs * 3, size);
+    const call = this.start(this.uploadAgent, "PUT", routes.action(actionHex), headers, body, timeoutMs);
+    try {
+      const res = await call.response;
+      await call.drain(res);
+      call.done();
+      if (res.statusCode === 200 || res.statusCode === 201) return "stored";
+      if (res.statusCode === 409) return "missing";
+      if (res.statusCode === 403) return "forbidden";
+      this.checkStatus("PUT action", res);
+      throw new RemoteError(`PUT action: HTTP ${res.statusCode}`);
+    } catch (err) {
+      throw call.failed(err);
+    }
   }
 
-  /** Resolves with the whole reply, or rejects once `timeoutMs` has passed, whatever the server does. */
-  private async request(
+  /** 5xx and other non-answers are the remote being unwell; a 4xx is a refusal of this one request. */
+  private checkStatus(what: string, res: IncomingMessage): void {
+    const status = res.statusCode ?? 0;
+    if (status === 200) return;
+    if (status >= 400 && status < 500) throw new RemoteRefusal(`${what}: HTTP ${status}`);
+    throw new RemoteError(`${what}: HTTP ${status}`);
+  }
+
+  private start(
     agent: HttpAgent,
     method: string,
     path: string,
     headers: Record<string, string>,
     body: Readable | undefined,
     timeoutMs: number,
-  ): Promise<Reply> {
-    // Assigned synchronously by the executor below.
-    let req!: ClientRequest;
-    const exchange = new Promise<Reply>((resolve, reject) => {
-      req = this.send(
-        {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname,
-          port: this.url.port,
-          method,
-          path: this.basePath + path,
-          headers,
-          agent,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", reject);
-          res.on("aborted", () => reject(new RemoteError(`${method}: connection cut mid-body`)));
-          res.on("end", () => {
-            const bodyBytes = Buffer.concat(chunks);
-            const declared = res.headers["content-length"];
-            if (declared !== undefined && Number(declared) !== bodyBytes.length) {
-              reject(new RemoteError(`${method}: truncated body (${bodyBytes.length} of ${declared} bytes)`));
-            } else resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bodyBytes });
-          });
-        },
-      );
-      req.on("error", reject);
-      if (body) {
-        body.on("error", (err) => req.destroy(err));
-        body.pipe(req);
-      } else req.end();
-    });
-    try {
-      return await withDeadline(exchange, timeoutMs, () => new RemoteError(`${method}: no complete answer within ${timeoutMs} ms`));
-    } catch (err) {
-      // Past the deadline (or after any failure) the socket is not worth keeping: free it for the pool.
-      req.destroy();
-      throw err;
-    }
+  ): Exchange {
+    const options = {
+      protocol: this.url.protocol,
+      hostname: this.url.hostname,
+      port: this.url.port,
+      method,
+      path: this.basePath + path,
+      headers,
+      agent,
+    };
+    return new Exchange((onResponse) => this.send(options, onResponse), method, body, timeoutMs);
   }
 
   async close(): Promise<void> {

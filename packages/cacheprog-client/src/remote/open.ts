@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { ClientOptions } from "../ops/config.ts";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import type { CacheTier } from "../tier.ts";
+import type { CacheTier, LocalTier } from "../tier.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { RemoteClient } from "./http.ts";
 import { RemoteTier } from "./tier.ts";
@@ -37,7 +37,7 @@ function readToken(options: ClientOptions, log: Logger): string | undefined {
  * configured, so local-only runs never load the HTTP client (node:http, node:https). A URL that
  * does not parse is reported once and the build goes on local-only.
  */
-export function openRemoteTier(local: CacheTier, options: ClientOptions, log: Logger, stats: Stats): CacheTier {
+export function openRemoteTier(local: LocalTier, options: ClientOptions, log: Logger, stats: Stats): CacheTier {
   let shown: string;
   try {
     shown = displayUrl(options.url ?? "");
@@ -50,6 +50,8 @@ export function openRemoteTier(local: CacheTier, options: ClientOptions, log: Lo
     url: options.url as string,
     token,
     timeoutMs: options.remoteTimeout,
+    minRateBytesPerSec: options.remoteMinRate,
+    maxOutputBytes: options.remoteMaxOutput,
     connections: options.remoteConnections,
     uploadConnections: options.uploadConcurrency,
   });

@@ -1,9 +1,9 @@
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import { type CacheTier, type Hit, IntegrityError, MISS, type Miss, type PutOptions, type PutResult } from "../tier.ts";
+import { type CacheTier, type Hit, IntegrityError, type LocalTier, MISS, type Miss, type PutOptions, type PutResult } from "../tier.ts";
 import type { CircuitBreaker } from "./breaker.ts";
 import { compilerOutputKey, followUpKey } from "./follow-ups.ts";
-import type { RemoteClient } from "./http.ts";
+import { LocalStoreError, type RemoteClient, type RemoteEntry, type RemoteHit, RemoteRefusal, RemoteTimeout } from "./http.ts";
 import { BoundedUploader } from "./uploader.ts";
 
 export interface RemoteTierOptions {
@@ -47,7 +47,7 @@ export class RemoteTier implements CacheTier {
   private readonly warnedAbout = new Set<string>();
 
   constructor(
-    private readonly local: CacheTier,
+    private readonly local: LocalTier,
     private readonly client: RemoteClient,
     private readonly breaker: CircuitBreaker,
     private readonly stats: Stats,
@@ -93,36 +93,47 @@ export class RemoteTier implements CacheTier {
     if (followUps && this.warm) this.prefetch(compilerOutputKey(actionId));
     const started = performance.now();
     this.stats.remoteGets++;
-    let entry: Awaited<ReturnType<RemoteClient["lookup"]>>;
+    const open = (entry: RemoteEntry) => this.local.ingest(actionId, Buffer.from(entry.outputHex, "hex"), entry.size, entry.putTime);
+    let fetched: RemoteHit | null;
     try {
-      entry = await this.client.lookup(actionHex);
+      // The bytes stream into a temp file in the local tier and are verified there, never whole in memory.
+      fetched = await this.client.lookup(actionHex, open);
       this.breaker.succeeded();
     } catch (err) {
-      this.remoteFailed(err);
+      this.lookupFailed(err);
       return MISS;
     } finally {
       this.stats.remoteMs += performance.now() - started;
     }
     if (followUps) {
-      const next = entry ? followUpKey(actionId, entry.body) : undefined;
+      const next = fetched ? followUpKey(actionId, fetched.head) : undefined;
       this.warm = next !== undefined;
       if (next) this.prefetch(next);
     }
-    if (!entry) return MISS;
-    const outputId = Buffer.from(entry.outputHex, "hex");
-    try {
-      // The local tier re-hashes the bytes: a corrupted reply never reaches go.
-      const stored = await this.local.put(actionId, outputId, entry.body, { putTime: entry.putTime });
-      this.fetched.set(actionHex, entry.outputHex);
-      return { hit: true, outputId, size: entry.body.length, diskPath: stored.diskPath, putTime: entry.putTime, source: "remote" };
-    } catch (err) {
-      if (err instanceof IntegrityError) {
-        this.stats.remoteCorrupt++;
-        this.warnOnce("corrupt", `remote ${this.options.displayUrl} sent an output whose sha256 does not match; treated as a miss`);
-      } else {
-        this.warnOnce("store", `storing a remote hit locally failed (${(err as Error).message}); treated as a miss`);
-      }
-      return MISS;
+    if (!fetched) return MISS;
+    this.fetched.set(actionHex, fetched.entry.outputHex);
+    return { ...fetched.hit, source: "remote" };
+  }
+
+  /** Only a remote that is unwell (connection errors, 5xx, timeouts) counts against the breaker. */
+  private lookupFailed(err: unknown): void {
+    if (err instanceof IntegrityError) {
+      // The server answered; its bytes were wrong. A miss, and nothing was stored.
+      this.breaker.succeeded();
+      this.stats.remoteCorrupt++;
+      this.warnOnce(
+        "corrupt",
+        `remote ${this.options.displayUrl} sent an output that does not match its OutputID or size; treated as a miss`,
+      );
+    } else if (err instanceof RemoteRefusal) {
+      this.breaker.succeeded();
+      this.stats.remoteErrors++;
+      this.warnOnce("refused", `remote ${this.options.displayUrl} refused a lookup (${(err as Error).message}); treated as a miss`);
+    } else if (err instanceof LocalStoreError) {
+      this.breaker.released();
+      this.warnOnce("store", `storing a remote hit locally failed (${err.message}); treated as a miss`);
+    } else {
+      this.remoteFailed(err);
     }
   }
 
@@ -164,7 +175,13 @@ export class RemoteTier implements CacheTier {
       }
     } catch (err) {
       this.stats.uploadErrors++;
-      this.remoteFailed(err);
+      if (err instanceof RemoteRefusal || err instanceof RemoteTimeout) {
+        // A 413 for an output above the server's --max-body, or a large output on a slow link, says
+        // nothing about whether lookups will work: reads stay on.
+        this.breaker.released();
+        this.stats.remoteErrors++;
+        this.warnOnce(`upload-${err.name}`, `an upload was not accepted (${err.message}); that entry stays local only`);
+      } else this.remoteFailed(err);
     } finally {
       this.stats.remoteMs += performance.now() - started;
     }

@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -7,31 +7,10 @@ import { createLogger } from "../../src/ops/log.ts";
 import { Stats } from "../../src/ops/stats.ts";
 import { CircuitBreaker } from "../../src/remote/breaker.ts";
 import { followUpKey } from "../../src/remote/follow-ups.ts";
-import { type RemoteClient, type RemoteEntry, RemoteError, type UploadOutcome } from "../../src/remote/http.ts";
+import { type RemoteClient, RemoteError } from "../../src/remote/http.ts";
 import { RemoteTier } from "../../src/remote/tier.ts";
 import { idOf, sha256 } from "../helpers.ts";
-
-/** Stands in for the HTTP client (the real one is exercised against a real server in test/*.test.ts). */
-class StubClient {
-  lookups = 0;
-  uploads: { actionHex: string; link: boolean }[] = [];
-  entries = new Map<string, RemoteEntry>();
-  lookupError: Error | undefined;
-  uploadOutcome: UploadOutcome = "stored";
-  gate: Promise<void> = Promise.resolve();
-
-  async lookup(actionHex: string): Promise<RemoteEntry | null> {
-    this.lookups++;
-    await this.gate;
-    if (this.lookupError) throw this.lookupError;
-    return this.entries.get(actionHex) ?? null;
-  }
-  async upload(actionHex: string, _o: string, _s: number, _p: string, link: boolean): Promise<UploadOutcome> {
-    this.uploads.push({ actionHex, link });
-    return this.uploadOutcome;
-  }
-  async close(): Promise<void> {}
-}
+import { StubClient } from "./stub-client.ts";
 
 let stub: StubClient;
 let stats: Stats;
@@ -159,6 +138,7 @@ describe("RemoteTier", () => {
     stub.entries.clear();
     expect((await tier.get(idOf("c"))).hit).toBe(false); // nothing was kept locally
     expect(logs.join("")).toMatch(/does not match/);
+    expect(await leftovers(tier)).toEqual([]);
   });
 
   it("stops asking a failing remote once the breaker opens, and says so once", async () => {
@@ -204,3 +184,10 @@ describe("RemoteTier", () => {
     expect(stub.uploads).toHaveLength(0);
   });
 });
+
+/** Every file under the tier's directory (entries and temp files alike). */
+async function leftovers(t: RemoteTier): Promise<string[]> {
+  const dir = (t as unknown as { local: DiskTier }).local.dir;
+  const names = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return names.filter((e) => e.isFile()).map((e) => e.name);
+}

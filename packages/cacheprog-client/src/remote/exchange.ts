@@ -1,0 +1,108 @@
+import type { ClientRequest, IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
+
+/** The remote misbehaved (connection error, 5xx, garbage headers, cut body): counts against the breaker. */
+export class RemoteError extends Error {
+  override name = "RemoteError";
+}
+
+/** No complete answer within the deadline. Counts against the breaker for lookups only (see RemoteTier). */
+export class RemoteTimeout extends RemoteError {
+  override name = "RemoteTimeout";
+}
+
+/**
+ * The remote answered, and said no to this one request (4xx, an output above the cap): the server
+ * is healthy, so this never opens the breaker; it is a miss or a skipped upload.
+ */
+export class RemoteRefusal extends Error {
+  override name = "RemoteRefusal";
+}
+
+/** Writing the received bytes to the local disk failed: neither the remote's fault nor corruption. */
+export class LocalStoreError extends Error {
+  override name = "LocalStoreError";
+}
+
+/** Runs a step of the local sink, labelling its failures so they are never blamed on the remote. */
+export function locally<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof Error && err.name === "IntegrityError") throw err;
+    throw new LocalStoreError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/**
+ * One HTTP request with a deadline that covers everything (connect, headers, body) and can be
+ * moved once the size of the transfer is known. Past it the socket is destroyed, so the body stops
+ * flowing and nothing more is read, whatever the server keeps sending.
+ */
+export class Exchange {
+  readonly response: Promise<IncomingMessage>;
+  private readonly req: ClientRequest;
+  private readonly startedAt = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private timedOutAfter: number | undefined;
+
+  constructor(
+    open: (onResponse: (res: IncomingMessage) => void) => ClientRequest,
+    private readonly method: string,
+    body: Readable | undefined,
+    timeoutMs: number,
+  ) {
+    let req!: ClientRequest;
+    this.response = new Promise<IncomingMessage>((resolve, reject) => {
+      req = open(resolve);
+      req.on("error", reject);
+    });
+    // Awaited later by the caller; a rejection before then must not count as unhandled.
+    this.response.catch(() => {});
+    this.req = req;
+    if (body) {
+      body.on("error", (err) => req.destroy(err));
+      body.pipe(req);
+    } else req.end();
+    this.extendTo(timeoutMs);
+  }
+
+  /** Sets the deadline to `timeoutMs` after the request started (a larger transfer gets more time). */
+  extendTo(timeoutMs: number): void {
+    clearTimeout(this.timer);
+    const left = Math.max(0, this.startedAt + timeoutMs - performance.now());
+    this.timer = setTimeout(() => {
+      this.timedOutAfter = timeoutMs;
+      this.req.destroy(new RemoteTimeout(`${this.method}: no complete answer within ${timeoutMs} ms`));
+    }, left);
+  }
+
+  /** Reads and discards a (small) reply body so the keep-alive socket can be reused. */
+  async drain(res: IncomingMessage): Promise<void> {
+    for await (const _ of res) {
+      // Status replies carry a few bytes of text at most; nothing to keep.
+    }
+  }
+
+  done(): void {
+    clearTimeout(this.timer);
+  }
+
+  /**
+   * Ends a failed exchange: the timer is cleared and the socket destroyed (not returned to the
+   * pool). Returns the error to throw: a RemoteTimeout whenever the deadline was what ended it.
+   */
+  failed(err: unknown): unknown {
+    clearTimeout(this.timer);
+    this.req.destroy();
+    if (this.timedOutAfter !== undefined) {
+      return err instanceof RemoteTimeout ? err : new RemoteTimeout(`${this.method}: no complete answer within ${this.timedOutAfter} ms`);
+    }
+    if (
+      err instanceof Error &&
+      (err.name === "IntegrityError" || err instanceof RemoteError || err instanceof RemoteRefusal || err instanceof LocalStoreError)
+    )
+      return err;
+    return new RemoteError(`${this.method}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
