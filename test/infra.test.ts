@@ -212,6 +212,11 @@ describe("examples/docker-build/Dockerfile", () => {
     expect(goBuild?.args).toContain("GOCACHEPROG_TOKEN_FILE=/run/secrets/gocacheprog_token");
   });
 
+  it("canonicalizes the copied sources' mtimes before go, without failing the build when it cannot", () => {
+    const goBuild = instructions(build, "RUN").find((r) => r.args.includes("go build"));
+    expect(goBuild?.args).toMatch(/^\/usr\/local\/bin\/gocacheprog canonicalize-mtimes \. \|\| true;/);
+  });
+
   it("ships only the binary in a small non-root final image", () => {
     const final = stages.at(-1) as Stage;
     expect(stages.length).toBeGreaterThanOrEqual(2);

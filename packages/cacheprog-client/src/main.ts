@@ -12,7 +12,9 @@ type Subcommand = (argv: readonly string[], env: Env) => Promise<number>;
  * `gocacheprog <name> ...` runs one of these; without a known name the bin is go's cache child
  * (flags only, protocol on stdin/stdout). Subcommands load nothing a go session needs at start-up.
  */
-const subcommands: Record<string, Subcommand> = {};
+const subcommands: Record<string, Subcommand> = {
+  "canonicalize-mtimes": async (argv) => (await import("./ops/mtimes.ts")).runCanonicalizeMtimes(argv),
+};
 
 async function main(argv: readonly string[], env: Env): Promise<number> {
   const name = argv[0];
