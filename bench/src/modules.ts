@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { cp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseStatsLines } from "../../packages/cacheprog-client/src/ops/job-stats.ts";
 import type { SpawnedServer } from "../../test/harness/child-server.ts";
 import { stopProcess } from "../../test/harness/child-server.ts";
 import { getFreePort } from "../../test/harness/ports.ts";
@@ -177,7 +178,8 @@ async function oneRep(
       ...client(await scratch.dir("client")),
       GOCACHEPROG_STATS_FILE: statsFile,
     });
-    const stats = JSON.parse(await readFile(statsFile, "utf8").catch(() => "{}")) as { hits?: number; misses?: number };
+    const stats: { hits?: number; misses?: number } =
+      parseStatsLines(await readFile(statsFile, "utf8").catch(() => "")).records.at(-1) ?? {};
     record("B2", ms, { hits: stats.hits, misses: stats.misses });
     await removeDir(gopath);
   } finally {

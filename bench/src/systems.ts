@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { parseStatsLines } from "../../packages/cacheprog-client/src/ops/job-stats.ts";
 import { type SpawnedServer, spawnServer, stopProcess, waitUntil } from "../../test/harness/child-server.ts";
 import { getFreePort } from "../../test/harness/ports.ts";
 import type { RedisServer } from "../../test/harness/redis.ts";
@@ -54,7 +55,9 @@ export function ourClient(clientDir: string, port: number | undefined, statsFile
 export async function ourCounts(statsFile: string): Promise<ClientCounts> {
   const text = await readFile(statsFile, "utf8").catch(() => undefined);
   if (text === undefined) return {};
-  const s = JSON.parse(text) as Record<string, number>;
+  // The client appends one line per go command and scenarios reuse a file across builds: this build's is the last.
+  const s = parseStatsLines(text).records.at(-1) as Record<string, number> | undefined;
+  if (!s) return {};
   return { hits: s["hits"], misses: s["misses"], uploads: s["uploads"], uploadBytes: s["uploadBytes"] };
 }
 

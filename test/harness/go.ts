@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { settlesWithin } from "@gocacheprog/common";
+import { parseStatsLines, sumStats } from "../../packages/cacheprog-client/src/ops/job-stats.ts";
 import { clientBin, goModDir } from "./bins.ts";
 
 export interface GoResult {
@@ -66,8 +67,14 @@ export function countVetActions(xStderr: string): number {
   return xStderr.match(VET_ACTION)?.length ?? 0;
 }
 
+/**
+ * The client's stats file: one JSON line per go command (appended). A fresh file per go command holds
+ * one line; for more, the counters are summed, as `gocacheprog summary` does for a CI job.
+ */
 export function readStats(file: string): ClientStats {
-  const stats = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  const { records, badLines } = parseStatsLines(fs.readFileSync(file, "utf8"));
+  if (records.length === 0 || badLines > 0) throw new Error(`stats file ${file}: ${records.length} records, ${badLines} bad lines`);
+  const stats: Record<string, unknown> = records.length === 1 ? { ...records[0] } : sumStats(records);
   for (const key of ["gets", "hits", "misses", "puts"]) {
     if (typeof stats[key] !== "number") throw new Error(`stats file ${file} lacks a numeric "${key}": ${JSON.stringify(stats)}`);
   }

@@ -14,6 +14,7 @@ type Subcommand = (argv: readonly string[], env: Env) => Promise<number>;
  */
 const subcommands: Record<string, Subcommand> = {
   "canonicalize-mtimes": async (argv) => (await import("./ops/mtimes.ts")).runCanonicalizeMtimes(argv),
+  summary: async (argv, env) => (await import("./ops/summary.ts")).runSummary(argv, env),
 };
 
 async function main(argv: readonly string[], env: Env): Promise<number> {

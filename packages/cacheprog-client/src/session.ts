@@ -2,8 +2,9 @@ import { resolve } from "node:path";
 import { defaultCacheDir } from "./local/paths.ts";
 import { DiskTier } from "./local/tier.ts";
 import type { ClientOptions } from "./ops/config.ts";
+import { appendStatsRecord, parentGoCommand } from "./ops/job-stats.ts";
 import { createLogger, type Logger } from "./ops/log.ts";
-import { formatStatsLine, Stats, writeStatsFile } from "./ops/stats.ts";
+import { formatStatsLine, Stats } from "./ops/stats.ts";
 import { serve } from "./protocol/serve.ts";
 import { ProtocolError } from "./protocol/wire.ts";
 import type { CacheTier } from "./tier.ts";
@@ -37,7 +38,9 @@ export async function runSession(options: ClientOptions): Promise<number> {
     const summary = stats.toJSON();
     if (options.stats) process.stderr.write(formatStatsLine(summary));
     if (options.statsFile) {
-      await writeStatsFile(resolve(options.statsFile), summary).catch((err: Error) => log.warn(`writing stats file: ${err.message}`));
+      // One line per go command: a CI job's commands all land in its stats file (gocacheprog summary).
+      const record = { ...summary, at: new Date().toISOString(), command: parentGoCommand() };
+      await appendStatsRecord(resolve(options.statsFile), record).catch((err: Error) => log.warn(`writing stats file: ${err.message}`));
     }
   };
 

@@ -47,7 +47,7 @@ describe("gocacheprog command line", () => {
     expect(done.responses[1]?.DiskPath?.startsWith(join(dir, "go-build", "gocacheprog") + sep)).toBe(true);
   });
 
-  it("prints one stats line to stderr and writes the same numbers as JSON", async () => {
+  it("prints one stats line to stderr and appends the same numbers as one JSON line per go command", async () => {
     const body = Buffer.from("twelve bytes");
     const env = { GOCACHEPROG_DIR: join(dir, "cache"), GOCACHEPROG_STATS: "1", GOCACHEPROG_STATS_FILE: join(dir, "out", "stats.json") };
     await runBin({ GOCACHEPROG_DIR: env.GOCACHEPROG_DIR }, putRequest(1, idOf("hit"), body));
@@ -61,7 +61,10 @@ describe("gocacheprog command line", () => {
       /2 gets \(1 hits, 1 misses\), 1 puts; read 0\.0 MB, wrote 0\.0 MB; \d+ ms in process, \d+ ms handling requests/,
     );
 
-    const stats = JSON.parse(await readFile(env.GOCACHEPROG_STATS_FILE, "utf8"));
+    const records = (await readFile(env.GOCACHEPROG_STATS_FILE, "utf8")).split("\n");
+    expect(records).toHaveLength(2); // one record and the final newline
+    expect(records[1]).toBe("");
+    const stats = JSON.parse(records[0] as string);
     expect(stats).toEqual({
       version: 1,
       gets: 2,
@@ -88,8 +91,18 @@ describe("gocacheprog command line", () => {
       uploadBytes: 0,
       processMs: expect.any(Number),
       handlingMs: expect.any(Number),
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      // The parent here is node running vitest, not go: its name and first non-flag argument.
+      command: expect.stringMatching(/^[\w.-]+( [a-z0-9]+)?$/),
     });
     expect(stats.processMs).toBeGreaterThan(0);
+
+    // The next go command adds its line; the first stays as it was.
+    await runBin(env, getRequest(1, idOf("other")) + closeRequest(2));
+    const again = (await readFile(env.GOCACHEPROG_STATS_FILE, "utf8")).split("\n");
+    expect(again).toHaveLength(3);
+    expect(again[0]).toBe(records[0]);
+    expect(JSON.parse(again[1] as string)).toMatchObject({ gets: 1, misses: 1, hits: 0 });
   });
 
   it("has written the stats file and line by the time its stdout ends (when go returns)", async () => {

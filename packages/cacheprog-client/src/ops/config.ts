@@ -18,7 +18,7 @@ export const clientOptionDefs = {
     flag: "stats-file",
     env: "GOCACHEPROG_STATS_FILE",
     kind: "string",
-    description: "Write the exit summary as JSON to this file (replaced atomically).",
+    description: "Append the exit summary to this file as one JSON line per go command (`gocacheprog summary FILE` adds them up).",
   },
   maxAge: {
     flag: "max-age",

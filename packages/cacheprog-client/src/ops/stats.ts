@@ -1,4 +1,3 @@
-import { writeFileAtomic } from "@gocacheprog/common";
 import type { HitSource } from "../tier.ts";
 
 /**
@@ -128,9 +127,4 @@ export function formatStatsLine(s: StatsJson): string {
     `gocacheprog stats: ${s.gets} gets (${hits}, ${s.misses} misses), ${s.puts} puts${errors}${uploads}; ` +
     `read ${mb(s.hitBytes)}, wrote ${mb(s.putBytes)}${remote}; ${s.processMs} ms in process, ${s.handlingMs} ms handling requests\n`
   );
-}
-
-/** Replaced atomically so a reader never sees a half-written file, even with several go processes. */
-export async function writeStatsFile(path: string, stats: StatsJson): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(stats, null, 2)}\n`);
 }
