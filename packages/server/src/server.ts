@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { ServerOptions as HttpServerOptions, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { settlesWithin } from "@gocacheprog/common";
 import { serve } from "@hono/node-server";
@@ -7,6 +7,7 @@ import { CacheCore } from "./cache/core.ts";
 import { runGc, scheduleGc } from "./cache/gc.ts";
 import { createGomod, describeUpstreams } from "./gomod/wiring.ts";
 import { createApp, createMetricsApp } from "./http/app.ts";
+import { answerExpectContinue } from "./http/continue.ts";
 import { parseHostPort, parseListen, type ServerOptions } from "./ops/config.ts";
 import type { Logger } from "./ops/logger.ts";
 import { ServerMetrics } from "./ops/metrics.ts";
@@ -32,7 +33,16 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   const gomod = createGomod(options, { core, registry, logger });
   const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody, metricsRoute: !options.metricsListen, gomod });
   const { host, port } = parseListen(options.listen);
-  const server = await listen(app.fetch, host, port);
+  const server = await listen(app.fetch, host, port, {
+    requestTimeout: options.requestTimeout,
+    headersTimeout: options.headersTimeout,
+    // Node checks both timeouts on this interval (30 s by default), so a short timeout would be late by up to that much.
+    connectionsCheckingInterval: Math.min(
+      30_000,
+      Math.max(250, Math.min(options.headersTimeout || 30_000, options.requestTimeout || 30_000) / 4),
+    ),
+  });
+  answerExpectContinue(server, auth, options.maxBody);
   const bound = (server.address() as AddressInfo).port;
   const metricsAt = options.metricsListen ? parseHostPort(options.metricsListen, "--metrics-listen") : null;
   const metricsServer = metricsAt ? await listen(createMetricsApp(metrics).fetch, metricsAt.host, metricsAt.port) : null;
@@ -82,9 +92,14 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   return { url: urlOf(host, bound), port: bound, metricsUrl, core, close };
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<Server> {
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  hostname: string,
+  port: number,
+  serverOptions: HttpServerOptions = {},
+): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch, hostname, port }, () => resolve(s as Server));
+    const s = serve({ fetch, hostname, port, serverOptions }, () => resolve(s as Server));
     s.once("error", reject);
   });
 }

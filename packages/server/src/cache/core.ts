@@ -1,4 +1,5 @@
 import { idToHex } from "@gocacheprog/common";
+import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
@@ -61,10 +62,12 @@ export class CacheCore {
   private readonly repair: IndexRepair;
   /** Entries and stored bytes per namespace (budgets, --max-size on write, the status page). */
   readonly usage: Usage;
+  private readonly warnIndexDown: (fields: Record<string, unknown>) => void;
 
   constructor(deps: CoreDeps) {
     ({ blobs: this.blobs, index: this.index, metrics: this.metrics, logger: this.logger, options: this.options } = deps);
     this.now = deps.now ?? Date.now;
+    this.warnIndexDown = throttledLog(this.logger, "warn", "index unavailable; record kept in the blob store for lazy fill");
     this.calls = new StorageCalls(this.metrics, this.options.backendTimeoutMs);
     this.usage = new Usage({ index: this.index, calls: this.calls, logger: this.logger, now: this.now });
     const { blobs, calls, metrics, logger, options, usage } = this;
@@ -89,7 +92,8 @@ export class CacheCore {
     if (this.now() - record.lastAccessMs >= this.options.touchIntervalMs) {
       this.calls
         .index("touch", () => this.index.touch(ns, actionHex, this.now()))
-        .catch((err) => this.logger.warn({ err }, "touch failed"));
+        // Only eviction order depends on it, and under load it times out by the thousand: debug, no stack.
+        .catch((err) => this.logger.debug({ err: (err as Error).message }, "touch failed"));
     }
     return { outputHex: idToHex(record.outputId), size: output.size, putTimeMs: record.putTimeMs, body: output.body };
   }
@@ -144,7 +148,7 @@ export class CacheCore {
       await this.calls.index("set", () => this.index.set(ns, actionHex, record));
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
-      this.logger.warn({ err: err.message }, "index unavailable; record kept in the blob store for lazy fill");
+      this.warnIndexDown({ err: err.message });
     }
   }
 

@@ -1,3 +1,4 @@
+import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
 import { BackendUnavailableError } from "../storage/errors.ts";
@@ -28,11 +29,16 @@ export class IndexRepair {
   private running: Promise<void> | undefined;
   private lastStartMs = -Infinity;
 
-  constructor(private readonly deps: IndexRepairDeps) {}
+  /** Every lookup during an index outage would log it: one line per 30 s. */
+  private readonly warnIndexDown: (fields: Record<string, unknown>) => void;
+
+  constructor(private readonly deps: IndexRepairDeps) {
+    this.warnIndexDown = throttledLog(deps.logger, "warn", "index unavailable; answering from record copies");
+  }
 
   /** Index first; on a miss (flushed Redis) or an index outage, the record copy in the blob store. */
   async find(ns: string, actionHex: string): Promise<ActionRecord | null> {
-    const { index, blobs, calls, logger } = this.deps;
+    const { index, blobs, calls } = this.deps;
     let indexDown = false;
     try {
       const record = await calls.index("get", () => index.get(ns, actionHex));
@@ -42,7 +48,7 @@ export class IndexRepair {
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       indexDown = true;
-      logger.warn({ err: err.message }, "index unavailable; answering from record copies");
+      this.warnIndexDown({ err: err.message });
     }
     const record = await calls.blob("readRecordCopy", () => readRecordCopy(blobs, ns, actionHex));
     if (!record) return null;

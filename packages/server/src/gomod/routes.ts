@@ -2,6 +2,7 @@ import type { Context, Hono } from "hono";
 import type { Principal, TokenAuth } from "../auth/tokens.ts";
 import type { OutputBody } from "../cache/outputs.ts";
 import type { AppEnv } from "../http/types.ts";
+import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import { BackendUnavailableError } from "../storage/errors.ts";
 import type { GomodMetrics } from "./metrics.ts";
@@ -43,6 +44,7 @@ const CONTENT_TYPES: Record<FileKind, string> = {
 export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): void {
   const { auth, logger } = deps;
   const { store, metrics } = deps.gomod;
+  const logUnavailable = throttledLog(logger, "warn", "module proxy: storage backend unavailable");
 
   app.use(`${GOMOD_PREFIX}/*`, async (c, next) => {
     const authorization = c.req.header("authorization");
@@ -83,7 +85,11 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
         logger.warn({ kind, outcome: err.outcome, err: err.message }, "module proxy upstream failed");
         return text(c, err.status, err.message);
       }
-      if (err instanceof BackendUnavailableError) return text(c, 503, `storage backend unavailable: ${err.message}`);
+      // /gomod may be anonymous: the backend's message (hosts, ports) goes to the log only.
+      if (err instanceof BackendUnavailableError) {
+        logUnavailable({ kind, err: err.message });
+        return text(c, 503, "storage backend unavailable");
+      }
       logger.error({ err, kind }, "unexpected module proxy error");
       return text(c, 500, "internal error");
     }

@@ -1,4 +1,5 @@
 import type { ErrorHandler } from "hono";
+import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import { BackendUnavailableError, IntegrityError } from "../storage/errors.ts";
 import { routeLabel } from "./observe.ts";
@@ -19,12 +20,16 @@ export class HttpError extends Error {
  * message withheld from the client).
  */
 export function errorHandler(logger: Logger): ErrorHandler {
+  // An outage fails every request: one line per 30 s with the reason, not one per request.
+  const logUnavailable = throttledLog(logger, "warn", "backend unavailable");
   return (err, c) => {
     const status =
       err instanceof HttpError ? err.status : err instanceof IntegrityError ? 400 : err instanceof BackendUnavailableError ? 503 : 500;
     if (status === 500) logger.error({ err, route: routeLabel(c) }, "unexpected error");
-    else if (status === 503) logger.warn({ err: err.message, route: routeLabel(c) }, "backend unavailable");
-    const message = status === 500 ? "internal error" : status === 503 ? `storage backend unavailable: ${err.message}` : err.message;
+    else if (status === 503 && !(err instanceof HttpError)) logUnavailable({ err: err.message, route: routeLabel(c) });
+    // The backend's own message names hosts and ports: it goes to the log, never to the caller.
+    const message =
+      status === 500 ? "internal error" : status === 503 && !(err instanceof HttpError) ? "storage backend unavailable" : err.message;
     // HEAD responses carry no body; the status says it all.
     return c.req.method === "HEAD" ? c.body(null, status) : c.json({ error: message }, status);
   };

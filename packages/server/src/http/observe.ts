@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
+import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 
@@ -19,13 +20,15 @@ export function routeLabel(c: Context): string {
 
 /** Counts and logs every request by its matched route; failures (5xx) at warn, the rest at debug. */
 export function observeRequests(metrics: ServerMetrics, logger: Logger): MiddlewareHandler {
+  // Under a flood or an outage every request may fail: the metric counts each, the log samples them.
+  const logFailed = throttledLog(logger, "warn", "request failed", 10_000);
   return async (c, next) => {
     const started = performance.now();
     await next();
     const route = routeLabel(c);
     metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
     const line = { method: c.req.method, route, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
-    if (c.res.status >= 500) logger.warn(line, "request failed");
+    if (c.res.status >= 500) logFailed(line);
     else logger.debug(line, "request");
   };
 }

@@ -160,6 +160,21 @@ export const serverOptionDefs = {
     default: "2s",
     description: "Longest wait for one index or blob store call before the request degrades (miss or 503) instead of hanging.",
   },
+  requestTimeout: {
+    flag: "request-timeout",
+    env: "GOCACHEPROG_SERVER_REQUEST_TIMEOUT",
+    kind: "duration",
+    default: "10m",
+    description:
+      "Longest time to receive one whole request, body included (Node's requestTimeout): a client trickling an upload is cut off after it. Allow for your largest output on your slowest link (0 = no limit).",
+  },
+  headersTimeout: {
+    flag: "headers-timeout",
+    env: "GOCACHEPROG_SERVER_HEADERS_TIMEOUT",
+    kind: "duration",
+    default: "30s",
+    description: "Longest time to receive a request's headers (Node's headersTimeout), so idle half-open requests cannot pile up.",
+  },
   shutdownTimeout: {
     flag: "shutdown-timeout",
     env: "GOCACHEPROG_SERVER_SHUTDOWN_TIMEOUT",
@@ -214,6 +229,8 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   for (const key of ["inlineMax", "maxBody", "verifyBufferMax"] as const) {
     if (options[key] < 0) throw new ConfigError(`--${serverOptionDefs[key].flag} must not be negative`);
   }
+  if (options.requestTimeout > 0 && options.headersTimeout > options.requestTimeout)
+    throw new ConfigError("--headers-timeout must not exceed --request-timeout");
   return { command, options, help: parsed.help, version: parsed.version };
 }
 

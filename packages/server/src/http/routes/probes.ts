@@ -1,9 +1,12 @@
 import type { Context, Hono } from "hono";
+import { throttledLog } from "../../ops/log-throttle.ts";
 import type { ServerMetrics } from "../../ops/metrics.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
 
 /** Liveness, readiness and Prometheus metrics: outside /v1, so they need no token. */
-export function registerProbeRoutes(app: Hono<AppEnv>, { core, metrics, metricsRoute }: AppDeps): void {
+export function registerProbeRoutes(app: Hono<AppEnv>, { core, metrics, metricsRoute, logger }: AppDeps): void {
+  // Probes are polled every few seconds during an outage: one line per 30 s says what is wrong.
+  const logNotReady = throttledLog(logger, "warn", "readiness: backends not ready");
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
   app.get("/readyz", async (c) => {
@@ -11,7 +14,9 @@ export function registerProbeRoutes(app: Hono<AppEnv>, { core, metrics, metricsR
       await core.ready();
       return c.json({ status: "ready", blobStore: core.blobs.kind, index: core.index.kind });
     } catch (err) {
-      return c.json({ error: `backends not ready: ${(err as Error).message}` }, 503);
+      // Anyone may call /readyz: the reason (often a backend's address) goes to the log, not the body.
+      logNotReady({ err: (err as Error).message });
+      return c.json({ error: "backends not ready (see the server log)" }, 503);
     }
   });
 
