@@ -31,7 +31,16 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   const metrics = new ServerMetrics(registry);
   const core = new CacheCore({ blobs, index, metrics, logger, options: coreOptions(options) });
   const gomod = createGomod(options, { core, registry, logger });
-  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody, metricsRoute: !options.metricsListen, gomod });
+  const app = createApp({
+    core,
+    auth,
+    metrics,
+    logger,
+    maxBody: options.maxBody,
+    metricsRoute: !options.metricsListen,
+    gomod,
+    admission: { maxInFlight: options.maxInFlight, maxInFlightPerToken: options.maxInFlightPerToken },
+  });
   const { host, port } = parseListen(options.listen);
   const server = await listen(app.fetch, host, port, {
     requestTimeout: options.requestTimeout,

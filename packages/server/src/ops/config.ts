@@ -160,6 +160,22 @@ export const serverOptionDefs = {
     default: "2s",
     description: "Longest wait for one index or blob store call before the request degrades (miss or 503) instead of hanging.",
   },
+  maxInFlight: {
+    flag: "max-in-flight",
+    env: "GOCACHEPROG_SERVER_MAX_IN_FLIGHT",
+    kind: "int",
+    default: "256",
+    description:
+      "Requests in progress at once (a response counts until sent); more are answered at once with 503 and Retry-After instead of queueing. /healthz, /readyz and /metrics are never refused (0 = no limit).",
+  },
+  maxInFlightPerToken: {
+    flag: "max-in-flight-per-token",
+    env: "GOCACHEPROG_SERVER_MAX_IN_FLIGHT_PER_TOKEN",
+    kind: "int",
+    default: "128",
+    description:
+      "Requests in progress at once per token; more get 429 and Retry-After, so one flooding token cannot take the whole server. Unknown tokens share one such budget; open access has none (0 = no limit).",
+  },
   requestTimeout: {
     flag: "request-timeout",
     env: "GOCACHEPROG_SERVER_REQUEST_TIMEOUT",
@@ -226,7 +242,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   parseListen(options.listen);
   if (options.metricsListen) parseHostPort(options.metricsListen, "--metrics-listen");
   parseUpstreams(options.gomodUpstream);
-  for (const key of ["inlineMax", "maxBody", "verifyBufferMax"] as const) {
+  for (const key of ["inlineMax", "maxBody", "verifyBufferMax", "maxInFlight", "maxInFlightPerToken"] as const) {
     if (options[key] < 0) throw new ConfigError(`--${serverOptionDefs[key].flag} must not be negative`);
   }
   if (options.requestTimeout > 0 && options.headersTimeout > options.requestTimeout)

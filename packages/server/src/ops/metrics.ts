@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 /** Every metric the server exports, on a registry the caller owns (tests use a fresh one each). */
 export class ServerMetrics {
@@ -10,6 +10,8 @@ export class ServerMetrics {
   readonly corruptBlobs: Counter;
   readonly backendSeconds: Histogram<"backend" | "op" | "outcome">;
   readonly gcRemoved: Counter<"kind">;
+  readonly inFlight: Gauge;
+  readonly shed: Counter<"reason">;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -49,6 +51,13 @@ export class ServerMetrics {
       name: "gocacheprog_gc_removed_total",
       help: "Entries removed by eviction and garbage collection (expired, over-budget, orphan-output).",
       labelNames: ["kind"],
+      registers,
+    });
+    this.inFlight = new Gauge({ name: "gocacheprog_requests_in_flight", help: "Requests admitted and not yet answered.", registers });
+    this.shed = new Counter({
+      name: "gocacheprog_requests_shed_total",
+      help: "Requests refused at once by admission control: server (503, --max-in-flight) or token (429, --max-in-flight-per-token).",
+      labelNames: ["reason"],
       registers,
     });
   }
