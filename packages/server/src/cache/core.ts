@@ -9,6 +9,7 @@ import { type OutputBody, Outputs, type OutputsOptions, type StoreResult } from 
 import { deleteRecordCopy, writeRecordCopy } from "./records.ts";
 import { IndexRepair } from "./repair.ts";
 import { StorageCalls } from "./storage-calls.ts";
+import { StorageFullWatch } from "./storage-full.ts";
 import { Usage } from "./usage.ts";
 
 /** The output options pass through to cache/outputs.ts, so a new one there needs no change here. */
@@ -62,6 +63,8 @@ export class CacheCore {
   private readonly repair: IndexRepair;
   /** Entries and stored bytes per namespace (budgets, --max-size on write, the status page). */
   readonly usage: Usage;
+  /** Whether writes lately failed for lack of space (reported by /readyz; cleared by a write that succeeds). */
+  readonly full: StorageFullWatch;
   private readonly warnIndexDown: (fields: Record<string, unknown>) => void;
 
   constructor(deps: CoreDeps) {
@@ -69,6 +72,7 @@ export class CacheCore {
     this.now = deps.now ?? Date.now;
     this.warnIndexDown = throttledLog(this.logger, "warn", "index unavailable; record kept in the blob store for lazy fill");
     this.calls = new StorageCalls(this.metrics, this.options.backendTimeoutMs);
+    this.full = new StorageFullWatch(this.logger, this.now);
     this.usage = new Usage({ index: this.index, calls: this.calls, logger: this.logger, now: this.now });
     const { blobs, calls, metrics, logger, options, usage } = this;
     this.outputs = new Outputs({ blobs, calls, metrics, logger, options, usage });
@@ -122,10 +126,12 @@ export class CacheCore {
 
   /** put() without the build-cache put metric: the module proxy (gomod/) counts its own. */
   async write(ns: string, actionHex: string, outputHex: string, size: number, body: AsyncIterable<Uint8Array>): Promise<StoreResult> {
-    const now = this.now();
-    const { result, ref } = await this.outputs.store(ns, outputHex, size, body);
-    await this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now });
-    return result;
+    return this.full.watch(async () => {
+      const now = this.now();
+      const { result, ref } = await this.outputs.store(ns, outputHex, size, body);
+      await this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now });
+      return result;
+    });
   }
 
   /** Link-only put: true when the output is held with that size, false (409) when the client must upload it. */
@@ -133,7 +139,7 @@ export class CacheCore {
     const ref = await this.outputs.held(ns, outputHex, size);
     if (!ref) return false;
     const now = this.now();
-    await this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now });
+    await this.full.watch(() => this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now }));
     this.metrics.outputsStored.inc({ result: "linked" });
     return true;
   }

@@ -1,7 +1,7 @@
 import type { ErrorHandler } from "hono";
 import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
-import { BackendUnavailableError, IntegrityError } from "../storage/errors.ts";
+import { BackendUnavailableError, IntegrityError, isStorageFull } from "../storage/errors.ts";
 import { routeLabel } from "./observe.ts";
 
 /** A refusal with its status; the message goes to the client as {"error": message}. */
@@ -23,6 +23,12 @@ export function errorHandler(logger: Logger): ErrorHandler {
   // An outage fails every request: one line per 30 s with the reason, not one per request.
   const logUnavailable = throttledLog(logger, "warn", "backend unavailable");
   return (err, c) => {
+    if (isStorageFull(err)) {
+      // Already logged (once per interval) by the core, which also flags it for /readyz.
+      return c.req.method === "HEAD"
+        ? c.body(null, 507)
+        : c.json({ error: "insufficient storage: the cache is full, try again later" }, 507);
+    }
     const status =
       err instanceof HttpError ? err.status : err instanceof IntegrityError ? 400 : err instanceof BackendUnavailableError ? 503 : 500;
     if (status === 500) logger.error({ err, route: routeLabel(c) }, "unexpected error");

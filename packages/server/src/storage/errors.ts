@@ -10,3 +10,20 @@ export class IntegrityError extends Error {
 export class BackendUnavailableError extends Error {
   override name = "BackendUnavailableError";
 }
+
+/**
+ * Thrown when the blob store or index has no room left (disk full, quota exceeded): answered with
+ * HTTP 507, and the write is simply retried by the next put once space returns.
+ */
+export class StorageFullError extends Error {
+  override name = "StorageFullError";
+}
+
+/** ENOSPC/EDQUOT from the filesystem, lmdb's full map, or an error already classified as full. */
+export function isStorageFull(error: unknown): boolean {
+  if (error instanceof StorageFullError) return true;
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  if (e?.code === "ENOSPC" || e?.code === "EDQUOT") return true;
+  if (typeof e?.message === "string" && /MDB_MAP_FULL|No space left on device|ENOSPC|EDQUOT/.test(e.message)) return true;
+  return e?.cause !== undefined && e.cause !== error && isStorageFull(e.cause);
+}

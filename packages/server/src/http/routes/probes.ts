@@ -12,7 +12,9 @@ export function registerProbeRoutes(app: Hono<AppEnv>, { core, metrics, metricsR
   app.get("/readyz", async (c) => {
     try {
       await core.ready();
-      return c.json({ status: "ready", blobStore: core.blobs.kind, index: core.index.kind });
+      // Still ready when full: reads are served as before, and taking the replica out would turn hits into misses.
+      const storage = core.full.isFull ? { storage: "full: writes answered 507 until space returns" } : {};
+      return c.json({ status: "ready", blobStore: core.blobs.kind, index: core.index.kind, ...storage });
     } catch (err) {
       // Anyone may call /readyz: the reason (often a backend's address) goes to the log, not the body.
       logNotReady({ err: (err as Error).message });

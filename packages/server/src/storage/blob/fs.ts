@@ -2,6 +2,7 @@ import type { Dirent } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { tempPathFor } from "@gocacheprog/common";
+import { isStorageFull, StorageFullError } from "../errors.ts";
 import type { BlobBody, BlobListing, BlobStore } from "./types.ts";
 import { BodyVerifier } from "./verify.ts";
 
@@ -33,6 +34,16 @@ export class FsBlobStore implements BlobStore {
   }
 
   async put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
+    try {
+      await this.write(key, body, expect);
+    } catch (err) {
+      // The temp file is gone already (below); a full disk becomes a 507 the next put may not hit.
+      if (isStorageFull(err)) throw new StorageFullError(`no space left for blobs under ${this.root}`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async write(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(dirname(target), { recursive: true });
     const temp = tempPathFor(target);

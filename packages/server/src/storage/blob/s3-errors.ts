@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from "../errors.ts";
+import { BackendUnavailableError, StorageFullError } from "../errors.ts";
 
 export function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
@@ -11,5 +11,9 @@ export function toBackendError(error: unknown): Error {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | null;
   const status = e?.$metadata?.httpStatusCode;
   const detail = `${e?.name ?? "Error"}${status ? ` (HTTP ${status})` : ""}: ${e?.message ?? String(error)}`;
+  // A bucket quota or a full S3-compatible server (MinIO's XMinioStorageFull, HTTP 507) is not an outage:
+  // reads go on, writes resume when space returns.
+  if (status === 507 || /QuotaExceeded|StorageFull|InsufficientStorage|EntityTooLarge/i.test(e?.name ?? ""))
+    return new StorageFullError(`S3 storage full: ${detail}`, { cause: error });
   return new BackendUnavailableError(`S3 unavailable: ${detail}`, { cause: error });
 }
