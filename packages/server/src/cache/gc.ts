@@ -34,6 +34,9 @@ export interface PoolReport {
 export interface GcReport extends PoolReport {
   reindexed: number;
   orphanOutputs: number;
+  /** Temp files and incomplete multipart uploads of puts that never finished, older than the grace period. */
+  leftovers: number;
+  leftoverBytes: number;
   gomod: PoolReport;
 }
 
@@ -149,11 +152,22 @@ export async function runGc(
     pool.bytesAfter -= o.size;
   }
 
+  // A put in flight has a temp file or multipart upload too: only those older than the grace period go.
+  const leftovers = (await blobs.removeLeftovers?.(new Date(now - options.graceMs))) ?? { removed: 0, bytes: 0 };
+
   const metrics = deps.metrics?.gcRemoved;
   metrics?.inc({ kind: "expired" }, build.expired + gomod.expired);
   metrics?.inc({ kind: "over-budget" }, build.evictedForSize + gomod.evictedForSize);
   metrics?.inc({ kind: "orphan-output" }, orphans.length);
-  const report: GcReport = { ...build, reindexed, orphanOutputs: orphans.length, gomod };
+  metrics?.inc({ kind: "leftover" }, leftovers.removed);
+  const report: GcReport = {
+    ...build,
+    reindexed,
+    orphanOutputs: orphans.length,
+    leftovers: leftovers.removed,
+    leftoverBytes: leftovers.bytes,
+    gomod,
+  };
   logger.info(report, "gc finished");
   return report;
 }

@@ -49,7 +49,7 @@ export class ServerMetrics {
     });
     this.gcRemoved = new Counter({
       name: "gocacheprog_gc_removed_total",
-      help: "Entries removed by eviction and garbage collection (expired, over-budget, orphan-output).",
+      help: "Entries removed by eviction and garbage collection (expired, over-budget, orphan-output; leftover = temp files and incomplete multipart uploads of puts that never finished).",
       labelNames: ["kind"],
       registers,
     });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { routes } from "@gocacheprog/common";
+import { readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { routes, TEMP_FILE_PREFIX } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
@@ -116,5 +116,23 @@ describe("--metrics-listen", () => {
     } finally {
       await apart.close();
     }
+  });
+
+  it("gc removes temp files of puts that never finished once older than the grace period, and counts them", async () => {
+    const data = randomBytes(100_000);
+    await putOutput(server.url, randomId(), data);
+    const dir = dirname(blobPath(sha256(data)));
+    const stale = join(dir, `${TEMP_FILE_PREFIX}crashed-put`);
+    const fresh = join(dir, `${TEMP_FILE_PREFIX}put-in-flight`);
+    await writeFile(stale, randomBytes(70_000));
+    await writeFile(fresh, randomBytes(10));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600e3);
+    await utimes(stale, twoHoursAgo, twoHoursAgo);
+    const report = await runGc(
+      { blobs: server.core.blobs, index: server.core.index, logger: createLogger("silent", new LogCapture()) },
+      { maxAgeMs: 0, maxSizeBytes: 0, graceMs: 3600e3 },
+    );
+    expect([report.leftovers, report.leftoverBytes]).toEqual([1, 70_000]);
+    expect([await exists(stale), await exists(fresh), await exists(blobPath(sha256(data)))]).toEqual([false, true, true]);
   });
 });

@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { routes } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVersitygw, type VersitygwServer } from "../../../../test/harness/versitygw.ts";
+import { runGc } from "../../src/cache/gc.ts";
+import { createLogger } from "../../src/ops/logger.ts";
+import { LogCapture } from "../support/fakes.ts";
 import { putOutput, randomId, send, startTestServer } from "../support/real-server.ts";
 
 let s3: VersitygwServer;
@@ -57,5 +61,27 @@ describe("S3 blob store (versitygw) on a real port", () => {
     const again = await send(server.url, "GET", routes.action(action));
     expect([again.status, again.body.equals(data)]).toEqual([200, true]);
     expect((await send(server.url, "GET", "/readyz")).status).toBe(200);
+  });
+
+  it("gc aborts incomplete multipart uploads older than the grace period (a crash mid-put) and counts them", async () => {
+    const client = new S3Client(s3.s3Config());
+    const uploads = async () => (await client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: "cache/" }))).Uploads ?? [];
+    try {
+      await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: `cache/default/o/ab/${randomId()}` }));
+      expect(await uploads()).toHaveLength(1);
+      const gc = (graceMs: number) =>
+        runGc(
+          { blobs: server.core.blobs, index: server.core.index, logger: createLogger("silent", new LogCapture()) },
+          { maxAgeMs: 0, maxSizeBytes: 0, graceMs },
+        );
+      // Within the grace period it may be a put in flight: kept.
+      expect((await gc(3600e3)).leftovers).toBe(0);
+      expect(await uploads()).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // S3 timestamps have whole seconds
+      expect((await gc(1)).leftovers).toBe(1);
+      expect(await uploads()).toHaveLength(0);
+    } finally {
+      client.destroy();
+    }
   });
 });

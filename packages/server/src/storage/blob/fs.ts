@@ -1,7 +1,7 @@
 import type { Dirent } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
-import { tempPathFor } from "@gocacheprog/common";
+import { TEMP_FILE_PREFIX, tempPathFor } from "@gocacheprog/common";
 import { isStorageFull, StorageFullError } from "../errors.ts";
 import type { BlobBody, BlobListing, BlobStore } from "./types.ts";
 import { BodyVerifier } from "./verify.ts";
@@ -113,6 +113,27 @@ export class FsBlobStore implements BlobStore {
         if (info !== null) yield { key, size: info.size, lastModified: info.mtime };
       }
     }
+  }
+
+  /** Temp files of puts cut short (their process died before the rename or the cleanup). */
+  async removeLeftovers(olderThan: Date): Promise<{ removed: number; bytes: number }> {
+    const found = { removed: 0, bytes: 0 };
+    const visit = async (dir: string): Promise<void> => {
+      const entries: Dirent[] | null = await readdir(dir, { withFileTypes: true }).catch(nullIfMissing);
+      for (const entry of entries ?? []) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await visit(path);
+        else if (entry.isFile() && entry.name.startsWith(TEMP_FILE_PREFIX)) {
+          const info = await stat(path).catch(nullIfMissing);
+          if (info === null || info.mtime >= olderThan) continue;
+          await rm(path, { force: true });
+          found.removed++;
+          found.bytes += info.size;
+        }
+      }
+    };
+    await visit(this.root);
+    return found;
   }
 
   async ping(): Promise<void> {

@@ -28,6 +28,12 @@ export interface BlobStore {
   head(key: string): Promise<{ size: number; lastModified: Date } | null>;
   delete(key: string): Promise<void>;
   list(prefix: string): AsyncIterable<BlobListing>;
+  /**
+   * Removes what uploads that never finished left behind (a crash or kill -9 mid-put: temp files,
+   * incomplete multipart uploads) when started before `olderThan`, so they neither fill the store
+   * nor escape the size budget. Optional: a store that can leave nothing behind has nothing to do.
+   */
+  removeLeftovers?(olderThan: Date): Promise<{ removed: number; bytes: number }>;
   /** Readiness probe: resolves when the backend answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
