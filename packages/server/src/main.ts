@@ -4,7 +4,7 @@ import { runGc } from "./cache/gc.ts";
 import { rebuildIndex } from "./cache/records.ts";
 import { helpText, parseCommandLine, type ServerOptions } from "./ops/config.ts";
 import { createLogger, flushLogs, type Logger } from "./ops/logger.ts";
-import { gcOptions, openStorage } from "./ops/wiring.ts";
+import { gcOptions, loadAuth, openStorage } from "./ops/wiring.ts";
 import { startServer } from "./server.ts";
 
 async function main(): Promise<number> {
@@ -57,7 +57,8 @@ async function runOnce(command: "gc" | "rebuild-index", options: ServerOptions, 
   const { blobs, index } = await openStorage(options, logger);
   try {
     if (command === "gc") {
-      const report = await runGc({ blobs, index, logger }, gcOptions(options));
+      const { budgets } = await loadAuth(options);
+      const report = await runGc({ blobs, index, logger }, gcOptions(options, budgets));
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
       const result = await rebuildIndex(blobs, index);

@@ -29,7 +29,13 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   const { blobs, index } = await openStorage(options, logger);
   const registry = new Registry();
   const metrics = new ServerMetrics(registry);
-  const core = new CacheCore({ blobs, index, metrics, logger, options: coreOptions(options) });
+  const gc =
+    options.gcInterval > 0
+      ? scheduleGc(() => runGc({ blobs, index, logger, metrics }, gcOptions(options, auth.budgets)), options.gcInterval, logger)
+      : null;
+  // A write that leaves a budget exceeded starts the next gc pass early, so the disk does not fill between passes.
+  const budget = gc ? { maxSizeBytes: options.maxSize, namespaces: auth.budgets, overBudget: () => gc.runSoon() } : undefined;
+  const core = new CacheCore({ blobs, index, metrics, logger, options: coreOptions(options), budget });
   const gomod = createGomod(options, { core, registry, logger });
   const app = createApp({
     core,
@@ -62,10 +68,6 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
       "NO TOKENS CONFIGURED: anyone who can reach this server can read and write the cache (set --tokens-file)",
     );
   }
-  const gc =
-    options.gcInterval > 0
-      ? scheduleGc(() => runGc({ blobs, index, logger, metrics }, gcOptions(options)), options.gcInterval, logger)
-      : null;
   logger.info(
     {
       listen: `${host}:${bound}`,

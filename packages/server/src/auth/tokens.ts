@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { ConfigError } from "@gocacheprog/common";
+import { ConfigError, parseBytes } from "@gocacheprog/common";
 import * as z from "zod/mini";
 import { isValidNamespace } from "../storage/keys.ts";
 
@@ -13,12 +13,26 @@ export interface Principal {
 
 export const OPEN_ACCESS: Principal = { scope: "read-write", namespace: "default" };
 
+/** A namespace's own limits: over them, gc evicts that namespace's least recently read entries, and no one else's. */
+export interface NamespaceBudget {
+  maxSizeBytes?: number;
+  maxEntries?: number;
+}
+
+const byteSize = z.union([
+  z.number().check(z.int(), z.nonnegative()),
+  z.string().check(z.refine((text) => parseBytes(text) !== undefined, "maxSize must be a size such as 2GiB or 500MB")),
+]);
 const tokenEntry = z.object({
   token: z.string().check(z.minLength(16, "tokens must be at least 16 characters")),
   scope: z.enum(["read", "read-write"]),
   namespace: z
     .string()
     .check(z.refine(isValidNamespace, "namespace must be 1-63 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit")),
+  maxSize: z.optional(byteSize),
+  maxEntries: z.optional(
+    z.union([z.number().check(z.int(), z.positive()), z.string().check(z.regex(/^[1-9]\d*$/, "maxEntries must be a whole number"))]),
+  ),
 });
 const tokenList = z.array(tokenEntry);
 
@@ -30,10 +44,11 @@ interface StoredToken {
 /**
  * Two formats, chosen by the first character so one parser serves the file and the env twin:
  *   JSON:  [{"token": "...", "scope": "read" | "read-write", "namespace": "team-a"}]
- *   lines: `token scope namespace`, '#' starts a comment; commas also separate entries (handy in env).
+ *   lines: `token scope namespace [maxSize=2GiB] [maxEntries=N]`, '#' starts a comment; commas also separate entries (handy in env).
+ * maxSize/maxEntries give the token's namespace a budget of its own (NamespaceBudget).
  * Error messages name the entry number, never the token.
  */
-export function parseTokens(text: string, source: string): { token: string; principal: Principal }[] {
+export function parseTokens(text: string, source: string): TokenEntry[] {
   const trimmed = text.trim();
   if (trimmed === "") return [];
   let raw: unknown;
@@ -50,7 +65,13 @@ export function parseTokens(text: string, source: string): { token: string; prin
       .filter((line) => line !== "")
       .map((line) => {
         const [token, scope, namespace, ...extra] = line.split(/\s+/);
-        return extra.length > 0 ? {} : { token, scope, namespace };
+        const entry: Record<string, unknown> = { token, scope, namespace };
+        for (const setting of extra) {
+          const m = /^(maxSize|maxEntries)=(\S+)$/.exec(setting);
+          if (!m) return {};
+          entry[m[1]!] = m[2];
+        }
+        return entry;
       });
   }
   const result = z.safeParse(tokenList, raw);
@@ -59,13 +80,44 @@ export function parseTokens(text: string, source: string): { token: string; prin
     const where = typeof issue?.path[0] === "number" ? `entry ${issue.path[0] + 1}` : "top level";
     throw new ConfigError(`${source}: ${where}: ${issue?.message ?? "invalid"} (expected token, scope and namespace)`);
   }
-  return result.data.map(({ token, scope, namespace }) => ({ token, principal: { scope, namespace } }));
+  return result.data.map(({ token, scope, namespace, maxSize, maxEntries }) => {
+    const budget: NamespaceBudget = {};
+    if (maxSize !== undefined) budget.maxSizeBytes = typeof maxSize === "number" ? maxSize : parseBytes(maxSize)!;
+    if (maxEntries !== undefined) budget.maxEntries = Number(maxEntries);
+    return { token, principal: { scope, namespace }, ...(Object.keys(budget).length > 0 ? { budget } : {}) };
+  });
+}
+
+export interface TokenEntry {
+  token: string;
+  principal: Principal;
+  budget?: NamespaceBudget;
+}
+
+/**
+ * The budgets by namespace. A budget belongs to the namespace, so every token that names one must
+ * agree (a token without a budget for a budgeted namespace is fine: it shares that budget).
+ */
+export function namespaceBudgets(entries: readonly TokenEntry[]): Map<string, NamespaceBudget> {
+  const budgets = new Map<string, NamespaceBudget>();
+  for (const { principal, budget } of entries) {
+    if (!budget) continue;
+    const seen = budgets.get(principal.namespace);
+    if (seen && (seen.maxSizeBytes !== budget.maxSizeBytes || seen.maxEntries !== budget.maxEntries))
+      throw new ConfigError(`namespace ${principal.namespace} is given two different budgets (maxSize/maxEntries) by its tokens`);
+    budgets.set(principal.namespace, budget);
+  }
+  return budgets;
 }
 
 export class TokenAuth {
   private readonly tokens: StoredToken[];
 
-  constructor(entries: readonly { token: string; principal: Principal }[]) {
+  /** Per-namespace budgets from the token entries (namespaceBudgets). */
+  readonly budgets: ReadonlyMap<string, NamespaceBudget>;
+
+  constructor(entries: readonly TokenEntry[]) {
+    this.budgets = namespaceBudgets(entries);
     const seen = new Set<string>();
     this.tokens = entries.map(({ token, principal }) => {
       const digest = sha256(token);

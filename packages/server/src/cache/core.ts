@@ -1,4 +1,5 @@
 import { idToHex } from "@gocacheprog/common";
+import type { NamespaceBudget } from "../auth/tokens.ts";
 import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
@@ -10,13 +11,22 @@ import { deleteRecordCopy, writeRecordCopy } from "./records.ts";
 import { IndexRepair } from "./repair.ts";
 import { StorageCalls } from "./storage-calls.ts";
 import { StorageFullWatch } from "./storage-full.ts";
-import { Usage } from "./usage.ts";
+import { overBudget, Usage } from "./usage.ts";
 
 /** The output options pass through to cache/outputs.ts, so a new one there needs no change here. */
 export interface CoreOptions extends OutputsOptions {
   backendTimeoutMs: number;
   /** Last-access times only need eviction granularity; skipping most touches saves an index write per hit. */
   touchIntervalMs: number;
+}
+
+/** The size budgets a write checks after it is stored (gc enforces them; this only calls it early). */
+export interface BudgetCheck {
+  /** --max-size, shared by the namespaces without a budget of their own; 0 = unlimited. */
+  maxSizeBytes: number;
+  namespaces: ReadonlyMap<string, NamespaceBudget>;
+  /** Called when a write leaves its namespace (or the shared pool) over budget: start a gc pass soon. */
+  overBudget(): void;
 }
 
 export interface CoreDeps {
@@ -26,6 +36,7 @@ export interface CoreDeps {
   logger: Logger;
   options: CoreOptions;
   now?: () => number;
+  budget?: BudgetCheck;
 }
 
 export interface Hit {
@@ -61,6 +72,7 @@ export class CacheCore {
   private readonly calls: StorageCalls;
   private readonly outputs: Outputs;
   private readonly repair: IndexRepair;
+  private readonly budget: BudgetCheck | undefined;
   /** Entries and stored bytes per namespace (budgets, --max-size on write, the status page). */
   readonly usage: Usage;
   /** Whether writes lately failed for lack of space (reported by /readyz; cleared by a write that succeeds). */
@@ -70,6 +82,7 @@ export class CacheCore {
   constructor(deps: CoreDeps) {
     ({ blobs: this.blobs, index: this.index, metrics: this.metrics, logger: this.logger, options: this.options } = deps);
     this.now = deps.now ?? Date.now;
+    this.budget = deps.budget;
     this.warnIndexDown = throttledLog(this.logger, "warn", "index unavailable; record kept in the blob store for lazy fill");
     this.calls = new StorageCalls(this.metrics, this.options.backendTimeoutMs);
     this.full = new StorageFullWatch(this.logger, this.now);
@@ -130,6 +143,7 @@ export class CacheCore {
       const now = this.now();
       const { result, ref } = await this.outputs.store(ns, outputHex, size, body);
       await this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now });
+      if (this.budget) void overBudget(this.usage, this.budget, ns).catch(() => {});
       return result;
     });
   }

@@ -1,3 +1,4 @@
+import type { NamespaceBudget } from "../auth/tokens.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
@@ -12,6 +13,8 @@ export interface EvictionPolicy {
   maxAgeMs: number;
   /** Budget for output bytes (blobs plus inline records); 0 = unlimited. */
   maxSizeBytes: number;
+  /** Budget for entries; absent or 0 = unlimited. */
+  maxEntries?: number;
 }
 
 export interface GcOptions extends EvictionPolicy {
@@ -19,6 +22,11 @@ export interface GcOptions extends EvictionPolicy {
   graceMs: number;
   /** The module proxy's files (gomod/) are evicted by their own policy; absent = the same numbers, counted apart. */
   gomod?: EvictionPolicy;
+  /**
+   * Namespaces with a budget of their own (tokens configuration): each is evicted alone, inside its
+   * budget, so filling it never evicts another namespace's entries. The rest share maxSizeBytes.
+   */
+  namespaces?: ReadonlyMap<string, NamespaceBudget>;
   concurrency?: number;
 }
 
@@ -30,7 +38,7 @@ export interface PoolReport {
   bytesAfter: number;
 }
 
-/** The top-level counts are the build cache's; `gomod` is the module proxy's. */
+/** The top-level counts are the build cache's (all namespaces); `gomod` is the module proxy's, `namespaces` those with a budget. */
 export interface GcReport extends PoolReport {
   reindexed: number;
   orphanOutputs: number;
@@ -38,6 +46,7 @@ export interface GcReport extends PoolReport {
   leftovers: number;
   leftoverBytes: number;
   gomod: PoolReport;
+  namespaces: Record<string, PoolReport>;
 }
 
 interface Entry {
@@ -129,11 +138,24 @@ export async function runGc(
       for (; next < byLastAccess.length && byLastAccess[next]!.lastAccessMs < now - policy.maxAgeMs; next++) release(byLastAccess[next]!);
     }
     const expired = next;
-    if (policy.maxSizeBytes > 0) for (; next < byLastAccess.length && bytes > policy.maxSizeBytes; next++) release(byLastAccess[next]!);
+    const overEntries = () => (policy.maxEntries ?? 0) > 0 && byLastAccess.length - next > policy.maxEntries!;
+    const overBytes = () => policy.maxSizeBytes > 0 && bytes > policy.maxSizeBytes;
+    for (; next < byLastAccess.length && (overBytes() || overEntries()); next++) release(byLastAccess[next]!);
     return { entries: members.length, expired, evictedForSize: next - expired, bytesBefore, bytesAfter: bytes };
   };
-  const build = evictPool(options, (namespace) => !inGomod(namespace));
+  const budgets = options.namespaces ?? new Map<string, NamespaceBudget>();
+  const shared = evictPool(options, (namespace) => !inGomod(namespace) && !budgets.has(namespace));
   const gomod = evictPool(options.gomod ?? options, inGomod);
+  const own = new Map<string, PoolReport>();
+  for (const [name, budget] of budgets) {
+    if (inGomod(name)) continue;
+    const policy = { maxAgeMs: options.maxAgeMs, maxSizeBytes: budget.maxSizeBytes ?? 0, maxEntries: budget.maxEntries };
+    own.set(
+      name,
+      evictPool(policy, (namespace) => namespace === name),
+    );
+  }
+  const poolOf = (namespace: string) => (inGomod(namespace) ? gomod : (own.get(namespace) ?? shared));
 
   await inPool(evict, options.concurrency, async (entry) => {
     await index.delete(entry.namespace, entry.actionHex);
@@ -147,10 +169,9 @@ export async function runGc(
   });
   // Orphans inside the grace period are still counted: they are on disk.
   for (const [key, o] of orphans) {
-    if (freed.has(key)) continue;
-    const pool = inGomod(parseOutputKey(key)!.namespace) ? gomod : build;
-    pool.bytesAfter -= o.size;
+    if (!freed.has(key)) poolOf(parseOutputKey(key)!.namespace).bytesAfter -= o.size;
   }
+  const build = [...own.values()].reduce(addPools, shared);
 
   // A put in flight has a temp file or multipart upload too: only those older than the grace period go.
   const leftovers = (await blobs.removeLeftovers?.(new Date(now - options.graceMs))) ?? { removed: 0, bytes: 0 };
@@ -167,9 +188,20 @@ export async function runGc(
     leftovers: leftovers.removed,
     leftoverBytes: leftovers.bytes,
     gomod,
+    namespaces: Object.fromEntries(own),
   };
   logger.info(report, "gc finished");
   return report;
+}
+
+function addPools(a: PoolReport, b: PoolReport): PoolReport {
+  return {
+    entries: a.entries + b.entries,
+    expired: a.expired + b.expired,
+    evictedForSize: a.evictedForSize + b.evictedForSize,
+    bytesBefore: a.bytesBefore + b.bytesBefore,
+    bytesAfter: a.bytesAfter + b.bytesAfter,
+  };
 }
 
 /** What storage holds per namespace: entries in the index, output blobs plus inline bytes. */
@@ -195,20 +227,37 @@ async function inPool<T>(items: readonly T[], concurrency = 8, work: (item: T) =
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
-/** Runs GC every intervalMs, never two at once; stop() waits for a pass in progress. */
-export function scheduleGc(run: () => Promise<unknown>, intervalMs: number, logger: Logger): { stop(): Promise<void> } {
+/**
+ * Runs GC every intervalMs, never two at once; stop() waits for a pass in progress. runSoon() starts
+ * a pass now (a write found a budget exceeded), at most once per minSpacingMs: a pass lists the whole
+ * store, so a stream of writes over budget must not turn into a stream of passes.
+ */
+export function scheduleGc(
+  run: () => Promise<unknown>,
+  intervalMs: number,
+  logger: Logger,
+  minSpacingMs = Math.min(intervalMs, 60_000),
+): { stop(): Promise<void>; runSoon(): void } {
   let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
+  let lastStartMs = -Infinity;
+  let stopped = false;
+  const start = () => {
+    if (running || stopped) return;
+    lastStartMs = Date.now();
     running = run()
       .catch((err) => logger.error({ err }, "scheduled gc failed"))
       .finally(() => {
         running = null;
       });
-  }, intervalMs);
+  };
+  const timer = setInterval(start, intervalMs);
   timer.unref();
   return {
+    runSoon() {
+      if (Date.now() - lastStartMs >= minSpacingMs) start();
+    },
     async stop() {
+      stopped = true;
       clearInterval(timer);
       await running;
     },

@@ -1,6 +1,8 @@
+import type { NamespaceBudget } from "../auth/tokens.ts";
 import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { Index, NamespaceUsage } from "../storage/index/types.ts";
+import { GOMOD_NAMESPACE } from "../storage/keys.ts";
 import type { StorageCalls } from "./storage-calls.ts";
 
 export type { NamespaceUsage };
@@ -109,6 +111,31 @@ export async function correctUsage(
     const want = exact.get(namespace) ?? ZERO;
     await index.addUsage(namespace, { entries: want.entries - have.entries, bytes: want.bytes - have.bytes });
   }
+}
+
+/**
+ * The check on write: when the namespace just written to is over its own budget, or the namespaces
+ * without one are together over --max-size, budget.overBudget() is called (gc evicts; the write
+ * itself has succeeded). Reads the cached snapshot, so it costs an index read at most once a second.
+ */
+export async function overBudget(
+  usage: Usage,
+  budget: { maxSizeBytes: number; namespaces: ReadonlyMap<string, NamespaceBudget>; overBudget(): void },
+  namespace: string,
+): Promise<void> {
+  if (namespace === GOMOD_NAMESPACE) return; // the module proxy's files have their own budget and gc pool
+  const snapshot = await usage.snapshot();
+  const own = budget.namespaces.get(namespace);
+  let over: boolean;
+  if (own) {
+    const mine = snapshot.namespaces.get(namespace) ?? ZERO;
+    over = ((own.maxSizeBytes ?? 0) > 0 && mine.bytes > own.maxSizeBytes!) || ((own.maxEntries ?? 0) > 0 && mine.entries > own.maxEntries!);
+  } else {
+    let shared = 0;
+    for (const [name, used] of snapshot.namespaces) if (name !== GOMOD_NAMESPACE && !budget.namespaces.has(name)) shared += used.bytes;
+    over = budget.maxSizeBytes > 0 && shared > budget.maxSizeBytes;
+  }
+  if (over) budget.overBudget();
 }
 
 export function plus(a: NamespaceUsage, b: NamespaceUsage): NamespaceUsage {

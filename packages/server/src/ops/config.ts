@@ -94,7 +94,8 @@ export const serverOptionDefs = {
     flag: "tokens-file",
     env: "GOCACHEPROG_SERVER_TOKENS_FILE",
     kind: "string",
-    description: "File of bearer tokens (JSON array or one `token scope namespace` per line). No tokens = open access.",
+    description:
+      "File of bearer tokens (JSON array or one `token scope namespace [maxSize=SIZE] [maxEntries=N]` per line; maxSize/maxEntries give the namespace a budget of its own, evicted inside it). No tokens = open access.",
   },
   tokens: {
     flag: "tokens",
@@ -137,7 +138,8 @@ export const serverOptionDefs = {
     env: "GOCACHEPROG_SERVER_MAX_SIZE",
     kind: "bytes",
     default: "10GiB",
-    description: "Size budget for stored outputs; least recently read entries are evicted above it (0 = unlimited).",
+    description:
+      "Size budget for stored outputs of the namespaces without a budget of their own (tokens' maxSize); least recently read entries are evicted above it, by every gc pass and early when a write exceeds it (0 = unlimited).",
   },
   gcInterval: {
     flag: "gc-interval",

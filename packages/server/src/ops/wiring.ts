@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "@gocacheprog/common";
-import { parseTokens, TokenAuth } from "../auth/tokens.ts";
+import { type NamespaceBudget, parseTokens, TokenAuth } from "../auth/tokens.ts";
 import type { CoreOptions } from "../cache/core.ts";
 import type { GcOptions } from "../cache/gc.ts";
 import { FsBlobStore } from "../storage/blob/fs.ts";
@@ -95,11 +95,13 @@ export function coreOptions(options: ServerOptions): CoreOptions {
   };
 }
 
-export function gcOptions(options: ServerOptions): GcOptions {
+/** `budgets`: the namespaces' own budgets from the tokens configuration (TokenAuth.budgets). */
+export function gcOptions(options: ServerOptions, budgets: ReadonlyMap<string, NamespaceBudget> = new Map()): GcOptions {
   return {
     maxAgeMs: options.maxAge,
     maxSizeBytes: options.maxSize,
     graceMs: options.gcGrace,
     gomod: { maxAgeMs: options.gomodMaxAge, maxSizeBytes: options.gomodMaxSize },
+    namespaces: budgets,
   };
 }
