@@ -207,8 +207,8 @@ describe("refusals do not switch reads off", () => {
     const done = await session.finish(closeRequest(6));
     expect(byId(done.responses).get(5)).toMatchObject({ Size: body.length });
     // The stats file gets a line per session; this get's figures are the last one.
-  const lines = (await readFile(join(dir, "stats.json"), "utf8")).trim().split("\n");
-  const stats = JSON.parse(lines[lines.length - 1] ?? "") as Record<string, number>;
+    const lines = (await readFile(join(dir, "stats.json"), "utf8")).trim().split("\n");
+    const stats = JSON.parse(lines[lines.length - 1] ?? "") as Record<string, number>;
     expect(stats).toMatchObject({ uploadErrors: 4, remoteHits: 1 });
   });
 });
