@@ -93,6 +93,23 @@ if [ -n "$url" ]; then
     # '|' falls back to the next proxy on any error, so a server without its module proxy costs no build.
     previous="$(go env GOPROXY 2>/dev/null || true)"
     echo "GOPROXY=$url/gomod${previous:+|$previous}" >>"$GITHUB_ENV"
+    # go cannot send a bearer token to a GOPROXY by itself. A GOAUTH command (Go 1.24+) can: the client
+    # prints its own token for <url>/gomod, read from the same token file, so the token is in no
+    # variable. go uses GOAUTH over HTTPS only; the previous GOAUTH (netrc by default) stays first.
+    if [[ "$url" != https://* ]]; then
+      echo "::warning title=gocacheprog::go sends no credentials over plain http: $url/gomod must run with --gomod-anonymous (trusted network), else go falls back to the previous GOPROXY"
+    else
+      previous_auth="$(go env GOAUTH 2>/dev/null || true)"
+      command="$client"
+      [[ "$client" != *[[:space:]]* ]] || command="'$client'"
+      if [ "$previous_auth" = off ]; then
+        echo "::warning title=gocacheprog::GOAUTH=off: go sends no token to $url/gomod"
+      elif [[ "$client" == *[\;\']* ]]; then
+        echo "::warning title=gocacheprog::the client's path holds ; or ', which GOAUTH cannot express: go sends no token to $url/gomod"
+      else
+        echo "GOAUTH=${previous_auth:-netrc};$command goauth" >>"$GITHUB_ENV"
+      fi
+    fi
   fi
 elif is_true "${INPUT_GOPROXY:-}"; then
   echo "::warning title=gocacheprog::goproxy: true needs a url; GOPROXY left as it was"

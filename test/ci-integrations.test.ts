@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientBin, repoRoot } from "./harness/bins.ts";
 import { countCompileActions, GoSandbox } from "./harness/go.ts";
+import { startModuleUpstream } from "./harness/module-upstream.ts";
 import { type CacheServer, newToken, startCacheServer } from "./harness/server.ts";
+import { startTlsProxy } from "./harness/tls-proxy.ts";
 import { readYaml } from "./infra/files.ts";
 
 const work = mkdtempSync(join(tmpdir(), "gcp-ci-"));
@@ -159,6 +161,82 @@ describe("action/setup.sh", () => {
     expect(statSync(run.env["GOCACHEPROG_STATS_FILE"] as string).size).toBeGreaterThan(0);
   });
 
+  it("with goproxy and an https server: go fetches a module through /gomod with the job's token, handed over by GOAUTH", async () => {
+    // A one-module upstream in GOPROXY layout; the zip made by Go's own archive/zip.
+    const proxyDir = join(work, "goauth-upstream");
+    const versions = join(proxyDir, "example.test/greet/@v");
+    mkdirSync(versions, { recursive: true });
+    writeFileSync(join(versions, "list"), "v1.0.0\n");
+    writeFileSync(join(versions, "v1.0.0.info"), '{"Version":"v1.0.0","Time":"2024-01-01T00:00:00Z"}\n');
+    writeFileSync(join(versions, "v1.0.0.mod"), "module example.test/greet\n");
+    const zipper = join(work, "zipper.go");
+    const zipSource = `package main
+import ("archive/zip"; "os")
+func main() {
+	f, _ := os.Create(os.Args[1]); w := zip.NewWriter(f)
+	for i := 2; i+1 < len(os.Args); i += 2 { e, _ := w.Create(os.Args[i]); e.Write([]byte(os.Args[i+1])) }
+	if w.Close() != nil || f.Close() != nil { os.Exit(1) }
+}
+`;
+    writeFileSync(zipper, zipSource);
+    const prefix = "example.test/greet@v1.0.0/";
+    const greet = 'package greet\n\nfunc Hello() string { return "hello through GOAUTH" }\n';
+    const zipped = spawnSync(
+      "go",
+      ["run", zipper, join(versions, "v1.0.0.zip"), `${prefix}go.mod`, "module example.test/greet\n", `${prefix}greet.go`, greet],
+      {
+        env: { ...process.env, GO111MODULE: "off", GOFLAGS: "", GOTOOLCHAIN: "local" },
+        encoding: "utf8",
+      },
+    );
+    expect(zipped.status, zipped.stderr).toBe(0);
+    const upstream = await startModuleUpstream({ proxyDir, sumdbRoot: proxyDir, vkey: "" });
+    const modServer = await startCacheServer({
+      tokens: [{ token, scope: "read" }],
+      env: { GOCACHEPROG_SERVER_GOMOD_UPSTREAM: upstream.url },
+    });
+    const tls = await startTlsProxy(modServer.port);
+    try {
+      // GOPROXY=off on the runner: the fallback behind the server is "off", so nothing but the server can answer.
+      const run = runSetup("goauth", { ...download, url: tls.url, token, goproxy: "true" }, { GOPROXY: "off" });
+      expect(run.status, run.stdout).toBe(0);
+      expect(run.env["GOPROXY"]).toBe(`${tls.url}/gomod|off`);
+      expect(run.env["GOAUTH"]).toBe(`netrc;${run.env["GOCACHEPROG"]} goauth`);
+      expect(JSON.stringify(run.env)).not.toContain(token);
+
+      const modDownload = (label: string, extra: Record<string, string> = {}) => {
+        const gopath = sandbox.dir(`${label}-gopath`);
+        return sandbox.run(["mod", "download", "-json", "example.test/greet@v1.0.0"], {
+          goCache: sandbox.dir(`${label}-gocache`),
+          cacheprog: false,
+          cwd: sandbox.dir(label),
+          env: {
+            ...run.env,
+            SSL_CERT_FILE: tls.certFile,
+            GOPATH: gopath,
+            GOMODCACHE: join(gopath, "mod"),
+            GOFLAGS: "-modcacherw",
+            ...extra,
+          },
+        });
+      };
+      const fetched = await modDownload("goauth-ok");
+      expect(fetched.code, fetched.stderr + fetched.stdout).toBe(0);
+      const dir = (JSON.parse(fetched.stdout) as { Dir: string }).Dir;
+      expect(readFileSync(join(dir, "greet.go"), "utf8")).toBe(greet);
+      expect(upstream.count("example.test/greet/@v/v1.0.0.zip")).toBe(1);
+
+      // The same without the GOAUTH command: the server refuses go, which proves the token came from it.
+      const refused = await modDownload("goauth-off", { GOAUTH: "off" });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stdout).toContain("401 Unauthorized"); // -json: the error is in the JSON
+    } finally {
+      await tls.close();
+      await modServer.close();
+      await upstream.close();
+    }
+  });
+
   it("refuses an asset that does not match SHA256SUMS and installs nothing", () => {
     const tampered = join(work, "tampered-release");
     makeRelease(tampered, clientBin);
@@ -261,6 +339,17 @@ describe("ci/gitlab/gocacheprog.yml", () => {
     expect(run.env).toMatch(new RegExp(`GOPROXY=${server.url}/gomod`));
     expect(run.env).toContain(`GOCACHEPROG_TOKEN=${token}\n`);
     expect(spawnSync(client, ["--version"], { encoding: "utf8" }).stdout).toMatch(/^gocacheprog /);
+
+    // An https server: go gets the token for /gomod from the client (GOAUTH); over http it would get none.
+    expect(run.env).not.toContain("GOAUTH=");
+    const https = beforeScript("gitlab-https", {
+      GOCACHEPROG_DOWNLOAD_URL: `file://${release}`,
+      GOCACHEPROG_URL: "https://cache.example",
+      GOCACHEPROG_GOPROXY: "true",
+      GOCACHEPROG_CANONICALIZE_MTIMES: "false",
+    });
+    expect(https.status, https.output).toBe(0);
+    expect(https.env).toContain(`GOAUTH=netrc;${join(https.project, ".gocacheprog/bin/gocacheprog")} goauth\n`);
 
     const tampered = join(work, "gitlab-tampered");
     makeRelease(tampered, clientBin);

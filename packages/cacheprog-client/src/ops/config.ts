@@ -123,7 +123,8 @@ export type ClientOptions = OptionValues<typeof clientOptionDefs>;
 export const USAGE = `gocacheprog: a GOCACHEPROG build cache for Go (local disk tier, optional remote tier)
 
 Usage: GOCACHEPROG=gocacheprog go build ./...
-       gocacheprog [options]   (speaks the cacheprog protocol on stdin/stdout)`;
+       gocacheprog [options]   (speaks the cacheprog protocol on stdin/stdout)
+       gocacheprog canonicalize-mtimes [dir] | summary FILE | goauth   (CI helpers; each has --help)`;
 
 export function parseClientOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>) {
   return parseOptions(clientOptionDefs, argv, env);

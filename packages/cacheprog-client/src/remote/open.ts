@@ -19,7 +19,7 @@ export function displayUrl(raw: string): string {
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
-function readToken(options: ClientOptions, log: Logger): string | undefined {
+export function readToken(options: ClientOptions, log: Logger): string | undefined {
   if (options.token) return options.token;
   if (!options.tokenFile) return undefined;
   try {

@@ -1,0 +1,68 @@
+import { ConfigError } from "@gocacheprog/common";
+import { readToken } from "../remote/open.ts";
+import { parseClientOptions } from "./config.ts";
+import { createLogger, type Logger } from "./log.ts";
+
+/**
+ * `gocacheprog goauth`: a GOAUTH command (Go 1.24+, `go help goauth`) that hands go the client's own
+ * token for the server's module proxy, so `GOPROXY=<server>/gomod` works with the same settings as
+ * GOCACHEPROG (GOCACHEPROG_URL, GOCACHEPROG_TOKEN or GOCACHEPROG_TOKEN_FILE) and no token in GOPROXY,
+ * .netrc or the environment of every step:
+ *
+ *   GOAUTH="netrc;/path/to/gocacheprog goauth"   (an entry that is not a keyword is a command line)
+ *
+ * go runs it once before its first HTTPS fetch, and again with the URL as argument after a 4xx; the
+ * answer is the same both times. go sends GOAUTH headers over HTTPS only, so for an http:// server (or
+ * no token) it prints nothing: go then fetches without credentials, and the server answers as it
+ * would (401, or the module with --gomod-anonymous).
+ */
+export function goauthResponse(env: Readonly<Record<string, string | undefined>>, log: Logger): string {
+  const options = parseClientOptions([], env).values;
+  if (!options.url) return "";
+  let base: URL;
+  try {
+    base = new URL(options.url);
+  } catch {
+    log.warn("goauth: GOCACHEPROG_URL is not a valid URL");
+    return "";
+  }
+  if (base.protocol !== "https:") return "";
+  const token = readToken(options, log);
+  if (!token) return "";
+  // No user info, query or fragment: go matches the credentials by this prefix of each request's URL.
+  const prefix = `${base.origin}${base.pathname.replace(/\/+$/, "")}/gomod`;
+  // A header line ends at a newline: a token file with a second line must not inject another header.
+  if (/[\r\n]/.test(token)) {
+    log.warn("goauth: the token holds a line break; not handing it to go");
+    return "";
+  }
+  return `${prefix}\n\nAuthorization: Bearer ${token}\n\n`;
+}
+
+const USAGE = `Usage: GOAUTH="netrc;/path/to/gocacheprog goauth" go mod download
+
+A GOAUTH command (Go 1.24+): prints the token of GOCACHEPROG_TOKEN or GOCACHEPROG_TOKEN_FILE as an
+Authorization header for $GOCACHEPROG_URL/gomod, the server's module proxy (https URLs only).
+`;
+
+export async function runGoauth(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  if (argv[0] === "--help" || argv[0] === "-h") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  // go appends the URL that was refused (a 4xx) and writes the response to stdin: neither changes the answer.
+  if (argv.length > 1 || (argv[0] !== undefined && !/^https?:\/\//.test(argv[0]))) {
+    process.stderr.write(
+      `gocacheprog goauth: a GOAUTH command, run by go (GOAUTH="netrc;/path/to/gocacheprog goauth"); got ${JSON.stringify(argv)}\n`,
+    );
+    return 2;
+  }
+  try {
+    process.stdout.write(goauthResponse(env, createLogger("warn")));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`gocacheprog goauth: ${err.message}\n`);
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,48 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, buildBin } from "../helpers.ts";
+
+// `gocacheprog goauth` as go runs it (GOAUTH): its stdout is what go parses; go's own use of it is in
+// test/ci-integrations.test.ts (a real go mod download through an HTTPS /gomod).
+
+const work = mkdtempSync(join(tmpdir(), "gcp-goauth-"));
+beforeAll(() => buildBin());
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function goauth(env: Record<string, string>, args: string[] = [], input = "") {
+  const run = spawnSync(BIN, ["goauth", ...args], { env: { PATH: process.env["PATH"] ?? "", ...env }, input, encoding: "utf8" });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe("gocacheprog goauth", () => {
+  const tokenFile = join(work, "token");
+  writeFileSync(tokenFile, "s3cret-token-0123456789\n");
+
+  it("prints the token for <url>/gomod in GOAUTH's format, the same when go retries with a URL and the 401 on stdin", () => {
+    const env = { GOCACHEPROG_URL: "https://cache.example:8443/base/", GOCACHEPROG_TOKEN_FILE: tokenFile };
+    const first = goauth(env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toBe("https://cache.example:8443/base/gomod\n\nAuthorization: Bearer s3cret-token-0123456789\n\n");
+    const retry = goauth(env, ["https://cache.example:8443/base/gomod/x/@v/list"], "HTTP/1.1 401 Unauthorized\r\n\r\n");
+    expect(retry.stdout).toBe(first.stdout);
+  });
+
+  it("prints nothing for an http URL (go would not send it), without a URL or token, or for a token with a line break", () => {
+    expect(goauth({ GOCACHEPROG_URL: "http://cache.example", GOCACHEPROG_TOKEN_FILE: tokenFile }).stdout).toBe("");
+    expect(goauth({ GOCACHEPROG_TOKEN_FILE: tokenFile }).stdout).toBe("");
+    expect(goauth({ GOCACHEPROG_URL: "https://cache.example" }).stdout).toBe("");
+    const injected = goauth({ GOCACHEPROG_URL: "https://cache.example", GOCACHEPROG_TOKEN: "abc\nX-Other: 1" });
+    expect(injected.code).toBe(0);
+    expect(injected.stdout).toBe("");
+    expect(injected.stderr).toContain("line break");
+    expect(injected.stderr).not.toContain("abc");
+  });
+
+  it("refuses arguments go never passes", () => {
+    expect(goauth({}, ["--token", "x"]).code).toBe(2);
+    expect(goauth({}, ["https://a", "https://b"]).code).toBe(2);
+  });
+});
