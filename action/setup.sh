@@ -118,7 +118,9 @@ fi
 if is_true "${INPUT_CANONICALIZE_MTIMES:-true}"; then
   # go keys test results on file mtimes, which a fresh checkout sets to "now". Losing this only costs
   # test-result hits, so a client without the subcommand is a warning, not a failed job.
-  if ! out="$("$client" canonicalize-mtimes "${INPUT_WORKING_DIRECTORY:-.}" 2>&1)"; then
+  if out="$("$client" canonicalize-mtimes "${INPUT_WORKING_DIRECTORY:-.}" 2>&1)"; then
+    echo "$out"
+  else
     echo "::warning title=gocacheprog::canonicalize-mtimes failed (test results may not be cached): ${out//$'\n'/ }"
   fi
 fi

@@ -237,6 +237,26 @@ func main() {
     }
   });
 
+  it("canonicalizes the working directory's tracked files with the installed client, saying so in one line", () => {
+    const checkout = join(work, "checkout");
+    mkdirSync(join(checkout, "pkg/testdata"), { recursive: true });
+    writeFileSync(join(checkout, "pkg/testdata/in.txt"), "input\n");
+    writeFileSync(join(checkout, "untracked.txt"), "u\n");
+    const git = (...args: string[]) =>
+      spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: checkout });
+    git("init", "-q");
+    git("add", "pkg");
+    git("commit", "-qm", "init");
+    const run = runSetup("mtimes-real", { "download-url": `file://${release}`, "working-directory": checkout });
+    expect(run.status, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(
+      /gocacheprog canonicalize-mtimes: 1 files \(0\.0 MB\), 0 symlinks, 3 folders tracked by git in .* 0 skipped/,
+    );
+    const year = (rel: string) => statSync(join(checkout, rel)).mtime.getUTCFullYear();
+    expect(year("pkg/testdata/in.txt")).toBeLessThan(2000);
+    expect(year("untracked.txt")).toBeGreaterThan(2000);
+  });
+
   it("refuses an asset that does not match SHA256SUMS and installs nothing", () => {
     const tampered = join(work, "tampered-release");
     makeRelease(tampered, clientBin);
