@@ -15,7 +15,7 @@ type Subcommand = (argv: readonly string[], env: Env) => Promise<number>;
 const subcommands: Record<string, Subcommand> = {
   "canonicalize-mtimes": async (argv) => (await import("./ops/mtimes.ts")).runCanonicalizeMtimes(argv),
   summary: async (argv, env) => (await import("./ops/summary.ts")).runSummary(argv, env),
-  goauth: async (argv, env) => (await import("./ops/goauth.ts")).runGoauth(argv, env),
+  goauth: async (argv, env) => (await import("./remote/goauth.ts")).runGoauth(argv, env),
 };
 
 async function main(argv: readonly string[], env: Env): Promise<number> {

@@ -1,7 +1,7 @@
 import { ConfigError } from "@gocacheprog/common";
-import { readToken } from "../remote/open.ts";
-import { parseClientOptions } from "./config.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { parseClientOptions } from "../ops/config.ts";
+import { createLogger, type Logger } from "../ops/log.ts";
+import { readToken } from "./open.ts";
 
 /**
  * `gocacheprog goauth`: a GOAUTH command (Go 1.24+, `go help goauth`) that hands go the client's own
