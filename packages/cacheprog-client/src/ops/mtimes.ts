@@ -65,6 +65,7 @@ function gitFiles(root: string): Promise<string[] | null> {
       (err, stdout) => {
         if (err) return resolve(null); // no git, not a work tree, or a repository git will not trust
         const files = stdout.toString("utf8").split("\0").filter(Boolean);
+        // Nothing tracked here (a copy or an ignored folder inside some repository): treated as no checkout.
         resolve(files.length > 0 ? [...new Set(files)] : null);
       },
     );
