@@ -158,7 +158,15 @@ describe("action/setup.sh", () => {
     };
     expect(await build("first")).toBeGreaterThan(0);
     expect(await build("second")).toBe(0);
-    expect(statSync(run.env["GOCACHEPROG_STATS_FILE"] as string).size).toBeGreaterThan(0);
+    // The summary step at the end of the job: both go commands, in the log and the job summary.
+    const stepSummary = join(run.home, "step-summary.md");
+    const summary = spawnSync("bash", [join(repoRoot, "summary/summary.sh")], {
+      env: { PATH: process.env["PATH"] ?? "", ...run.env, GITHUB_STEP_SUMMARY: stepSummary },
+      encoding: "utf8",
+    });
+    expect(summary.status).toBe(0);
+    expect(summary.stdout).toMatch(/^gocacheprog summary: 2 go commands: \d+ lookups/);
+    expect(readFileSync(stepSummary, "utf8")).toMatch(/hit rate\*\* over 2 go commands/);
   });
 
   it("with goproxy and an https server: go fetches a module through /gomod with the job's token, handed over by GOAUTH", async () => {
