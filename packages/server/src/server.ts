@@ -6,8 +6,10 @@ import { Registry } from "prom-client";
 import { CacheCore } from "./cache/core.ts";
 import { runGc, scheduleGc } from "./cache/gc.ts";
 import { createGomod, describeUpstreams } from "./gomod/wiring.ts";
+import { Admission } from "./http/admission.ts";
 import { createApp, createMetricsApp } from "./http/app.ts";
 import { answerExpectContinue } from "./http/continue.ts";
+import { guardedServerFactory } from "./http/pipelining.ts";
 import { parseHostPort, parseListen, type ServerOptions } from "./ops/config.ts";
 import type { Logger } from "./ops/logger.ts";
 import { ServerMetrics } from "./ops/metrics.ts";
@@ -37,26 +39,25 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   const budget = gc ? { maxSizeBytes: options.maxSize, namespaces: auth.budgets, overBudget: () => gc.runSoon() } : undefined;
   const core = new CacheCore({ blobs, index, metrics, logger, options: coreOptions(options), budget });
   const gomod = createGomod(options, { core, registry, logger });
-  const app = createApp({
-    core,
-    auth,
-    metrics,
-    logger,
-    maxBody: options.maxBody,
-    metricsRoute: !options.metricsListen,
-    gomod,
-    admission: { maxInFlight: options.maxInFlight, maxInFlightPerToken: options.maxInFlightPerToken },
-  });
+  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody, metricsRoute: !options.metricsListen, gomod });
+  const limits = { maxInFlight: options.maxInFlight, maxInFlightPerToken: options.maxInFlightPerToken };
+  const admission = new Admission(limits, { auth, metrics, logger });
   const { host, port } = parseListen(options.listen);
-  const server = await listen(app.fetch, host, port, {
-    requestTimeout: options.requestTimeout,
-    headersTimeout: options.headersTimeout,
-    // Node checks both timeouts on this interval (30 s by default), so a short timeout would be late by up to that much.
-    connectionsCheckingInterval: Math.min(
-      30_000,
-      Math.max(250, Math.min(options.headersTimeout || 30_000, options.requestTimeout || 30_000) / 4),
-    ),
-  });
+  const server = await listen(
+    app.fetch,
+    host,
+    port,
+    {
+      requestTimeout: options.requestTimeout,
+      headersTimeout: options.headersTimeout,
+      // Node checks both timeouts on this interval (30 s by default), so a short timeout would be late by up to that much.
+      connectionsCheckingInterval: Math.min(
+        30_000,
+        Math.max(250, Math.min(options.headersTimeout || 30_000, options.requestTimeout || 30_000) / 4),
+      ),
+    },
+    admission,
+  );
   answerExpectContinue(server, auth, options.maxBody);
   const bound = (server.address() as AddressInfo).port;
   const metricsAt = options.metricsListen ? parseHostPort(options.metricsListen, "--metrics-listen") : null;
@@ -108,9 +109,10 @@ function listen(
   hostname: string,
   port: number,
   serverOptions: HttpServerOptions = {},
+  admission?: Admission,
 ): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch, hostname, port, serverOptions }, () => resolve(s as Server));
+    const s = serve({ fetch, hostname, port, serverOptions, createServer: guardedServerFactory(admission) }, () => resolve(s as Server));
     s.once("error", reject);
   });
 }

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { registerGomodRoutes } from "../gomod/routes.ts";
-import { admissionControl } from "./admission.ts";
 import { bearerAuth } from "./auth.ts";
 import { errorHandler } from "./errors.ts";
 import { observeRequests } from "./observe.ts";
@@ -14,8 +13,6 @@ import type { AppDeps, AppEnv } from "./types.ts";
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", observeRequests(deps.metrics, deps.logger));
-  // Before any route's own middleware (auth included), so every route but the probes is covered.
-  if (deps.admission) app.use("*", admissionControl(deps.admission, deps));
   app.use("/v1/*", bearerAuth(deps.auth));
 
   registerProbeRoutes(app, deps);

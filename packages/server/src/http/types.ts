@@ -3,7 +3,6 @@ import type { CacheCore } from "../cache/core.ts";
 import type { Gomod } from "../gomod/wiring.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
-import type { AdmissionLimits } from "./admission.ts";
 
 /** Everything the HTTP surface needs; main.ts and server.ts build it, tests pass fakes behind it. */
 export interface AppDeps {
@@ -15,8 +14,6 @@ export interface AppDeps {
   maxBody: number;
   /** false when --metrics-listen serves /metrics on its own port (createMetricsApp). */
   metricsRoute?: boolean;
-  /** Load shedding (http/admission.ts); absent = no limits. */
-  admission?: AdmissionLimits;
   /** The module proxy under /gomod; absent = no /gomod routes. */
   gomod?: Gomod;
 }

@@ -174,9 +174,9 @@ export const serverOptionDefs = {
     flag: "max-in-flight-per-token",
     env: "GOCACHEPROG_SERVER_MAX_IN_FLIGHT_PER_TOKEN",
     kind: "int",
-    default: "128",
+    default: "64",
     description:
-      "Requests in progress at once per token; more get 429 and Retry-After, so one flooding token cannot take the whole server. Unknown tokens share one such budget; open access has none (0 = no limit).",
+      "Requests in progress at once per token; more get 429 and Retry-After, so one flooding token cannot take the whole server (a client holds at most --remote-connections plus --upload-concurrency; raise this when many runners share one token). Unknown tokens share one such budget; open access has none (0 = no limit).",
   },
   requestTimeout: {
     flag: "request-timeout",

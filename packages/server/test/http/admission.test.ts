@@ -1,82 +1,134 @@
-import { routes } from "@gocacheprog/common";
-import { describe, expect, it } from "vitest";
-import type { ActionRecord } from "../../src/storage/index/types.ts";
-import { makeTestApp, randomHex, TEAM_TOKENS, TOKENS } from "../support/fakes.ts";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Registry } from "prom-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
+import { Admission, type AdmissionLimits } from "../../src/http/admission.ts";
+import { guardRequests, MAX_PIPELINED } from "../../src/http/pipelining.ts";
+import { createLogger } from "../../src/ops/logger.ts";
+import { ServerMetrics } from "../../src/ops/metrics.ts";
+import { LogCapture, TEAM_TOKENS, TOKENS } from "../support/fakes.ts";
 
-const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+const bearer = (token: string) => `Bearer ${token}`;
 
-/** An app whose index lookups wait until release() is called, so requests stay in flight. */
-function appWithHeldLookups(limits: { maxInFlight: number; maxInFlightPerToken: number }, tokens = TEAM_TOKENS) {
-  const made = makeTestApp({ tokens, admission: limits, core: { backendTimeoutMs: 60_000 } });
-  const waiting: (() => void)[] = [];
-  let holding = true;
-  made.index.get = () =>
-    holding ? new Promise<ActionRecord | null>((resolve) => waiting.push(() => resolve(null))) : Promise.resolve(null);
-  const release = () => {
-    holding = false;
-    for (const go of waiting.splice(0)) go();
-  };
-  const settle = async () => {
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-  };
-  return { ...made, waiting, settle, release };
+function admission(limits: AdmissionLimits, tokens = TEAM_TOKENS) {
+  const registry = new Registry();
+  const logs = new LogCapture();
+  const gate = new Admission(limits, {
+    auth: new TokenAuth(parseTokens(tokens, "t")),
+    metrics: new ServerMetrics(registry),
+    logger: createLogger("warn", logs),
+  });
+  return { gate, registry, logs };
 }
 
 describe("admission control", () => {
-  it("answers a token over its in-flight limit with 429 at once, while other tokens and the probes still get through", async () => {
-    const { app, waiting, settle, release, registry } = appWithHeldLookups({ maxInFlight: 10, maxInFlightPerToken: 2 });
-    const held = [app.request(routes.action(randomHex()), as(TOKENS.writer)), app.request(routes.action(randomHex()), as(TOKENS.writer))];
-    await settle();
-    expect(waiting.length).toBe(2);
-
-    const refused = await app.request(routes.action(randomHex()), as(TOKENS.writer));
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get("retry-after")).toBe("1");
-    expect(waiting.length).toBe(2); // the refused request never reached the index
-
-    const other = app.request(routes.action(randomHex()), as(TOKENS.other));
-    await settle();
-    expect(waiting.length).toBe(3);
-    expect((await app.request("/healthz")).status).toBe(200);
-    expect((await app.request("/readyz")).status).toBe(200);
-
-    release();
-    expect((await Promise.all([...held, other])).map((r) => r.status)).toEqual([404, 404, 404]);
-    expect((await app.request(routes.action(randomHex()), as(TOKENS.writer))).status).not.toBe(429);
+  it("refuses a token over its in-flight limit with 429 while other tokens and the probes still get through", async () => {
+    const { gate, registry } = admission({ maxInFlight: 10, maxInFlightPerToken: 2 });
+    const a = [gate.admit("/v1/actions/x", bearer(TOKENS.writer)), gate.admit("/v1/actions/x", bearer(TOKENS.writer))];
+    expect(a.every((t) => t.admitted)).toBe(true);
+    expect(gate.admit("/v1/actions/x", bearer(TOKENS.writer))).toMatchObject({ admitted: false, status: 429 });
+    expect(gate.admit("/v1/actions/x", bearer(TOKENS.other)).admitted).toBe(true);
+    for (const probe of ["/healthz", "/readyz", "/metrics"]) expect(gate.admit(probe, undefined).admitted).toBe(true);
+    for (const t of a) if (t.admitted) t.release();
+    expect(gate.admit("/v1/actions/x", bearer(TOKENS.writer)).admitted).toBe(true);
     expect(await registry.getSingleMetricAsString("gocacheprog_requests_shed_total")).toContain('reason="token"} 1');
   });
 
-  it("answers 503 with Retry-After when the server-wide limit is reached; unknown tokens share one budget", async () => {
-    const { app, settle, release, waiting } = appWithHeldLookups({ maxInFlight: 3, maxInFlightPerToken: 2 });
-    const held = [
-      app.request(routes.action(randomHex()), as(TOKENS.writer)),
-      app.request(routes.action(randomHex()), as(TOKENS.writer)),
-      app.request(routes.action(randomHex()), as(TOKENS.other)),
-    ];
-    await settle();
-    expect(waiting.length).toBe(3);
-    const busy = await app.request(routes.action(randomHex()), as(TOKENS.reader));
-    expect(busy.status).toBe(503);
-    expect(busy.headers.get("retry-after")).toBe("1");
-    expect(await busy.json()).toEqual({ error: expect.stringContaining("busy") });
-    expect((await app.request("/healthz")).status).toBe(200);
-    release();
-    await Promise.all(held);
-
-    // Random tokens do not each get a budget of their own: they share one and are refused with 401 or 429.
-    const statuses = (
-      await Promise.all([1, 2, 3, 4].map((i) => app.request(routes.action(randomHex()), as(`made-up-token-${i}-xxxxxxxxxx`))))
-    ).map((r) => r.status);
-    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+  it("refuses everyone with 503 at the server-wide limit; a release counts once however often it is called", () => {
+    const { gate } = admission({ maxInFlight: 2, maxInFlightPerToken: 2 });
+    const first = gate.admit("/gomod/x/@v/list", bearer(TOKENS.writer));
+    gate.admit("/v1/x", bearer(TOKENS.other));
+    expect(gate.admit("/v1/x", bearer(TOKENS.reader))).toMatchObject({ admitted: false, status: 503 });
+    if (first.admitted) for (let i = 0; i < 3; i++) first.release();
+    expect(gate.admit("/v1/x", bearer(TOKENS.reader)).admitted).toBe(true);
+    expect(gate.admit("/v1/x", bearer(TOKENS.reader))).toMatchObject({ admitted: false, status: 503 });
   });
 
-  it("with open access applies only the server-wide limit", async () => {
-    const { app, settle, release, waiting } = appWithHeldLookups({ maxInFlight: 3, maxInFlightPerToken: 1 }, "");
-    const held = [1, 2, 3].map(() => app.request(routes.action(randomHex())));
-    await settle();
-    expect(waiting.length).toBe(3);
-    expect((await app.request(routes.action(randomHex()))).status).toBe(503);
+  it("gives unknown tokens one shared budget (random tokens mint none), and open access only the server-wide limit", () => {
+    const { gate } = admission({ maxInFlight: 100, maxInFlightPerToken: 2 });
+    const made = [1, 2, 3].map((i) => gate.admit("/v1/x", bearer(`made-up-token-${i}-xxxxxxxxxx`)));
+    expect(made.map((t) => t.admitted)).toEqual([true, true, false]);
+    const open = admission({ maxInFlight: 3, maxInFlightPerToken: 1 }, "").gate;
+    expect([1, 2, 3, 4].map(() => open.admit("/v1/x", undefined).admitted)).toEqual([true, true, true, false]);
+  });
+});
+
+describe("in front of the app (guardRequests on a real port)", () => {
+  const servers: ReturnType<typeof createServer>[] = [];
+  afterEach(() => {
+    for (const s of servers.splice(0)) s.close();
+  });
+
+  /** A server whose app holds every response until release(). */
+  async function held(limits: AdmissionLimits) {
+    const { gate } = admission(limits);
+    const waiting: ServerResponse[] = [];
+    let appCalls = 0;
+    const server = createServer(
+      guardRequests((_req, res) => {
+        appCalls++;
+        waiting.push(res);
+      }, gate),
+    );
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const release = () => {
+      for (const res of waiting.splice(0)) res.end("ok");
+    };
+    return { url, waiting, release, appCalls: () => appCalls };
+  }
+
+  it("answers over-limit requests at once with 429/503 and Retry-After, without calling the app", async () => {
+    const { url, waiting, release, appCalls } = await held({ maxInFlight: 3, maxInFlightPerToken: 2 });
+    const get = (token: string) => fetch(`${url}/v1/actions/x`, { headers: { authorization: bearer(token) } });
+    const pending = [get(TOKENS.writer), get(TOKENS.writer)];
+    while (waiting.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const refused = await get(TOKENS.writer);
+    expect([refused.status, refused.headers.get("retry-after")]).toEqual([429, "1"]);
+    expect(await refused.json()).toEqual({ error: expect.stringContaining("token") });
+    pending.push(get(TOKENS.other));
+    while (waiting.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    const busy = await get(TOKENS.reader);
+    expect([busy.status, busy.headers.get("retry-after")]).toEqual([503, "1"]);
+    expect(appCalls()).toBe(3);
     release();
-    expect((await Promise.all(held)).map((r) => r.status)).toEqual([404, 404, 404]);
+    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200, 200]);
+    // Slots come back when the responses are sent.
+    const again = get(TOKENS.writer);
+    while (waiting.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    release();
+    expect((await again).status).toBe(200);
+  });
+
+  it(`cuts a connection that pipelines more than ${MAX_PIPELINED} requests; the app sees at most that many`, async () => {
+    const { url, appCalls } = await held({ maxInFlight: 1000, maxInFlightPerToken: 1000 });
+    const { port } = new URL(url);
+    const { connect } = await import("node:net");
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write("GET /v1/x HTTP/1.1\r\nHost: x\r\n\r\n".repeat(500)));
+      socket.on("error", () => resolve());
+      socket.on("close", () => resolve());
+    });
+    expect(appCalls()).toBe(MAX_PIPELINED);
+  });
+
+  it("gives back the slots of a cut connection's requests, answered or not", async () => {
+    const { url, appCalls, waiting, release } = await held({ maxInFlight: 1000, maxInFlightPerToken: MAX_PIPELINED });
+    const { port } = new URL(url);
+    const { connect } = await import("node:net");
+    const request = `GET /v1/x HTTP/1.1\r\nHost: x\r\nAuthorization: ${bearer(TOKENS.writer)}\r\n\r\n`;
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write(request.repeat(100)));
+      socket.on("error", () => resolve());
+      socket.on("close", () => resolve());
+    });
+    expect(appCalls()).toBe(MAX_PIPELINED);
+    // The app never answered any of them; the token's whole budget must be free again anyway.
+    const again = [1, 2, 3].map(() => fetch(`${url}/v1/x`, { headers: { authorization: bearer(TOKENS.writer) } }));
+    while (waiting.length < MAX_PIPELINED + 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    release();
+    expect((await Promise.all(again)).map((r) => r.status)).toEqual([200, 200, 200]);
   });
 });

@@ -5,7 +5,6 @@ import { Registry } from "prom-client";
 import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
 import { CacheCore, type CoreOptions } from "../../src/cache/core.ts";
 import type { Gomod } from "../../src/gomod/wiring.ts";
-import type { AdmissionLimits } from "../../src/http/admission.ts";
 import { createApp } from "../../src/http/app.ts";
 import { createLogger, type Logger } from "../../src/ops/logger.ts";
 import { ServerMetrics } from "../../src/ops/metrics.ts";
@@ -203,7 +202,7 @@ export interface TestServerOptions {
   core?: Partial<CoreOptions>;
   maxBody?: number;
   now?: () => number;
-  admission?: AdmissionLimits;
+
   /** Adds the module proxy (/gomod) built over the app's own core. */
   gomod?: (deps: { core: CacheCore; registry: Registry; logger: Logger }) => Gomod;
 }
@@ -225,7 +224,7 @@ export function makeTestApp(options: TestServerOptions = {}) {
   });
   const auth = new TokenAuth(parseTokens(options.tokens ?? "", "test tokens"));
   const gomod = options.gomod?.({ core, registry, logger });
-  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody ?? 1 << 30, gomod, admission: options.admission });
+  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody ?? 1 << 30, gomod });
   return { app, blobs, index, core, registry, logs, gomod };
 }
 
