@@ -15,6 +15,8 @@ export interface ServerToken {
   token: string;
   scope: "read" | "read-write";
   namespace?: string;
+  /** The namespace's own budget, as the tokens configuration spells it: "maxSize=2MiB maxEntries=100". */
+  budget?: string;
 }
 
 export interface CacheServerOptions {
@@ -24,6 +26,10 @@ export interface CacheServerOptions {
   tokens?: ServerToken[];
   /** Extra environment for the server process, e.g. GOCACHEPROG_SERVER_BACKEND_TIMEOUT. */
   env?: Record<string, string>;
+  /** Extra flags, after the harness's own (a --gc-interval here replaces the harness's "0"). */
+  args?: string[];
+  /** Keep the data here (e.g. a small tmpfs) instead of a fresh temp dir; it is not deleted by close(). */
+  dataDir?: string;
 }
 
 export interface CacheServer {
@@ -42,6 +48,8 @@ export interface CacheServer {
   kill(): Promise<void>;
   /** Starts again on the same port with the same data (stopping it first if still running). */
   restart(): Promise<void>;
+  /** The server process's pid while it runs (memory figures from /proc). */
+  pid(): number | undefined;
   /** Sum of the samples of a Prometheus metric from /metrics whose labels include `labels`. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Stops the server and the redis-server/versitygw it started, and deletes their data. */
@@ -61,18 +69,33 @@ export function newToken(): string {
 export async function startCacheServer(options: CacheServerOptions = {}): Promise<CacheServer> {
   const storage = options.storage ?? "embedded";
   const port = await getFreePort();
-  const dataDir = await mkdtemp(join(tmpdir(), "gcp-server-"));
-  removeOnExit(dataDir);
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "gcp-server-")));
+  if (!options.dataDir) removeOnExit(dataDir);
   const s3 = storage === "s3-redis" ? await startVersitygw() : undefined;
   const redis = storage === "s3-redis" ? await startRedis() : undefined;
 
-  const args = [serverMain, "serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--gc-interval", "0", "--log-level", "warn"];
+  const extra = options.args ?? [];
+  const gcInterval = extra.includes("--gc-interval") ? [] : ["--gc-interval", "0"];
+  const args = [
+    serverMain,
+    "serve",
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--data-dir",
+    dataDir,
+    ...gcInterval,
+    "--log-level",
+    "warn",
+    ...extra,
+  ];
   if (s3) args.push("--s3-bucket", s3.bucket, "--s3-endpoint", s3.endpoint, "--s3-region", s3.region, "--s3-force-path-style");
   const env: NodeJS.ProcessEnv = { ...withoutServerEnv(process.env), ...s3?.awsEnv(), ...options.env };
   // Secrets travel in the environment, never on the command line where `ps` shows them.
   if (redis) env["GOCACHEPROG_SERVER_REDIS_URL"] = redis.url;
   if (options.tokens?.length) {
-    env["GOCACHEPROG_SERVER_TOKENS"] = options.tokens.map((t) => `${t.token} ${t.scope} ${t.namespace ?? "default"}`).join(",");
+    env["GOCACHEPROG_SERVER_TOKENS"] = options.tokens
+      .map((t) => `${t.token} ${t.scope} ${t.namespace ?? "default"}${t.budget ? ` ${t.budget}` : ""}`)
+      .join(",");
   }
 
   let server: SpawnedServer | undefined;
@@ -99,6 +122,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     redis,
     s3,
     output: () => server?.output() ?? "",
+    pid: () => server?.child.pid,
     stop: () => stopWith("SIGTERM"),
     kill: () => stopWith("SIGKILL"),
     restart: async () => {
@@ -110,7 +134,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     close: async () => {
       await stopWith("SIGTERM");
       await Promise.all([redis?.stop(), s3?.destroy()]);
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
