@@ -81,7 +81,7 @@ export class Outputs {
       return { result: "inline", ref };
     }
     const key = outputKey(ns, outputHex);
-    const existing = await this.calls.blob("head", () => this.blobs.head(key));
+    const existing = await this.calls.blob("head", (signal) => this.blobs.head(key, { signal }));
     if (existing?.size === size) {
       // Content-addressed and already held: prove the client's claim anyway, store nothing new.
       await drainVerified(upload, expect);
@@ -96,7 +96,7 @@ export class Outputs {
 
   /** For a link-only put: the output when it is held as a blob of that logical size, else null (409). */
   async held(ns: string, outputHex: string, size: number): Promise<OutputRef | null> {
-    const head = await this.calls.blob("head", () => this.blobs.head(outputKey(ns, outputHex)));
+    const head = await this.calls.blob("head", (signal) => this.blobs.head(outputKey(ns, outputHex), { signal }));
     return head?.size === size ? { outputId: Buffer.from(outputHex, "hex"), size } : null;
   }
 
@@ -123,7 +123,7 @@ export class Outputs {
       return null;
     };
     if (!wantBody) {
-      const head = await this.calls.blob("head", () => this.blobs.head(key));
+      const head = await this.calls.blob("head", (signal) => this.blobs.head(key, { signal }));
       if (!head) return null;
       if (expectedSize !== undefined && head.size !== expectedSize)
         return corrupt(`size ${head.size}, expected ${expectedSize}`, head.size);
@@ -131,7 +131,7 @@ export class Outputs {
     }
     if (expectedSize !== undefined && expectedSize <= this.options.verifyBufferMax) {
       // Most outputs are small: one whole read (a single syscall or S3 GET) beats streaming them.
-      const data = await this.calls.blob("getBytes", () => this.blobs.getBytes(key));
+      const data = await this.calls.blob("getBytes", (signal) => this.blobs.getBytes(key, { signal }));
       if (!data) return null;
       try {
         verifyBytes(data, { size: expectedSize, sha256Hex: outputHex });
@@ -140,7 +140,7 @@ export class Outputs {
       }
       return { size: data.byteLength, body: data };
     }
-    const got = await this.calls.blob("get", () => this.blobs.get(key));
+    const got = await this.calls.blob("get", (signal) => this.blobs.get(key, { signal }));
     if (!got) return null;
     const { size, body } = got;
     if (expectedSize !== undefined && size !== expectedSize) {

@@ -16,8 +16,13 @@ export async function writeRecordCopy(blobs: BlobStore, namespace: string, actio
 }
 
 /** The stored copy, or null when there is none or it cannot be decoded (treated as a miss). */
-export async function readRecordCopy(blobs: BlobStore, namespace: string, actionHex: string): Promise<ActionRecord | null> {
-  const bytes = await blobs.getBytes(actionRecordKey(namespace, actionHex));
+export async function readRecordCopy(
+  blobs: BlobStore,
+  namespace: string,
+  actionHex: string,
+  signal?: AbortSignal,
+): Promise<ActionRecord | null> {
+  const bytes = await blobs.getBytes(actionRecordKey(namespace, actionHex), { signal });
   return bytes === null ? null : tryDecodeRecord(bytes);
 }
 

@@ -50,7 +50,7 @@ export class IndexRepair {
       indexDown = true;
       this.warnIndexDown({ err: err.message });
     }
-    const record = await calls.blob("readRecordCopy", () => readRecordCopy(blobs, ns, actionHex));
+    const record = await calls.blob("readRecordCopy", (signal) => readRecordCopy(blobs, ns, actionHex, signal));
     if (!record) return null;
     if (!indexDown) await calls.index("set", () => index.set(ns, actionHex, record)).catch(() => {});
     return record;

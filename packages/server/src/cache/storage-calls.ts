@@ -5,9 +5,12 @@ import { BackendUnavailableError } from "../storage/errors.ts";
 
 /**
  * Every blob store and index call on the request path goes through here: it gets a deadline
- * (--backend-timeout) and a latency sample. A call that outlives the deadline is abandoned, not
- * cancelled (the SDKs offer no uniform way), so a stream it opens late is destroyed here instead of
- * leaking a socket or file descriptor. Uploads are not timed: their duration depends on the client.
+ * (--backend-timeout) and a latency sample. At the deadline the call's AbortSignal fires: the blob
+ * store's reads (S3 requests, file reads) are cancelled with it, so a flood of late calls does not
+ * keep sockets, buffers and S3 requests busy after their callers have given up. Calls that cannot be
+ * cancelled (the index: ioredis and lmdb take no signal) are abandoned, and a stream one opens late
+ * is destroyed here instead of leaking a socket or file descriptor. Uploads are not timed: their
+ * duration depends on the client.
  */
 export class StorageCalls {
   constructor(
@@ -15,19 +18,24 @@ export class StorageCalls {
     private readonly timeoutMs: number,
   ) {}
 
-  blob<T>(op: string, call: () => Promise<T>): Promise<T> {
+  blob<T>(op: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.timed("blob", op, call);
   }
 
-  index<T>(op: string, call: () => Promise<T>): Promise<T> {
+  index<T>(op: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.timed("index", op, call);
   }
 
-  private async timed<T>(backend: "blob" | "index", op: string, call: () => Promise<T>): Promise<T> {
+  private async timed<T>(backend: "blob" | "index", op: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const end = this.metrics.backendSeconds.startTimer({ backend, op });
-    const late = () => new BackendUnavailableError(`${backend} ${op} took longer than ${this.timeoutMs} ms`);
+    const controller = new AbortController();
+    const late = () => {
+      const error = new BackendUnavailableError(`${backend} ${op} took longer than ${this.timeoutMs} ms`);
+      controller.abort(error);
+      return error;
+    };
     try {
-      const value = await withDeadline(call(), this.timeoutMs, late, destroyLateStream);
+      const value = await withDeadline(call(controller.signal), this.timeoutMs, late, destroyLateStream);
       end({ outcome: "ok" });
       return value;
     } catch (err) {

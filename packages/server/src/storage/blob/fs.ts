@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:f
 import { dirname, join, resolve, sep } from "node:path";
 import { TEMP_FILE_PREFIX, tempPathFor } from "@gocacheprog/common";
 import { isStorageFull, StorageFullError } from "../errors.ts";
-import type { BlobBody, BlobListing, BlobStore } from "./types.ts";
+import type { BlobBody, BlobListing, BlobStore, ReadOptions } from "./types.ts";
 import { BodyVerifier } from "./verify.ts";
 
 export interface FsBlobStoreOptions {
@@ -79,8 +79,8 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async getBytes(key: string): Promise<Buffer | null> {
-    return readFile(this.pathOf(key)).catch(nullIfMissing);
+  async getBytes(key: string, options: ReadOptions = {}): Promise<Buffer | null> {
+    return readFile(this.pathOf(key), { signal: options.signal }).catch(nullIfMissing);
   }
 
   async head(key: string): Promise<{ size: number; lastModified: Date } | null> {

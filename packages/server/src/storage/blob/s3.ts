@@ -15,7 +15,7 @@ import {
 import { IntegrityError } from "../errors.ts";
 import { isNotFound, toBackendError } from "./s3-errors.ts";
 import { readParts } from "./s3-parts.ts";
-import type { BlobBody, BlobListing, BlobStore } from "./types.ts";
+import type { BlobBody, BlobListing, BlobStore, ReadOptions } from "./types.ts";
 import { BodyVerifier } from "./verify.ts";
 
 /** S3 refuses parts under 5 MiB (except the last), so smaller part sizes would only work on some clones. */
@@ -158,10 +158,11 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async get(key: string): Promise<{ body: BlobBody; size: number } | null> {
+  async get(key: string, options: ReadOptions = {}): Promise<{ body: BlobBody; size: number } | null> {
     try {
       const out = await this.call((o) => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), o), {
         raw: true,
+        signal: options.signal,
       });
       const body = out.Body as unknown as BlobBody | undefined;
       if (!body) throw new Error("GetObject returned no body");
@@ -172,8 +173,8 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async getBytes(key: string): Promise<Buffer | null> {
-    const object = await this.get(key);
+  async getBytes(key: string, options: ReadOptions = {}): Promise<Buffer | null> {
+    const object = await this.get(key, options);
     if (object === null) return null;
     const chunks: Uint8Array[] = [];
     try {
@@ -184,10 +185,11 @@ export class S3BlobStore implements BlobStore {
     return Buffer.concat(chunks);
   }
 
-  async head(key: string): Promise<{ size: number; lastModified: Date } | null> {
+  async head(key: string, options: ReadOptions = {}): Promise<{ size: number; lastModified: Date } | null> {
     try {
       const out = await this.call((o) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), o), {
         raw: true,
+        signal: options.signal,
       });
       return { size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0) };
     } catch (error) {
@@ -250,12 +252,12 @@ export class S3BlobStore implements BlobStore {
 
   /** Every call gets a bounded timeout; failures surface as BackendUnavailableError unless `raw`. */
   private async call<T>(
-    send: (options: { requestTimeout: number }) => Promise<T>,
-    options: { upload?: boolean; raw?: boolean } = {},
+    send: (options: { requestTimeout: number; abortSignal?: AbortSignal }) => Promise<T>,
+    options: { upload?: boolean; raw?: boolean; signal?: AbortSignal } = {},
   ): Promise<T> {
     const requestTimeout = options.upload ? this.uploadTimeoutMs : this.requestTimeoutMs;
     try {
-      return await send({ requestTimeout });
+      return await send({ requestTimeout, abortSignal: options.signal });
     } catch (error) {
       throw options.raw ? error : toBackendError(error);
     }

@@ -13,6 +13,10 @@ export interface BlobListing {
 /** A stored object's bytes as they stream out; whoever receives one must consume or destroy it. */
 export type BlobBody = AsyncIterable<Uint8Array> & { destroy?(): void };
 
+export interface ReadOptions {
+  signal?: AbortSignal;
+}
+
 export interface BlobStore {
   readonly kind: "filesystem" | "s3";
   /**
@@ -21,11 +25,14 @@ export interface BlobStore {
    * IntegrityError and nothing is stored (temp file + rename, or multipart aborted before complete).
    */
   put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void>;
-  /** null when absent. The caller must consume or destroy `body`. */
-  get(key: string): Promise<{ body: BlobBody; size: number } | null>;
+  /**
+   * null when absent. The caller must consume or destroy `body`. Reads take an optional signal: when
+   * it fires the read is cancelled (rejects), so a caller past its deadline frees the backend.
+   */
+  get(key: string, options?: ReadOptions): Promise<{ body: BlobBody; size: number } | null>;
   /** Whole small object in memory (action records); null when absent. */
-  getBytes(key: string): Promise<Buffer | null>;
-  head(key: string): Promise<{ size: number; lastModified: Date } | null>;
+  getBytes(key: string, options?: ReadOptions): Promise<Buffer | null>;
+  head(key: string, options?: ReadOptions): Promise<{ size: number; lastModified: Date } | null>;
   delete(key: string): Promise<void>;
   list(prefix: string): AsyncIterable<BlobListing>;
   /**
