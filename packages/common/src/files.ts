@@ -1,13 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { nodeCrypto } from "./ids.ts";
 
 /** Prefix of every temp file we create next to its target; garbage collectors recognise it. */
 export const TEMP_FILE_PREFIX = ".tmp-";
 
 /** A unique temp path in the same directory as `path` (same filesystem, so rename is atomic). */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `${TEMP_FILE_PREFIX}${basename(path).slice(0, 16)}-${process.pid}-${randomBytes(6).toString("hex")}`);
+  return join(
+    dirname(path),
+    `${TEMP_FILE_PREFIX}${basename(path).slice(0, 16)}-${process.pid}-${nodeCrypto().randomBytes(6).toString("hex")}`,
+  );
 }
 
 /**
@@ -15,6 +17,8 @@ export function tempPathFor(path: string): string {
  * see the old file or the whole new one, never a torn write. The directory is created when missing.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  // Looked up on use: the client starts once per go command and writes files only at exit.
+  const { mkdir, rename, unlink, writeFile } = process.getBuiltinModule("node:fs/promises");
   const temp = tempPathFor(path);
   try {
     try {

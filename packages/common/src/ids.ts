@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /** ActionIDs and OutputIDs are SHA-256 digests: always exactly 32 bytes. */
 export const ID_BYTES = 32;
 const HEX_ID = /^[0-9a-f]{64}$/;
@@ -14,8 +12,16 @@ export function idToHex(id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString("hex");
 }
 
+/**
+ * node:crypto is looked up on first use, not imported: loading it costs ~8 ms of CPU (Node 24), and
+ * the client starts once per go command, often to answer only local hits that never hash anything.
+ */
+export function nodeCrypto(): typeof import("node:crypto") {
+  return process.getBuiltinModule("node:crypto");
+}
+
 export function sha256Hex(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+  return nodeCrypto().createHash("sha256").update(data).digest("hex");
 }
 
 /** sha256 of the empty body: the OutputID go sends for every zero-byte put. */

@@ -1,6 +1,6 @@
 import type { Hash } from "node:crypto";
 import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
-import { tempPathFor } from "@gocacheprog/common";
+import { nodeCrypto, tempPathFor } from "@gocacheprog/common";
 import { type Hit, IntegrityError, type OutputSink } from "../tier.ts";
 
 /** What the tier does once the bytes are verified: rename into place and write the action record. */
@@ -14,12 +14,9 @@ export interface SinkTarget {
 
 const HEAD_BYTES = 8;
 
-/**
- * node:crypto costs a few ms to load; a local-only session that only answers hits never needs it,
- * so it is looked up on first use rather than imported at start-up.
- */
+/** node:crypto is looked up on first use (see @gocacheprog/common's nodeCrypto()): start-up never pays for it. */
 export function newSha256(): Hash {
-  return process.getBuiltinModule("node:crypto").createHash("sha256");
+  return nodeCrypto().createHash("sha256");
 }
 
 export class FileSink implements OutputSink {

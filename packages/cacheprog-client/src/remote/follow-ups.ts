@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "@gocacheprog/common";
 
 /**
  * go's cache.Subkey (cmd/go/internal/cache/hash.go): sha256("subkey:" ‖ parent ‖ desc), unsalted.
@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
  * remote tier fetch it alongside instead of one round trip later.
  */
 export function subkey(parent: Buffer, desc: string): Buffer {
-  return createHash("sha256").update("subkey:").update(parent).update(desc).digest();
+  return nodeCrypto().createHash("sha256").update("subkey:").update(parent).update(desc).digest();
 }
 
 const ARCHIVE_MAGIC = Buffer.from("!<arch>\n");
