@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import { defaultCacheDir } from "./local/paths.ts";
 import { DiskTier } from "./local/tier.ts";
 import type { ClientOptions } from "./ops/config.ts";
-import { appendStatsRecord, parentGoCommand } from "./ops/job-stats.ts";
 import { createLogger, type Logger } from "./ops/log.ts";
 import { formatStatsLine, Stats } from "./ops/stats.ts";
 import { serve } from "./protocol/serve.ts";
@@ -39,6 +38,8 @@ export async function runSession(options: ClientOptions): Promise<number> {
     if (options.stats) process.stderr.write(formatStatsLine(summary));
     if (options.statsFile) {
       // One line per go command: a CI job's commands all land in its stats file (gocacheprog summary).
+      // Loaded here, at exit: node:fs/promises is not worth paying for at start-up.
+      const { appendStatsRecord, parentGoCommand } = await import("./ops/job-stats.ts");
       const record = { ...summary, at: new Date().toISOString(), command: parentGoCommand() };
       await appendStatsRecord(resolve(options.statsFile), record).catch((err: Error) => log.warn(`writing stats file: ${err.message}`));
     }
