@@ -11,6 +11,10 @@ export const routes = {
   output: (outputHex: string) => `${API_PREFIX}/outputs/${outputHex}`,
   /** POST (protobuf BatchLookupRequest -> BatchLookupResponse). */
   batchLookup: `${API_PREFIX}/batch/lookup`,
+  /** POST (protobuf ManifestUpload): what a go session used, stored under its build key. Write scope. */
+  manifests: `${API_PREFIX}/manifests`,
+  /** POST (protobuf PrefetchRequest -> a stream of length-delimited PrefetchFrame): warm start. */
+  prefetch: `${API_PREFIX}/prefetch`,
 } as const;
 
 export const headers = {

@@ -11,6 +11,103 @@ export const ActionEntry = gocacheprog.v1.ActionEntry;
 export const BatchLookupRequest = gocacheprog.v1.BatchLookupRequest;
 export const BatchLookupResponse = gocacheprog.v1.BatchLookupResponse;
 export type IActionEntry = gocacheprog.v1.IActionEntry;
+export const ManifestUpload = gocacheprog.v1.ManifestUpload;
+export const PrefetchRequest = gocacheprog.v1.PrefetchRequest;
+export const PrefetchFrame = gocacheprog.v1.PrefetchFrame;
+export const StoredManifests = gocacheprog.v1.StoredManifests;
+export const Codec = gocacheprog.v1.Codec;
+export type IPrefetchFrame = gocacheprog.v1.IPrefetchFrame;
+export type IPrefetchEntry = gocacheprog.v1.IPrefetchEntry;
+export type IStoredManifest = gocacheprog.v1.IStoredManifest;
 
 /** Upper bound on ActionIDs per batch request, shared so clients never exceed what servers accept. */
 export const MAX_BATCH_LOOKUP = 1000;
+
+/** ActionIDs one manifest may list: several times the largest builds (std is ~1.1k, cmd ~4k entries). */
+export const MAX_MANIFEST_IDS = 50_000;
+
+/** Output bytes per prefetch entry frame; larger outputs span several frames. */
+export const PREFETCH_CHUNK_BYTES = 1 << 20;
+
+/** Largest frame a client accepts: one chunk plus its fields, with room to spare. The announce frame
+ * of a manifest union (3 x MAX_MANIFEST_IDS entries of ~40 bytes) stays well below it. */
+export const MAX_PREFETCH_FRAME_BYTES = 8 << 20;
+
+/** One frame with its varint length prefix (protobuf's length-delimited framing). */
+export function encodeFrame(frame: IPrefetchFrame): Uint8Array {
+  const body = PrefetchFrame.encode(frame).finish();
+  const prefix = $protobuf.Writer.create().uint32(body.byteLength).finish();
+  const out = new Uint8Array(prefix.byteLength + body.byteLength);
+  out.set(prefix, 0);
+  out.set(body, prefix.byteLength);
+  return out;
+}
+
+/**
+ * Splits a byte stream into length-delimited frames without ever holding more than one frame (and
+ * one read chunk): a length above maxFrameBytes throws before its body is read, so a peer cannot make
+ * the reader buffer without bound.
+ */
+export class FrameSplitter {
+  private buffered: Uint8Array[] = [];
+  private bufferedBytes = 0;
+
+  constructor(private readonly maxFrameBytes = MAX_PREFETCH_FRAME_BYTES) {}
+
+  /** Adds bytes and returns every frame body completed by them. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    this.buffered.push(chunk);
+    this.bufferedBytes += chunk.byteLength;
+    const frames: Uint8Array[] = [];
+    for (;;) {
+      const head = this.peek(Math.min(this.bufferedBytes, 5));
+      const length = readVarint(head);
+      if (length === undefined) {
+        if (head.byteLength >= 5) throw new RangeError("prefetch frame length is not a valid varint");
+        return frames;
+      }
+      if (length.value > this.maxFrameBytes) throw new RangeError(`prefetch frame of ${length.value} bytes exceeds ${this.maxFrameBytes}`);
+      if (this.bufferedBytes < length.bytes + length.value) return frames;
+      const all = this.take(length.bytes + length.value);
+      frames.push(all.subarray(length.bytes));
+    }
+  }
+
+  /** Bytes received that do not (yet) make a whole frame: non-zero at the end means a truncated stream. */
+  get pending(): number {
+    return this.bufferedBytes;
+  }
+
+  /** The first n buffered bytes, copying only the few chunks they span. */
+  private peek(n: number): Uint8Array {
+    const first = this.buffered[0];
+    if (first && first.byteLength >= n) return first.subarray(0, n);
+    const head = new Uint8Array(n);
+    let at = 0;
+    for (const chunk of this.buffered) {
+      if (at >= n) break;
+      const part = chunk.subarray(0, n - at);
+      head.set(part, at);
+      at += part.byteLength;
+    }
+    return head;
+  }
+
+  private take(n: number): Uint8Array {
+    const joined = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.bufferedBytes);
+    const rest = joined.subarray(n);
+    this.buffered = rest.byteLength > 0 ? [rest] : [];
+    this.bufferedBytes = rest.byteLength;
+    return joined.subarray(0, n);
+  }
+}
+
+function readVarint(bytes: Uint8Array): { value: number; bytes: number } | undefined {
+  let value = 0;
+  for (let i = 0; i < bytes.byteLength && i < 5; i++) {
+    const byte = bytes[i]!;
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) return { value, bytes: i + 1 };
+  }
+  return undefined;
+}

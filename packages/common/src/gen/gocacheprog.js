@@ -540,6 +540,1494 @@ export const gocacheprog = $root.gocacheprog = (() => {
             return BatchLookupResponse;
         })();
 
+        v1.ManifestUpload = (function() {
+
+            /**
+             * Properties of a ManifestUpload.
+             * @memberof gocacheprog.v1
+             * @interface IManifestUpload
+             * @property {Uint8Array|null} [buildKey] ManifestUpload buildKey
+             * @property {Array.<Uint8Array>|null} [actionIds] ManifestUpload actionIds
+             */
+
+            /**
+             * Constructs a new ManifestUpload.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a ManifestUpload.
+             * @implements IManifestUpload
+             * @constructor
+             * @param {gocacheprog.v1.IManifestUpload=} [properties] Properties to set
+             */
+            function ManifestUpload(properties) {
+                this.actionIds = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * ManifestUpload buildKey.
+             * @member {Uint8Array} buildKey
+             * @memberof gocacheprog.v1.ManifestUpload
+             * @instance
+             */
+            ManifestUpload.prototype.buildKey = $util.newBuffer([]);
+
+            /**
+             * ManifestUpload actionIds.
+             * @member {Array.<Uint8Array>} actionIds
+             * @memberof gocacheprog.v1.ManifestUpload
+             * @instance
+             */
+            ManifestUpload.prototype.actionIds = $util.emptyArray;
+
+            /**
+             * Creates a new ManifestUpload instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.ManifestUpload
+             * @static
+             * @param {gocacheprog.v1.IManifestUpload=} [properties] Properties to set
+             * @returns {gocacheprog.v1.ManifestUpload} ManifestUpload instance
+             */
+            ManifestUpload.create = function create(properties) {
+                return new ManifestUpload(properties);
+            };
+
+            /**
+             * Encodes the specified ManifestUpload message. Does not implicitly {@link gocacheprog.v1.ManifestUpload.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.ManifestUpload
+             * @static
+             * @param {gocacheprog.v1.IManifestUpload} message ManifestUpload message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ManifestUpload.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.buildKey != null && Object.hasOwnProperty.call(message, "buildKey"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.buildKey);
+                if (message.actionIds != null && message.actionIds.length)
+                    for (let i = 0; i < message.actionIds.length; ++i)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.actionIds[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ManifestUpload message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.ManifestUpload
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.ManifestUpload} ManifestUpload
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ManifestUpload.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.ManifestUpload();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.buildKey = reader.bytes();
+                            break;
+                        }
+                    case 2: {
+                            if (!(message.actionIds && message.actionIds.length))
+                                message.actionIds = [];
+                            message.actionIds.push(reader.bytes());
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for ManifestUpload
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.ManifestUpload
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            ManifestUpload.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.ManifestUpload";
+            };
+
+            return ManifestUpload;
+        })();
+
+        v1.PrefetchRequest = (function() {
+
+            /**
+             * Properties of a PrefetchRequest.
+             * @memberof gocacheprog.v1
+             * @interface IPrefetchRequest
+             * @property {Uint8Array|null} [buildKey] PrefetchRequest buildKey
+             * @property {number|null} [maxBytes] PrefetchRequest maxBytes
+             */
+
+            /**
+             * Constructs a new PrefetchRequest.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a PrefetchRequest.
+             * @implements IPrefetchRequest
+             * @constructor
+             * @param {gocacheprog.v1.IPrefetchRequest=} [properties] Properties to set
+             */
+            function PrefetchRequest(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * PrefetchRequest buildKey.
+             * @member {Uint8Array} buildKey
+             * @memberof gocacheprog.v1.PrefetchRequest
+             * @instance
+             */
+            PrefetchRequest.prototype.buildKey = $util.newBuffer([]);
+
+            /**
+             * PrefetchRequest maxBytes.
+             * @member {number} maxBytes
+             * @memberof gocacheprog.v1.PrefetchRequest
+             * @instance
+             */
+            PrefetchRequest.prototype.maxBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new PrefetchRequest instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.PrefetchRequest
+             * @static
+             * @param {gocacheprog.v1.IPrefetchRequest=} [properties] Properties to set
+             * @returns {gocacheprog.v1.PrefetchRequest} PrefetchRequest instance
+             */
+            PrefetchRequest.create = function create(properties) {
+                return new PrefetchRequest(properties);
+            };
+
+            /**
+             * Encodes the specified PrefetchRequest message. Does not implicitly {@link gocacheprog.v1.PrefetchRequest.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.PrefetchRequest
+             * @static
+             * @param {gocacheprog.v1.IPrefetchRequest} message PrefetchRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PrefetchRequest.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.buildKey != null && Object.hasOwnProperty.call(message, "buildKey"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.buildKey);
+                if (message.maxBytes != null && Object.hasOwnProperty.call(message, "maxBytes"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.maxBytes);
+                return writer;
+            };
+
+            /**
+             * Decodes a PrefetchRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.PrefetchRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.PrefetchRequest} PrefetchRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PrefetchRequest.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.PrefetchRequest();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.buildKey = reader.bytes();
+                            break;
+                        }
+                    case 2: {
+                            message.maxBytes = reader.uint64();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for PrefetchRequest
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.PrefetchRequest
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            PrefetchRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.PrefetchRequest";
+            };
+
+            return PrefetchRequest;
+        })();
+
+        v1.PrefetchFrame = (function() {
+
+            /**
+             * Properties of a PrefetchFrame.
+             * @memberof gocacheprog.v1
+             * @interface IPrefetchFrame
+             * @property {gocacheprog.v1.IPrefetchAnnounce|null} [announce] PrefetchFrame announce
+             * @property {gocacheprog.v1.IPrefetchEntry|null} [entry] PrefetchFrame entry
+             * @property {gocacheprog.v1.IPrefetchEnd|null} [end] PrefetchFrame end
+             */
+
+            /**
+             * Constructs a new PrefetchFrame.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a PrefetchFrame.
+             * @implements IPrefetchFrame
+             * @constructor
+             * @param {gocacheprog.v1.IPrefetchFrame=} [properties] Properties to set
+             */
+            function PrefetchFrame(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * PrefetchFrame announce.
+             * @member {gocacheprog.v1.IPrefetchAnnounce|null|undefined} announce
+             * @memberof gocacheprog.v1.PrefetchFrame
+             * @instance
+             */
+            PrefetchFrame.prototype.announce = null;
+
+            /**
+             * PrefetchFrame entry.
+             * @member {gocacheprog.v1.IPrefetchEntry|null|undefined} entry
+             * @memberof gocacheprog.v1.PrefetchFrame
+             * @instance
+             */
+            PrefetchFrame.prototype.entry = null;
+
+            /**
+             * PrefetchFrame end.
+             * @member {gocacheprog.v1.IPrefetchEnd|null|undefined} end
+             * @memberof gocacheprog.v1.PrefetchFrame
+             * @instance
+             */
+            PrefetchFrame.prototype.end = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * PrefetchFrame kind.
+             * @member {"announce"|"entry"|"end"|undefined} kind
+             * @memberof gocacheprog.v1.PrefetchFrame
+             * @instance
+             */
+            Object.defineProperty(PrefetchFrame.prototype, "kind", {
+                get: $util.oneOfGetter($oneOfFields = ["announce", "entry", "end"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new PrefetchFrame instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.PrefetchFrame
+             * @static
+             * @param {gocacheprog.v1.IPrefetchFrame=} [properties] Properties to set
+             * @returns {gocacheprog.v1.PrefetchFrame} PrefetchFrame instance
+             */
+            PrefetchFrame.create = function create(properties) {
+                return new PrefetchFrame(properties);
+            };
+
+            /**
+             * Encodes the specified PrefetchFrame message. Does not implicitly {@link gocacheprog.v1.PrefetchFrame.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.PrefetchFrame
+             * @static
+             * @param {gocacheprog.v1.IPrefetchFrame} message PrefetchFrame message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PrefetchFrame.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.announce != null && Object.hasOwnProperty.call(message, "announce"))
+                    $root.gocacheprog.v1.PrefetchAnnounce.encode(message.announce, writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                if (message.entry != null && Object.hasOwnProperty.call(message, "entry"))
+                    $root.gocacheprog.v1.PrefetchEntry.encode(message.entry, writer.uint32(/* id 2, wireType 2 =*/18).fork(), q + 1).ldelim();
+                if (message.end != null && Object.hasOwnProperty.call(message, "end"))
+                    $root.gocacheprog.v1.PrefetchEnd.encode(message.end, writer.uint32(/* id 3, wireType 2 =*/26).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            /**
+             * Decodes a PrefetchFrame message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.PrefetchFrame
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.PrefetchFrame} PrefetchFrame
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PrefetchFrame.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.PrefetchFrame();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.announce = $root.gocacheprog.v1.PrefetchAnnounce.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 2: {
+                            message.entry = $root.gocacheprog.v1.PrefetchEntry.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 3: {
+                            message.end = $root.gocacheprog.v1.PrefetchEnd.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for PrefetchFrame
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.PrefetchFrame
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            PrefetchFrame.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.PrefetchFrame";
+            };
+
+            return PrefetchFrame;
+        })();
+
+        v1.PrefetchAnnounce = (function() {
+
+            /**
+             * Properties of a PrefetchAnnounce.
+             * @memberof gocacheprog.v1
+             * @interface IPrefetchAnnounce
+             * @property {Array.<gocacheprog.v1.IAnnouncedEntry>|null} [entries] PrefetchAnnounce entries
+             */
+
+            /**
+             * Constructs a new PrefetchAnnounce.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a PrefetchAnnounce.
+             * @implements IPrefetchAnnounce
+             * @constructor
+             * @param {gocacheprog.v1.IPrefetchAnnounce=} [properties] Properties to set
+             */
+            function PrefetchAnnounce(properties) {
+                this.entries = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * PrefetchAnnounce entries.
+             * @member {Array.<gocacheprog.v1.IAnnouncedEntry>} entries
+             * @memberof gocacheprog.v1.PrefetchAnnounce
+             * @instance
+             */
+            PrefetchAnnounce.prototype.entries = $util.emptyArray;
+
+            /**
+             * Creates a new PrefetchAnnounce instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.PrefetchAnnounce
+             * @static
+             * @param {gocacheprog.v1.IPrefetchAnnounce=} [properties] Properties to set
+             * @returns {gocacheprog.v1.PrefetchAnnounce} PrefetchAnnounce instance
+             */
+            PrefetchAnnounce.create = function create(properties) {
+                return new PrefetchAnnounce(properties);
+            };
+
+            /**
+             * Encodes the specified PrefetchAnnounce message. Does not implicitly {@link gocacheprog.v1.PrefetchAnnounce.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.PrefetchAnnounce
+             * @static
+             * @param {gocacheprog.v1.IPrefetchAnnounce} message PrefetchAnnounce message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PrefetchAnnounce.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.entries != null && message.entries.length)
+                    for (let i = 0; i < message.entries.length; ++i)
+                        $root.gocacheprog.v1.AnnouncedEntry.encode(message.entries[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            /**
+             * Decodes a PrefetchAnnounce message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.PrefetchAnnounce
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.PrefetchAnnounce} PrefetchAnnounce
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PrefetchAnnounce.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.PrefetchAnnounce();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            if (!(message.entries && message.entries.length))
+                                message.entries = [];
+                            message.entries.push($root.gocacheprog.v1.AnnouncedEntry.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for PrefetchAnnounce
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.PrefetchAnnounce
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            PrefetchAnnounce.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.PrefetchAnnounce";
+            };
+
+            return PrefetchAnnounce;
+        })();
+
+        v1.AnnouncedEntry = (function() {
+
+            /**
+             * Properties of an AnnouncedEntry.
+             * @memberof gocacheprog.v1
+             * @interface IAnnouncedEntry
+             * @property {Uint8Array|null} [actionId] AnnouncedEntry actionId
+             * @property {number|null} [size] AnnouncedEntry size
+             */
+
+            /**
+             * Constructs a new AnnouncedEntry.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents an AnnouncedEntry.
+             * @implements IAnnouncedEntry
+             * @constructor
+             * @param {gocacheprog.v1.IAnnouncedEntry=} [properties] Properties to set
+             */
+            function AnnouncedEntry(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * AnnouncedEntry actionId.
+             * @member {Uint8Array} actionId
+             * @memberof gocacheprog.v1.AnnouncedEntry
+             * @instance
+             */
+            AnnouncedEntry.prototype.actionId = $util.newBuffer([]);
+
+            /**
+             * AnnouncedEntry size.
+             * @member {number} size
+             * @memberof gocacheprog.v1.AnnouncedEntry
+             * @instance
+             */
+            AnnouncedEntry.prototype.size = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new AnnouncedEntry instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.AnnouncedEntry
+             * @static
+             * @param {gocacheprog.v1.IAnnouncedEntry=} [properties] Properties to set
+             * @returns {gocacheprog.v1.AnnouncedEntry} AnnouncedEntry instance
+             */
+            AnnouncedEntry.create = function create(properties) {
+                return new AnnouncedEntry(properties);
+            };
+
+            /**
+             * Encodes the specified AnnouncedEntry message. Does not implicitly {@link gocacheprog.v1.AnnouncedEntry.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.AnnouncedEntry
+             * @static
+             * @param {gocacheprog.v1.IAnnouncedEntry} message AnnouncedEntry message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AnnouncedEntry.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.actionId != null && Object.hasOwnProperty.call(message, "actionId"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.actionId);
+                if (message.size != null && Object.hasOwnProperty.call(message, "size"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.size);
+                return writer;
+            };
+
+            /**
+             * Decodes an AnnouncedEntry message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.AnnouncedEntry
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.AnnouncedEntry} AnnouncedEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AnnouncedEntry.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.AnnouncedEntry();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.actionId = reader.bytes();
+                            break;
+                        }
+                    case 2: {
+                            message.size = reader.uint64();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for AnnouncedEntry
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.AnnouncedEntry
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            AnnouncedEntry.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.AnnouncedEntry";
+            };
+
+            return AnnouncedEntry;
+        })();
+
+        /**
+         * Codec enum.
+         * @name gocacheprog.v1.Codec
+         * @enum {number}
+         * @property {number} CODEC_NONE=0 CODEC_NONE value
+         */
+        v1.Codec = (function() {
+            const valuesById = {}, values = Object.create(valuesById);
+            values[valuesById[0] = "CODEC_NONE"] = 0;
+            return values;
+        })();
+
+        v1.PrefetchEntry = (function() {
+
+            /**
+             * Properties of a PrefetchEntry.
+             * @memberof gocacheprog.v1
+             * @interface IPrefetchEntry
+             * @property {Uint8Array|null} [actionId] PrefetchEntry actionId
+             * @property {Uint8Array|null} [outputId] PrefetchEntry outputId
+             * @property {number|null} [size] PrefetchEntry size
+             * @property {number|null} [putTimeUnixMs] PrefetchEntry putTimeUnixMs
+             * @property {number|null} [offset] PrefetchEntry offset
+             * @property {Uint8Array|null} [data] PrefetchEntry data
+             * @property {boolean|null} [last] PrefetchEntry last
+             * @property {boolean|null} [missing] PrefetchEntry missing
+             * @property {gocacheprog.v1.Codec|null} [codec] PrefetchEntry codec
+             */
+
+            /**
+             * Constructs a new PrefetchEntry.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a PrefetchEntry.
+             * @implements IPrefetchEntry
+             * @constructor
+             * @param {gocacheprog.v1.IPrefetchEntry=} [properties] Properties to set
+             */
+            function PrefetchEntry(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * PrefetchEntry actionId.
+             * @member {Uint8Array} actionId
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @instance
+             */
+            PrefetchEntry.prototype.actionId = $util.newBuffer([]);
+
+            /**
+             * PrefetchEntry outputId.
+             * @member {Uint8Array} outputId
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @instance
+             */
+            PrefetchEntry.prototype.outputId = $util.newBuffer([]);
+
+            /**
+             * PrefetchEntry size.
+             * @member {number} size
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @instance
+             */
+            PrefetchEntry.prototype.size = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * PrefetchEntry putTimeUnixMs.
+             * @member {number} putTimeUnixMs
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @instance
+             */
+            PrefetchEntry.prototype.putTimeUnixMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * PrefetchEntry offset.
+             * @member {number} offset
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @instance
+             */
+            PrefetchEntry.prototype.offset = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * PrefetchEntry data.
+             * @member {Uint8Array} data
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @instance
+             */
+            PrefetchEntry.prototype.data = $util.newBuffer([]);
+
+            /**
+             * PrefetchEntry last.
+             * @member {boolean} last
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @instance
+             */
+            PrefetchEntry.prototype.last = false;
+
+            /**
+             * PrefetchEntry missing.
+             * @member {boolean} missing
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @instance
+             */
+            PrefetchEntry.prototype.missing = false;
+
+            /**
+             * PrefetchEntry codec.
+             * @member {gocacheprog.v1.Codec} codec
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @instance
+             */
+            PrefetchEntry.prototype.codec = 0;
+
+            /**
+             * Creates a new PrefetchEntry instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @static
+             * @param {gocacheprog.v1.IPrefetchEntry=} [properties] Properties to set
+             * @returns {gocacheprog.v1.PrefetchEntry} PrefetchEntry instance
+             */
+            PrefetchEntry.create = function create(properties) {
+                return new PrefetchEntry(properties);
+            };
+
+            /**
+             * Encodes the specified PrefetchEntry message. Does not implicitly {@link gocacheprog.v1.PrefetchEntry.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @static
+             * @param {gocacheprog.v1.IPrefetchEntry} message PrefetchEntry message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PrefetchEntry.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.actionId != null && Object.hasOwnProperty.call(message, "actionId"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.actionId);
+                if (message.outputId != null && Object.hasOwnProperty.call(message, "outputId"))
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.outputId);
+                if (message.size != null && Object.hasOwnProperty.call(message, "size"))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.size);
+                if (message.putTimeUnixMs != null && Object.hasOwnProperty.call(message, "putTimeUnixMs"))
+                    writer.uint32(/* id 4, wireType 0 =*/32).int64(message.putTimeUnixMs);
+                if (message.offset != null && Object.hasOwnProperty.call(message, "offset"))
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.offset);
+                if (message.data != null && Object.hasOwnProperty.call(message, "data"))
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.data);
+                if (message.last != null && Object.hasOwnProperty.call(message, "last"))
+                    writer.uint32(/* id 7, wireType 0 =*/56).bool(message.last);
+                if (message.missing != null && Object.hasOwnProperty.call(message, "missing"))
+                    writer.uint32(/* id 8, wireType 0 =*/64).bool(message.missing);
+                if (message.codec != null && Object.hasOwnProperty.call(message, "codec"))
+                    writer.uint32(/* id 9, wireType 0 =*/72).int32(message.codec);
+                return writer;
+            };
+
+            /**
+             * Decodes a PrefetchEntry message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.PrefetchEntry} PrefetchEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PrefetchEntry.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.PrefetchEntry();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.actionId = reader.bytes();
+                            break;
+                        }
+                    case 2: {
+                            message.outputId = reader.bytes();
+                            break;
+                        }
+                    case 3: {
+                            message.size = reader.uint64();
+                            break;
+                        }
+                    case 4: {
+                            message.putTimeUnixMs = reader.int64();
+                            break;
+                        }
+                    case 5: {
+                            message.offset = reader.uint64();
+                            break;
+                        }
+                    case 6: {
+                            message.data = reader.bytes();
+                            break;
+                        }
+                    case 7: {
+                            message.last = reader.bool();
+                            break;
+                        }
+                    case 8: {
+                            message.missing = reader.bool();
+                            break;
+                        }
+                    case 9: {
+                            message.codec = reader.int32();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for PrefetchEntry
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.PrefetchEntry
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            PrefetchEntry.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.PrefetchEntry";
+            };
+
+            return PrefetchEntry;
+        })();
+
+        v1.PrefetchEnd = (function() {
+
+            /**
+             * Properties of a PrefetchEnd.
+             * @memberof gocacheprog.v1
+             * @interface IPrefetchEnd
+             * @property {number|null} [sent] PrefetchEnd sent
+             * @property {number|null} [missing] PrefetchEnd missing
+             * @property {boolean|null} [truncated] PrefetchEnd truncated
+             */
+
+            /**
+             * Constructs a new PrefetchEnd.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a PrefetchEnd.
+             * @implements IPrefetchEnd
+             * @constructor
+             * @param {gocacheprog.v1.IPrefetchEnd=} [properties] Properties to set
+             */
+            function PrefetchEnd(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * PrefetchEnd sent.
+             * @member {number} sent
+             * @memberof gocacheprog.v1.PrefetchEnd
+             * @instance
+             */
+            PrefetchEnd.prototype.sent = 0;
+
+            /**
+             * PrefetchEnd missing.
+             * @member {number} missing
+             * @memberof gocacheprog.v1.PrefetchEnd
+             * @instance
+             */
+            PrefetchEnd.prototype.missing = 0;
+
+            /**
+             * PrefetchEnd truncated.
+             * @member {boolean} truncated
+             * @memberof gocacheprog.v1.PrefetchEnd
+             * @instance
+             */
+            PrefetchEnd.prototype.truncated = false;
+
+            /**
+             * Creates a new PrefetchEnd instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.PrefetchEnd
+             * @static
+             * @param {gocacheprog.v1.IPrefetchEnd=} [properties] Properties to set
+             * @returns {gocacheprog.v1.PrefetchEnd} PrefetchEnd instance
+             */
+            PrefetchEnd.create = function create(properties) {
+                return new PrefetchEnd(properties);
+            };
+
+            /**
+             * Encodes the specified PrefetchEnd message. Does not implicitly {@link gocacheprog.v1.PrefetchEnd.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.PrefetchEnd
+             * @static
+             * @param {gocacheprog.v1.IPrefetchEnd} message PrefetchEnd message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PrefetchEnd.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.sent != null && Object.hasOwnProperty.call(message, "sent"))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.sent);
+                if (message.missing != null && Object.hasOwnProperty.call(message, "missing"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.missing);
+                if (message.truncated != null && Object.hasOwnProperty.call(message, "truncated"))
+                    writer.uint32(/* id 3, wireType 0 =*/24).bool(message.truncated);
+                return writer;
+            };
+
+            /**
+             * Decodes a PrefetchEnd message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.PrefetchEnd
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.PrefetchEnd} PrefetchEnd
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PrefetchEnd.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.PrefetchEnd();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.sent = reader.uint32();
+                            break;
+                        }
+                    case 2: {
+                            message.missing = reader.uint32();
+                            break;
+                        }
+                    case 3: {
+                            message.truncated = reader.bool();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for PrefetchEnd
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.PrefetchEnd
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            PrefetchEnd.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.PrefetchEnd";
+            };
+
+            return PrefetchEnd;
+        })();
+
+        v1.StoredManifests = (function() {
+
+            /**
+             * Properties of a StoredManifests.
+             * @memberof gocacheprog.v1
+             * @interface IStoredManifests
+             * @property {Array.<gocacheprog.v1.IStoredManifest>|null} [manifests] StoredManifests manifests
+             */
+
+            /**
+             * Constructs a new StoredManifests.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a StoredManifests.
+             * @implements IStoredManifests
+             * @constructor
+             * @param {gocacheprog.v1.IStoredManifests=} [properties] Properties to set
+             */
+            function StoredManifests(properties) {
+                this.manifests = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * StoredManifests manifests.
+             * @member {Array.<gocacheprog.v1.IStoredManifest>} manifests
+             * @memberof gocacheprog.v1.StoredManifests
+             * @instance
+             */
+            StoredManifests.prototype.manifests = $util.emptyArray;
+
+            /**
+             * Creates a new StoredManifests instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.StoredManifests
+             * @static
+             * @param {gocacheprog.v1.IStoredManifests=} [properties] Properties to set
+             * @returns {gocacheprog.v1.StoredManifests} StoredManifests instance
+             */
+            StoredManifests.create = function create(properties) {
+                return new StoredManifests(properties);
+            };
+
+            /**
+             * Encodes the specified StoredManifests message. Does not implicitly {@link gocacheprog.v1.StoredManifests.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.StoredManifests
+             * @static
+             * @param {gocacheprog.v1.IStoredManifests} message StoredManifests message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StoredManifests.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.manifests != null && message.manifests.length)
+                    for (let i = 0; i < message.manifests.length; ++i)
+                        $root.gocacheprog.v1.StoredManifest.encode(message.manifests[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            /**
+             * Decodes a StoredManifests message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.StoredManifests
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.StoredManifests} StoredManifests
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StoredManifests.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.StoredManifests();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            if (!(message.manifests && message.manifests.length))
+                                message.manifests = [];
+                            message.manifests.push($root.gocacheprog.v1.StoredManifest.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for StoredManifests
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.StoredManifests
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            StoredManifests.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.StoredManifests";
+            };
+
+            return StoredManifests;
+        })();
+
+        v1.StoredManifest = (function() {
+
+            /**
+             * Properties of a StoredManifest.
+             * @memberof gocacheprog.v1
+             * @interface IStoredManifest
+             * @property {number|null} [createdUnixMs] StoredManifest createdUnixMs
+             * @property {Array.<Uint8Array>|null} [actionIds] StoredManifest actionIds
+             */
+
+            /**
+             * Constructs a new StoredManifest.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a StoredManifest.
+             * @implements IStoredManifest
+             * @constructor
+             * @param {gocacheprog.v1.IStoredManifest=} [properties] Properties to set
+             */
+            function StoredManifest(properties) {
+                this.actionIds = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * StoredManifest createdUnixMs.
+             * @member {number} createdUnixMs
+             * @memberof gocacheprog.v1.StoredManifest
+             * @instance
+             */
+            StoredManifest.prototype.createdUnixMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * StoredManifest actionIds.
+             * @member {Array.<Uint8Array>} actionIds
+             * @memberof gocacheprog.v1.StoredManifest
+             * @instance
+             */
+            StoredManifest.prototype.actionIds = $util.emptyArray;
+
+            /**
+             * Creates a new StoredManifest instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.StoredManifest
+             * @static
+             * @param {gocacheprog.v1.IStoredManifest=} [properties] Properties to set
+             * @returns {gocacheprog.v1.StoredManifest} StoredManifest instance
+             */
+            StoredManifest.create = function create(properties) {
+                return new StoredManifest(properties);
+            };
+
+            /**
+             * Encodes the specified StoredManifest message. Does not implicitly {@link gocacheprog.v1.StoredManifest.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.StoredManifest
+             * @static
+             * @param {gocacheprog.v1.IStoredManifest} message StoredManifest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StoredManifest.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.createdUnixMs != null && Object.hasOwnProperty.call(message, "createdUnixMs"))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64(message.createdUnixMs);
+                if (message.actionIds != null && message.actionIds.length)
+                    for (let i = 0; i < message.actionIds.length; ++i)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.actionIds[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a StoredManifest message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.StoredManifest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.StoredManifest} StoredManifest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StoredManifest.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.StoredManifest();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.createdUnixMs = reader.int64();
+                            break;
+                        }
+                    case 2: {
+                            if (!(message.actionIds && message.actionIds.length))
+                                message.actionIds = [];
+                            message.actionIds.push(reader.bytes());
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for StoredManifest
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.StoredManifest
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            StoredManifest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.StoredManifest";
+            };
+
+            return StoredManifest;
+        })();
+
         return v1;
     })();
 

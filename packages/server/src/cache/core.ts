@@ -6,7 +6,9 @@ import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
 import { BackendUnavailableError } from "../storage/errors.ts";
 import type { ActionRecord, Index } from "../storage/index/types.ts";
+import { Manifests } from "./manifests.ts";
 import { type OutputBody, Outputs, type OutputsOptions, type StoreResult } from "./outputs.ts";
+import { type PrefetchLimits, prefetchFrames } from "./prefetch.ts";
 import { deleteRecordCopy, writeRecordCopy } from "./records.ts";
 import { IndexRepair } from "./repair.ts";
 import { StorageCalls } from "./storage-calls.ts";
@@ -16,6 +18,9 @@ import { overBudget, Usage } from "./usage.ts";
 /** The output options pass through to cache/outputs.ts, so a new one there needs no change here. */
 export interface CoreOptions extends OutputsOptions {
   backendTimeoutMs: number;
+  /** Warm start: output reads in flight and bytes read ahead per prefetch stream. */
+  prefetchConcurrency?: number;
+  prefetchBufferBytes?: number;
   /** Last-access times only need eviction granularity; skipping most touches saves an index write per hit. */
   touchIntervalMs: number;
 }
@@ -78,6 +83,8 @@ export class CacheCore {
   /** Whether writes lately failed for lack of space (reported by /readyz; cleared by a write that succeeds). */
   readonly full: StorageFullWatch;
   private readonly warnIndexDown: (fields: Record<string, unknown>) => void;
+  /** Build manifests (warm start). */
+  readonly manifests: Manifests;
 
   constructor(deps: CoreDeps) {
     ({ blobs: this.blobs, index: this.index, metrics: this.metrics, logger: this.logger, options: this.options } = deps);
@@ -90,6 +97,38 @@ export class CacheCore {
     const { blobs, calls, metrics, logger, options, usage } = this;
     this.outputs = new Outputs({ blobs, calls, metrics, logger, options, usage });
     this.repair = new IndexRepair({ blobs: this.blobs, index: this.index, calls: this.calls, logger: this.logger, now: this.now });
+    this.manifests = new Manifests({ blobs: this.blobs, index: this.index, calls: this.calls, logger: this.logger, now: this.now });
+  }
+
+  /**
+   * The warm-start stream of a build key (cache/prefetch.ts): everything its recent manifests list
+   * that is still held, read from the index and the blob store as the client consumes it.
+   */
+  async prefetch(ns: string, buildKeyHex: string, maxBytes: number): Promise<AsyncGenerator<Uint8Array>> {
+    const actionHexes = await this.manifests.union(ns, buildKeyHex);
+    const limits: PrefetchLimits = {
+      concurrency: this.options.prefetchConcurrency ?? 16,
+      bufferBytes: this.options.prefetchBufferBytes ?? 16 << 20,
+      maxBytes,
+    };
+    return prefetchFrames(
+      {
+        records: (hexes) => this.calls.index("getMany", () => this.index.getMany(ns, hexes)),
+        open: async (record) => this.outputs.open(ns, record, true),
+        used: (actionHex, record) => {
+          if (this.now() - record.lastAccessMs < this.options.touchIntervalMs) return;
+          this.calls
+            .index("touch", () => this.index.touch(ns, actionHex, this.now()))
+            .catch((err) => this.logger.warn({ err: err.message }, "touch failed"));
+        },
+        counted: (result, bytes) => {
+          this.metrics.prefetchEntries.inc({ result });
+          if (bytes > 0) this.metrics.bytesOut.inc(bytes);
+        },
+      },
+      actionHexes,
+      limits,
+    );
   }
 
   /** null = miss. Throws BackendUnavailableError only when neither the index nor the record copy answers. */

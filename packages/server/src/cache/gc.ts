@@ -3,7 +3,7 @@ import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
 import type { ActionRecord, Index, NamespaceUsage } from "../storage/index/types.ts";
-import { GOMOD_NAMESPACE, parseActionRecordKey, parseOutputKey } from "../storage/keys.ts";
+import { GOMOD_NAMESPACE, parseActionRecordKey, parseManifestKey, parseOutputKey } from "../storage/keys.ts";
 import { bytesInRecord, outputBlobKey } from "./outputs.ts";
 import { deleteRecordCopy, readRecordCopy } from "./records.ts";
 import { correctUsage, plus } from "./usage.ts";
@@ -45,6 +45,8 @@ export interface GcReport extends PoolReport {
   /** Temp files and incomplete multipart uploads of puts that never finished, older than the grace period. */
   leftovers: number;
   leftoverBytes: number;
+  /** Build manifests (warm start) not rewritten for longer than maxAge, removed. */
+  expiredManifests: number;
   gomod: PoolReport;
   namespaces: Record<string, PoolReport>;
 }
@@ -77,9 +79,14 @@ export async function runGc(
   const counted = await index.usage();
   const outputs = new Map<string, { size: number; lastModifiedMs: number }>();
   const copies: { namespace: string; actionHex: string }[] = [];
+  const staleManifests: { namespace: string; buildKeyHex: string; key: string }[] = [];
   for await (const item of blobs.list("")) {
     if (parseOutputKey(item.key)) outputs.set(item.key, { size: item.size, lastModifiedMs: item.lastModified.getTime() });
-    else {
+    else if (parseManifestKey(item.key)) {
+      // A manifest is rewritten by every session of its build key: one this old predicts a build nobody runs.
+      if (options.maxAgeMs > 0 && item.lastModified.getTime() < now - options.maxAgeMs)
+        staleManifests.push({ ...parseManifestKey(item.key)!, key: item.key });
+    } else {
       const copy = parseActionRecordKey(item.key);
       if (copy) copies.push(copy);
     }
@@ -162,6 +169,11 @@ export async function runGc(
     await deleteRecordCopy(blobs, entry.namespace, entry.actionHex);
   });
 
+  await inPool(staleManifests, options.concurrency, async ({ namespace, buildKeyHex, key }) => {
+    await index.setManifests(namespace, buildKeyHex, null);
+    await blobs.delete(key);
+  });
+
   const orphans = [...outputs].filter(([key, o]) => !refs.get(key) && (freed.has(key) || o.lastModifiedMs < now - options.graceMs));
   await inPool(orphans, options.concurrency, async ([key, o]) => {
     await blobs.delete(key);
@@ -185,6 +197,7 @@ export async function runGc(
     ...build,
     reindexed,
     orphanOutputs: orphans.length,
+    expiredManifests: staleManifests.length,
     leftovers: leftovers.removed,
     leftoverBytes: leftovers.bytes,
     gomod,

@@ -2,7 +2,14 @@ import { sha256Hex } from "@gocacheprog/common";
 import type { BlobStore } from "../storage/blob/types.ts";
 import { encodeRecord, tryDecodeRecord } from "../storage/index/record-codec.ts";
 import type { ActionRecord, Index } from "../storage/index/types.ts";
-import { actionRecordKey, actionRecordsPrefix, parseActionRecordKey } from "../storage/keys.ts";
+import {
+  actionRecordKey,
+  actionRecordsPrefix,
+  manifestKey,
+  manifestsPrefix,
+  parseActionRecordKey,
+  parseManifestKey,
+} from "../storage/keys.ts";
 
 /**
  * Action records live twice: in the index (fast) and as a copy in the blob store next to the
@@ -31,7 +38,7 @@ export async function deleteRecordCopy(blobs: BlobStore, namespace: string, acti
 }
 
 export interface RebuildOptions {
-  /** Only these namespaces (listing `<ns>/a/` each); default: list the whole store and pick out record copies. */
+  /** Only these namespaces (listing `<ns>/a/` and `<ns>/m/` each); default: list the whole store and pick out record copies. */
   namespaces?: readonly string[];
   /** Entries checked against the index per round trip. Default 256. */
   batchSize?: number;
@@ -46,13 +53,15 @@ export interface RebuildResult {
   present: number;
   /** Copies that were unreadable or undecodable. */
   skipped: number;
+  /** Build manifests (warm start) put back because the index had none for their key. */
+  manifests: number;
 }
 
 /** Refills an index from the record copies in the blob store; entries the index still has win. */
 export async function rebuildIndex(blobs: BlobStore, index: Index, options: RebuildOptions = {}): Promise<RebuildResult> {
-  const result: RebuildResult = { scanned: 0, restored: 0, present: 0, skipped: 0 };
+  const result: RebuildResult = { scanned: 0, restored: 0, present: 0, skipped: 0, manifests: 0 };
   const batchSize = options.batchSize ?? 256;
-  const prefixes = options.namespaces ? options.namespaces.map(actionRecordsPrefix) : [""];
+  const prefixes = options.namespaces ? options.namespaces.flatMap((ns) => [actionRecordsPrefix(ns), manifestsPrefix(ns)]) : [""];
   let batch: { namespace: string; actionHex: string }[] = [];
 
   const flush = async () => {
@@ -82,6 +91,11 @@ export async function rebuildIndex(blobs: BlobStore, index: Index, options: Rebu
 
   for (const prefix of prefixes) {
     for await (const listing of blobs.list(prefix)) {
+      const manifest = parseManifestKey(listing.key);
+      if (manifest) {
+        if (await restoreManifests(blobs, index, manifest.namespace, manifest.buildKeyHex)) result.manifests++;
+        continue;
+      }
       const id = parseActionRecordKey(listing.key);
       if (id === null) continue;
       result.scanned++;
@@ -93,6 +107,15 @@ export async function rebuildIndex(blobs: BlobStore, index: Index, options: Rebu
   // Only a pass over every namespace proves the index whole.
   if (!options.namespaces) await index.markComplete();
   return result;
+}
+
+/** The blob copy of a build key's manifests into an index that has none for it; true when restored. */
+async function restoreManifests(blobs: BlobStore, index: Index, namespace: string, buildKeyHex: string): Promise<boolean> {
+  if ((await index.getManifests(namespace, buildKeyHex)) !== null) return false;
+  const bytes = await blobs.getBytes(manifestKey(namespace, buildKeyHex));
+  if (bytes === null) return false;
+  await index.setManifests(namespace, buildKeyHex, bytes);
+  return true;
 }
 
 async function* oneChunk(bytes: Buffer): AsyncIterable<Uint8Array> {

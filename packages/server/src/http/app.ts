@@ -7,6 +7,7 @@ import { registerActionRoutes } from "./routes/actions.ts";
 import { registerBatchRoutes } from "./routes/batch.ts";
 import { registerOutputRoutes } from "./routes/outputs.ts";
 import { metricsHandler, registerProbeRoutes } from "./routes/probes.ts";
+import { registerWarmRoutes } from "./routes/warm.ts";
 import type { AppDeps, AppEnv } from "./types.ts";
 
 /** The whole HTTP surface; server.ts only adds a listening socket. Tests drive it with app.request(). */
@@ -19,6 +20,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerActionRoutes(app, deps);
   registerOutputRoutes(app, deps);
   registerBatchRoutes(app, deps);
+  registerWarmRoutes(app, deps);
   if (deps.gomod) registerGomodRoutes(app, { auth: deps.auth, logger: deps.logger, gomod: deps.gomod });
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));

@@ -193,6 +193,20 @@ export const serverOptionDefs = {
     default: "30s",
     description: "Longest time to receive a request's headers (Node's headersTimeout), so idle half-open requests cannot pile up.",
   },
+  prefetchConcurrency: {
+    flag: "prefetch-concurrency",
+    env: "GOCACHEPROG_SERVER_PREFETCH_CONCURRENCY",
+    kind: "int",
+    default: "16",
+    description: "Warm start: output reads in flight per prefetch stream (each stream reads ahead of its client this far, no further).",
+  },
+  prefetchBuffer: {
+    flag: "prefetch-buffer",
+    env: "GOCACHEPROG_SERVER_PREFETCH_BUFFER",
+    kind: "bytes",
+    default: "16MiB",
+    description: "Warm start: output bytes one prefetch stream reads ahead of its client at most (back-pressure beyond it).",
+  },
   shutdownTimeout: {
     flag: "shutdown-timeout",
     env: "GOCACHEPROG_SERVER_SHUTDOWN_TIMEOUT",
@@ -244,7 +258,8 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   parseListen(options.listen);
   if (options.metricsListen) parseHostPort(options.metricsListen, "--metrics-listen");
   parseUpstreams(options.gomodUpstream);
-  for (const key of ["inlineMax", "maxBody", "verifyBufferMax", "maxInFlight", "maxInFlightPerToken"] as const) {
+  if (options.prefetchConcurrency < 1) throw new ConfigError("--prefetch-concurrency must be at least 1");
+  for (const key of ["inlineMax", "maxBody", "verifyBufferMax", "maxInFlight", "maxInFlightPerToken", "prefetchBuffer"] as const) {
     if (options[key] < 0) throw new ConfigError(`--${serverOptionDefs[key].flag} must not be negative`);
   }
   if (options.requestTimeout > 0 && options.headersTimeout > options.requestTimeout)

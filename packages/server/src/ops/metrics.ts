@@ -12,6 +12,7 @@ export class ServerMetrics {
   readonly gcRemoved: Counter<"kind">;
   readonly inFlight: Gauge;
   readonly shed: Counter<"reason">;
+  readonly prefetchEntries: Counter<"result">;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -58,6 +59,12 @@ export class ServerMetrics {
       name: "gocacheprog_requests_shed_total",
       help: "Requests refused at once by admission control: server (503, --max-in-flight) or token (429, --max-in-flight-per-token).",
       labelNames: ["reason"],
+      registers,
+    });
+    this.prefetchEntries = new Counter({
+      name: "gocacheprog_prefetch_entries_total",
+      help: "Entries of warm-start prefetch streams: sent, or missing (announced but gone or unreadable).",
+      labelNames: ["result"],
       registers,
     });
   }

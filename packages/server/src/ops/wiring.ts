@@ -91,6 +91,8 @@ export function coreOptions(options: ServerOptions): CoreOptions {
     inlineMax: options.inlineMax,
     verifyBufferMax: options.verifyBufferMax,
     backendTimeoutMs: options.backendTimeout,
+    prefetchConcurrency: options.prefetchConcurrency,
+    prefetchBufferBytes: options.prefetchBuffer,
     touchIntervalMs: Math.min(10 * 60_000, Math.max(1000, options.maxAge / 100)),
   };
 }

@@ -8,6 +8,7 @@ import { isHexId } from "@gocacheprog/common";
  * Blob store layout (relative to the store's own root or key prefix):
  *   <ns>/o/<2hex>/<outputHex>   output bytes, content-addressed
  *   <ns>/a/<2hex>/<actionHex>   copy of the action record, so a lost index can be rebuilt
+ *   <ns>/m/<2hex>/<buildKeyHex> copy of a build key's recent manifests (warm start), likewise
  * The two-hex fan-out keeps directories small on the filesystem store. The module proxy stores its
  * files the same way under GOMOD_NAMESPACE, each as an entry whose ID is gomodEntryId(...).
  */
@@ -61,6 +62,38 @@ export function outputKey(namespace: string, outputHex: string): string {
 export function actionRecordKey(namespace: string, actionHex: string): string {
   assertHexId("ActionID", actionHex);
   return `${assertNamespace(namespace)}/a/${actionHex.slice(0, 2)}/${actionHex}`;
+}
+
+/** Build keys are 32-byte digests the client makes, so they are validated like IDs. */
+export function manifestKey(namespace: string, buildKeyHex: string): string {
+  assertHexId("build key", buildKeyHex);
+  return `${assertNamespace(namespace)}/m/${buildKeyHex.slice(0, 2)}/${buildKeyHex}`;
+}
+
+const MANIFEST_KEY = /^(_gomod|[a-z0-9][a-z0-9._-]{0,62})\/m\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+
+/** The inverse of manifestKey; null for anything else. */
+export function parseManifestKey(key: string): { namespace: string; buildKeyHex: string } | null {
+  const match = MANIFEST_KEY.exec(key);
+  if (!match || match[3]!.slice(0, 2) !== match[2]) return null;
+  return { namespace: match[1]!, buildKeyHex: match[3]! };
+}
+
+/** Key of a build key's manifests in the embedded index; '!' keeps it apart from records (scan skips it). */
+export function embeddedManifestKey(namespace: string, buildKeyHex: string): string {
+  assertHexId("build key", buildKeyHex);
+  return `!manifests/${assertNamespace(namespace)}/${buildKeyHex}`;
+}
+
+/** Key of a build key's manifests in Redis: `<prefix><ns>:m:<buildKeyHex>` (outside the `:a:` pattern). */
+export function redisManifestKey(prefix: string, namespace: string, buildKeyHex: string): string {
+  assertHexId("build key", buildKeyHex);
+  return `${prefix}${assertNamespace(namespace)}:m:${buildKeyHex}`;
+}
+
+/** Prefix for list(): every build manifest copy of a namespace. */
+export function manifestsPrefix(namespace: string): string {
+  return `${assertNamespace(namespace)}/m/`;
 }
 
 /** Prefix for list(): every output of a namespace. */

@@ -44,7 +44,7 @@ describe("rebuildIndex", () => {
     expect(await readRecordCopy(blobs, kept.ns, kept.action)).toEqual(kept.record);
 
     const result = await rebuildIndex(blobs, index, { batchSize: 3 });
-    expect(result).toEqual({ scanned: 8, restored: 6, present: 1, skipped: 1 });
+    expect(result).toEqual({ scanned: 8, restored: 6, present: 1, skipped: 1, manifests: 0 });
     for (const { ns, action, record } of copies.slice(1)) expect(await index.get(ns, action)).toEqual(record);
     expect((await index.get(kept.ns, kept.action))?.lastAccessMs).toBe(5000);
 
@@ -52,7 +52,13 @@ describe("rebuildIndex", () => {
     await redis.restart();
     index = new RedisIndex({ url: redis.url, connectTimeoutMs: 2000, commandTimeoutMs: 2000 });
     expect(await index.get(b, copies[6]!.action)).toBeNull();
-    expect(await rebuildIndex(blobs, index, { namespaces: [b] })).toEqual({ scanned: 2, restored: 2, present: 0, skipped: 0 });
+    expect(await rebuildIndex(blobs, index, { namespaces: [b] })).toEqual({
+      scanned: 2,
+      restored: 2,
+      present: 0,
+      skipped: 0,
+      manifests: 0,
+    });
     expect(await index.get(b, copies[6]!.action)).toEqual(copies[6]!.record);
     expect(await index.get(a, copies[1]!.action)).toBeNull();
     await index.close();

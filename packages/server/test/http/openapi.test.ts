@@ -9,7 +9,16 @@ describe("openapi.yaml", () => {
     const doc = parse(await readFile(join(import.meta.dirname, "..", "..", "openapi.yaml"), "utf8"));
     const paths = Object.keys(doc.paths);
     const asTemplate = (path: string) => path.replace(":id", "{id}").replace(/\{[a-zA-Z]+\}/, "{id}");
-    for (const path of [routes.action(":id"), routes.output(":id"), routes.batchLookup, "/healthz", "/readyz", "/metrics"]) {
+    for (const path of [
+      routes.action(":id"),
+      routes.output(":id"),
+      routes.batchLookup,
+      routes.manifests,
+      routes.prefetch,
+      "/healthz",
+      "/readyz",
+      "/metrics",
+    ]) {
       expect(paths.map(asTemplate)).toContain(asTemplate(path));
     }
     const put = doc.paths["/v1/actions/{actionId}"].put.responses;

@@ -12,7 +12,7 @@ import type { BlobListing, BlobStore } from "../../src/storage/blob/types.ts";
 import { BackendUnavailableError, IntegrityError } from "../../src/storage/errors.ts";
 import { inlineBytes } from "../../src/storage/index/record-codec.ts";
 import type { ActionRecord, Index, IndexEntry, NamespaceUsage } from "../../src/storage/index/types.ts";
-import { assertNamespace, embeddedIndexKey, parseEmbeddedIndexKey } from "../../src/storage/keys.ts";
+import { assertNamespace, embeddedIndexKey, embeddedManifestKey, parseEmbeddedIndexKey } from "../../src/storage/keys.ts";
 
 /**
  * Unit-test stand-ins for the stores, with switches for outages (mode) and call counters. They run
@@ -97,11 +97,12 @@ export class FakeIndex implements Index {
     readonly records = new Map<string, ActionRecord>(),
     private readonly marks = { complete: false },
     readonly counters = new Map<string, NamespaceUsage>(),
+    readonly manifests = new Map<string, Buffer>(),
   ) {}
 
   /** The same storage seen by a new instance, as after a server restart. */
   reopen(): FakeIndex {
-    return new FakeIndex(this.records, this.marks, this.counters);
+    return new FakeIndex(this.records, this.marks, this.counters, this.manifests);
   }
 
   get complete(): boolean {
@@ -170,6 +171,18 @@ export class FakeIndex implements Index {
   async markComplete() {
     await gate(this.mode);
     this.marks.complete = true;
+  }
+  async getManifests(ns: string, buildKeyHex: string) {
+    const key = embeddedManifestKey(ns, buildKeyHex);
+    await gate(this.mode);
+    const value = this.manifests.get(key);
+    return value ? Buffer.from(value) : null;
+  }
+  async setManifests(ns: string, buildKeyHex: string, value: Buffer | null) {
+    const key = embeddedManifestKey(ns, buildKeyHex);
+    await gate(this.mode);
+    if (value === null) this.manifests.delete(key);
+    else this.manifests.set(key, Buffer.from(value));
   }
   ping = () => gate(this.mode);
   close = async () => {};

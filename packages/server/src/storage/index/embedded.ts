@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { open, type RootDatabase } from "lmdb";
-import { assertNamespace, embeddedIndexKey, parseEmbeddedIndexKey } from "../keys.ts";
+import { assertNamespace, embeddedIndexKey, embeddedManifestKey, parseEmbeddedIndexKey } from "../keys.ts";
 import { encodeRecord, inlineBytes, tryDecodeRecord } from "./record-codec.ts";
 import type { ActionRecord, Index, IndexEntry, NamespaceUsage } from "./types.ts";
 
@@ -127,6 +127,17 @@ export class EmbeddedIndex implements Index {
 
   async markComplete(): Promise<void> {
     await this.db.put(COMPLETE_KEY, Buffer.from("1"));
+  }
+
+  async getManifests(namespace: string, buildKeyHex: string): Promise<Buffer | null> {
+    const bytes = this.db.get(embeddedManifestKey(namespace, buildKeyHex));
+    return bytes === undefined ? null : Buffer.from(bytes);
+  }
+
+  async setManifests(namespace: string, buildKeyHex: string, value: Buffer | null): Promise<void> {
+    const key = embeddedManifestKey(namespace, buildKeyHex);
+    if (value === null) await this.db.remove(key);
+    else await this.db.put(key, value);
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,13 @@
 import { settlesWithin } from "@gocacheprog/common";
 import { Cluster, type Redis } from "ioredis";
-import { assertNamespace, parseRedisActionKey, redisActionKey, redisActionPattern, redisNamespacePattern } from "../keys.ts";
+import {
+  assertNamespace,
+  parseRedisActionKey,
+  redisActionKey,
+  redisActionPattern,
+  redisManifestKey,
+  redisNamespacePattern,
+} from "../keys.ts";
 import { encodeRecord, inlineBytes, tryDecodeRecord } from "./record-codec.ts";
 import { createRedisClient, type RedisConnection, type RedisTimeouts, toRedisError, whenReady } from "./redis-client.ts";
 import type { ActionRecord, Index, IndexEntry, NamespaceUsage } from "./types.ts";
@@ -171,6 +178,17 @@ export class RedisIndex implements Index {
 
   async markComplete(): Promise<void> {
     await this.run(() => this.client.set(this.completeKey, "1"));
+  }
+
+  async getManifests(namespace: string, buildKeyHex: string): Promise<Buffer | null> {
+    const key = redisManifestKey(this.prefix, namespace, buildKeyHex);
+    return this.run(() => this.client.getBuffer(key));
+  }
+
+  async setManifests(namespace: string, buildKeyHex: string, value: Buffer | null): Promise<void> {
+    const key = redisManifestKey(this.prefix, namespace, buildKeyHex);
+    if (value === null) await this.run(() => this.client.del(key));
+    else await this.run(() => this.client.set(key, value));
   }
 
   /** Outside the action key pattern, so SCAN for records never returns it. */

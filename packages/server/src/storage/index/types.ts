@@ -61,6 +61,13 @@ export interface Index {
    * copies until a rebuild marks it again, and a complete index answers misses without touching S3.
    */
   isComplete(): Promise<boolean>;
+  /**
+   * A build key's recent manifests (warm start), as the opaque bytes cache/manifests.ts encodes;
+   * null when there are none. Kept apart from records: scan() and usage() never see them.
+   */
+  getManifests(namespace: string, buildKeyHex: string): Promise<Buffer | null>;
+  /** Replaces them; null removes them. */
+  setManifests(namespace: string, buildKeyHex: string, value: Buffer | null): Promise<void>;
   markComplete(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

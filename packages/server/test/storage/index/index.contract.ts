@@ -166,6 +166,28 @@ export function runIndexContract(name: string, fixture: IndexFixture): void {
       await expect(index.ping()).resolves.toBeUndefined();
     });
 
+    it("keeps a build key's manifests per namespace, apart from records, across a restart; null removes them", async () => {
+      const [a, b] = [freshNamespace(), freshNamespace()];
+      const key = randomHexId();
+      expect(await index.getManifests(a, key)).toBeNull();
+      const value = randomBytes(5000);
+      await index.setManifests(a, key, value);
+      expect((await index.getManifests(a, key))?.equals(value)).toBe(true);
+      expect(await index.getManifests(b, key)).toBeNull();
+      // Not a record: scan and the usage counters never see it.
+      expect((await collect(index.scan(a))).length).toBe(0);
+      expect((await index.usage()).get(a)).toBeUndefined();
+      const newer = randomBytes(10);
+      await index.setManifests(a, key, newer);
+      index = await fixture.reopen(index);
+      expect((await index.getManifests(a, key))?.equals(newer)).toBe(true);
+      await index.setManifests(a, key, null);
+      expect(await index.getManifests(a, key)).toBeNull();
+      await index.setManifests(a, key, null);
+      await expect(index.setManifests("../x", key, value)).rejects.toBeInstanceOf(RangeError);
+      await expect(index.getManifests(a, "abc")).rejects.toBeInstanceOf(RangeError);
+    });
+
     it("keeps its records across a restart", async () => {
       const ns = freshNamespace();
       const action = randomHexId();

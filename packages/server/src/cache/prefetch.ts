@@ -1,0 +1,147 @@
+import { encodeFrame, type IPrefetchEntry, MAX_BATCH_LOOKUP, PREFETCH_CHUNK_BYTES } from "@gocacheprog/common/proto";
+import type { ActionRecord } from "../storage/index/types.ts";
+import type { OpenedOutput, OutputBody } from "./outputs.ts";
+
+/**
+ * The body of POST /v1/prefetch: an announce frame listing every entry that will come, then each
+ * entry's output in frames of at most PREFETCH_CHUNK_BYTES, then an end frame. Outputs are read
+ * ahead with bounded parallelism (at most `concurrency` reads and about `bufferBytes` of outputs in
+ * flight) and the generator only advances when the response stream pulls, so a slow client holds
+ * back the reads (back-pressure) and a 1 GB prefetch never sits in memory.
+ */
+
+export interface PrefetchLimits {
+  /** Output reads in flight at once. */
+  concurrency: number;
+  /** Output bytes read ahead of the client at most (one larger output may exceed it alone). */
+  bufferBytes: number;
+  /** The client's budget: entries beyond it (in manifest order) are not announced. 0 = none. */
+  maxBytes: number;
+}
+
+export interface PrefetchSource {
+  records(actionHexes: readonly string[]): Promise<(ActionRecord | null)[]>;
+  /** The output's bytes; null = gone or corrupt. May throw (backend down): then it is reported missing. */
+  open(record: ActionRecord): Promise<OpenedOutput | null>;
+  /** Called for every entry announced (last access, so eviction keeps what builds still use). */
+  used(actionHex: string, record: ActionRecord): void;
+  counted(result: "sent" | "missing", bytes: number): void;
+}
+
+interface Planned {
+  actionId: Buffer;
+  actionHex: string;
+  record: ActionRecord;
+}
+
+export async function* prefetchFrames(source: PrefetchSource, actionHexes: readonly string[], limits: PrefetchLimits) {
+  const planned: Planned[] = [];
+  let total = 0;
+  let truncated = false;
+  for (let i = 0; i < actionHexes.length; i += MAX_BATCH_LOOKUP) {
+    const batch = actionHexes.slice(i, i + MAX_BATCH_LOOKUP);
+    const records = await source.records(batch);
+    records.forEach((record, j) => {
+      if (!record) return;
+      if (limits.maxBytes > 0 && total + record.size > limits.maxBytes) {
+        truncated = true;
+        return;
+      }
+      total += record.size;
+      planned.push({ actionId: Buffer.from(batch[j]!, "hex"), actionHex: batch[j]!, record });
+    });
+  }
+  yield encodeFrame({ announce: { entries: planned.map((p) => ({ actionId: p.actionId, size: p.record.size })) } });
+
+  const window: { size: number; opened: Promise<OpenedOutput | null> }[] = [];
+  let next = 0;
+  let windowBytes = 0;
+  const fill = () => {
+    while (
+      next < planned.length &&
+      window.length < limits.concurrency &&
+      (window.length === 0 || windowBytes + planned[next]!.record.size <= limits.bufferBytes)
+    ) {
+      const { actionHex, record } = planned[next++]!;
+      source.used(actionHex, record);
+      // A failed read is a missing entry, never a failed stream.
+      const opened = source.open(record).catch(() => null);
+      window.push({ size: record.size, opened });
+      windowBytes += record.size;
+    }
+  };
+
+  let sent = 0;
+  let missing = 0;
+  try {
+    for (const entry of planned) {
+      fill();
+      const slot = window.shift()!;
+      const opened = await slot.opened;
+      const head: IPrefetchEntry = {
+        actionId: entry.actionId,
+        outputId: entry.record.outputId,
+        size: entry.record.size,
+        putTimeUnixMs: entry.record.putTimeMs,
+      };
+      let ok = false;
+      if (opened?.body !== undefined) {
+        try {
+          for await (const frame of entryFrames(head, opened.body)) yield frame;
+          ok = true;
+        } catch {
+          // A body that fails verification or breaks mid-stream: what was sent is discarded by the client.
+        }
+      }
+      windowBytes -= slot.size;
+      if (ok) sent++;
+      else {
+        missing++;
+        yield encodeFrame({ entry: { actionId: entry.actionId, missing: true } });
+      }
+      source.counted(ok ? "sent" : "missing", ok ? entry.record.size : 0);
+    }
+  } finally {
+    // The client went away mid-stream: streams already opened ahead must not leak their descriptors.
+    for (const slot of window) void slot.opened.then((opened) => destroy(opened?.body));
+  }
+  yield encodeFrame({ end: { sent, missing, truncated } });
+}
+
+/** One entry as frames: the first carries the entry's fields, every one at most PREFETCH_CHUNK_BYTES. */
+async function* entryFrames(head: IPrefetchEntry, body: OutputBody): AsyncGenerator<Uint8Array> {
+  let offset = 0;
+  const frame = (data: Uint8Array, last: boolean) => {
+    const fields = offset === 0 ? head : { actionId: head.actionId };
+    const bytes = encodeFrame({ entry: { ...fields, offset, data, last } });
+    offset += data.byteLength;
+    return bytes;
+  };
+  if (Buffer.isBuffer(body)) {
+    if (body.byteLength === 0) {
+      yield frame(body, true);
+      return;
+    }
+    for (let at = 0; at < body.byteLength; at += PREFETCH_CHUNK_BYTES) {
+      yield frame(body.subarray(at, at + PREFETCH_CHUNK_BYTES), at + PREFETCH_CHUNK_BYTES >= body.byteLength);
+    }
+    return;
+  }
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of body) {
+    pending.push(chunk);
+    pendingBytes += chunk.byteLength;
+    while (pendingBytes > PREFETCH_CHUNK_BYTES) {
+      const joined = Buffer.concat(pending, pendingBytes);
+      yield frame(joined.subarray(0, PREFETCH_CHUNK_BYTES), false);
+      pending = [joined.subarray(PREFETCH_CHUNK_BYTES)];
+      pendingBytes -= PREFETCH_CHUNK_BYTES;
+    }
+  }
+  yield frame(Buffer.concat(pending, pendingBytes), true);
+}
+
+function destroy(body: OutputBody | undefined): void {
+  if (body && !Buffer.isBuffer(body)) body.destroy?.();
+}

@@ -1,0 +1,38 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { runGc } from "../../src/cache/gc.ts";
+import { rebuildIndex } from "../../src/cache/records.ts";
+import { createLogger } from "../../src/ops/logger.ts";
+import { manifestKey } from "../../src/storage/keys.ts";
+import { LogCapture, makeTestApp, randomHex } from "../support/fakes.ts";
+
+const logger = createLogger("silent", new LogCapture());
+const DAY = 86_400e3;
+
+describe("build manifests in storage", () => {
+  it("are restored by rebuild-index from their blob copies", async () => {
+    const { core, blobs, index } = makeTestApp();
+    const key = randomHex();
+    await core.manifests.add("default", key, [randomBytes(32), randomBytes(32)]);
+    index.manifests.clear();
+    index.records.clear();
+    expect(await rebuildIndex(blobs, index)).toMatchObject({ manifests: 1 });
+    expect(await core.manifests.union("default", key)).toHaveLength(2);
+    // Restricted to one namespace, rebuild lists that namespace's manifests too.
+    index.manifests.clear();
+    expect(await rebuildIndex(blobs, index, { namespaces: ["default"] })).toMatchObject({ manifests: 1 });
+  });
+
+  it("expire with gc when their key has not been built for longer than max-age", async () => {
+    const { core, blobs, index } = makeTestApp();
+    const [old, fresh] = [randomHex(), randomHex()];
+    await core.manifests.add("default", old, [randomBytes(32)]);
+    await core.manifests.add("default", fresh, [randomBytes(32)]);
+    blobs.objects.get(manifestKey("default", old))!.lastModified = new Date(Date.now() - 20 * DAY);
+    const report = await runGc({ blobs, index, logger }, { maxAgeMs: 14 * DAY, maxSizeBytes: 0, graceMs: 0 });
+    expect(report.expiredManifests).toBe(1);
+    expect(await core.manifests.union("default", old)).toEqual([]);
+    expect(await core.manifests.union("default", fresh)).toHaveLength(1);
+    expect(blobs.objects.has(manifestKey("default", old))).toBe(false);
+  });
+});
