@@ -116,6 +116,35 @@ export const clientOptionDefs = {
     default: "8",
     description: "Keep-alive connections to the remote cache (requests beyond this wait for a free one).",
   },
+  warmStart: {
+    flag: "warm-start",
+    env: "GOCACHEPROG_WARM_START",
+    kind: "boolean",
+    default: "true",
+    description:
+      "Warm start: right after go starts, fetch every entry this build key's recent builds used in one streamed request, and at exit upload this build's manifest. --no-warm-start turns both off.",
+  },
+  key: {
+    flag: "key",
+    env: "GOCACHEPROG_KEY",
+    kind: "string",
+    description:
+      "Build key for warm start, replacing the automatic one (go's directory, main module, command line, GOOS/GOARCH/GOFLAGS/CGO_ENABLED and friends, Go version); e.g. one key per repository and platform in CI.",
+  },
+  prefetchMaxBytes: {
+    flag: "prefetch-max-bytes",
+    env: "GOCACHEPROG_PREFETCH_MAX_BYTES",
+    kind: "bytes",
+    default: "2GiB",
+    description: "Warm start: output bytes one prefetch may bring at most (they land in the local directory).",
+  },
+  prefetchTimeout: {
+    flag: "prefetch-timeout",
+    env: "GOCACHEPROG_PREFETCH_TIMEOUT",
+    kind: "duration",
+    default: "2m",
+    description: "Warm start: the prefetch stream is cut after this long; what has not arrived takes the normal path.",
+  },
 } as const satisfies Record<string, OptionDef>;
 
 export type ClientOptions = OptionValues<typeof clientOptionDefs>;

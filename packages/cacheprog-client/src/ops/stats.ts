@@ -39,6 +39,14 @@ export interface StatsJson {
   uploadsDropped: number;
   uploadErrors: number;
   uploadBytes: number;
+  /** Warm start: entries the prefetch stream stored in the local tier, and their bytes. */
+  warmEntries: number;
+  warmBytes: number;
+  /** Of those, how many go then asked for (hits), and how many it never did. */
+  warmUsed: number;
+  warmWasted: number;
+  /** ActionIDs in the build manifest uploaded at session end (0 = none uploaded: nothing new, or read-only). */
+  manifestIds: number;
   /** Process lifetime, start-up included. */
   processMs: number;
   /** Time spent answering requests, summed over requests (they overlap, so it can exceed processMs). */
@@ -67,6 +75,11 @@ export class Stats {
   uploadsDropped = 0;
   uploadErrors = 0;
   uploadBytes = 0;
+  warmEntries = 0;
+  warmBytes = 0;
+  warmUsed = 0;
+  warmWasted = 0;
+  manifestIds = 0;
   handlingMs = 0;
 
   recordHit(source: HitSource, bytes: number): void {
@@ -101,6 +114,11 @@ export class Stats {
       uploadsDropped: this.uploadsDropped,
       uploadErrors: this.uploadErrors,
       uploadBytes: this.uploadBytes,
+      warmEntries: this.warmEntries,
+      warmBytes: this.warmBytes,
+      warmUsed: this.warmUsed,
+      warmWasted: this.warmWasted,
+      manifestIds: this.manifestIds,
       processMs: Math.round(processMs),
       handlingMs: Math.round(this.handlingMs),
     };
@@ -123,8 +141,12 @@ export function formatStatsLine(s: StatsJson): string {
     s.remoteGets + s.remoteErrors > 0
       ? `; remote: ${s.remoteGets} lookups (${s.remotePrefetches} prefetched, ${s.prefetchHits} used), ${s.remoteErrors} errors, ${s.remoteCorrupt} corrupt, ${s.remoteMs} ms, ${mb(s.remoteHitBytes)} down`
       : "";
+  const warm =
+    s.warmEntries + s.manifestIds > 0
+      ? `; warm start: ${s.warmEntries} prefetched (${mb(s.warmBytes)}), ${s.warmUsed} used, ${s.warmWasted} wasted, manifest ${s.manifestIds} IDs`
+      : "";
   return (
     `gocacheprog stats: ${s.gets} gets (${hits}, ${s.misses} misses), ${s.puts} puts${errors}${uploads}; ` +
-    `read ${mb(s.hitBytes)}, wrote ${mb(s.putBytes)}${remote}; ${s.processMs} ms in process, ${s.handlingMs} ms handling requests\n`
+    `read ${mb(s.hitBytes)}, wrote ${mb(s.putBytes)}${remote}${warm}; ${s.processMs} ms in process, ${s.handlingMs} ms handling requests\n`
   );
 }

@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { Readable } from "node:stream";
-import { headers as h, isHexId, routes } from "@gocacheprog/common";
+import { Readable } from "node:stream";
+import { headers as h, isHexId, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
 import type { Hit, OutputSink } from "../tier.ts";
 import { Exchange, LocalStoreError, locally, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
 
@@ -175,6 +175,60 @@ export class RemoteClient {
     }
   }
 
+  /** Stores a build manifest (an encoded ManifestUpload). Background work, like uploads. */
+  async uploadManifest(body: Uint8Array, timeoutMs: number): Promise<"stored" | "forbidden"> {
+    const headers = { ...this.auth, "content-type": PROTOBUF_CONTENT_TYPE, "content-length": String(body.byteLength) };
+    const call = this.start(this.uploadAgent, "POST", routes.manifests, headers, bodyStream(body), timeoutMs);
+    try {
+      const res = await call.response;
+      await call.drain(res);
+      call.done();
+      if (res.statusCode === 201) return "stored";
+      if (res.statusCode === 403) return "forbidden";
+      this.checkStatus("POST manifests", res);
+      throw new RemoteError(`POST manifests: HTTP ${res.statusCode}`);
+    } catch (err) {
+      throw call.failed(err);
+    }
+  }
+
+  /**
+   * The warm-start stream: POSTs an encoded PrefetchRequest and hands each chunk of the reply to
+   * `onChunk`, waiting for it before reading on (so a slow local disk holds the server back, not our
+   * memory). Rejects on a non-200 answer or a broken connection; `signal` stops it at any point.
+   * It has a connection of its own: the lookups go is waiting on never queue behind it.
+   */
+  async prefetch(body: Uint8Array, onChunk: (chunk: Buffer) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const headers = { ...this.auth, "content-type": PROTOBUF_CONTENT_TYPE, "content-length": String(body.byteLength) };
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = this.send(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port,
+          method: "POST",
+          path: this.basePath + routes.prefetch,
+          headers,
+          agent: false,
+          signal,
+        },
+        resolve,
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+    if (res.statusCode !== 200) {
+      res.destroy();
+      throw new RemoteError(`POST prefetch: HTTP ${res.statusCode}`);
+    }
+    try {
+      for await (const chunk of res) await onChunk(chunk as Buffer);
+    } finally {
+      res.destroy();
+    }
+    if (!res.complete) throw new RemoteError("POST prefetch: connection cut mid-stream");
+  }
+
   /** 5xx and other non-answers are the remote being unwell; a 4xx is a refusal of this one request. */
   private checkStatus(what: string, res: IncomingMessage): void {
     const status = res.statusCode ?? 0;
@@ -207,4 +261,8 @@ export class RemoteClient {
     this.lookupAgent.destroy();
     this.uploadAgent.destroy();
   }
+}
+
+function bodyStream(bytes: Uint8Array): Readable {
+  return Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
 }

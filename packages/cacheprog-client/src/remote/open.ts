@@ -4,8 +4,10 @@ import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
 import type { CacheTier, LocalTier } from "../tier.ts";
 import { CircuitBreaker } from "./breaker.ts";
+import { buildKey, parentArgs } from "./build-key.ts";
 import { RemoteClient } from "./http.ts";
 import { RemoteTier } from "./tier.ts";
+import { WarmStart } from "./warm.ts";
 
 /** Failures in a row that open the breaker, and how long it then stays open. */
 const BREAKER_THRESHOLD = 3;
@@ -55,7 +57,19 @@ export function openRemoteTier(local: LocalTier, options: ClientOptions, log: Lo
     connections: options.remoteConnections,
     uploadConnections: options.uploadConcurrency,
   });
+  const warm = options.warmStart
+    ? new WarmStart(local, client, stats, log, {
+        buildKey: buildKey({ override: options.key, env: process.env, cwd: process.cwd(), goArgs: parentArgs() }),
+        maxBytes: options.prefetchMaxBytes,
+        timeoutMs: options.prefetchTimeout,
+        waitMs: options.remoteTimeout,
+        uploadManifest: !options.readonly,
+      })
+    : undefined;
+  // Right after the handshake (tiers open once it is out), before go's first get is answered.
+  warm?.start();
   return new RemoteTier(local, client, new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_MS), stats, log, {
+    warm,
     uploads: !options.readonly,
     uploadConcurrency: options.uploadConcurrency,
     uploadQueue: options.uploadQueue,

@@ -5,6 +5,7 @@ import type { CircuitBreaker } from "./breaker.ts";
 import { compilerOutputKey, followUpKey } from "./follow-ups.ts";
 import { LocalStoreError, type RemoteClient, type RemoteEntry, type RemoteHit, RemoteRefusal, RemoteTimeout } from "./http.ts";
 import { BoundedUploader } from "./uploader.ts";
+import type { WarmStart } from "./warm.ts";
 
 export interface RemoteTierOptions {
   uploads: boolean;
@@ -16,6 +17,8 @@ export interface RemoteTierOptions {
   linkThresholdBytes: number;
   /** Where the remote lives, for log lines (never includes credentials). */
   displayUrl: string;
+  /** Warm start (remote/warm.ts): the prefetch stream and this session's manifest; absent = off. */
+  warm?: WarmStart;
 }
 
 interface UploadJob {
@@ -60,14 +63,22 @@ export class RemoteTier implements CacheTier {
 
   async get(actionId: Buffer): Promise<Hit | Miss> {
     const actionHex = actionId.toString("hex");
+    const result = await this.lookup(actionId, actionHex);
+    this.options.warm?.record(actionHex, result.hit);
+    return result;
+  }
+
+  private async lookup(actionId: Buffer, actionHex: string): Promise<Hit | Miss> {
     if (this.prefetched.delete(actionHex)) this.stats.prefetchHits++;
     // go asks for the same action from several places at once (e.g. vet and build), and a prefetch
     // may already be on its way: one request serves all of them.
     const inFlight = this.gets.get(actionHex);
     if (inFlight) return inFlight;
+    const warm = this.options.warm;
+    if (warm) await warm.ready(actionHex);
     const local = await this.local.get(actionId);
     // An entry this process brought from the remote is a remote hit, whichever tier answers now.
-    if (local.hit) return this.fetched.has(actionHex) ? { ...local, source: "remote" } : local;
+    if (local.hit) return this.fetched.has(actionHex) || warm?.stored.has(actionHex) ? { ...local, source: "remote" } : local;
     return this.gets.get(actionHex) ?? this.startFetch(actionId, actionHex, true);
   }
 
@@ -139,6 +150,7 @@ export class RemoteTier implements CacheTier {
 
   async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
     const result = await this.local.put(actionId, outputId, body, options);
+    this.options.warm?.record(actionId.toString("hex"), false);
     if (this.uploadsOn) {
       const actionHex = actionId.toString("hex");
       const outputHex = outputId.toString("hex");
@@ -203,7 +215,10 @@ export class RemoteTier implements CacheTier {
   }
 
   async close(): Promise<void> {
+    // The manifest goes up beside the last uploads, within the same drain deadline.
+    const manifest = this.options.warm?.finish(this.uploadsOn && this.breaker.isClosed ? this.options.drainTimeoutMs : 0);
     const abandoned = await this.uploader.drain(this.options.drainTimeoutMs);
+    await manifest;
     if (abandoned > 0) {
       this.stats.uploadsDropped += abandoned;
       this.warnOnce("drain", `${abandoned} uploads still queued at exit were dropped (drain deadline)`);

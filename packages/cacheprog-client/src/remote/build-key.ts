@@ -1,0 +1,95 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Environment that changes which ActionIDs go computes: target platform, flags, cgo, toolchain and
+ * experiments. Everything else in the environment (PATH, HOME, CI variables) is left out so that two
+ * runners of the same job agree.
+ */
+const KEY_ENV = [
+  "GOOS",
+  "GOARCH",
+  "GOFLAGS",
+  "CGO_ENABLED",
+  "GOEXPERIMENT",
+  "GOAMD64",
+  "GOARM",
+  "GOARM64",
+  "GO386",
+  "GOTOOLCHAIN",
+  "GOROOT",
+  "GOVERSION",
+  "CC",
+  "CGO_CFLAGS",
+  "CGO_LDFLAGS",
+] as const;
+
+export interface BuildKeyInputs {
+  /** GOCACHEPROG_KEY: replaces everything else (one key per repository and platform in CI, say). */
+  override?: string;
+  env: Env;
+  cwd: string;
+  /** The go command's own arguments (Linux: /proc/<ppid>/cmdline); build tags and packages live here. */
+  goArgs?: readonly string[];
+}
+
+/**
+ * The build key: what makes the next build ask for the same ActionIDs as this one. By default the go
+ * command's working directory and main module, its command line, the environment above and the Go
+ * version; GOCACHEPROG_KEY instead when set. Sent as a sha256, so none of it (paths, flags) leaves
+ * the machine in clear text.
+ */
+export function buildKey(inputs: BuildKeyInputs): Buffer {
+  if (inputs.override) return createHash("sha256").update(`gocacheprog key v1 override\0${inputs.override}`).digest();
+  const parts: Record<string, string | readonly string[] | undefined> = {
+    cwd: inputs.cwd,
+    module: mainModule(inputs.cwd),
+    go: inputs.goArgs,
+    version: goVersion(inputs.env),
+  };
+  for (const name of KEY_ENV) parts[name] = inputs.env[name];
+  return createHash("sha256")
+    .update(`gocacheprog key v1\0${JSON.stringify(parts)}`)
+    .digest();
+}
+
+/** The go command that started us, on Linux: its argv from /proc. undefined elsewhere or when unreadable. */
+export function parentArgs(): string[] | undefined {
+  if (process.platform !== "linux") return undefined;
+  try {
+    const raw = readFileSync(`/proc/${process.ppid}/cmdline`, "utf8");
+    const args = raw.split("\0").filter((arg) => arg !== "");
+    // argv[0] is how go was found (a path that differs per runner image), not what it was asked.
+    return args.slice(1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `module` line of the nearest go.mod at or above `dir` (GOWORK setups key on the directory alone). */
+function mainModule(dir: string): string | undefined {
+  for (let current = dir, i = 0; i < 64; i++) {
+    try {
+      const text = readFileSync(join(current, "go.mod"), "utf8");
+      return /^\s*module\s+"?([^\s"]+)"?/m.exec(text)?.[1] ?? "";
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return undefined;
+      current = parent;
+    }
+  }
+  return undefined;
+}
+
+/** First line of $GOROOT/VERSION when go passed GOROOT down; the toolchain's own ID is in every ActionID anyway. */
+function goVersion(env: Env): string | undefined {
+  if (!env.GOROOT) return undefined;
+  try {
+    return readFileSync(join(env.GOROOT, "VERSION"), "utf8").split("\n")[0];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,168 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeFrame, type IPrefetchFrame, ManifestUpload, PrefetchRequest } from "@gocacheprog/common/proto";
+import { beforeEach, describe, expect, it } from "vitest";
+import { DiskTier } from "../../src/local/tier.ts";
+import { createLogger } from "../../src/ops/log.ts";
+import { Stats } from "../../src/ops/stats.ts";
+import { buildKey } from "../../src/remote/build-key.ts";
+import type { RemoteClient } from "../../src/remote/http.ts";
+import { WarmStart, type WarmStartOptions } from "../../src/remote/warm.ts";
+import { idOf, sha256 } from "../helpers.ts";
+
+/** Plays a scripted prefetch stream (byte chunks, a gate to hold it) and records manifest uploads. */
+class StreamStub {
+  chunks: Uint8Array[] = [];
+  gate: Promise<void> = Promise.resolve();
+  failAtEnd: Error | undefined;
+  requests: ReturnType<typeof PrefetchRequest.decode>[] = [];
+  manifests: ReturnType<typeof ManifestUpload.decode>[] = [];
+  manifestOutcome: "stored" | "forbidden" = "stored";
+
+  async prefetch(body: Uint8Array, onChunk: (chunk: Buffer) => Promise<void>, signal: AbortSignal): Promise<void> {
+    this.requests.push(PrefetchRequest.decode(body));
+    for (const [i, chunk] of this.chunks.entries()) {
+      if (i === 1) await this.gate;
+      if (signal.aborted) throw new Error("aborted");
+      await onChunk(Buffer.from(chunk));
+    }
+    if (this.failAtEnd) throw this.failAtEnd;
+  }
+  async uploadManifest(body: Uint8Array): Promise<"stored" | "forbidden"> {
+    this.manifests.push(ManifestUpload.decode(body));
+    return this.manifestOutcome;
+  }
+}
+
+let stub: StreamStub;
+let stats: Stats;
+let disk: DiskTier;
+
+async function warm(options: Partial<WarmStartOptions> = {}): Promise<WarmStart> {
+  const w = new WarmStart(
+    disk,
+    stub as unknown as RemoteClient,
+    stats,
+    createLogger("error", () => {}),
+    {
+      buildKey: Buffer.alloc(32, 7),
+      maxBytes: 1 << 30,
+      timeoutMs: 60_000,
+      waitMs: 5_000,
+      uploadManifest: true,
+      ...options,
+    },
+  );
+  w.start();
+  return w;
+}
+
+const entryFrames = (seed: string, body: Buffer, split = body.length || 1): IPrefetchFrame[] => {
+  const frames: IPrefetchFrame[] = [];
+  for (let at = 0; at < Math.max(body.length, 1); at += split) {
+    const first = at === 0 ? { outputId: sha256(body), size: body.length, putTimeUnixMs: 1_700_000_000_000 } : {};
+    frames.push({
+      entry: { actionId: idOf(seed), ...first, offset: at, data: body.subarray(at, at + split), last: at + split >= body.length },
+    });
+  }
+  return frames;
+};
+const announce = (...seeds: [string, number][]): IPrefetchFrame => ({
+  announce: { entries: seeds.map(([seed, size]) => ({ actionId: idOf(seed), size })) },
+});
+const bytes = (...frames: IPrefetchFrame[]) => Buffer.concat(frames.map(encodeFrame));
+
+beforeEach(async () => {
+  stub = new StreamStub();
+  stats = new Stats();
+  disk = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "warm-")) });
+});
+
+describe("WarmStart", () => {
+  it("writes streamed entries into the local tier, and a get for an announced entry waits for it", async () => {
+    const a = Buffer.from("first output");
+    const b = Buffer.alloc(300_000, 9);
+    let release = () => {};
+    stub.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    stub.chunks = [
+      bytes(announce(["a", a.length], ["b", b.length])),
+      bytes(...entryFrames("a", a)),
+      bytes(...entryFrames("b", b, 100_000)),
+    ];
+    const w = await warm();
+    // "b" is announced but held back: ready() must not return before it has arrived.
+    const waiting = w.ready(idOf("b").toString("hex")).then(() => disk.get(idOf("b")));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    expect(await waiting).toMatchObject({ hit: true, size: b.length, putTime: new Date(1_700_000_000_000) });
+    expect((await disk.get(idOf("a"))).hit).toBe(true);
+    expect([stats.warmEntries, stats.warmBytes]).toEqual([2, a.length + b.length]);
+    w.record(idOf("a").toString("hex"), true);
+    await w.finish(1000);
+    expect([stats.warmUsed, stats.warmWasted]).toEqual([1, 1]);
+    expect(stub.requests[0]?.buildKey).toEqual(Buffer.alloc(32, 7));
+  });
+
+  it("drops a corrupt entry, a truncated stream and unannounced or oversized entries: misses, never bad bytes", async () => {
+    const good = Buffer.from("good");
+    const bad = entryFrames("bad", Buffer.from("honest bytes"));
+    bad[0]!.entry!.data = Buffer.from("forged bytes");
+    const cut = encodeFrame(entryFrames("cut", Buffer.alloc(5000, 1))[0]!);
+    stub.chunks = [
+      bytes(announce(["good", 4], ["bad", 12], ["big", 20], ["cut", 5000])),
+      bytes(...entryFrames("stranger", Buffer.from("not announced")), ...bad, ...entryFrames("good", good)),
+      bytes(...entryFrames("big", Buffer.alloc(20, 1))),
+      cut.subarray(0, 100),
+    ];
+    const w = await warm({ maxBytes: 15 });
+    for (const seed of ["good", "bad", "big", "cut", "stranger"]) await w.ready(idOf(seed).toString("hex"));
+    await w.finish(0);
+    expect((await disk.get(idOf("good"))).hit).toBe(true);
+    for (const seed of ["bad", "big", "cut", "stranger"]) expect((await disk.get(idOf(seed))).hit, seed).toBe(false);
+    expect([stats.warmEntries, stats.remoteCorrupt]).toEqual([1, 1]);
+  });
+
+  it("uploads the session's manifest in first-use order, unless it is exactly what was predicted or the token is read-only", async () => {
+    stub.chunks = [bytes(announce(["p", 1]), ...entryFrames("p", Buffer.from("p")))];
+    let w = await warm();
+    for (const seed of ["x", "p", "x", "y"]) w.record(idOf(seed).toString("hex"), true);
+    await w.finish(1000);
+    expect(stub.manifests[0]?.actionIds.map((id) => Buffer.from(id))).toEqual([idOf("x"), idOf("p"), idOf("y")]);
+    expect(stats.manifestIds).toBe(3);
+
+    w = await warm();
+    w.record(idOf("p").toString("hex"), true);
+    await w.finish(1000);
+    expect(stub.manifests).toHaveLength(1);
+
+    w = await warm({ uploadManifest: false });
+    w.record(idOf("z").toString("hex"), false);
+    await w.finish(1000);
+    expect(stub.manifests).toHaveLength(1);
+  });
+
+  it("does not hold gets when the server has no warm start (an older server answers 404)", async () => {
+    stub.failAtEnd = new Error("POST prefetch: HTTP 404");
+    const w = await warm({ waitMs: 60_000 });
+    await w.ready(idOf("anything").toString("hex"));
+    await w.finish(1000);
+    expect(stats.warmEntries).toBe(0);
+  });
+});
+
+describe("build keys", () => {
+  it("depend on the directory, the go command line and the target, and GOCACHEPROG_KEY replaces them", () => {
+    const base = { env: { GOOS: "linux", GOARCH: "amd64" }, cwd: "/src/app", goArgs: ["build", "./..."] };
+    const key = buildKey(base);
+    expect(key).toHaveLength(32);
+    expect(buildKey(base)).toEqual(key);
+    expect(buildKey({ ...base, cwd: "/src/other" })).not.toEqual(key);
+    expect(buildKey({ ...base, goArgs: ["test", "./..."] })).not.toEqual(key);
+    expect(buildKey({ ...base, env: { GOOS: "linux", GOARCH: "arm64" } })).not.toEqual(key);
+    expect(buildKey({ ...base, env: { ...base.env, PATH: "/elsewhere", HOME: "/home/ci" } })).toEqual(key);
+    expect(buildKey({ ...base, override: "repo-linux" })).toEqual(buildKey({ env: {}, cwd: "/", override: "repo-linux" }));
+  });
+});
