@@ -25,6 +25,9 @@ export interface WarmStartOptions {
   uploadManifest: boolean;
 }
 
+/** Announced entries checked against the local tier before the stream is let through. */
+const LOCAL_SAMPLE = 32;
+
 interface Arrival {
   settled: boolean;
   done: Promise<void>;
@@ -63,6 +66,8 @@ interface Receiving {
 export class WarmStart {
   private readonly announce = arrival();
   private announced = new Map<string, Arrival>();
+  /** What the server's manifests listed (even when the stream was skipped): a session that matches it uploads nothing. */
+  private predicted = new Set<string>();
   /** Entries the stream stored locally (ActionID hex); a get answered from one counts as used. */
   readonly stored = new Set<string>();
   private readonly used = new Set<string>();
@@ -108,12 +113,34 @@ export class WarmStart {
     for (const bytes of splitter.push(chunk)) {
       const frame = PrefetchFrame.decode(bytes);
       if (frame.announce) {
-        for (const entry of frame.announce.entries ?? []) {
-          if (entry.actionId?.length === 32) this.announced.set(Buffer.from(entry.actionId).toString("hex"), arrival());
+        const ids = (frame.announce.entries ?? []).filter((e) => e.actionId?.length === 32).map((e) => Buffer.from(e.actionId!));
+        this.predicted = new Set(ids.map((id) => id.toString("hex")));
+        if (await this.alreadyLocal(ids)) {
+          // A warm local tier (a developer's machine): the stream would only bring what is here.
+          this.log.debug(`prefetch skipped: the local tier already holds this build's entries`);
+          this.abort.abort(new Error("local tier already warm"));
+          return;
         }
+        for (const id of ids) this.announced.set(id.toString("hex"), arrival());
         this.announce.settle();
       } else if (frame.entry) await this.onEntry(frame.entry);
     }
+  }
+
+  /** Whether a sample of the announced entries (up to LOCAL_SAMPLE, spread out) is nearly all in the local tier. */
+  private async alreadyLocal(ids: Buffer[]): Promise<boolean> {
+    if (ids.length === 0) return false;
+    const step = Math.max(1, Math.floor(ids.length / LOCAL_SAMPLE));
+    const sample = ids.filter((_, i) => i % step === 0).slice(0, LOCAL_SAMPLE);
+    const found = await Promise.all(
+      sample.map((id) =>
+        this.local.get(id).then(
+          (r) => r.hit,
+          () => false,
+        ),
+      ),
+    );
+    return found.filter(Boolean).length >= sample.length * 0.9;
   }
 
   private receiving: Receiving | undefined;
@@ -199,7 +226,7 @@ export class WarmStart {
     await this.streaming;
     this.stats.warmWasted = this.stats.warmEntries - this.stats.warmUsed;
     if (!this.options.uploadManifest || deadlineMs <= 0 || this.session.size === 0) return;
-    const unchanged = this.session.size === this.announced.size && [...this.session].every((hex) => this.announced.has(hex));
+    const unchanged = this.session.size === this.predicted.size && [...this.session].every((hex) => this.predicted.has(hex));
     if (unchanged) return;
     const body = ManifestUpload.encode({
       buildKey: this.options.buildKey,

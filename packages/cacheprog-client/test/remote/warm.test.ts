@@ -144,6 +144,16 @@ describe("WarmStart", () => {
     expect(stub.manifests).toHaveLength(1);
   });
 
+  it("stops the stream at the announce when the local tier already holds the build (a warm developer machine)", async () => {
+    const body = Buffer.from("already here");
+    await disk.put(idOf("a"), sha256(body), body);
+    stub.chunks = [bytes(announce(["a", body.length])), bytes(...entryFrames("a", body))];
+    const w = await warm();
+    await w.ready(idOf("a").toString("hex"));
+    await w.finish(0);
+    expect(stats.warmEntries).toBe(0);
+  });
+
   it("does not hold gets when the server has no warm start (an older server answers 404)", async () => {
     stub.failAtEnd = new Error("POST prefetch: HTTP 404");
     const w = await warm({ waitMs: 60_000 });
