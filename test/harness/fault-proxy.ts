@@ -13,18 +13,25 @@ export interface FaultPlan {
   delayMs?: number;
   /** Corrupt the body of GET replies whose path contains one of these action hexes ("*" = all). */
   corruptPaths?: string[];
+  /**
+   * Warm-start stream faults on POST /v1/prefetch replies: "cut" drops the connection after
+   * `prefetchAfterBytes` bytes (a server killed mid-stream), "truncate" ends the body cleanly there
+   * (a stream that stops inside a frame), "corrupt" flips one byte there (inside an entry's data).
+   */
+  prefetchFault?: "cut" | "truncate" | "corrupt";
+  prefetchAfterBytes?: number;
 }
 
 export interface FaultProxy {
   url: string;
   plan: FaultPlan;
-  counts: { requests: number; errors: number; corrupted: number; delayed: number };
+  counts: { requests: number; errors: number; corrupted: number; delayed: number; prefetchFaults: number };
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(upstream: string, plan: FaultPlan = {}): Promise<FaultProxy> {
   const target = new URL(upstream);
-  const counts = { requests: 0, errors: 0, corrupted: 0, delayed: 0 };
+  const counts = { requests: 0, errors: 0, corrupted: 0, delayed: 0, prefetchFaults: 0 };
   const proxy: FaultProxy = { url: "", plan, counts, close: async () => {} };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -41,6 +48,24 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan = {}): P
       const upstreamReq = httpRequest(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
         (up) => {
+          const fault = proxy.plan.prefetchFault;
+          if (fault && req.method === "POST" && req.url?.endsWith("/v1/prefetch") && up.statusCode === 200) {
+            counts.prefetchFaults++;
+            res.writeHead(200, { "content-type": String(up.headers["content-type"]) });
+            let sent = 0;
+            const at = proxy.plan.prefetchAfterBytes ?? 4096;
+            up.on("data", (chunk: Buffer) => {
+              if (sent >= at && fault !== "corrupt") return;
+              const part = fault === "corrupt" ? Buffer.from(chunk) : chunk.subarray(0, at - sent);
+              if (fault === "corrupt" && sent <= at && at < sent + chunk.length) part[at - sent] = (part[at - sent] ?? 0) ^ 0x01;
+              sent += chunk.length;
+              res.write(part);
+              if (sent >= at && fault === "cut") res.destroy();
+              else if (sent >= at && fault === "truncate") res.end();
+            });
+            up.on("end", () => res.end());
+            return;
+          }
           if (!corrupt || up.statusCode !== 200) {
             res.writeHead(up.statusCode ?? 502, up.headers);
             up.pipe(res);
