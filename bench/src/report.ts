@@ -61,8 +61,10 @@ export function renderMarkdown(results: RunResults): string {
     "delay proxy (half each way), which also counts the requests and bytes shown. Our embedded server is filled by the cold",
     "build (3); the other stores get the entries of the plain cold build's GOCACHE: the peers through their own client,",
     "our S3+Redis server through its HTTP API (our client's bounded upload queue may drop part of such a burst).",
-    "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2). Ours ÷ theirs compares with our embedded server for gocached and with",
-    "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario.",
+    "Our client runs (5) and (6) under build keys no build has used (no manifest: one request per entry); (7) and (8) are",
+    "another brand-new runner under (5)'s key, so its manifest drives one streamed prefetch (warm start).",
+    "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4). Ours ÷ theirs compares with our embedded server for gocached and with",
+    "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario; for (7) and (8), with the peer's (5) and (6).",
     "",
   ];
   for (const workload of options.workloads) {

@@ -71,6 +71,25 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
     });
   }
 
+  const localWarm = time("local-warm", "gocacheprog-embedded");
+  const ourSystems = remoteSystems.filter((id) => id.startsWith("gocacheprog"));
+  specs.push({
+    number: "7",
+    scenario: "remote-warm-manifest",
+    label: "remote-warm, with a manifest",
+    systems: ourSystems,
+    base: ["(7)/(4)", localWarm],
+  });
+  for (const rtt of rttsMs) {
+    specs.push({
+      number: "8",
+      scenario: `remote-warm-manifest+${rtt}ms`,
+      label: `remote-warm +${rtt} ms RTT, with a manifest`,
+      systems: ourSystems,
+      base: ["(8)/(4)", localWarm],
+    });
+  }
+
   const rows: Row[] = [];
   for (const spec of specs) {
     for (const system of spec.systems) {
@@ -78,6 +97,11 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
       if (matching.length === 0) continue;
       const t = summarize(matching.map((s) => s.ms));
       const ours = OURS_FOR_PEER[system];
+      // A warm-start row (7, 8) is compared with the peer's remote-warm at the same round-trip time.
+      const peer = spec.scenario.startsWith("remote-warm-manifest")
+        ? Object.entries(OURS_FOR_PEER).find(([, mine]) => mine === system)?.[0]
+        : undefined;
+      const peerTime = peer ? time(spec.scenario.replace("-manifest", "") as ScenarioId, peer) : undefined;
       rows.push({
         number: spec.number,
         scenario: spec.scenario,
@@ -87,7 +111,7 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
         time: t,
         ratioLabel: spec.base?.[0],
         ratio: spec.base ? ratio(t, spec.base[1]) : undefined,
-        oursOverTheirs: ours ? ratio(time(spec.scenario, ours), t) : undefined,
+        oursOverTheirs: ours ? ratio(time(spec.scenario, ours), t) : peerTime ? ratio(t, peerTime) : undefined,
         rssKb: median(matching.map((s) => s.clientPeakRssKb)),
         hits: median(matching.map((s) => s.counts?.hits)),
         misses: median(matching.map((s) => s.counts?.misses)),

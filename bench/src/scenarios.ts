@@ -5,7 +5,15 @@ import { type GoCacheEntry, readGoCache, seedOverHttp, seedThroughClient } from 
 import { seconds } from "./summary.ts";
 import type { ClientCounts, RemoteSystem } from "./systems.ts";
 
-export type ScenarioId = "go-cold" | "go-warm" | "cold" | "local-warm" | "remote-warm" | `remote-warm+${number}ms`;
+export type ScenarioId =
+  | "go-cold"
+  | "go-warm"
+  | "cold"
+  | "local-warm"
+  | "remote-warm"
+  | `remote-warm+${number}ms`
+  | "remote-warm-manifest"
+  | `remote-warm-manifest+${number}ms`;
 
 export interface Sample {
   workload: WorkloadName;
@@ -190,21 +198,32 @@ class RepContext {
     }
   }
 
-  /** Scenario 5 straight to the server, then 6 through the delay proxy at each round-trip time. */
+  /**
+   * Scenario 5 straight to the server, then 6 through the delay proxy at each round-trip time. Our
+   * client runs them under build keys no build has used, so they show the per-entry path (no
+   * manifest); 5 leaves its manifest behind, and 7 (loopback) and 8 (each round-trip time) run
+   * again under 5's key: a brand-new runner with a manifest, i.e. warm start.
+   */
   private async remoteWarm(system: RemoteSystem): Promise<void> {
     const statsFile = this.scratch.file(`stats-${this.tag}-${system.id}-warm.json`);
-    let clientDir = await this.scratch.dir("client");
-    await this.build("remote-warm", system, system.client(clientDir, system.port(), statsFile), statsFile);
-    await removeDir(clientDir);
-    for (const rtt of this.plan.rttsMs) {
-      const proxy = await startDelayProxy(system.port(), rtt);
-      clientDir = await this.scratch.dir("client");
+    const ours = system.id.startsWith("gocacheprog");
+    const keyed = (prog: CacheProg, key: string): CacheProg => (ours ? { ...prog, env: { ...prog.env, GOCACHEPROG_KEY: key } } : prog);
+    const manifestKey = `bench-${this.tag}-${system.id}-${process.hrtime.bigint()}`;
+    const run = async (scenario: ScenarioId, key: string, rtt?: number) => {
+      const proxy = rtt === undefined ? undefined : await startDelayProxy(system.port(), rtt);
+      const clientDir = await this.scratch.dir("client");
       try {
-        await this.build(`remote-warm+${rtt}ms`, system, system.client(clientDir, proxy.port, statsFile), statsFile, proxy);
+        const prog = keyed(system.client(clientDir, proxy?.port ?? system.port(), statsFile), key);
+        await this.build(scenario, system, prog, statsFile, proxy);
       } finally {
-        await proxy.stop();
+        await proxy?.stop();
         await removeDir(clientDir);
       }
-    }
+    };
+    await run("remote-warm", manifestKey);
+    for (const rtt of this.plan.rttsMs) await run(`remote-warm+${rtt}ms`, `${manifestKey}-no-manifest-${rtt}`, rtt);
+    if (!ours) return;
+    await run("remote-warm-manifest", manifestKey);
+    for (const rtt of this.plan.rttsMs) await run(`remote-warm-manifest+${rtt}ms`, manifestKey, rtt);
   }
 }
