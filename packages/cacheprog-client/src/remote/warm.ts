@@ -10,7 +10,7 @@ import {
 } from "@gocacheprog/common/proto";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import { type CacheTier, IntegrityError } from "../tier.ts";
+import { IntegrityError, type LocalTier, type OutputSink } from "../tier.ts";
 import type { RemoteClient } from "./http.ts";
 
 export interface WarmStartOptions {
@@ -47,19 +47,17 @@ function arrival(): Arrival {
   return a;
 }
 
-/** An entry being received: its first frame's fields and the chunks so far. */
+/** An entry being received: the sink its bytes stream into. */
 interface Receiving {
   actionHex: string;
-  head: IPrefetchEntry;
   size: number;
-  chunks: Buffer[];
-  received: number;
+  sink: OutputSink;
 }
 
 /**
  * Warm start, client side. Right after the handshake it asks the server for every entry of this
- * build key's recent manifests in ONE streamed response and writes each into the local tier as it
- * arrives (the local tier re-hashes it: a corrupt entry is dropped). A get for an announced entry
+ * build key's recent manifests in ONE streamed response and streams each into the local tier as it
+ * arrives (hashed while written: a corrupt entry is dropped, leaving nothing). A get for an announced entry
  * that has not arrived yet waits for it (at most waitMs); anything else takes the normal path. At
  * the end it uploads this session's manifest: every ActionID go looked up with a hit or put.
  */
@@ -75,9 +73,11 @@ export class WarmStart {
   private readonly session = new Set<string>();
   private readonly abort = new AbortController();
   private streaming: Promise<void> = Promise.resolve();
+  /** Set when a get waited its full deadline: the stream is too slow to be waited for any more. */
+  private stalled = false;
 
   constructor(
-    private readonly local: CacheTier,
+    private readonly local: LocalTier,
     private readonly client: RemoteClient,
     private readonly stats: Stats,
     private readonly log: Logger,
@@ -96,13 +96,13 @@ export class WarmStart {
       })
       .catch((err: Error) => {
         if (this.abort.signal.aborted) this.log.debug(`prefetch stopped: ${String(this.abort.signal.reason)}`);
-        else {
-          this.stats.remoteErrors++;
-          this.log.debug(`prefetch failed: ${err.message}`);
-        }
+        // Not a remote error in the stats' sense (no get became a miss by it): an older server
+        // without warm start answers 404, and every get then simply takes the normal path.
+        else this.log.debug(`prefetch failed: ${err.message}`);
       })
       .finally(() => {
         clearTimeout(timer);
+        if (this.receiving) this.drop(this.receiving, "the stream ended inside it");
         // Whatever did not come takes the normal path now, without waiting any longer.
         this.announce.settle();
         for (const a of this.announced.values()) a.settle();
@@ -123,7 +123,7 @@ export class WarmStart {
         }
         for (const id of ids) this.announced.set(id.toString("hex"), arrival());
         this.announce.settle();
-      } else if (frame.entry) await this.onEntry(frame.entry);
+      } else if (frame.entry) this.onEntry(frame.entry);
     }
   }
 
@@ -145,54 +145,68 @@ export class WarmStart {
 
   private receiving: Receiving | undefined;
 
-  private async onEntry(entry: IPrefetchEntry): Promise<void> {
+  /**
+   * One entry frame. An entry streams into a sink of the local tier (a temp file hashed while
+   * written), so no output is ever held whole in memory; only a verified finish makes it visible.
+   */
+  private onEntry(entry: IPrefetchEntry): void {
     const actionHex = Buffer.from(entry.actionId ?? []).toString("hex");
     const offset = Number(entry.offset ?? 0);
-    if (entry.missing || (offset > 0 && this.receiving?.actionHex !== actionHex)) {
-      if (this.receiving?.actionHex === actionHex) this.receiving = undefined;
-      this.announced.get(actionHex)?.settle();
-      return;
-    }
-    if (offset === 0) {
-      const size = Number(entry.size ?? 0);
-      // Unknown codecs and entries larger than announced or than the budget are skipped, never buffered.
-      const usable =
-        this.announced.has(actionHex) && (entry.codec ?? Codec.CODEC_NONE) === Codec.CODEC_NONE && size <= this.options.maxBytes;
-      this.receiving = usable ? { actionHex, head: entry, size, chunks: [], received: 0 } : undefined;
-      if (!usable) this.announced.get(actionHex)?.settle();
-    }
     const current = this.receiving;
-    if (!current || current.actionHex !== actionHex) return;
-    const data = Buffer.from(entry.data ?? []);
-    if (offset !== current.received || current.received + data.length > current.size) {
-      this.receiving = undefined;
-      this.announced.get(actionHex)?.settle();
-      return;
+    if (offset === 0 || entry.missing || current?.actionHex !== actionHex) {
+      // Whatever was being received is over: a new entry starts, or the server gave up on this one.
+      if (current) this.drop(current, current.actionHex === actionHex && entry.missing ? "missing" : "incomplete");
+      if (entry.missing || offset !== 0) {
+        this.announced.get(actionHex)?.settle();
+        return;
+      }
+      this.receiving = this.open(actionHex, entry);
+      if (!this.receiving) return;
     }
-    current.chunks.push(data);
-    current.received += data.length;
-    if (entry.last) {
+    const target = this.receiving!;
+    try {
+      target.sink.write(entry.data ?? new Uint8Array(0));
+      if (!entry.last) return;
       this.receiving = undefined;
-      await this.store(current);
+      target.sink.finish();
+      this.stored.add(actionHex);
+      this.stats.warmEntries++;
+      this.stats.warmBytes += target.size;
+      this.announced.get(actionHex)?.settle();
+    } catch (err) {
+      if (err instanceof IntegrityError) this.stats.remoteCorrupt++;
+      this.drop(target, (err as Error).message);
     }
   }
 
-  private async store(entry: Receiving): Promise<void> {
-    const { actionHex, head } = entry;
-    try {
-      if (entry.received !== entry.size) throw new IntegrityError(`entry ended at ${entry.received} of ${entry.size} bytes`);
-      const body = Buffer.concat(entry.chunks, entry.size);
-      const putTime = new Date(Number(head.putTimeUnixMs ?? 0));
-      await this.local.put(Buffer.from(actionHex, "hex"), Buffer.from(head.outputId ?? []), body, { putTime });
-      this.stored.add(actionHex);
-      this.stats.warmEntries++;
-      this.stats.warmBytes += entry.size;
-    } catch (err) {
-      if (err instanceof IntegrityError) this.stats.remoteCorrupt++;
-      this.log.debug(`prefetched entry ${actionHex} not stored: ${(err as Error).message}`);
-    } finally {
+  /** A sink for an entry's first frame; undefined (and the entry released) when it is not one to take. */
+  private open(actionHex: string, entry: IPrefetchEntry): Receiving | undefined {
+    const size = Number(entry.size ?? 0);
+    // Unknown codecs and entries not announced or larger than the budget are skipped, never written.
+    const usable =
+      this.announced.has(actionHex) &&
+      (entry.codec ?? Codec.CODEC_NONE) === Codec.CODEC_NONE &&
+      size <= this.options.maxBytes &&
+      entry.outputId?.length === 32;
+    if (!usable) {
       this.announced.get(actionHex)?.settle();
+      return undefined;
     }
+    try {
+      const putTime = new Date(Number(entry.putTimeUnixMs ?? 0));
+      return { actionHex, size, sink: this.local.ingest(Buffer.from(actionHex, "hex"), Buffer.from(entry.outputId!), size, putTime) };
+    } catch (err) {
+      this.log.debug(`prefetched entry ${actionHex} not stored: ${(err as Error).message}`);
+      this.announced.get(actionHex)?.settle();
+      return undefined;
+    }
+  }
+
+  private drop(entry: Receiving, why: string): void {
+    entry.sink.abort();
+    if (this.receiving === entry) this.receiving = undefined;
+    this.log.debug(`prefetched entry ${entry.actionHex} not stored: ${why}`);
+    this.announced.get(entry.actionHex)?.settle();
   }
 
   /**
@@ -200,12 +214,16 @@ export class WarmStart {
    * if the stream will bring this entry, for the entry itself.
    */
   async ready(actionHex: string): Promise<void> {
-    if (this.announce.settled && !this.announced.get(actionHex)) return;
+    if (this.stalled || (this.announce.settled && !this.announced.get(actionHex))) return;
     const started = performance.now();
-    const within = (pending: Promise<void>, ms: number) => settlesWithin(pending, Math.max(0, ms));
+    const within = async (pending: Promise<void>, ms: number) => {
+      // One wait that runs out means the stream is stalled: no later get waits for it again, so a
+      // hung server costs at most one lookup deadline in all, never one per entry.
+      if (!(await settlesWithin(pending, Math.max(0, ms)))) this.stalled = true;
+    };
     if (!this.announce.settled) await within(this.announce.done, this.options.waitMs);
     const entry = this.announced.get(actionHex);
-    if (entry && !entry.settled) await within(entry.done, this.options.waitMs - (performance.now() - started));
+    if (entry && !entry.settled && !this.stalled) await within(entry.done, this.options.waitMs - (performance.now() - started));
   }
 
   /** A get ended as a hit or go put the entry: it goes into this session's manifest. */
@@ -236,7 +254,6 @@ export class WarmStart {
       const outcome = await this.client.uploadManifest(body, deadlineMs);
       if (outcome === "stored") this.stats.manifestIds = this.session.size;
     } catch (err) {
-      this.stats.remoteErrors++;
       this.log.debug(`manifest upload failed: ${(err as Error).message}`);
     }
   }

@@ -154,6 +154,19 @@ describe("WarmStart", () => {
     expect(stats.warmEntries).toBe(0);
   });
 
+  it("a stalled stream costs at most one wait: later gets no longer wait for it", async () => {
+    stub.chunks = [bytes(announce(["a", 1], ["b", 1])), bytes(...entryFrames("a", Buffer.from("a")))];
+    stub.gate = new Promise(() => {}); // the server never sends more than the announce
+    const w = await warm({ waitMs: 50 });
+    await w.ready(idOf("a").toString("hex"));
+    await w.ready(idOf("b").toString("hex"));
+    await w.ready(idOf("a").toString("hex"));
+    // The first wait ran out, so the stream is marked stalled and the later gets did not wait.
+    expect((w as unknown as { stalled: boolean }).stalled).toBe(true);
+    expect(stats.warmEntries).toBe(0);
+    void w.finish(0);
+  });
+
   it("does not hold gets when the server has no warm start (an older server answers 404)", async () => {
     stub.failAtEnd = new Error("POST prefetch: HTTP 404");
     const w = await warm({ waitMs: 60_000 });
