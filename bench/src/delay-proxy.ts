@@ -80,6 +80,7 @@ export async function startDelayProxy(targetPort: number, rttMs: number): Promis
 function pipeWithDelay(from: Socket, to: Socket, delayMs: number, onChunk: (chunk: Buffer) => void): void {
   const queue: { due: number; chunk: Buffer | null }[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let waiting = false;
 
   const flush = () => {
     timer = undefined;
@@ -90,9 +91,14 @@ function pipeWithDelay(from: Socket, to: Socket, delayMs: number, onChunk: (chun
         to.end();
         return;
       }
-      if (!to.write(chunk)) {
+      // One drain listener at a time: a burst of queued chunks must not stack them (a listener leak).
+      if (!to.write(chunk) && !waiting) {
+        waiting = true;
         from.pause();
-        to.once("drain", () => from.resume());
+        to.once("drain", () => {
+          waiting = false;
+          from.resume();
+        });
       }
     }
     if (queue.length > 0) timer = setTimeout(flush, Math.max(0, queue[0]!.due - now));
