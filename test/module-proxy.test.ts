@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientBin } from "./harness/bins.ts";
 import { type GoResult, GoSandbox } from "./harness/go.ts";
 import { appDir, type ModuleFixture, moduleFixture, SUMDB_NAME } from "./harness/module-fixture.ts";
 import { type ModuleUpstream, startModuleUpstream } from "./harness/module-upstream.ts";
@@ -226,7 +227,11 @@ describe("tokens for go", () => {
     const builder = newBuilder("off", fixture, { SSL_CERT_FILE: tls.certFile, NETRC: sandbox.file("none"), GOCACHEPROG_URL: tls.url });
     const before = await server.metric("gocacheprog_gomod_requests_total");
     // Asynchronously: the upstream and the HTTPS front run in this process.
-    await promisify(execFile)("/bin/sh", ["-c", download!.args.replaceAll("/run/secrets/gocacheprog_token", tokenFile)], {
+    // The image's paths, mapped to this machine: the secret's mount, and the client that hands go the token (GOAUTH).
+    const script = download!.args
+      .replaceAll("/run/secrets/gocacheprog_token", tokenFile)
+      .replaceAll("/usr/local/bin/gocacheprog", clientBin);
+    await promisify(execFile)("/bin/sh", ["-c", script], {
       cwd: src,
       env: sandbox.env({ goCache, cacheprog: false, env: builder.env }),
     });
