@@ -232,7 +232,13 @@ describe("Helm chart: the rendered Deployment's command, settings, Secret, probe
     const gc = gcPod.containers[0];
     const [, ...gcArgs] = (gc.command as string[]).map((a) => a.replace(/^packages\//, `${repoRoot}/packages/`));
     const run = spawnSync(process.execPath, gcArgs, {
-      env: { ...env, ...envOf(gc), GOCACHEPROG_SERVER_LISTEN: env["GOCACHEPROG_SERVER_LISTEN"] as string },
+      // gc reads the tokens too (namespace budgets), from the same Secret volume as the Deployment.
+      env: {
+        ...env,
+        ...envOf(gc),
+        GOCACHEPROG_SERVER_LISTEN: env["GOCACHEPROG_SERVER_LISTEN"] as string,
+        GOCACHEPROG_SERVER_TOKENS_FILE: env["GOCACHEPROG_SERVER_TOKENS_FILE"] as string,
+      },
       encoding: "utf8",
       timeout: 60_000,
     });
