@@ -1,4 +1,5 @@
 import type { TokenAuth } from "../auth/tokens.ts";
+import { authenticate } from "../gomod/routes.ts";
 import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
@@ -77,9 +78,16 @@ export class Admission {
     return { admitted: false, status, error };
   }
 
-  /** The token itself when the server knows it (never logged or exported), "?" for an unknown one, null with open access. */
+  /**
+   * The token itself when the server knows it (never logged or exported), "?" for an unknown one, null
+   * with open access. Bearer or Basic (the module proxy's way: the token is the password) count alike.
+   */
   private tokenKey(authorization: string | undefined): string | null {
     if (this.deps.auth.openAccess) return null;
-    return this.deps.auth.authenticate(authorization) ? (authorization ?? "?") : "?";
+    if (!authenticate(this.deps.auth, authorization)) return "?";
+    const basic = /^Basic +(\S+)/i.exec(authorization ?? "");
+    if (!basic) return authorization ?? "?";
+    const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
+    return `Bearer ${decoded.slice(decoded.indexOf(":") + 1)}`;
   }
 }

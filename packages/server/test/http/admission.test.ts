@@ -49,6 +49,14 @@ describe("admission control", () => {
     const { gate } = admission({ maxInFlight: 100, maxInFlightPerToken: 2 });
     const made = [1, 2, 3].map((i) => gate.admit("/v1/x", bearer(`made-up-token-${i}-xxxxxxxxxx`)));
     expect(made.map((t) => t.admitted)).toEqual([true, true, false]);
+    // The module proxy's Basic form (token as the password) shares the token's budget, whatever the user name.
+    const basic = (user: string, token: string) => `Basic ${Buffer.from(`${user}:${token}`).toString("base64")}`;
+    const viaBasic = [
+      gate.admit("/gomod/x/@v/list", basic("go", TOKENS.reader)),
+      gate.admit("/gomod/x/@v/list", basic("ci", TOKENS.reader)),
+    ];
+    expect(viaBasic.map((t) => t.admitted)).toEqual([true, true]);
+    expect(gate.admit("/v1/x", bearer(TOKENS.reader))).toMatchObject({ admitted: false, status: 429 });
     const open = admission({ maxInFlight: 3, maxInFlightPerToken: 1 }, "").gate;
     expect([1, 2, 3, 4].map(() => open.admit("/v1/x", undefined).admitted)).toEqual([true, true, true, false]);
   });
