@@ -63,7 +63,10 @@ export function renderMarkdown(results: RunResults): string {
     "our S3+Redis server through its HTTP API (our client's bounded upload queue may drop part of such a burst).",
     "Our client runs (5) and (6) under build keys no build has used (no manifest: one request per entry); (7) and (8) are",
     "another brand-new runner under (5)'s key, so its manifest drives one streamed prefetch (warm start).",
-    "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4). Ours ÷ theirs compares with our embedded server for gocached and with",
+    "Local-warm (4) reads a full client directory with a fresh GOCACHE and no server: ours as the cold build (3) left it,",
+    "go-cacher's (local dir only) filled with the plain build's entries through go-cacher itself.",
+    "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4). Ours ÷ theirs compares with our embedded server for gocached,",
+    "with our local tier for go-cacher's local dir, and with",
     "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario; for (7) and (8), with the peer's (5) and (6).",
     "",
   ];

@@ -27,11 +27,16 @@ const SYSTEM_LABELS: Record<string, string> = {
   "gocacheprog-embedded": "gocacheprog, embedded",
   "gocacheprog-s3": "gocacheprog, S3+Redis",
   gocached: "go-cacher + gocached",
+  "gocached-local": "go-cacher, local dir only",
   "go-cache-plugin": "go-cache-plugin (S3)",
 };
 
 /** Which of our systems a peer is compared with: the one on the same kind of store. */
-const OURS_FOR_PEER: Record<string, string> = { gocached: "gocacheprog-embedded", "go-cache-plugin": "gocacheprog-s3" };
+const OURS_FOR_PEER: Record<string, string> = {
+  gocached: "gocacheprog-embedded",
+  "gocached-local": "gocacheprog-embedded",
+  "go-cache-plugin": "gocacheprog-s3",
+};
 
 function median(values: (number | undefined)[]): number | undefined {
   return summarize(values.filter((v): v is number => v !== undefined))?.median;
@@ -55,7 +60,13 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
     { number: "1", scenario: "go-cold", label: "plain go, cold", systems: ["go"] },
     { number: "2", scenario: "go-warm", label: "plain go, warm", systems: ["go"] },
     { number: "3", scenario: "cold", label: "cold (empty tier and server)", systems: ["gocacheprog-embedded"], base: ["(3)/(1)", goCold] },
-    { number: "4", scenario: "local-warm", label: "local-warm", systems: ["gocacheprog-embedded"], base: ["(4)/(2)", goWarm] },
+    {
+      number: "4",
+      scenario: "local-warm",
+      label: "local-warm",
+      systems: ["gocacheprog-embedded", "gocached-local"],
+      base: ["(4)/(2)", goWarm],
+    },
   ];
   const remoteSystems = ["gocacheprog-embedded", "gocacheprog-s3", "gocached", "go-cache-plugin"].filter((id) =>
     samples.some((s) => s.system === id),

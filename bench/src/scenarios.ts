@@ -68,6 +68,7 @@ export async function runBuildScenarios(plan: BuildPlan, scratch: Scratch, log: 
       if (embedded) await ctx.guard(embedded, "cold..remote-warm", () => ctx.ourColdAndWarm(embedded));
       for (const system of seeded) {
         await ctx.guard(system, "seed+remote-warm", () => ctx.seededRemoteWarm(system, entries));
+        if (system.localClient) await ctx.guard(system, "seed+local-warm", () => ctx.peerLocalWarm(system, entries));
       }
       await ctx.done();
     }
@@ -130,7 +131,14 @@ class RepContext {
   }
 
   /** One build with a fresh GOCACHE and the given client; returns the sample. */
-  private async build(scenario: ScenarioId, system: RemoteSystem, prog: CacheProg, statsFile: string, traffic?: DelayProxy): Promise<void> {
+  private async build(
+    scenario: ScenarioId,
+    system: RemoteSystem,
+    prog: CacheProg,
+    statsFile: string,
+    traffic?: DelayProxy,
+    systemId = system.id,
+  ): Promise<void> {
     const gocache = await this.scratch.dir("gocache");
     const rssFile = this.scratch.file(`rss-${process.hrtime.bigint()}`);
     traffic?.resetTraffic();
@@ -140,7 +148,7 @@ class RepContext {
       this.report({
         workload: this.workload.name,
         scenario,
-        system: system.id,
+        system: systemId,
         rep: this.rep,
         ms: r.ms,
         lingerMs: r.lingerMs,
@@ -182,6 +190,25 @@ class RepContext {
       `[rep ${this.rep}/${this.plan.reps}] ${this.workload.name.padEnd(5)} seeded ${system.id}: ${seed.entries} entries, ${(seed.bytes / 1e6).toFixed(1)} MB in ${seconds(seed.ms)}`,
     );
     await this.remoteWarm(system);
+  }
+
+  /**
+   * Scenario 4 for a peer's client on its local directory only (no server): the directory gets the
+   * plain build's entries through that client, then a build with a fresh GOCACHE reads them back.
+   * Reported as `<id>-local`.
+   */
+  async peerLocalWarm(system: RemoteSystem, entries: GoCacheEntry[]): Promise<void> {
+    const local = system.localClient;
+    if (!local) return;
+    const clientDir = await this.scratch.dir("peer-local");
+    try {
+      const env = goEnv(await this.scratch.dir("seed-gocache"), undefined, undefined);
+      await seedThroughClient(local(clientDir), env, entries);
+      const statsFile = this.scratch.file(`stats-${this.tag}-${system.id}-local.json`);
+      await this.build("local-warm", system, local(clientDir), statsFile, undefined, `${system.id}-local`);
+    } finally {
+      await removeDir(clientDir);
+    }
   }
 
   private async seedThroughClient(system: RemoteSystem, entries: GoCacheEntry[]) {

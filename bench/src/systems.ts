@@ -27,6 +27,8 @@ export interface RemoteSystem {
   /** Process id of the server, for its RSS; undefined when the store is S3 itself. */
   serverPid(): number | undefined;
   client(clientDir: string, port: number, statsFile: string): CacheProg;
+  /** The same client on its local directory only (no server), for the local-warm comparison (4). */
+  localClient?(clientDir: string): CacheProg;
   counts(statsFile: string, buildStderr: string): Promise<ClientCounts>;
 }
 
@@ -118,6 +120,7 @@ export function gocachedSystem(goCacher: string, gocached: string): RemoteSystem
       argv: [goCacher, "--cache-dir", clientDir, "--cache-server", `http://127.0.0.1:${clientPort}`, "--verbose"],
       env: {},
     }),
+    localClient: (clientDir) => ({ argv: [goCacher, "--cache-dir", clientDir, "--verbose"], env: {} }),
     async counts(_statsFile, stderr) {
       const m = /(\d+) gets \((\d+) hits, (\d+) misses/.exec(stderr);
       return m ? { hits: Number(m[2]), misses: Number(m[3]) } : {};
