@@ -98,6 +98,7 @@ export class RemoteClient {
       const res = await call.response;
       if (res.statusCode === 404) {
         await call.drain(res);
+        call.done();
         return null;
       }
       this.checkStatus("GET action", res);
