@@ -55,9 +55,26 @@ describe("RemoteTier failures", () => {
     stub.lookupError = new RemoteError("GET action: HTTP 502");
     for (const seed of ["e1", "e2", "e3"]) await guarded.get(idOf(seed));
     expect(breaker.isOpen).toBe(true);
-    // An upload of a large output that times out does not count either: 5xx on uploads do.
     stub.lookupError = undefined;
     await guarded.close();
+  });
+
+  it("counts 5xx answers to uploads against the breaker", async () => {
+    const breaker = new CircuitBreaker(3, 60_000);
+    const disk = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "remote-tier-")) });
+    const options = {
+      uploads: true,
+      uploadConcurrency: 1,
+      uploadQueue: 10,
+      drainTimeoutMs: 5_000,
+      linkThresholdBytes: 1e9,
+      displayUrl: "x",
+    };
+    const guarded = new RemoteTier(disk, stub as unknown as RemoteClient, breaker, stats, createLogger("error"), options);
+    stub.uploadError = new RemoteError("PUT action: HTTP 503");
+    for (const seed of ["v1", "v2", "v3"]) await guarded.put(idOf(seed), sha256(Buffer.from(seed)), Buffer.from(seed));
+    await guarded.close();
+    expect(breaker.isOpen).toBe(true);
   });
 
   it("counts a body shorter or longer than its declared size as corrupt and keeps no file", async () => {
