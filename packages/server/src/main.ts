@@ -6,6 +6,7 @@ import { helpText, parseCommandLine, type ServerOptions } from "./ops/config.ts"
 import { createLogger, flushLogs, type Logger } from "./ops/logger.ts";
 import { gcOptions, loadAuth, openStorage } from "./ops/wiring.ts";
 import { startServer } from "./server.ts";
+import { printStatus } from "./status/cli.ts";
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseCommandLine>;
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
   const logger = createLogger(parsed.options.logLevel);
   try {
     if (parsed.command === "serve") return await serveUntilSignalled(parsed.options, logger);
+    if (parsed.command === "status") return await printStatus(parsed.options, (text) => process.stdout.write(text));
     return await runOnce(parsed.command, parsed.options, logger);
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -40,6 +42,8 @@ async function main(): Promise<number> {
 
 async function serveUntilSignalled(options: ServerOptions, logger: Logger): Promise<number> {
   const server = await startServer(options, logger);
+  // SIGHUP reloads the tokens (and claim rules) in place; requests keep being served meanwhile.
+  process.on("SIGHUP", () => void server.reloadTokens());
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
@@ -57,8 +61,8 @@ async function runOnce(command: "gc" | "rebuild-index", options: ServerOptions, 
   const { blobs, index } = await openStorage(options, logger);
   try {
     if (command === "gc") {
-      const { budgets } = await loadAuth(options);
-      const report = await runGc({ blobs, index, logger }, gcOptions(options, budgets));
+      const { auth } = await loadAuth(options, logger);
+      const report = await runGc({ blobs, index, logger }, gcOptions(options, auth.budgets));
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
       const result = await rebuildIndex(blobs, index);

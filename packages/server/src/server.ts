@@ -2,7 +2,9 @@ import type { ServerOptions as HttpServerOptions, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { settlesWithin } from "@gocacheprog/common";
 import { serve } from "@hono/node-server";
-import { Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import packageJson from "../package.json";
+import { TokenReloader } from "./auth/reload.ts";
 import { CacheCore } from "./cache/core.ts";
 import { runGc, scheduleGc } from "./cache/gc.ts";
 import { createGomod, describeUpstreams } from "./gomod/wiring.ts";
@@ -13,7 +15,11 @@ import { guardedServerFactory } from "./http/pipelining.ts";
 import { parseHostPort, parseListen, type ServerOptions } from "./ops/config.ts";
 import type { Logger } from "./ops/logger.ts";
 import { ServerMetrics } from "./ops/metrics.ts";
-import { coreOptions, describeStorage, gcOptions, loadAuth, openStorage } from "./ops/wiring.ts";
+import { coreOptions, describeStorage, gcOptions, loadAuth, openStorage, readClaimRules, readTokenEntries } from "./ops/wiring.ts";
+import { Activity } from "./status/activity.ts";
+import { GcLog } from "./status/gc-log.ts";
+import { registerUsageMetrics } from "./status/metrics.ts";
+import { SessionLog } from "./status/sessions.ts";
 
 export interface RunningServer {
   url: string;
@@ -21,25 +27,68 @@ export interface RunningServer {
   /** Where /metrics is served when --metrics-listen is set. */
   metricsUrl?: string;
   core: CacheCore;
+  /** Reads the tokens and claim rules again (SIGHUP); true when the new ones are in force. */
+  reloadTokens(): Promise<boolean>;
   /** Stops accepting, lets in-flight requests finish until --shutdown-timeout, then closes the backends. */
   close(): Promise<void>;
 }
 
 /** What `gocacheprog-server serve` runs; tests call it too, so they exercise the real wiring. */
 export async function startServer(options: ServerOptions, logger: Logger): Promise<RunningServer> {
-  const auth = await loadAuth(options);
+  const { auth, oidc } = await loadAuth(options, logger);
+  const reloader = new TokenReloader({
+    auth,
+    oidc,
+    readTokens: () => readTokenEntries(options),
+    readRules: () => readClaimRules(options),
+    files: [options.tokensFile, options.oidcRulesFile].filter((file): file is string => !!file),
+    logger,
+  });
   const { blobs, index } = await openStorage(options, logger);
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const metrics = new ServerMetrics(registry);
+  const gcRuns = new GcLog();
   const gc =
     options.gcInterval > 0
-      ? scheduleGc(() => runGc({ blobs, index, logger, metrics }, gcOptions(options, auth.budgets)), options.gcInterval, logger)
+      ? scheduleGc(
+          () => recordGc(gcRuns, () => runGc({ blobs, index, logger, metrics }, gcOptions(options, auth.budgets))),
+          options.gcInterval,
+          logger,
+        )
       : null;
   // A write that leaves a budget exceeded starts the next gc pass early, so the disk does not fill between passes.
   const budget = gc ? { maxSizeBytes: options.maxSize, namespaces: auth.budgets, overBudget: () => gc.runSoon() } : undefined;
-  const core = new CacheCore({ blobs, index, metrics, logger, options: coreOptions(options), budget });
+  const activity = new Activity();
+  const core = new CacheCore({ blobs, index, metrics, logger, options: coreOptions(options), budget, observer: activity });
+  registerUsageMetrics(registry, core.usage);
   const gomod = createGomod(options, { core, registry, logger });
-  const app = createApp({ core, auth, metrics, logger, maxBody: options.maxBody, metricsRoute: !options.metricsListen, gomod });
+  const sessions = new SessionLog();
+  const status = {
+    report: {
+      core,
+      activity,
+      sessions,
+      gcRuns,
+      gomod: gomod.metrics,
+      version: packageJson.version,
+      startedAtMs: Date.now(),
+      gcIntervalMs: options.gcInterval,
+      timeoutMs: options.backendTimeout,
+    },
+    sessions,
+    public: options.statusPublic,
+  };
+  const app = createApp({
+    core,
+    auth,
+    metrics,
+    logger,
+    maxBody: options.maxBody,
+    metricsRoute: !options.metricsListen,
+    gomod,
+    status,
+  });
   const limits = { maxInFlight: options.maxInFlight, maxInFlightPerToken: options.maxInFlightPerToken };
   const admission = new Admission(limits, { auth, metrics, logger });
   const { host, port } = parseListen(options.listen);
@@ -69,10 +118,12 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
       "NO TOKENS CONFIGURED: anyone who can reach this server can read and write the cache (set --tokens-file)",
     );
   }
+  reloader.start();
   logger.info(
     {
       listen: `${host}:${bound}`,
       tokenCount: auth.size,
+      oidcIssuers: options.oidcIssuers || undefined,
       ...describeStorage(options),
       gomodUpstream: describeUpstreams(gomod.upstream.entries),
     },
@@ -83,6 +134,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   const close = () => {
     closing ??= (async () => {
       logger.info({ deadlineMs: options.shutdownTimeout }, "shutting down: finishing in-flight requests");
+      reloader.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (!(await settlesWithin(drained, options.shutdownTimeout))) {
@@ -101,7 +153,21 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   };
   const urlOf = (h: string, p: number) => `http://${h.includes(":") ? `[${h}]` : h}:${p}`;
   const metricsUrl = metricsServer && metricsAt ? urlOf(metricsAt.host, (metricsServer.address() as AddressInfo).port) : undefined;
-  return { url: urlOf(host, bound), port: bound, metricsUrl, core, close };
+  const reloadTokens = () => reloader.reload("reload requested");
+  return { url: urlOf(host, bound), port: bound, metricsUrl, core, reloadTokens, close };
+}
+
+/** Keeps each scheduled pass's report (or failure) for the status page. */
+async function recordGc(log: GcLog, run: () => Promise<unknown>): Promise<unknown> {
+  const startedAtMs = Date.now();
+  try {
+    const report = await run();
+    log.add({ startedAtMs, durationMs: Date.now() - startedAtMs, report });
+    return report;
+  } catch (err) {
+    log.add({ startedAtMs, durationMs: Date.now() - startedAtMs, error: (err as Error).message });
+    throw err;
+  }
 }
 
 function listen(

@@ -9,6 +9,16 @@ export interface Principal {
   scope: Scope;
   /** Every storage key of this caller is prefixed with it; it never comes from the request. */
   namespace: string;
+  /** An `admin` token: read-write in its namespace, and the status page shows it every namespace. */
+  admin?: boolean;
+}
+
+/** Something that turns a bearer token into a principal without a table lookup (auth/oidc.ts). */
+export interface TokenVerifier {
+  /** null = not a token this verifier accepts (401). Never throws for a bad token. */
+  verify(token: string): Promise<Principal | null>;
+  /** A token verify() accepted earlier and that has not expired; null otherwise. Synchronous, no I/O. */
+  cached(token: string): Principal | null;
 }
 
 export const OPEN_ACCESS: Principal = { scope: "read-write", namespace: "default" };
@@ -25,7 +35,7 @@ const byteSize = z.union([
 ]);
 const tokenEntry = z.object({
   token: z.string().check(z.minLength(16, "tokens must be at least 16 characters")),
-  scope: z.enum(["read", "read-write"]),
+  scope: z.enum(["read", "read-write", "admin"]),
   namespace: z
     .string()
     .check(z.refine(isValidNamespace, "namespace must be 1-63 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit")),
@@ -43,7 +53,7 @@ interface StoredToken {
 
 /**
  * Two formats, chosen by the first character so one parser serves the file and the env twin:
- *   JSON:  [{"token": "...", "scope": "read" | "read-write", "namespace": "team-a"}]
+ *   JSON:  [{"token": "...", "scope": "read" | "read-write" | "admin", "namespace": "team-a"}]
  *   lines: `token scope namespace [maxSize=2GiB] [maxEntries=N]`, '#' starts a comment; commas also separate entries (handy in env).
  * maxSize/maxEntries give the token's namespace a budget of its own (NamespaceBudget).
  * Error messages name the entry number, never the token.
@@ -84,7 +94,8 @@ export function parseTokens(text: string, source: string): TokenEntry[] {
     const budget: NamespaceBudget = {};
     if (maxSize !== undefined) budget.maxSizeBytes = typeof maxSize === "number" ? maxSize : parseBytes(maxSize)!;
     if (maxEntries !== undefined) budget.maxEntries = Number(maxEntries);
-    return { token, principal: { scope, namespace }, ...(Object.keys(budget).length > 0 ? { budget } : {}) };
+    const principal: Principal = scope === "admin" ? { scope: "read-write", namespace, admin: true } : { scope, namespace };
+    return { token, principal, ...(Object.keys(budget).length > 0 ? { budget } : {}) };
   });
 }
 
@@ -111,33 +122,66 @@ export function namespaceBudgets(entries: readonly TokenEntry[]): Map<string, Na
 }
 
 export class TokenAuth {
-  private readonly tokens: StoredToken[];
+  private tokens: StoredToken[];
+  private readonly jwt: TokenVerifier | undefined;
+  private readonly budgetMap = new Map<string, NamespaceBudget>();
 
-  /** Per-namespace budgets from the token entries (namespaceBudgets). */
-  readonly budgets: ReadonlyMap<string, NamespaceBudget>;
-
-  constructor(entries: readonly TokenEntry[]) {
-    this.budgets = namespaceBudgets(entries);
-    const seen = new Set<string>();
-    this.tokens = entries.map(({ token, principal }) => {
-      const digest = sha256(token);
-      const key = digest.toString("hex");
-      if (seen.has(key)) throw new ConfigError("the same token is configured twice");
-      seen.add(key);
-      return { digest, principal };
-    });
+  /** `jwt` verifies tokens the table does not hold (OIDC); with one, no table entries is not open access. */
+  constructor(entries: readonly TokenEntry[], options: { jwt?: TokenVerifier } = {}) {
+    this.tokens = digestAll(entries);
+    this.setBudgets(namespaceBudgets(entries));
+    this.jwt = options.jwt;
   }
 
-  /** No tokens configured: everyone shares namespace "default" with read-write access. */
+  /**
+   * Per-namespace budgets from the token entries (namespaceBudgets). The same map for the server's
+   * whole life (a reload refills it), so whoever holds it sees the current budgets.
+   */
+  get budgets(): ReadonlyMap<string, NamespaceBudget> {
+    return this.budgetMap;
+  }
+
+  /**
+   * Swaps the whole table in one assignment (auth/reload.ts): a request sees either the old table
+   * or the new one, never a half-built one, so none fails during a reload. Everything is checked
+   * before anything changes: a bad configuration throws and leaves the old one in force.
+   */
+  replace(entries: readonly TokenEntry[]): void {
+    const tokens = digestAll(entries);
+    const budgets = namespaceBudgets(entries);
+    this.tokens = tokens;
+    this.setBudgets(budgets);
+  }
+
+  private setBudgets(budgets: ReadonlyMap<string, NamespaceBudget>): void {
+    this.budgetMap.clear();
+    for (const [namespace, budget] of budgets) this.budgetMap.set(namespace, budget);
+  }
+
+  /** No tokens and no verifier configured: everyone shares namespace "default" with read-write access. */
   get openAccess(): boolean {
-    return this.tokens.length === 0;
+    return this.tokens.length === 0 && !this.jwt;
+  }
+
+  /**
+   * authenticate() plus the verifier: what every route calls. The table answers first, so a static
+   * token never waits on an issuer.
+   */
+  async verify(authorization: string | undefined): Promise<Principal | null> {
+    const found = this.authenticate(authorization);
+    if (found || !this.jwt) return found;
+    const m = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
+    return m ? this.jwt.verify(m[1] as string) : null;
   }
 
   get size(): number {
     return this.tokens.length;
   }
 
-  /** null = unknown or missing token (401). */
+  /**
+   * Synchronous (admission control, 100-continue): the token table, then OIDC tokens already
+   * verified and not expired. null = unknown or missing token, or a JWT not verified yet (verify()).
+   */
   authenticate(authorization: string | undefined): Principal | null {
     if (this.openAccess) return OPEN_ACCESS;
     const m = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
@@ -149,8 +193,19 @@ export class TokenAuth {
     for (const stored of this.tokens) {
       if (timingSafeEqual(stored.digest, digest)) found = stored.principal;
     }
-    return found;
+    return found ?? this.jwt?.cached(m[1] as string) ?? null;
   }
+}
+
+function digestAll(entries: readonly TokenEntry[]): StoredToken[] {
+  const seen = new Set<string>();
+  return entries.map(({ token, principal }) => {
+    const digest = sha256(token);
+    const key = digest.toString("hex");
+    if (seen.has(key)) throw new ConfigError("the same token is configured twice");
+    seen.add(key);
+    return { digest, principal };
+  });
 }
 
 function sha256(text: string): Buffer {

@@ -42,6 +42,14 @@ export interface CoreDeps {
   options: CoreOptions;
   now?: () => number;
   budget?: BudgetCheck;
+  /** Told of every build-cache lookup and put, by namespace (the status page's rolling counters). */
+  observer?: CoreObserver;
+}
+
+/** Per-namespace activity, for status/activity.ts; the module proxy's reads and writes are not reported. */
+export interface CoreObserver {
+  lookup(namespace: string, hit: boolean, bytes: number): void;
+  put(namespace: string, bytes: number): void;
 }
 
 export interface Hit {
@@ -78,6 +86,7 @@ export class CacheCore {
   private readonly outputs: Outputs;
   private readonly repair: IndexRepair;
   private readonly budget: BudgetCheck | undefined;
+  private readonly observer: CoreObserver | undefined;
   /** Entries and stored bytes per namespace (budgets, --max-size on write, the status page). */
   readonly usage: Usage;
   /** Whether writes lately failed for lack of space (reported by /readyz; cleared by a write that succeeds). */
@@ -91,6 +100,7 @@ export class CacheCore {
     this.now = deps.now ?? Date.now;
     this.budget = deps.budget;
     this.warnIndexDown = throttledLog(this.logger, "warn", "index unavailable; record kept in the blob store for lazy fill");
+    this.observer = deps.observer;
     this.calls = new StorageCalls(this.metrics, this.options.backendTimeoutMs);
     this.full = new StorageFullWatch(this.logger, this.now);
     this.usage = new Usage({ index: this.index, calls: this.calls, logger: this.logger, now: this.now });
@@ -135,6 +145,7 @@ export class CacheCore {
   async lookup(ns: string, actionHex: string, wantBody: boolean): Promise<Hit | null> {
     const hit = await this.read(ns, actionHex, wantBody);
     this.metrics.lookups.inc({ result: hit ? "hit" : "miss" });
+    this.observer?.lookup(ns, !!hit, hit && wantBody ? hit.size : 0);
     return hit;
   }
 
@@ -164,6 +175,7 @@ export class CacheCore {
     const records = await this.calls.index("getMany", () => this.index.getMany(ns, actionHexes));
     return records.map((record) => {
       this.metrics.lookups.inc({ result: record ? "hit" : "miss" });
+      this.observer?.lookup(ns, !!record, 0);
       if (!record) return null;
       return { outputId: record.outputId, size: record.size, putTimeMs: record.putTimeMs, inline: this.outputs.inlineBody(record) };
     });
@@ -173,6 +185,7 @@ export class CacheCore {
   async put(ns: string, actionHex: string, outputHex: string, size: number, body: AsyncIterable<Uint8Array>): Promise<PutResult> {
     const result = await this.write(ns, actionHex, outputHex, size, body);
     this.metrics.outputsStored.inc({ result });
+    this.observer?.put(ns, size);
     return result;
   }
 
@@ -194,6 +207,7 @@ export class CacheCore {
     const now = this.now();
     await this.full.watch(() => this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now }));
     this.metrics.outputsStored.inc({ result: "linked" });
+    this.observer?.put(ns, 0);
     return true;
   }
 

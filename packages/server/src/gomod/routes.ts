@@ -48,7 +48,7 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
 
   app.use(`${GOMOD_PREFIX}/*`, async (c, next) => {
     const authorization = c.req.header("authorization");
-    const principal = authorization === undefined && deps.gomod.anonymous ? ANONYMOUS : authenticate(auth, authorization);
+    const principal = authorization === undefined && deps.gomod.anonymous ? ANONYMOUS : await verifyCredentials(auth, authorization);
     if (!principal) {
       c.header("www-authenticate", 'Basic realm="gocacheprog"');
       return text(
@@ -125,9 +125,17 @@ function text(c: Context<AppEnv>, status: 400 | 401 | 404 | 410 | 500 | 502 | 50
  * so the token is accepted as the password of any user name, and as a bearer token (GOAUTH headers).
  */
 export function authenticate(auth: TokenAuth, authorization: string | undefined): Principal | null {
+  return auth.authenticate(asBearer(authorization));
+}
+
+/** authenticate() plus OIDC tokens not verified yet (auth.verify): what the /gomod routes call. */
+export function verifyCredentials(auth: TokenAuth, authorization: string | undefined): Promise<Principal | null> {
+  return auth.verify(asBearer(authorization));
+}
+
+function asBearer(authorization: string | undefined): string | undefined {
   const basic = /^Basic +([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorization ?? "");
-  if (!basic) return auth.authenticate(authorization);
+  if (!basic) return authorization;
   const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
-  const password = decoded.slice(decoded.indexOf(":") + 1);
-  return auth.authenticate(`Bearer ${password}`);
+  return `Bearer ${decoded.slice(decoded.indexOf(":") + 1)}`;
 }

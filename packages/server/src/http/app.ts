@@ -7,6 +7,7 @@ import { registerActionRoutes } from "./routes/actions.ts";
 import { registerBatchRoutes } from "./routes/batch.ts";
 import { registerOutputRoutes } from "./routes/outputs.ts";
 import { metricsHandler, registerProbeRoutes } from "./routes/probes.ts";
+import { registerSessionRoutes, registerStatusRoutes } from "./routes/status.ts";
 import { registerWarmRoutes } from "./routes/warm.ts";
 import type { AppDeps, AppEnv } from "./types.ts";
 
@@ -14,7 +15,10 @@ import type { AppDeps, AppEnv } from "./types.ts";
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", observeRequests(deps.metrics, deps.logger));
+  // Before the /v1 bearer middleware: the status routes decide access themselves (--status-public).
+  if (deps.status) registerStatusRoutes(app, deps.auth, deps.status);
   app.use("/v1/*", bearerAuth(deps.auth));
+  if (deps.status) registerSessionRoutes(app, deps.status);
 
   registerProbeRoutes(app, deps);
   registerActionRoutes(app, deps);

@@ -7,7 +7,7 @@ import type { AppEnv } from "./types.ts";
 export function bearerAuth(auth: TokenAuth): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     // Never log the header itself: a wrong token is usually a real token for another server.
-    const principal = auth.authenticate(c.req.header("authorization"));
+    const principal = await auth.verify(c.req.header("authorization"));
     if (!principal) {
       c.header("www-authenticate", 'Bearer realm="gocacheprog"');
       throw new HttpError(401, "missing or unknown bearer token");

@@ -8,15 +8,16 @@ import type { TokenAuth } from "../auth/tokens.ts";
  * Content-Length over --max-body) are made here, before a byte of body is read; everything else gets
  * its `100 Continue` and goes through the app as usual (which checks again, so nothing is skipped).
  */
-export function refuseBeforeContinue(
+export async function refuseBeforeContinue(
   auth: TokenAuth,
   maxBody: number,
   request: { method?: string; url?: string; headers: IncomingMessage["headers"] },
-): { status: 401 | 403 | 413; error: string } | null {
+): Promise<{ status: 401 | 403 | 413; error: string } | null> {
   const path = (request.url ?? "/").split("?")[0] ?? "/";
   // Only /v1 takes bodies; /gomod and the probes are read-only (their routes answer a body with 404/405).
   if (!path.startsWith("/v1/")) return null;
-  const principal = auth.authenticate(request.headers.authorization);
+  // verify(), not authenticate(): an OIDC token is as good here as a static one.
+  const principal = await auth.verify(request.headers.authorization);
   if (!principal) return { status: 401, error: "missing or unknown bearer token" };
   if (request.method === "PUT" && principal.scope !== "read-write") return { status: 403, error: "this token is read-only" };
   const length = Number(request.headers["content-length"] ?? 0);
@@ -27,8 +28,8 @@ export function refuseBeforeContinue(
 
 /** Wires refuseBeforeContinue into a listening server. A refusal closes the connection: its unread body must not be parsed as the next request. */
 export function answerExpectContinue(server: Server, auth: TokenAuth, maxBody: number): void {
-  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
-    const refusal = refuseBeforeContinue(auth, maxBody, req);
+  server.on("checkContinue", async (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = await refuseBeforeContinue(auth, maxBody, req);
     if (!refusal) {
       res.writeContinue();
       server.emit("request", req, res);

@@ -26,8 +26,10 @@ export function observeRequests(metrics: ServerMetrics, logger: Logger): Middlew
     const started = performance.now();
     await next();
     const route = routeLabel(c);
+    const ms = performance.now() - started;
     metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
-    const line = { method: c.req.method, route, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
+    metrics.httpSeconds.observe({ route, method: c.req.method }, ms / 1000);
+    const line = { method: c.req.method, route, path: c.req.path, status: c.res.status, ms: Math.round(ms) };
     if (c.res.status >= 500) logFailed(line);
     else logger.debug(line, "request");
   };

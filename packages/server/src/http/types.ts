@@ -3,6 +3,7 @@ import type { CacheCore } from "../cache/core.ts";
 import type { Gomod } from "../gomod/wiring.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
+import type { StatusAppDeps } from "../status/report.ts";
 
 /** Everything the HTTP surface needs; main.ts and server.ts build it, tests pass fakes behind it. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   metricsRoute?: boolean;
   /** The module proxy under /gomod; absent = no /gomod routes. */
   gomod?: Gomod;
+  /** The status page (/), its JSON twin (/v1/status) and session reports; absent = none of them. */
+  status?: StatusAppDeps;
 }
 
 /** Set by the auth middleware for every /v1 request. */

@@ -1,8 +1,10 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, type OptionDef, type OptionValues, parseOptions, renderHelp } from "@gocacheprog/common";
+import { oidcOptionDefs } from "../auth/options.ts";
 import { gomodOptionDefs } from "../gomod/options.ts";
 import { parseUpstreams } from "../gomod/upstream.ts";
+import { statusOptionDefs } from "../status/options.ts";
 
 /**
  * The server's only configuration schema: flags, GOCACHEPROG_SERVER_* twins, `--help` and the
@@ -104,6 +106,7 @@ export const serverOptionDefs = {
     secret: true,
     description: "Tokens inline, same formats as --tokens-file (lines may also be separated by commas). Added to --tokens-file.",
   },
+  ...oidcOptionDefs,
   inlineMax: {
     flag: "inline-max",
     env: "GOCACHEPROG_SERVER_INLINE_MAX",
@@ -223,18 +226,20 @@ export const serverOptionDefs = {
     description: "Log level (JSON logs on stderr).",
   },
   ...gomodOptionDefs,
+  ...statusOptionDefs,
 } as const satisfies Record<string, OptionDef>;
 
 export type ServerOptions = OptionValues<typeof serverOptionDefs>;
 
-export const COMMANDS = ["serve", "gc", "rebuild-index"] as const;
+export const COMMANDS = ["serve", "gc", "rebuild-index", "status"] as const;
 export type Command = (typeof COMMANDS)[number];
 
-export const USAGE = `Usage: gocacheprog-server [serve|gc|rebuild-index] [options]
+export const USAGE = `Usage: gocacheprog-server [serve|gc|rebuild-index|status] [options]
 
   serve           Serve the cache over HTTP (default).
   gc              Evict by age and size budget, then delete unreferenced outputs, once.
-  rebuild-index   Refill the index from the action records kept in the blob store.`;
+  rebuild-index   Refill the index from the action records kept in the blob store.
+  status          Print a running server's status page as text (--status-url, --status-token-file).`;
 
 export function helpText(): string {
   return renderHelp(USAGE, serverOptionDefs);

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 /** Every metric the server exports, on a registry the caller owns (tests use a fresh one each). */
 export class ServerMetrics {
   readonly httpRequests: Counter<"route" | "method" | "status">;
+  readonly httpSeconds: Histogram<"route" | "method">;
   readonly lookups: Counter<"result">;
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
@@ -20,6 +21,13 @@ export class ServerMetrics {
       name: "gocacheprog_http_requests_total",
       help: "HTTP requests by matched route, method and status.",
       labelNames: ["route", "method", "status"],
+      registers,
+    });
+    this.httpSeconds = new Histogram({
+      name: "gocacheprog_http_request_duration_seconds",
+      help: "Time to the response's headers, by matched route and method (a streamed body may take longer).",
+      labelNames: ["route", "method"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
     this.lookups = new Counter({

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "@gocacheprog/common";
-import { type NamespaceBudget, parseTokens, TokenAuth } from "../auth/tokens.ts";
+import { OidcVerifier } from "../auth/oidc.ts";
+import { type ClaimRule, parseRules } from "../auth/rules.ts";
+import { type NamespaceBudget, parseTokens, TokenAuth, type TokenEntry } from "../auth/tokens.ts";
 import type { CoreOptions } from "../cache/core.ts";
 import type { GcOptions } from "../cache/gc.ts";
 import { FsBlobStore } from "../storage/blob/fs.ts";
@@ -63,19 +65,51 @@ function redisErrorLog(logger: Logger): (error: Error) => void {
   return (error) => log({ err: error.message });
 }
 
-export async function loadAuth(options: ServerOptions): Promise<TokenAuth> {
+/** The static tokens of --tokens-file and --tokens (read again on every reload). */
+export async function readTokenEntries(options: ServerOptions): Promise<TokenEntry[]> {
   const entries = [];
-  if (options.tokensFile) {
-    let text: string;
-    try {
-      text = await readFile(options.tokensFile, "utf8");
-    } catch (err) {
-      throw new ConfigError(`cannot read --tokens-file ${options.tokensFile}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-    }
-    entries.push(...parseTokens(text, options.tokensFile));
-  }
+  if (options.tokensFile) entries.push(...parseTokens(await readConfigFile(options.tokensFile, "--tokens-file"), options.tokensFile));
   if (options.tokens) entries.push(...parseTokens(options.tokens, "GOCACHEPROG_SERVER_TOKENS"));
-  return new TokenAuth(entries);
+  return entries;
+}
+
+/** The claim rules of --oidc-rules and --oidc-rules-file. */
+export async function readClaimRules(options: ServerOptions): Promise<ClaimRule[]> {
+  const rules = parseRules(options.oidcRules ?? "", "--oidc-rules");
+  if (options.oidcRulesFile) {
+    rules.push(...parseRules(await readConfigFile(options.oidcRulesFile, "--oidc-rules-file"), options.oidcRulesFile));
+  }
+  return rules;
+}
+
+export async function loadAuth(options: ServerOptions, logger: Logger): Promise<{ auth: TokenAuth; oidc?: OidcVerifier }> {
+  const issuers = list(options.oidcIssuers);
+  let jwt: OidcVerifier | undefined;
+  if (issuers.length > 0) {
+    const rules = await readClaimRules(options);
+    if (rules.length === 0) throw new ConfigError("--oidc-issuers needs claim rules (--oidc-rules or --oidc-rules-file)");
+    const audiences = list(options.oidcAudience);
+    if (audiences.length === 0) throw new ConfigError("--oidc-issuers needs an --oidc-audience");
+    jwt = new OidcVerifier({ issuers, audiences, rules, logger, jwksCooldownMs: options.oidcJwksCooldown });
+  } else if (options.oidcRules || options.oidcRulesFile) {
+    throw new ConfigError("claim rules are set but no --oidc-issuers to trust");
+  }
+  return { auth: new TokenAuth(await readTokenEntries(options), { jwt }), oidc: jwt };
+}
+
+async function readConfigFile(path: string, flag: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+}
+
+function list(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 /** Where the data lives, for the start-up line (never the Redis URL: it may hold a password). */

@@ -13,15 +13,36 @@ describe("token parsing", () => {
 
   it("rejects bad entries without echoing the token", () => {
     const attempt = (text: string) => () => parseTokens(text, "tokens.json");
-    expect(attempt(`${TOKENS.writer} admin team-a`)).toThrow(/entry 1/);
+    expect(attempt(`${TOKENS.writer} owner team-a`)).toThrow(/entry 1/);
     expect(attempt(`${TOKENS.writer} read ../etc`)).toThrow(/namespace/);
     expect(attempt("short read team-a")).toThrow(/at least 16/);
     expect(attempt("[not json")).toThrow(/not valid JSON/);
     try {
-      parseTokens(`${TOKENS.writer} admin team-a`, "tokens.json");
+      parseTokens(`${TOKENS.writer} owner team-a`, "tokens.json");
     } catch (err) {
       expect((err as Error).message).not.toContain(TOKENS.writer);
     }
     expect(() => new TokenAuth(parseTokens(`${TOKENS.writer} read a\n${TOKENS.writer} read b`, "x"))).toThrow(/twice/);
+  });
+});
+
+describe("TokenAuth with a verifier (OIDC)", () => {
+  it("is not open access without tokens; verify() asks the verifier, authenticate() knows only what it already accepted", async () => {
+    const accepted = new Map<string, { scope: "read"; namespace: string }>();
+    const jwt = {
+      async verify(token: string) {
+        if (token !== "a.b.c") return null;
+        accepted.set(token, { scope: "read" as const, namespace: "ci" });
+        return accepted.get(token) ?? null;
+      },
+      cached: (token: string) => accepted.get(token) ?? null,
+    };
+    const auth = new TokenAuth([], { jwt });
+    expect(auth.openAccess).toBe(false);
+    expect(auth.authenticate("Bearer a.b.c")).toBe(null);
+    expect(await auth.verify("Bearer x.y.z")).toBe(null);
+    expect(await auth.verify("Bearer a.b.c")).toEqual({ scope: "read", namespace: "ci" });
+    expect(auth.authenticate("Bearer a.b.c")).toEqual({ scope: "read", namespace: "ci" });
+    expect(auth.authenticate(undefined)).toBe(null);
   });
 });

@@ -1,0 +1,132 @@
+import { createHash } from "node:crypto";
+import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from "jose";
+import { throttledLog } from "../ops/log-throttle.ts";
+import type { Logger } from "../ops/logger.ts";
+import { type ClaimRule, principalFor } from "./rules.ts";
+import type { Principal, TokenVerifier } from "./tokens.ts";
+
+export interface OidcOptions {
+  /** Issuer URLs exactly as they appear in the tokens' `iss` claim. */
+  issuers: readonly string[];
+  /** Accepted `aud` values (a token needs one of them). */
+  audiences: readonly string[];
+  rules: readonly ClaimRule[];
+  logger: Logger;
+  /**
+   * Least time between two JWKS fetches for an unknown key id (jose's cooldown). An issuer that
+   * rotates its keys is picked up on the first token signed with the new key after this much time;
+   * tests shorten it.
+   */
+  jwksCooldownMs?: number;
+  /** Discovery and JWKS requests give up after this long. */
+  fetchTimeoutMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Asymmetric algorithms only: `none` and the HMAC ones (whose "key" would be public JWKS material)
+ * are refused before any key is looked up.
+ */
+const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
+/** Verified tokens are remembered until they expire, so a build's thousands of requests verify once. */
+const CACHE_MAX = 10_000;
+const CLOCK_TOLERANCE_S = 30;
+
+type KeySet = ReturnType<typeof createRemoteJWKSet>;
+interface Verified {
+  principal: Principal;
+  expMs: number;
+}
+
+/**
+ * JWTs from trusted OIDC issuers (GitHub Actions, GitLab CI, any issuer with a discovery document and
+ * a JWKS). jose fetches, caches and refreshes each issuer's key set; this class adds discovery, the
+ * issuer/audience/expiry checks, and the claim rules that give a token its namespace and scope.
+ */
+export class OidcVerifier implements TokenVerifier {
+  private readonly keySets = new Map<string, Promise<KeySet>>();
+  private readonly verified = new Map<string, Verified>();
+  private readonly now: () => number;
+  private readonly refused: (fields: Record<string, unknown>) => void;
+  private rules: readonly ClaimRule[];
+
+  constructor(private readonly options: OidcOptions) {
+    this.now = options.now ?? Date.now;
+    this.rules = options.rules;
+    this.refused = throttledLog(options.logger, "info", "OIDC token refused");
+  }
+
+  cached(token: string): Principal | null {
+    const digest = createHash("sha256").update(token).digest("hex");
+    const known = this.verified.get(digest);
+    if (known && known.expMs > this.now()) return known.principal;
+    if (known) this.verified.delete(digest);
+    return null;
+  }
+
+  async verify(token: string): Promise<Principal | null> {
+    // A JWT is three base64url parts; anything else was a wrong static token, not ours to report.
+    if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) return null;
+    const known = this.cached(token);
+    if (known) return known;
+    const digest = createHash("sha256").update(token).digest("hex");
+
+    let payload: JWTPayload;
+    try {
+      const issuer = decodeJwt(token).iss;
+      if (!issuer || !this.options.issuers.includes(issuer)) throw new Error("issuer not trusted");
+      ({ payload } = await jwtVerify(token, await this.keySet(issuer), {
+        issuer,
+        audience: [...this.options.audiences],
+        algorithms: ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_S,
+        currentDate: new Date(this.now()),
+        requiredClaims: ["exp"],
+      }));
+    } catch (err) {
+      // The reason only (jose's error code and message name a claim, never the token).
+      this.refused({ reason: (err as { code?: string }).code ?? (err as Error).message });
+      return null;
+    }
+    const principal = principalFor(this.rules, payload);
+    if (!principal) {
+      this.refused({ reason: "no rule matches the token's claims", iss: payload.iss, sub: payload.sub });
+      return null;
+    }
+    if (this.verified.size >= CACHE_MAX) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(digest, { principal, expMs: (payload.exp as number) * 1000 });
+    return principal;
+  }
+
+  /** New claim rules (a reload); tokens verified under the old ones are checked again. */
+  replaceRules(rules: readonly ClaimRule[]): void {
+    this.rules = rules;
+    this.verified.clear();
+  }
+
+  /** Discovery once per issuer (retried after a failure); jose keeps the key set fresh from then on. */
+  private keySet(issuer: string): Promise<KeySet> {
+    let found = this.keySets.get(issuer);
+    if (!found) {
+      found = this.discover(issuer);
+      this.keySets.set(issuer, found);
+      found.catch(() => this.keySets.delete(issuer));
+    }
+    return found;
+  }
+
+  private async discover(issuer: string): Promise<KeySet> {
+    const timeout = this.options.fetchTimeoutMs ?? 5000;
+    const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeout), redirect: "error" });
+    if (!res.ok) throw new Error(`discovery for ${issuer}: HTTP ${res.status}`);
+    const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    // The document must speak for the issuer it was fetched for (OpenID Connect Discovery 1.0, 4.3).
+    if (doc.issuer !== issuer) throw new Error(`discovery for ${issuer} names another issuer`);
+    if (typeof doc.jwks_uri !== "string") throw new Error(`discovery for ${issuer} has no jwks_uri`);
+    return createRemoteJWKSet(new URL(doc.jwks_uri), {
+      timeoutDuration: timeout,
+      cooldownDuration: this.options.jwksCooldownMs ?? 30_000,
+    });
+  }
+}
