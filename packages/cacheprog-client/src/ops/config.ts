@@ -57,6 +57,22 @@ export const clientOptionDefs = {
     kind: "string",
     description: "Read the bearer token from this file (keeps it out of the environment).",
   },
+  tokenSource: {
+    flag: "token-source",
+    env: "GOCACHEPROG_TOKEN_SOURCE",
+    kind: "enum",
+    choices: ["static", "github-oidc"],
+    default: "static",
+    description:
+      "static: --token / --token-file. github-oidc: ask the GitHub Actions runner for the job's OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN, from `permissions: id-token: write`) and renew it before it expires; no stored secret.",
+  },
+  oidcAudience: {
+    flag: "oidc-audience",
+    env: "GOCACHEPROG_OIDC_AUDIENCE",
+    kind: "string",
+    default: "gocacheprog",
+    description: "Audience to ask for with --token-source github-oidc (the server's --oidc-audience must accept it).",
+  },
   readonly: {
     flag: "readonly",
     env: "GOCACHEPROG_READONLY",

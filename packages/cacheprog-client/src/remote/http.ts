@@ -60,7 +60,7 @@ export class RemoteClient {
   private readonly send: typeof httpRequest;
   private readonly url: URL;
   private readonly basePath: string;
-  private readonly auth: Record<string, string>;
+  private auth: Record<string, string>;
   private readonly minRate: number;
   private readonly maxOutput: number;
 
@@ -78,6 +78,11 @@ export class RemoteClient {
     this.auth = options.token ? { authorization: `Bearer ${options.token}` } : {};
     this.minRate = options.minRateBytesPerSec || DEFAULT_MIN_RATE;
     this.maxOutput = options.maxOutputBytes || DEFAULT_MAX_OUTPUT;
+  }
+
+  /** A renewed token (remote/oidc.ts) for the requests from now on; those in flight keep theirs. */
+  setToken(token: string): void {
+    this.auth = { authorization: `Bearer ${token}` };
   }
 
   /** Time allowed for a request moving `bytes`: the base deadline plus the bytes at the minimum rate. */

@@ -6,6 +6,7 @@ import type { CacheTier, LocalTier } from "../tier.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { buildKey, parentArgs } from "./build-key.ts";
 import { RemoteClient } from "./http.ts";
+import { fetchGithubIdToken, type IdToken, keepRenewed } from "./oidc.ts";
 import { RemoteTier } from "./tier.ts";
 import { WarmStart } from "./warm.ts";
 
@@ -39,7 +40,7 @@ export function readToken(options: ClientOptions, log: Logger): string | undefin
  * configured, so local-only runs never load the HTTP client (node:http, node:https). A URL that
  * does not parse is reported once and the build goes on local-only.
  */
-export function openRemoteTier(local: LocalTier, options: ClientOptions, log: Logger, stats: Stats): CacheTier {
+export async function openRemoteTier(local: LocalTier, options: ClientOptions, log: Logger, stats: Stats): Promise<CacheTier> {
   let shown: string;
   try {
     shown = displayUrl(options.url ?? "");
@@ -47,7 +48,19 @@ export function openRemoteTier(local: LocalTier, options: ClientOptions, log: Lo
     log.warn("GOCACHEPROG_URL is not a valid URL; using the local cache only");
     return local;
   }
-  const token = readToken(options, log);
+  let token: string | undefined;
+  let idToken: IdToken | undefined;
+  const fetchIdToken = () => fetchGithubIdToken(process.env, options.oidcAudience, options.remoteTimeout);
+  if (options.tokenSource === "github-oidc") {
+    try {
+      idToken = await fetchIdToken();
+      token = idToken.token;
+    } catch (err) {
+      // Without a token every request would be refused: go on local-only, as for an unreachable server.
+      log.warn(`cannot get the GitHub Actions OIDC token (${(err as Error).message}); using the local cache only`);
+      return local;
+    }
+  } else token = readToken(options, log);
   const client = new RemoteClient({
     url: options.url as string,
     token,
@@ -57,6 +70,7 @@ export function openRemoteTier(local: LocalTier, options: ClientOptions, log: Lo
     connections: options.remoteConnections,
     uploadConnections: options.uploadConcurrency,
   });
+  if (idToken) keepRenewed(idToken, fetchIdToken, (renewed) => client.setToken(renewed), log);
   const warm = options.warmStart
     ? new WarmStart(local, client, stats, log, {
         buildKey: buildKey({ override: options.key, env: process.env, cwd: process.cwd(), goArgs: parentArgs() }),
