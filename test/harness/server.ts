@@ -13,7 +13,8 @@ export type StorageKind = "embedded" | "s3-redis";
 
 export interface ServerToken {
   token: string;
-  scope: "read" | "read-write";
+  /** admin: read-write in its namespace, and the status page shows every namespace. */
+  scope: "read" | "read-write" | "admin";
   namespace?: string;
   /** The namespace's own budget, as the tokens configuration spells it: "maxSize=2MiB maxEntries=100". */
   budget?: string;
