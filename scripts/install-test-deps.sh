@@ -5,7 +5,8 @@
 #               rendered manifests strictly into the Kubernetes API types, no cluster needed);
 #   .tools/node24: the Node 24 LTS runtime of the single-file client and of CI's second test run;
 #   Debian/Ubuntu packages: redis-server (also Sentinel and Cluster), shellcheck (the action's scripts,
-#               and actionlint's `run:` checks).
+#               and actionlint's `run:` checks), chromium (the status page test drives it with playwright-core,
+#               which downloads no browser of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .tools/bin
@@ -24,6 +25,7 @@ bash scripts/install-node.sh
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   sudo=""
