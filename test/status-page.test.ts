@@ -22,6 +22,8 @@ const otherWriter = newToken();
 const admin = newToken();
 let server: CacheServer;
 let browser: Browser;
+/** The last go command team-a ran: what the status page's build key row must show. */
+let lastTeamRun: { hits: number; misses: number };
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM))
@@ -48,6 +50,7 @@ beforeAll(async () => {
     const run = await runRemote(sandbox, ["build", "./..."], runner(token));
     console.info(describeRun(label, run));
     expect(run.code, run.stderr).toBe(0);
+    lastTeamRun = { hits: run.stats.hits, misses: run.stats.misses };
   }
   // Another namespace with data of its own, which team-a's tokens must never see.
   const other = await runRemote(sandbox, ["build", "./..."], runner(otherWriter));
@@ -104,6 +107,13 @@ describe("the status page in a real browser (headless Chromium)", () => {
       expect(await page.$$eval("#namespaces tbody tr", (rows) => rows.map((row) => row.getAttribute("data-namespace")))).toEqual([
         "team-a",
       ]);
+      // The client reported each go command (POST /v1/sessions): one build key, its last session first.
+      expect(report.buildKeys.map((k) => k.namespace)).toEqual(["team-a"]);
+      expect(report.buildKeys[0]?.buildKey).toMatch(/ go build$/);
+      expect(report.buildKeys[0]?.sessions[0]).toMatchObject(lastTeamRun);
+      const keyRow = await page.$$eval("#build-keys tbody td", (cells) => cells.map((cell) => cell.textContent));
+      expect(keyRow.slice(0, 2)).toEqual(["team-a", report.buildKeys[0]?.buildKey]);
+      expect(keyRow.slice(3, 5)).toEqual([String(lastTeamRun.hits), String(lastTeamRun.misses)]);
       // The chart has a bar for the steps with lookups.
       expect(await page.$$eval("#hit-rate-chart rect.bar", (bars) => bars.length)).toBeGreaterThan(0);
       expect(await page.textContent("body")).not.toContain("secret-team");

@@ -9,7 +9,13 @@ import { ProtocolError } from "./protocol/wire.ts";
 import type { CacheTier } from "./tier.ts";
 
 /** Builds the tier stack for one process: always the local tier, wrapped by the remote tier when configured. */
-export async function openTiers(options: ClientOptions, dir: string, log: Logger, stats: Stats): Promise<CacheTier> {
+export async function openTiers(
+  options: ClientOptions,
+  dir: string,
+  log: Logger,
+  stats: Stats,
+  atEnd: (() => Promise<void>)[] = [],
+): Promise<CacheTier> {
   const local = new DiskTier({
     dir,
     log,
@@ -19,7 +25,7 @@ export async function openTiers(options: ClientOptions, dir: string, log: Logger
   // Dynamic import: esbuild keeps the remote tier (its HTTP client, node:http and node:https) in a
   // lazily initialised wrapper, so a local-only run never evaluates it.
   const { openRemoteTier } = await import("./remote/open.ts");
-  return openRemoteTier(local, options, log, stats);
+  return openRemoteTier(local, options, log, stats, atEnd);
 }
 
 /**
@@ -30,10 +36,13 @@ export async function runSession(options: ClientOptions): Promise<number> {
   const log = createLogger(options.log);
   const dir = resolve(options.dir ?? defaultCacheDir(process.env));
   const stats = new Stats();
+  /** Work for the end of the session, once the tiers are closed (the server's session report). */
+  const atEnd: (() => Promise<void>)[] = [];
   let reported = false;
   const report = async () => {
     if (reported) return;
     reported = true;
+    await Promise.allSettled(atEnd.map((run) => run()));
     const summary = stats.toJSON();
     if (options.stats) process.stderr.write(formatStatsLine(summary));
     if (options.statsFile) {
@@ -50,7 +59,7 @@ export async function runSession(options: ClientOptions): Promise<number> {
     const reason = await serve({
       input: process.stdin,
       output: process.stdout,
-      openTiers: () => openTiers(options, dir, log, stats),
+      openTiers: () => openTiers(options, dir, log, stats, atEnd),
       stats,
       log,
       beforeDone: report,

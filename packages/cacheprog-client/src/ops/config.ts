@@ -66,6 +66,14 @@ export const clientOptionDefs = {
     description:
       "static: --token / --token-file. github-oidc: ask the GitHub Actions runner for the job's OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN, from `permissions: id-token: write`) and renew it before it expires; no stored secret.",
   },
+  sessionReport: {
+    flag: "session-report",
+    env: "GOCACHEPROG_SESSION_REPORT",
+    kind: "boolean",
+    default: "true",
+    description:
+      "At exit, tell the server what this go command did (project and go subcommand, hits, misses, time) for its status page; at most 2 s. GOCACHEPROG_SESSION_KEY names the project (default: GITHUB_REPOSITORY, CI_PROJECT_PATH or the directory's name).",
+  },
   oidcAudience: {
     flag: "oidc-audience",
     env: "GOCACHEPROG_OIDC_AUDIENCE",

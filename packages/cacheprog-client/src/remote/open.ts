@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ClientOptions } from "../ops/config.ts";
+import { parentGoCommand } from "../ops/job-stats.ts";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
 import type { CacheTier, LocalTier } from "../tier.ts";
@@ -7,6 +8,7 @@ import { CircuitBreaker } from "./breaker.ts";
 import { buildKey, parentArgs } from "./build-key.ts";
 import { RemoteClient } from "./http.ts";
 import { fetchGithubIdToken, type IdToken, keepRenewed } from "./oidc.ts";
+import { postSessionReport, sessionReport } from "./session-report.ts";
 import { RemoteTier } from "./tier.ts";
 import { WarmStart } from "./warm.ts";
 
@@ -40,7 +42,13 @@ export function readToken(options: ClientOptions, log: Logger): string | undefin
  * configured, so local-only runs never load the HTTP client (node:http, node:https). A URL that
  * does not parse is reported once and the build goes on local-only.
  */
-export async function openRemoteTier(local: LocalTier, options: ClientOptions, log: Logger, stats: Stats): Promise<CacheTier> {
+export async function openRemoteTier(
+  local: LocalTier,
+  options: ClientOptions,
+  log: Logger,
+  stats: Stats,
+  atEnd: (() => Promise<void>)[] = [],
+): Promise<CacheTier> {
   let shown: string;
   try {
     shown = displayUrl(options.url ?? "");
@@ -70,7 +78,26 @@ export async function openRemoteTier(local: LocalTier, options: ClientOptions, l
     connections: options.remoteConnections,
     uploadConnections: options.uploadConcurrency,
   });
-  if (idToken) keepRenewed(idToken, fetchIdToken, (renewed) => client.setToken(renewed), log);
+  if (idToken) {
+    keepRenewed(
+      idToken,
+      fetchIdToken,
+      (renewed) => {
+        token = renewed;
+        client.setToken(renewed);
+      },
+      log,
+    );
+  }
+  if (options.sessionReport) {
+    atEnd.push(async () => {
+      const summary = stats.toJSON();
+      // go env, go list and the like never ask the cache: nothing worth a line on the status page.
+      if (summary.gets === 0) return;
+      const report = sessionReport(summary, process.env, parentGoCommand(), process.cwd(), performance.now());
+      await postSessionReport({ url: options.url as string, token, timeoutMs: options.remoteTimeout }, report, log);
+    });
+  }
   const warm = options.warmStart
     ? new WarmStart(local, client, stats, log, {
         buildKey: buildKey({ override: options.key, env: process.env, cwd: process.cwd(), goArgs: parentArgs() }),
