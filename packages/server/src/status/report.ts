@@ -121,7 +121,20 @@ export async function buildStatus(deps: StatusDeps, viewer: Viewer): Promise<Sta
   };
 }
 
-async function health(deps: StatusDeps): Promise<StatusReport["backends"]> {
+/** One health check per core per HEALTH_CACHE_MS, however often the page is loaded (it may be public). */
+const HEALTH_CACHE_MS = 2000;
+const recentHealth = new WeakMap<CacheCore, { atMs: number; result: Promise<StatusReport["backends"]> }>();
+
+function health(deps: StatusDeps): Promise<StatusReport["backends"]> {
+  const now = Date.now();
+  const recent = recentHealth.get(deps.core);
+  if (recent && now - recent.atMs < HEALTH_CACHE_MS) return recent.result;
+  const result = checkHealth(deps);
+  recentHealth.set(deps.core, { atMs: now, result });
+  return result;
+}
+
+async function checkHealth(deps: StatusDeps): Promise<StatusReport["backends"]> {
   const { core, timeoutMs } = deps;
   const check = async (name: "index" | "blob store", kind: string, ping: () => Promise<void>) => {
     try {

@@ -20,9 +20,10 @@ function statusApp(options: { tokens?: string; public?: boolean } = {}) {
   const metrics = new ServerMetrics(registry);
   const logger = createLogger("trace", new LogCapture());
   const activity = new Activity();
+  const index = new FakeIndex();
   const core = new CacheCore({
     blobs: new FakeBlobStore(),
-    index: new FakeIndex(),
+    index,
     metrics,
     logger,
     observer: activity,
@@ -45,6 +46,7 @@ function statusApp(options: { tokens?: string; public?: boolean } = {}) {
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   return {
     app,
+    index,
     put: (token: string, data: Buffer, action = randomHex()) =>
       app.request(routes.action(action), {
         method: "PUT",
@@ -122,6 +124,20 @@ describe("GET /v1/status", () => {
     const report = (await (await s.status()).json()) as StatusReport;
     expect(report.namespaces.map((n) => n.name)).toEqual(["team-b"]);
     expect((await s.page()).status).toBe(200);
+  });
+});
+
+describe("backend health", () => {
+  it("a down index shows as down, with its error for an admin only, and the page still answers", async () => {
+    const s = statusApp();
+    s.index.mode = "down";
+    const admin = (await (await s.status(ADMIN)).json()) as StatusReport;
+    expect(admin.backends.find((b) => b.name === "index")).toMatchObject({ healthy: false, error: expect.any(String) });
+    expect(admin.backends.find((b) => b.name === "blob store")).toMatchObject({ healthy: true });
+    const team = (await (await s.status(TOKENS.reader)).json()) as StatusReport;
+    expect(team.backends.find((b) => b.name === "index")).toEqual({ name: "index", kind: "embedded", healthy: false });
+    const page = await (await s.page({ authorization: `Bearer ${TOKENS.reader}` })).text();
+    expect(page).toContain('data-backend="index">down<');
   });
 });
 
