@@ -46,3 +46,18 @@ describe("TokenAuth with a verifier (OIDC)", () => {
     expect(auth.authenticate(undefined)).toBe(null);
   });
 });
+
+describe("TokenAuth.replace (a reload)", () => {
+  it("swaps tokens and budgets together, in the map everyone holds; a bad table changes nothing", async () => {
+    const auth = new TokenAuth(parseTokens(`${TOKENS.writer} read-write team-a maxSize=1MiB`, "x"));
+    const budgets = auth.budgets;
+    expect(budgets.get("team-a")).toEqual({ maxSizeBytes: 1 << 20 });
+    expect(() => auth.replace(parseTokens(`${TOKENS.reader} read a\n${TOKENS.reader} read b`, "x"))).toThrow(/twice/);
+    expect(await auth.verify(`Bearer ${TOKENS.writer}`)).toEqual({ scope: "read-write", namespace: "team-a" });
+    auth.replace(parseTokens(`${TOKENS.reader} admin team-b maxEntries=5`, "x"));
+    expect(budgets).toBe(auth.budgets);
+    expect([...budgets]).toEqual([["team-b", { maxEntries: 5 }]]);
+    expect(await auth.verify(`Bearer ${TOKENS.writer}`)).toBe(null);
+    expect(await auth.verify(`Bearer ${TOKENS.reader}`)).toEqual({ scope: "read-write", namespace: "team-b", admin: true });
+  });
+});
