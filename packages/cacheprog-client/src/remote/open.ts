@@ -93,7 +93,8 @@ export async function openRemoteTier(
     atEnd.push(async () => {
       const summary = stats.toJSON();
       // go env, go list and the like never ask the cache: nothing worth a line on the status page.
-      if (summary.gets === 0) return;
+      // After a remote error the server may be unreachable: its status page is not worth go's wait.
+      if (summary.gets === 0 || summary.remoteErrors > 0) return;
       const report = sessionReport(summary, process.env, parentGoCommand(), process.cwd(), performance.now());
       await postSessionReport({ url: options.url as string, token, timeoutMs: options.remoteTimeout }, report, log);
     });
