@@ -24,7 +24,8 @@ export function sessionReport(stats: StatsJson, env: Env, goCommand: string | un
     buildKey,
     hits: stats.hits,
     misses: stats.misses,
-    prefetchUsed: stats.prefetchHits,
+    // Hits the warm-start prefetch stream had already put in the local tier.
+    prefetchUsed: stats.warmUsed,
     durationMs: Math.round(uptimeMs),
   };
 }

@@ -6,7 +6,7 @@ import type { StatsJson } from "../../src/ops/stats.ts";
 import { postSessionReport, sessionReport } from "../../src/remote/session-report.ts";
 
 const silent = { error() {}, warn() {}, info() {}, debug() {} } as unknown as Logger;
-const stats = { hits: 40, misses: 2, prefetchHits: 30 } as StatsJson;
+const stats = { hits: 40, misses: 2, warmUsed: 30 } as StatsJson;
 
 const received: { req: IncomingMessage; body: string }[] = [];
 let hang = false;

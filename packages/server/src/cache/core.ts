@@ -134,6 +134,8 @@ export class CacheCore {
         counted: (result, bytes) => {
           this.metrics.prefetchEntries.inc({ result });
           if (bytes > 0) this.metrics.bytesOut.inc(bytes);
+          // An entry the stream delivers is one go will not have to look up: a hit for the status page.
+          if (result === "sent") this.observer?.lookup(ns, true, bytes);
         },
       },
       actionHexes,
