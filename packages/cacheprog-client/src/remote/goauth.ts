@@ -1,12 +1,14 @@
 import { ConfigError } from "@gocacheprog/common";
 import { parseClientOptions } from "../ops/config.ts";
 import { createLogger, type Logger } from "../ops/log.ts";
+import { fetchGithubIdToken } from "./oidc.ts";
 import { readToken } from "./open.ts";
 
 /**
  * `gocacheprog goauth`: a GOAUTH command (Go 1.24+, `go help goauth`) that hands go the client's own
  * token for the server's module proxy, so `GOPROXY=<server>/gomod` works with the same settings as
- * GOCACHEPROG (GOCACHEPROG_URL, GOCACHEPROG_TOKEN or GOCACHEPROG_TOKEN_FILE) and no token in GOPROXY,
+ * GOCACHEPROG (GOCACHEPROG_URL, GOCACHEPROG_TOKEN or GOCACHEPROG_TOKEN_FILE, or the job's OIDC token with
+ * GOCACHEPROG_TOKEN_SOURCE=github-oidc) and no token in GOPROXY,
  * .netrc or the environment of every step:
  *
  *   GOAUTH="netrc;/path/to/gocacheprog goauth"   (an entry that is not a keyword is a command line)
@@ -16,7 +18,7 @@ import { readToken } from "./open.ts";
  * no token) it prints nothing: go then fetches without credentials, and the server answers as it
  * would (401, or the module with --gomod-anonymous).
  */
-export function goauthResponse(env: Readonly<Record<string, string | undefined>>, log: Logger): string {
+export async function goauthResponse(env: Readonly<Record<string, string | undefined>>, log: Logger): Promise<string> {
   const options = parseClientOptions([], env).values;
   if (!options.url) return "";
   let base: URL;
@@ -27,7 +29,8 @@ export function goauthResponse(env: Readonly<Record<string, string | undefined>>
     return "";
   }
   if (base.protocol !== "https:") return "";
-  const token = readToken(options, log);
+  const token =
+    options.tokenSource === "github-oidc" ? await idToken(env, options.oidcAudience, options.remoteTimeout, log) : readToken(options, log);
   if (!token) return "";
   // No user info, query or fragment: go matches the credentials by this prefix of each request's URL.
   const prefix = `${base.origin}${base.pathname.replace(/\/+$/, "")}/gomod`;
@@ -41,7 +44,8 @@ export function goauthResponse(env: Readonly<Record<string, string | undefined>>
 
 const USAGE = `Usage: GOAUTH="netrc;/path/to/gocacheprog goauth" go mod download
 
-A GOAUTH command (Go 1.24+): prints the token of GOCACHEPROG_TOKEN or GOCACHEPROG_TOKEN_FILE as an
+A GOAUTH command (Go 1.24+): prints the token of GOCACHEPROG_TOKEN or GOCACHEPROG_TOKEN_FILE (or a fresh
+GitHub Actions OIDC token with GOCACHEPROG_TOKEN_SOURCE=github-oidc) as an
 Authorization header for $GOCACHEPROG_URL/gomod, the server's module proxy (https URLs only).
 `;
 
@@ -58,11 +62,21 @@ export async function runGoauth(argv: readonly string[], env: Readonly<Record<st
     return 2;
   }
   try {
-    process.stdout.write(goauthResponse(env, createLogger("warn")));
+    process.stdout.write(await goauthResponse(env, createLogger("warn")));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`gocacheprog goauth: ${err.message}\n`);
     return 2;
   }
   return 0;
+}
+
+/** With GOCACHEPROG_TOKEN_SOURCE=github-oidc: a fresh job token per go command (go runs GOAUTH once per command). */
+async function idToken(env: Readonly<Record<string, string | undefined>>, audience: string, timeoutMs: number, log: Logger) {
+  try {
+    return (await fetchGithubIdToken(env, audience, timeoutMs)).token;
+  } catch (err) {
+    log.warn(`goauth: cannot get the GitHub Actions OIDC token (${(err as Error).message})`);
+    return undefined;
+  }
 }

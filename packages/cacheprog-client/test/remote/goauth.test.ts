@@ -1,7 +1,10 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, buildBin } from "../helpers.ts";
 
@@ -44,5 +47,37 @@ describe("gocacheprog goauth", () => {
   it("refuses arguments go never passes", () => {
     expect(goauth({}, ["--token", "x"]).code).toBe(2);
     expect(goauth({}, ["https://a", "https://b"]).code).toBe(2);
+  });
+});
+
+describe("gocacheprog goauth with GOCACHEPROG_TOKEN_SOURCE=github-oidc", () => {
+  it("hands go a fresh job token from the runner's endpoint, asked for the configured audience", async () => {
+    const jwt = `${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from('{"exp":4102444800}').toString("base64url")}.c2ln`;
+    const asked: string[] = [];
+    const endpoint = createServer((req, res) => {
+      asked.push(`${req.url} ${req.headers.authorization}`);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ value: jwt }));
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = endpoint.address() as AddressInfo;
+      const env = {
+        PATH: process.env["PATH"] ?? "",
+        GOCACHEPROG_URL: "https://cache.example",
+        GOCACHEPROG_TOKEN_SOURCE: "github-oidc",
+        GOCACHEPROG_OIDC_AUDIENCE: "gocache-aud",
+        ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/token?api-version=2.0`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runner-request",
+      };
+      const { stdout } = await promisify(execFile)(BIN, ["goauth"], { env });
+      expect(stdout).toBe(`https://cache.example/gomod\n\nAuthorization: Bearer ${jwt}\n\n`);
+      expect(asked).toEqual(["/token?api-version=2.0&audience=gocache-aud bearer runner-request"]);
+      // Without the runner's variables (no id-token permission): nothing, and go fetches without credentials.
+      const without = await promisify(execFile)(BIN, ["goauth"], { env: { ...env, ACTIONS_ID_TOKEN_REQUEST_URL: "" } });
+      expect(without.stdout).toBe("");
+      expect(without.stderr).toContain("id-token: write");
+    } finally {
+      await new Promise<void>((resolve) => endpoint.close(() => resolve()));
+    }
   });
 });
