@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { compressOutput, decompressOutput, loadZstd, ZSTD_FRAME_MAX, ZstdFormatError, ZstdStreamDecoder } from "../src/zstd.ts";
+
+/** Compressible bytes that are not trivially so (words with random numbers), like object code. */
+function textLike(size: number): Buffer {
+  const parts: string[] = [];
+  let length = 0;
+  for (let i = 0; length < size; i++) {
+    const word = `sym_${i % 977}_${(i * 7919) % 65_521} `;
+    parts.push(word);
+    length += word.length;
+  }
+  return Buffer.from(parts.join("")).subarray(0, size);
+}
+
+async function decodeInChunks(stored: Buffer, size: number, chunk: number): Promise<Buffer> {
+  const decoder = new ZstdStreamDecoder(await loadZstd(), size);
+  const out: Buffer[] = [];
+  for (let at = 0; at < stored.length; at += chunk) out.push(...decoder.push(stored.subarray(at, at + chunk)));
+  decoder.end();
+  return Buffer.concat(out);
+}
+
+describe("zstd stored form", () => {
+  it("round-trips a multi-frame output fed in any chunk size, one frame per MiB", async () => {
+    const codec = await loadZstd();
+    const raw = textLike(2 * ZSTD_FRAME_MAX + 12_345);
+    const stored = await compressOutput(codec, raw);
+    expect(stored.length).toBeLessThan(raw.length / 2);
+    for (const chunk of [1, 7, 65_536, stored.length]) expect((await decodeInChunks(stored, raw.length, chunk)).equals(raw)).toBe(true);
+    expect(decompressOutput(codec, stored, raw.length).equals(raw)).toBe(true);
+  });
+
+  it("refuses a bomb at the declared size, before decoding the frame that passes it", async () => {
+    const codec = await loadZstd();
+    const stored = await compressOutput(codec, Buffer.alloc(3 * ZSTD_FRAME_MAX));
+    expect(stored.length).toBeLessThan(1024);
+    const decoder = new ZstdStreamDecoder(codec, 100);
+    expect(() => decoder.push(stored)).toThrow(ZstdFormatError);
+  });
+
+  it("refuses a stream that decodes short of the declared size, a truncated one, and garbage", async () => {
+    const codec = await loadZstd();
+    const raw = textLike(5000);
+    const stored = await compressOutput(codec, raw);
+    expect(() => decompressOutput(codec, stored, raw.length + 1)).toThrow(/declared/);
+    expect(() => decompressOutput(codec, stored.subarray(0, stored.length - 3), raw.length)).toThrow(ZstdFormatError);
+    expect(() => decompressOutput(codec, randomBytes(2000), 2000)).toThrow(ZstdFormatError);
+  });
+
+  it("refuses a frame whose compressed bytes were altered", async () => {
+    const codec = await loadZstd();
+    const raw = textLike(200_000);
+    const stored = await compressOutput(codec, raw);
+    const damaged = Buffer.from(stored);
+    for (let i = 40; i < damaged.length - 8; i += 97) damaged[i]! ^= 0x5a;
+    let decoded: Buffer | undefined;
+    try {
+      decoded = decompressOutput(codec, damaged, raw.length);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ZstdFormatError);
+    }
+    // zstd frames carry no checksum by default: damage that still decodes must at least differ (the
+    // callers compare sha256 against the OutputID).
+    if (decoded) expect(decoded.equals(raw)).toBe(false);
+  });
+});
