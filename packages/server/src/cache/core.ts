@@ -7,7 +7,7 @@ import type { BlobStore } from "../storage/blob/types.ts";
 import { BackendUnavailableError } from "../storage/errors.ts";
 import type { ActionRecord, Index } from "../storage/index/types.ts";
 import { Manifests } from "./manifests.ts";
-import { type OutputBody, Outputs, type OutputsOptions, type StoreResult } from "./outputs.ts";
+import { type OutputBody, Outputs, type OutputsOptions, type StoreResult, type UploadForm } from "./outputs.ts";
 import { type PrefetchLimits, prefetchFrames } from "./prefetch.ts";
 import { deleteRecordCopy, writeRecordCopy } from "./records.ts";
 import { IndexRepair } from "./repair.ts";
@@ -59,6 +59,8 @@ export interface Hit {
   putTimeMs: number;
   /** Absent when the caller did not ask for it (HEAD). */
   body?: OutputBody;
+  /** Set when `body` is the stored zstd form (the caller accepted it): its length. */
+  zstdSize?: number;
 }
 
 export interface BatchHit {
@@ -143,18 +145,21 @@ export class CacheCore {
     );
   }
 
-  /** null = miss. Throws BackendUnavailableError only when neither the index nor the record copy answers. */
-  async lookup(ns: string, actionHex: string, wantBody: boolean): Promise<Hit | null> {
-    const hit = await this.read(ns, actionHex, wantBody);
+  /**
+   * null = miss. Throws BackendUnavailableError only when neither the index nor the record copy answers.
+   * acceptZstd: the caller can decode our zstd form, so a compressed output comes as it is stored.
+   */
+  async lookup(ns: string, actionHex: string, wantBody: boolean, acceptZstd = false): Promise<Hit | null> {
+    const hit = await this.read(ns, actionHex, wantBody, acceptZstd);
     this.metrics.lookups.inc({ result: hit ? "hit" : "miss" });
     this.observer?.lookup(ns, !!hit, hit && wantBody ? hit.size : 0);
     return hit;
   }
 
   /** lookup() without the build-cache lookup metric: the module proxy (gomod/) counts its own. */
-  async read(ns: string, actionHex: string, wantBody: boolean): Promise<Hit | null> {
+  async read(ns: string, actionHex: string, wantBody: boolean, acceptZstd = false): Promise<Hit | null> {
     const record = await this.repair.find(ns, actionHex);
-    const output = record && (await this.outputs.open(ns, record, wantBody));
+    const output = record && (await this.outputs.open(ns, record, wantBody, acceptZstd));
     // The record points at an output that is gone or was corrupt: drop it so lazy fill cannot revive it.
     if (record && !output) await this.forget(ns, actionHex);
     if (!record || !output) return null;
@@ -164,38 +169,56 @@ export class CacheCore {
         // Only eviction order depends on it, and under load it times out by the thousand: debug, no stack.
         .catch((err) => this.logger.debug({ err: (err as Error).message }, "touch failed"));
     }
-    return { outputHex: idToHex(record.outputId), size: output.size, putTimeMs: record.putTimeMs, body: output.body };
+    const { size, body, zstdSize } = output;
+    return { outputHex: idToHex(record.outputId), size, putTimeMs: record.putTimeMs, body, zstdSize };
   }
 
   /** An output by OutputID; null = absent, or corrupt (and then removed). */
-  openOutput(ns: string, outputHex: string, wantBody: boolean) {
-    return this.outputs.openById(ns, outputHex, wantBody);
+  openOutput(ns: string, outputHex: string, wantBody: boolean, acceptZstd = false) {
+    return this.outputs.openById(ns, outputHex, wantBody, acceptZstd);
   }
 
   /** Index only (no lazy fill): a batch answers from what the index holds right now. */
   async batchLookup(ns: string, actionHexes: readonly string[]): Promise<(BatchHit | null)[]> {
     const records = await this.calls.index("getMany", () => this.index.getMany(ns, actionHexes));
-    return records.map((record) => {
-      this.metrics.lookups.inc({ result: record ? "hit" : "miss" });
-      this.observer?.lookup(ns, !!record, 0);
-      if (!record) return null;
-      return { outputId: record.outputId, size: record.size, putTimeMs: record.putTimeMs, inline: this.outputs.inlineBody(record) };
-    });
+    return Promise.all(
+      records.map(async (record) => {
+        this.metrics.lookups.inc({ result: record ? "hit" : "miss" });
+        this.observer?.lookup(ns, !!record, 0);
+        if (!record) return null;
+        const inline = await this.outputs.inlineBody(record);
+        return { outputId: record.outputId, size: record.size, putTimeMs: record.putTimeMs, inline };
+      }),
+    );
   }
 
   /** Throws IntegrityError (400) when the body does not match; then nothing is stored or indexed. */
-  async put(ns: string, actionHex: string, outputHex: string, size: number, body: AsyncIterable<Uint8Array>): Promise<PutResult> {
-    const result = await this.write(ns, actionHex, outputHex, size, body);
+  async put(
+    ns: string,
+    actionHex: string,
+    outputHex: string,
+    size: number,
+    body: AsyncIterable<Uint8Array>,
+    form?: UploadForm,
+  ): Promise<PutResult> {
+    const result = await this.write(ns, actionHex, outputHex, size, body, form);
     this.metrics.outputsStored.inc({ result });
     this.observer?.put(ns, size);
     return result;
   }
 
   /** put() without the build-cache put metric: the module proxy (gomod/) counts its own. */
-  async write(ns: string, actionHex: string, outputHex: string, size: number, body: AsyncIterable<Uint8Array>): Promise<StoreResult> {
+  async write(
+    ns: string,
+    actionHex: string,
+    outputHex: string,
+    size: number,
+    body: AsyncIterable<Uint8Array>,
+    form?: UploadForm,
+  ): Promise<StoreResult> {
     return this.full.watch(async () => {
       const now = this.now();
-      const { result, ref } = await this.outputs.store(ns, outputHex, size, body);
+      const { result, ref } = await this.outputs.store(ns, outputHex, size, body, form);
       await this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now });
       if (this.budget) void overBudget(this.usage, this.budget, ns).catch(() => {});
       return result;

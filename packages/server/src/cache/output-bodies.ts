@@ -1,10 +1,12 @@
+import { type ZstdCodec, ZstdFormatError, ZstdStreamDecoder } from "@gocacheprog/common/zstd";
 import type { BlobBody } from "../storage/blob/types.ts";
-import { BodyVerifier } from "../storage/blob/verify.ts";
+import { type BodyCheck, BodyVerifier } from "../storage/blob/verify.ts";
 import { IntegrityError } from "../storage/errors.ts";
 
 /**
  * The streams of cache/outputs.ts (its only importer): every byte of an output that comes in or goes
- * out passes one of these, and each checks size and sha256 against the OutputID with BodyVerifier.
+ * out passes one of these, and each checks size and sha256 against the OutputID with BodyVerifier
+ * (for the compressed form: of the bytes it decodes to, with ZstdVerifier).
  */
 
 /** What a body must be: its length and its sha256 (the OutputID). */
@@ -35,49 +37,109 @@ export async function* guardUpload(source: AsyncIterable<Uint8Array>, declaredSi
 }
 
 /** Checks bytes already in memory (a small blob read whole). */
-export function verifyBytes(data: Uint8Array, expect: Expect): void {
-  const verifier = new BodyVerifier(expect);
+export function verifyBytes(data: Uint8Array, check: Expect | BodyCheck): void {
+  const verifier = "update" in check ? check : new BodyVerifier(check);
   verifier.update(data);
   verifier.finish();
 }
 
-/** Reads a body of known size fully, checking size and sha256 (inline outputs, small blobs). */
-export async function readVerified(source: AsyncIterable<Uint8Array>, expect: Expect): Promise<Buffer> {
-  const verifier = new BodyVerifier(expect);
+/**
+ * Checks our zstd form: decodes it frame by frame (bounded memory; a bomb stops at the declared size)
+ * and the decoded bytes must be the output. Any failure is an IntegrityError, as for plain bytes.
+ */
+export class ZstdVerifier implements BodyCheck {
+  /** Compressed bytes seen so far. */
+  stored = 0;
+  private readonly decoder: ZstdStreamDecoder;
+  private readonly plain: BodyVerifier;
+  private decoded: Buffer[] = [];
+
+  /** keepDecoded: collect the decoded bytes for takeDecoded() (a reader that cannot take the compressed form). */
+  constructor(
+    codec: ZstdCodec,
+    expect: Expect,
+    private readonly keepDecoded = false,
+  ) {
+    this.decoder = new ZstdStreamDecoder(codec, expect.size);
+    this.plain = new BodyVerifier(expect);
+  }
+
+  update(chunk: Uint8Array): void {
+    this.stored += chunk.byteLength;
+    for (const frame of asIntegrity(() => this.decoder.push(chunk))) {
+      this.plain.update(frame);
+      if (this.keepDecoded) this.decoded.push(frame);
+    }
+  }
+
+  finish(): void {
+    asIntegrity(() => this.decoder.end());
+    this.plain.finish();
+  }
+
+  takeDecoded(): Buffer[] {
+    return this.decoded.splice(0);
+  }
+}
+
+/** Our zstd form held in memory, decoded and checked against the output (IntegrityError otherwise). */
+export function decodeVerified(codec: ZstdCodec, stored: Uint8Array, expect: Expect): Buffer {
+  const verifier = new ZstdVerifier(codec, expect, true);
+  verifyBytes(stored, verifier);
+  return Buffer.concat(verifier.takeDecoded(), expect.size);
+}
+
+function asIntegrity<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof ZstdFormatError) throw new IntegrityError(err.message);
+    throw err;
+  }
+}
+
+/** Reads a body fully, checking it (inline outputs, small blobs). */
+export async function readVerified(source: AsyncIterable<Uint8Array>, check: Expect | BodyCheck): Promise<Buffer> {
+  const verifier = "update" in check ? check : new BodyVerifier(check);
   const chunks: Uint8Array[] = [];
   for await (const chunk of source) {
     verifier.update(chunk);
     chunks.push(chunk);
   }
   verifier.finish();
-  return Buffer.concat(chunks, expect.size);
+  return Buffer.concat(chunks);
 }
 
 /** Consumes a body only to prove it matches (dedup: the output is already stored). */
-export async function drainVerified(source: AsyncIterable<Uint8Array>, expect: Expect): Promise<void> {
-  const verifier = new BodyVerifier(expect);
+export async function drainVerified(source: AsyncIterable<Uint8Array>, check: Expect | BodyCheck): Promise<void> {
+  const verifier = "update" in check ? check : new BodyVerifier(check);
   for await (const chunk of source) verifier.update(chunk);
   verifier.finish();
 }
 
 /**
- * Passes a stored blob through while hashing it. The last chunk is held back until the digest is
- * known: on a mismatch onCorrupt is called and the stream throws before the final bytes go out, so
+ * Passes a stored blob through while checking it. The last piece is held back until the check is
+ * done: on a mismatch onCorrupt is called and the stream throws before the final bytes go out, so
  * the response ends short of its Content-Length and no client can mistake it for a complete body.
+ * With `decoded`, what goes out is what the check decoded (the output, for a reader that cannot
+ * take the compressed form) instead of the stored bytes.
  */
 export async function* verifyWhileStreaming(
   source: BlobBody,
-  expect: Expect,
+  check: Expect | BodyCheck,
   onCorrupt: (reason: string) => void,
+  decoded?: () => Uint8Array[],
 ): AsyncGenerator<Uint8Array> {
-  const verifier = new BodyVerifier(expect);
-  let held: Uint8Array | undefined;
+  const verifier = "update" in check ? check : new BodyVerifier(check);
+  let held: Uint8Array[] = [];
   try {
     for await (const chunk of source) {
       if (chunk.byteLength === 0) continue;
-      if (held) yield held;
       verifier.update(chunk);
-      held = chunk;
+      const pieces = decoded ? decoded() : [chunk];
+      if (pieces.length === 0) continue;
+      yield* held;
+      held = pieces;
     }
     verifier.finish();
   } catch (err) {
@@ -86,5 +148,5 @@ export async function* verifyWhileStreaming(
   } finally {
     source.destroy?.();
   }
-  if (held) yield held;
+  yield* held;
 }

@@ -1,34 +1,51 @@
 import { idToHex } from "@gocacheprog/common";
+import { loadZstd } from "@gocacheprog/common/zstd";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobBody, BlobStore } from "../storage/blob/types.ts";
+import { type BodyCheck, BodyVerifier } from "../storage/blob/verify.ts";
 import { IntegrityError } from "../storage/errors.ts";
 import { inlineBytes } from "../storage/index/record-codec.ts";
 import type { ActionRecord } from "../storage/index/types.ts";
-import { outputKey } from "../storage/keys.ts";
-import { drainVerified, guardUpload, readVerified, verifyBytes, verifyWhileStreaming } from "./output-bodies.ts";
+import { compressedOutputKey, outputKey, parseOutputKey } from "../storage/keys.ts";
+import {
+  decodeVerified,
+  drainVerified,
+  type Expect,
+  guardUpload,
+  readVerified,
+  verifyBytes,
+  verifyWhileStreaming,
+  ZstdVerifier,
+} from "./output-bodies.ts";
 import type { StorageCalls } from "./storage-calls.ts";
 import type { Usage } from "./usage.ts";
 
 /**
  * The one owner of output bytes: how an output is kept (inside its action record, or as a blob under
  * outputKey), how it is read back and verified against its OutputID, and what it occupies (logical
- * size vs bytes stored). The core and the routes only ever see logical bytes and logical sizes, so a
- * new way of keeping outputs (compression, say) changes this module, the record codec and the stores.
+ * size vs bytes stored). Outputs are kept raw, or in our zstd form (@gocacheprog/common/zstd) when
+ * the client sent them so: the record says which (codec), the blob's key too (compressedOutputKey).
+ * Readers get the output itself, or the stored compressed form when they said they accept it.
  */
 
 /** The fields of an action record that say how its output is kept; only this module fills them. */
-export type OutputRef = Pick<ActionRecord, "outputId" | "size" | "inline">;
+export type OutputRef = Pick<ActionRecord, "outputId" | "size" | "inline" | "codec">;
 
 /** Logical bytes: a whole Buffer when small or already verified, else a stream verified as it goes. */
 export type OutputBody = Buffer | BlobBody;
 
 export interface OpenedOutput {
-  /** Logical size (the Content-Length of a hit). */
+  /** Logical size (the Content-Length of a hit sent as it is). */
   size: number;
   /** Absent when the caller did not ask for it (HEAD). */
   body?: OutputBody;
+  /** Set when `body` is the stored compressed form (only for a reader that accepts it): its length. */
+  zstdSize?: number;
 }
+
+/** How a put's body arrives: as the output itself, or in our zstd form (`bodySize` compressed bytes). */
+export type UploadForm = { encoding: "identity" } | { encoding: "zstd"; bodySize: number };
 
 export type StoreResult = "inline" | "stored" | "deduplicated";
 
@@ -49,7 +66,11 @@ export interface OutputsDeps {
   usage: Usage;
 }
 
+type Check = BodyCheck & { stored?: number };
+type Stored = { result: StoreResult; ref: OutputRef; storedSize: number };
+
 const EMPTY = Buffer.alloc(0);
+const RAW: UploadForm = { encoding: "identity" };
 
 export class Outputs {
   private readonly blobs: BlobStore;
@@ -64,56 +85,149 @@ export class Outputs {
   }
 
   /**
-   * Keeps the body of a put. Throws IntegrityError (400) when it does not match its OutputID and
-   * size, or the client goes away: then nothing is stored.
+   * Keeps the body of a put, in the form it arrives (a client that compresses sends our zstd form,
+   * which is kept without recompressing). Throws IntegrityError (400) when it does not decode to
+   * bytes matching its OutputID and size, or the client goes away: then nothing is stored.
    */
   async store(
     ns: string,
     outputHex: string,
     size: number,
     body: AsyncIterable<Uint8Array>,
+    form: UploadForm = RAW,
   ): Promise<{ result: StoreResult; ref: OutputRef }> {
-    const upload = guardUpload(body, size);
-    const expect = { size, sha256Hex: outputHex };
+    const stored = await this.keep(ns, { size, sha256Hex: outputHex }, body, form);
+    if (stored.result !== "deduplicated") {
+      const kept = { form: stored.ref.codec ?? "raw" };
+      this.metrics.outputBytesLogical.inc(kept, size);
+      this.metrics.outputBytesStored.inc(kept, stored.storedSize);
+    }
+    return stored;
+  }
+
+  private async keep(ns: string, expect: Expect, body: AsyncIterable<Uint8Array>, form: UploadForm): Promise<Stored> {
+    const { size, sha256Hex: outputHex } = expect;
     const ref: OutputRef = { outputId: Buffer.from(outputHex, "hex"), size };
+    const zstd = form.encoding === "zstd" ? await loadZstd() : undefined;
+    if (zstd) ref.codec = "zstd";
+    const check = () => (zstd ? new ZstdVerifier(zstd, expect) : new BodyVerifier(expect));
+    const upload = guardUpload(body, form.encoding === "zstd" ? form.bodySize : size);
     if (size <= this.options.inlineMax) {
-      ref.inline = await readVerified(upload, expect);
-      return { result: "inline", ref };
+      ref.inline = await readVerified(upload, check());
+      return { result: "inline", ref, storedSize: ref.inline.byteLength };
     }
-    const key = outputKey(ns, outputHex);
+    const key = zstd ? compressedOutputKey(ns, outputHex, size) : outputKey(ns, outputHex);
+    return this.storeBlob(ns, ref, key, upload, check);
+  }
+
+  private async storeBlob(ns: string, ref: OutputRef, key: string, upload: AsyncIterable<Uint8Array>, check: () => Check): Promise<Stored> {
+    // Content-addressed and already held (in either form): prove the client's claim anyway, store nothing new.
+    const held = await this.held(ns, idToHex(ref.outputId), ref.size);
+    if (held) {
+      await drainVerified(upload, check());
+      return { result: "deduplicated", ref: held, storedSize: 0 };
+    }
     const existing = await this.calls.blob("head", (signal) => this.blobs.head(key, { signal }));
-    if (existing?.size === size) {
-      // Content-addressed and already held: prove the client's claim anyway, store nothing new.
-      await drainVerified(upload, expect);
-      return { result: "deduplicated", ref };
-    }
+    const verifier = check();
     // Not raced against the deadline: an upload's duration depends on the client.
-    await this.blobs.put(key, upload, expect);
+    await this.blobs.put(key, upload, verifier);
+    const storedSize = verifier.stored ?? ref.size;
     // A blob of another size under this key (a damaged one) was replaced, not added to.
-    await this.usage.add(ns, { entries: 0, bytes: size - (existing?.size ?? 0) });
-    return { result: "stored", ref };
+    await this.usage.add(ns, { entries: 0, bytes: storedSize - (existing?.size ?? 0) });
+    return { result: "stored", ref, storedSize };
   }
 
-  /** For a link-only put: the output when it is held as a blob of that logical size, else null (409). */
+  /** For a link-only put: the output when it is held as a blob of that logical size (in either form), else null (409). */
   async held(ns: string, outputHex: string, size: number): Promise<OutputRef | null> {
+    const outputId = Buffer.from(outputHex, "hex");
+    // The compressed blob's name carries its logical size, so its presence proves the size claim.
+    const zstd = await this.calls.blob("head", (signal) => this.blobs.head(compressedOutputKey(ns, outputHex, size), { signal }));
+    if (zstd) return { outputId, size, codec: "zstd" };
     const head = await this.calls.blob("head", (signal) => this.blobs.head(outputKey(ns, outputHex), { signal }));
-    return head?.size === size ? { outputId: Buffer.from(outputHex, "hex"), size } : null;
+    return head?.size === size ? { outputId, size } : null;
   }
 
-  /** The output an action record refers to. null = its blob is absent, or corrupt (and then removed). */
-  async open(ns: string, ref: OutputRef, wantBody: boolean): Promise<OpenedOutput | null> {
-    if (ref.inline || ref.size === 0) return { size: ref.size, body: ref.inline ?? EMPTY };
-    return this.openBlob(ns, idToHex(ref.outputId), ref.size, wantBody);
+  /**
+   * The output an action record refers to. null = its blob is absent, or corrupt (and then removed).
+   * acceptZstd: the reader takes our compressed form, so a compressed output is sent as it is stored.
+   */
+  async open(ns: string, ref: OutputRef, wantBody: boolean, acceptZstd = false): Promise<OpenedOutput | null> {
+    if (ref.size === 0) return { size: 0, body: EMPTY };
+    if (ref.inline && ref.codec === "zstd") {
+      if (acceptZstd) return { size: ref.size, body: ref.inline, zstdSize: ref.inline.byteLength };
+      const body = await this.decodeInline(ref);
+      return body ? { size: ref.size, body } : null;
+    }
+    if (ref.inline) return { size: ref.size, body: ref.inline };
+    const outputHex = idToHex(ref.outputId);
+    if (ref.codec === "zstd") return this.openCompressed(ns, outputHex, ref.size, wantBody, acceptZstd);
+    return this.openBlob(ns, outputHex, ref.size, wantBody);
   }
 
-  /** An output by OutputID alone (no record, so no expected size). */
-  openById(ns: string, outputHex: string, wantBody: boolean): Promise<OpenedOutput | null> {
-    return this.openBlob(ns, outputHex, undefined, wantBody);
+  /** An output by OutputID alone (no record, so no expected size): the raw blob, else a compressed one. */
+  async openById(ns: string, outputHex: string, wantBody: boolean, acceptZstd = false): Promise<OpenedOutput | null> {
+    const raw = await this.openBlob(ns, outputHex, undefined, wantBody);
+    if (raw) return raw;
+    const prefix = `${outputKey(ns, outputHex)}.`;
+    for await (const item of this.blobs.list(prefix)) {
+      const size = parseOutputKey(item.key)?.logicalSize;
+      if (size !== undefined) return this.openCompressed(ns, outputHex, size, wantBody, acceptZstd);
+    }
+    return null;
   }
 
   /** The bytes a record holds itself (inline or empty), for batch answers; undefined when they are in a blob. */
-  inlineBody(ref: OutputRef): Buffer | undefined {
-    return ref.inline ?? (ref.size === 0 ? EMPTY : undefined);
+  async inlineBody(ref: OutputRef): Promise<Buffer | undefined> {
+    if (ref.size === 0) return EMPTY;
+    if (ref.inline && ref.codec === "zstd") return (await this.decodeInline(ref)) ?? undefined;
+    return ref.inline;
+  }
+
+  /** Compressed bytes inside a record, decoded and checked; null when they do not decode to the output. */
+  private async decodeInline(ref: OutputRef): Promise<Buffer | null> {
+    try {
+      return decodeVerified(await loadZstd(), ref.inline!, { size: ref.size, sha256Hex: idToHex(ref.outputId) });
+    } catch (err) {
+      if (!(err instanceof IntegrityError)) throw err;
+      this.metrics.corruptBlobs.inc();
+      this.logger.error({ outputId: idToHex(ref.outputId), reason: err.message }, "inline compressed output failed verification");
+      return null;
+    }
+  }
+
+  private async openCompressed(
+    ns: string,
+    outputHex: string,
+    size: number,
+    wantBody: boolean,
+    acceptZstd: boolean,
+  ): Promise<OpenedOutput | null> {
+    const key = compressedOutputKey(ns, outputHex, size);
+    const corrupt = (reason: string, storedSize: number) => {
+      void this.removeCorrupt(ns, key, reason, storedSize);
+      return null;
+    };
+    if (!wantBody) {
+      const head = await this.calls.blob("head", (signal) => this.blobs.head(key, { signal }));
+      return head ? { size } : null;
+    }
+    const verifier = new ZstdVerifier(await loadZstd(), { size, sha256Hex: outputHex }, !acceptZstd);
+    if (size <= this.options.verifyBufferMax) {
+      const data = await this.calls.blob("getBytes", (signal) => this.blobs.getBytes(key, { signal }));
+      if (!data) return null;
+      try {
+        verifyBytes(data, verifier);
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err;
+        return corrupt(err.message, data.byteLength);
+      }
+      return acceptZstd ? { size, body: data, zstdSize: data.byteLength } : { size, body: Buffer.concat(verifier.takeDecoded(), size) };
+    }
+    const got = await this.calls.blob("get", (signal) => this.blobs.get(key, { signal }));
+    if (!got) return null;
+    const onCorrupt = (reason: string) => corrupt(reason, got.size);
+    if (acceptZstd) return { size, body: verifyWhileStreaming(got.body, verifier, onCorrupt), zstdSize: got.size };
+    return { size, body: verifyWhileStreaming(got.body, verifier, onCorrupt, () => verifier.takeDecoded()) };
   }
 
   private async openBlob(ns: string, outputHex: string, expectedSize: number | undefined, wantBody: boolean): Promise<OpenedOutput | null> {
@@ -171,7 +285,9 @@ export class Outputs {
 
 /** The blob that holds a record's output, or null when the record holds it itself (inline or empty). */
 export function outputBlobKey(ns: string, ref: OutputRef): string | null {
-  return ref.size > 0 && !ref.inline ? outputKey(ns, idToHex(ref.outputId)) : null;
+  if (ref.size === 0 || ref.inline) return null;
+  const outputHex = idToHex(ref.outputId);
+  return ref.codec === "zstd" ? compressedOutputKey(ns, outputHex, ref.size) : outputKey(ns, outputHex);
 }
 
 /** Output bytes stored inside the record itself (counted against the size budget by gc). */

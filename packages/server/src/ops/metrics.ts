@@ -8,6 +8,8 @@ export class ServerMetrics {
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
   readonly outputsStored: Counter<"result">;
+  readonly outputBytesLogical: Counter<"form">;
+  readonly outputBytesStored: Counter<"form">;
   readonly corruptBlobs: Counter;
   readonly backendSeconds: Histogram<"backend" | "op" | "outcome">;
   readonly gcRemoved: Counter<"kind">;
@@ -36,12 +38,33 @@ export class ServerMetrics {
       labelNames: ["result"],
       registers,
     });
-    this.bytesIn = new Counter({ name: "gocacheprog_bytes_in_total", help: "Output bytes received in PUT bodies.", registers });
-    this.bytesOut = new Counter({ name: "gocacheprog_bytes_out_total", help: "Output bytes sent in responses.", registers });
+    this.bytesIn = new Counter({
+      name: "gocacheprog_bytes_in_total",
+      help: "Output bytes received in PUT bodies (as sent: compressed when the client compressed).",
+      registers,
+    });
+    this.bytesOut = new Counter({
+      name: "gocacheprog_bytes_out_total",
+      help: "Output bytes sent in responses (as sent: compressed for clients that accept zstd).",
+      registers,
+    });
     this.outputsStored = new Counter({
       name: "gocacheprog_puts_total",
       help: "Accepted puts by how the output was kept: stored (new blob), deduplicated (blob already held), inline, linked.",
       labelNames: ["result"],
+      registers,
+    });
+    // The two sides of compression: what outputs are, and what keeping them took (their ratio is the saving).
+    this.outputBytesLogical = new Counter({
+      name: "gocacheprog_output_logical_bytes_total",
+      help: "Logical size of outputs newly kept (blobs and inline), by stored form (raw, zstd).",
+      labelNames: ["form"],
+      registers,
+    });
+    this.outputBytesStored = new Counter({
+      name: "gocacheprog_output_stored_bytes_total",
+      help: "Bytes those outputs take in storage, by stored form (raw, zstd).",
+      labelNames: ["form"],
       registers,
     });
     this.corruptBlobs = new Counter({

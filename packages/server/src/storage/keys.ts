@@ -7,6 +7,8 @@ import { isHexId } from "@gocacheprog/common";
  *
  * Blob store layout (relative to the store's own root or key prefix):
  *   <ns>/o/<2hex>/<outputHex>   output bytes, content-addressed
+ *   <ns>/o/<2hex>/<outputHex>.<size>.zst   the same output compressed (our zstd form): the name says
+ *                               the codec and the logical size, so a HEAD alone proves both (links)
  *   <ns>/a/<2hex>/<actionHex>   copy of the action record, so a lost index can be rebuilt
  *   <ns>/m/<2hex>/<buildKeyHex> copy of a build key's recent manifests (warm start), likewise
  * The two-hex fan-out keeps directories small on the filesystem store. The module proxy stores its
@@ -59,6 +61,12 @@ export function outputKey(namespace: string, outputHex: string): string {
   return `${assertNamespace(namespace)}/o/${outputHex.slice(0, 2)}/${outputHex}`;
 }
 
+/** Where an output of `size` logical bytes is kept in our zstd form. */
+export function compressedOutputKey(namespace: string, outputHex: string, size: number): string {
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid output size ${size}`);
+  return `${outputKey(namespace, outputHex)}.${size}.zst`;
+}
+
 export function actionRecordKey(namespace: string, actionHex: string): string {
   assertHexId("ActionID", actionHex);
   return `${assertNamespace(namespace)}/a/${actionHex.slice(0, 2)}/${actionHex}`;
@@ -107,7 +115,7 @@ export function actionRecordsPrefix(namespace: string): string {
 }
 
 const RECORD_COPY_KEY = /^(_gomod|[a-z0-9][a-z0-9._-]{0,62})\/a\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
-const OUTPUT_KEY = /^(_gomod|[a-z0-9][a-z0-9._-]{0,62})\/o\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+const OUTPUT_KEY = /^(_gomod|[a-z0-9][a-z0-9._-]{0,62})\/o\/([0-9a-f]{2})\/([0-9a-f]{64})(?:\.(\d{1,16})\.zst)?$/;
 
 /** The inverse of actionRecordKey; null for anything else (outputs, temp files, foreign objects). */
 export function parseActionRecordKey(key: string): { namespace: string; actionHex: string } | null {
@@ -116,11 +124,13 @@ export function parseActionRecordKey(key: string): { namespace: string; actionHe
   return { namespace: match[1]!, actionHex: match[3]! };
 }
 
-/** The inverse of outputKey; null for anything else. */
-export function parseOutputKey(key: string): { namespace: string; outputHex: string } | null {
+/** The inverse of outputKey and compressedOutputKey (logicalSize only for the latter); null for anything else. */
+export function parseOutputKey(key: string): { namespace: string; outputHex: string; logicalSize?: number } | null {
   const match = OUTPUT_KEY.exec(key);
   if (!match || match[3]!.slice(0, 2) !== match[2]) return null;
-  return { namespace: match[1]!, outputHex: match[3]! };
+  const parsed: { namespace: string; outputHex: string; logicalSize?: number } = { namespace: match[1]!, outputHex: match[3]! };
+  if (match[4] !== undefined) parsed.logicalSize = Number(match[4]);
+  return parsed;
 }
 
 /** Key of an action in the embedded (lmdb) index. '/' cannot occur in a namespace, so it splits cleanly. */

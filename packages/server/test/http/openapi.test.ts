@@ -22,7 +22,7 @@ describe("openapi.yaml", () => {
       expect(paths.map(asTemplate)).toContain(asTemplate(path));
     }
     const put = doc.paths["/v1/actions/{actionId}"].put.responses;
-    expect(Object.keys(put).sort()).toEqual(["201", "400", "401", "403", "409", "411", "413", "429", "503", "507"]);
+    expect(Object.keys(put).sort()).toEqual(["201", "400", "401", "403", "409", "411", "413", "415", "429", "503", "507"]);
     expect(doc.openapi).toMatch(/^3\.1/);
   });
 

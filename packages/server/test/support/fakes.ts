@@ -9,6 +9,7 @@ import { createApp } from "../../src/http/app.ts";
 import { createLogger, type Logger } from "../../src/ops/logger.ts";
 import { ServerMetrics } from "../../src/ops/metrics.ts";
 import type { BlobListing, BlobStore } from "../../src/storage/blob/types.ts";
+import type { BlobExpect } from "../../src/storage/blob/verify.ts";
 import { BackendUnavailableError, IntegrityError } from "../../src/storage/errors.ts";
 import { inlineBytes } from "../../src/storage/index/record-codec.ts";
 import type { ActionRecord, Index, IndexEntry, NamespaceUsage } from "../../src/storage/index/types.ts";
@@ -33,14 +34,19 @@ export class FakeBlobStore implements BlobStore {
   readonly calls = { put: 0, get: 0, getBytes: 0, head: 0, delete: 0 };
   mode: Mode = "up";
 
-  async put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
+  async put(key: string, body: AsyncIterable<Uint8Array>, expect: BlobExpect): Promise<void> {
     this.calls.put++;
     await gate(this.mode);
     const chunks: Uint8Array[] = [];
     for await (const chunk of body) chunks.push(chunk);
     const data = Buffer.concat(chunks);
-    if (data.length !== expect.size) throw new IntegrityError(`size ${data.length}, expected ${expect.size}`);
-    if (sha256Hex(data) !== expect.sha256Hex) throw new IntegrityError("sha256 mismatch");
+    if ("update" in expect) {
+      expect.update(data);
+      expect.finish();
+    } else {
+      if (data.length !== expect.size) throw new IntegrityError(`size ${data.length}, expected ${expect.size}`);
+      if (sha256Hex(data) !== expect.sha256Hex) throw new IntegrityError("sha256 mismatch");
+    }
     this.objects.set(key, { data, lastModified: new Date() });
   }
 

@@ -1,4 +1,5 @@
-import { isHexId } from "@gocacheprog/common";
+import { headers, isHexId } from "@gocacheprog/common";
+import { ZSTD_ENCODING } from "@gocacheprog/common/zstd";
 import type { Context } from "hono";
 import type { OutputBody } from "../../cache/outputs.ts";
 import type { ServerMetrics } from "../../ops/metrics.ts";
@@ -14,15 +15,32 @@ export function idParam(c: Context<AppEnv>, what: string): string {
   return value;
 }
 
-/** hono routes HEAD to GET handlers; a HEAD answer keeps the headers and drops the body. */
+/** Whether the request's Accept-Encoding lists zstd (and not with q=0): then outputs may come compressed. */
+export function acceptsZstd(c: Context<AppEnv>): boolean {
+  return (c.req.header("accept-encoding") ?? "").split(",").some((item) => {
+    const [token, ...params] = item.split(";").map((part) => part.trim().toLowerCase());
+    return token === ZSTD_ENCODING && !params.some((param) => /^q=0(\.0*)?$/.test(param));
+  });
+}
+
+/**
+ * hono routes HEAD to GET handlers; a HEAD answer keeps the headers and drops the body. With
+ * zstdSize, `body` is the stored compressed form: Content-Encoding says so, Content-Length is its
+ * length and the output's own size goes in its header (the client's bound while decoding).
+ */
 export function sendOutput(
   c: Context<AppEnv>,
   metrics: ServerMetrics,
   body: OutputBody | undefined,
   size: number,
   extra: Record<string, string>,
+  zstdSize?: number,
 ): Response {
-  const head = { ...extra, "content-length": String(size), "content-type": "application/octet-stream" };
+  const head: Record<string, string> = { ...extra, "content-length": String(size), "content-type": "application/octet-stream" };
+  head.vary = "accept-encoding";
+  if (zstdSize !== undefined) {
+    Object.assign(head, { "content-length": String(zstdSize), "content-encoding": ZSTD_ENCODING, [headers.outputSize]: String(size) });
+  }
   if (c.req.method === "HEAD" || body === undefined) return c.body(null, 200, head);
   if (Buffer.isBuffer(body)) {
     metrics.bytesOut.inc(body.byteLength);

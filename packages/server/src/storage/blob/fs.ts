@@ -4,7 +4,7 @@ import { dirname, join, resolve, sep } from "node:path";
 import { TEMP_FILE_PREFIX, tempPathFor } from "@gocacheprog/common";
 import { isStorageFull, StorageFullError } from "../errors.ts";
 import type { BlobBody, BlobListing, BlobStore, ReadOptions } from "./types.ts";
-import { BodyVerifier } from "./verify.ts";
+import { type BlobExpect, bodyCheckFor } from "./verify.ts";
 
 export interface FsBlobStoreOptions {
   /** Directory holding the blobs, e.g. `<dataDir>/blobs`; created when missing. */
@@ -33,7 +33,7 @@ export class FsBlobStore implements BlobStore {
     return join(this.root, ...key.split("/"));
   }
 
-  async put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
+  async put(key: string, body: AsyncIterable<Uint8Array>, expect: BlobExpect): Promise<void> {
     try {
       await this.write(key, body, expect);
     } catch (err) {
@@ -43,14 +43,14 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  private async write(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
+  private async write(key: string, body: AsyncIterable<Uint8Array>, expect: BlobExpect): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(dirname(target), { recursive: true });
     const temp = tempPathFor(target);
     const file = await open(temp, "wx");
     let renamed = false;
     try {
-      const verifier = new BodyVerifier(expect);
+      const verifier = bodyCheckFor(expect);
       for await (const chunk of body) {
         verifier.update(chunk);
         await file.write(chunk);

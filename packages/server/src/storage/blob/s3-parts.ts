@@ -1,4 +1,4 @@
-import type { BodyVerifier } from "./verify.ts";
+import type { BodyCheck } from "./verify.ts";
 
 /**
  * Cuts a body into parts of exactly `partSize` bytes (the last one shorter or equal), feeding every
@@ -8,7 +8,7 @@ import type { BodyVerifier } from "./verify.ts";
 export async function* readParts(
   body: AsyncIterable<Uint8Array>,
   partSize: number,
-  verifier: BodyVerifier,
+  verifier: BodyCheck,
 ): AsyncGenerator<{ data: Buffer; last: boolean }> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;

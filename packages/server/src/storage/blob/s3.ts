@@ -16,7 +16,7 @@ import { IntegrityError } from "../errors.ts";
 import { isNotFound, toBackendError } from "./s3-errors.ts";
 import { readParts } from "./s3-parts.ts";
 import type { BlobBody, BlobListing, BlobStore, ReadOptions } from "./types.ts";
-import { BodyVerifier } from "./verify.ts";
+import { type BlobExpect, bodyCheckFor } from "./verify.ts";
 
 /** S3 refuses parts under 5 MiB (except the last), so smaller part sizes would only work on some clones. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -100,9 +100,9 @@ export class S3BlobStore implements BlobStore {
     return this.prefix + key;
   }
 
-  async put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void> {
+  async put(key: string, body: AsyncIterable<Uint8Array>, expect: BlobExpect): Promise<void> {
     const Key = this.objectKey(key);
-    const parts = readParts(body, this.partSize, new BodyVerifier(expect));
+    const parts = readParts(body, this.partSize, bodyCheckFor(expect));
     const first = await parts.next();
     if (first.done) throw new IntegrityError("body produced no parts");
     if (first.value.last) {

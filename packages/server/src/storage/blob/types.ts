@@ -1,3 +1,5 @@
+import type { BlobExpect } from "./verify.ts";
+
 /**
  * The cache talks to blob storage only through this interface. Every implementation (and the unit
  * tests' fake) runs the same contract suite (packages/server/test/storage/blob/), so the filesystem
@@ -23,8 +25,9 @@ export interface BlobStore {
    * Streams the body to `key`. The key only ever becomes visible holding bytes whose length is
    * `expect.size` and whose sha256 is `expect.sha256Hex`; otherwise this rejects with
    * IntegrityError and nothing is stored (temp file + rename, or multipart aborted before complete).
+   * `expect` may instead be a BodyCheck, which sees every byte and may refuse the body the same way.
    */
-  put(key: string, body: AsyncIterable<Uint8Array>, expect: { size: number; sha256Hex: string }): Promise<void>;
+  put(key: string, body: AsyncIterable<Uint8Array>, expect: BlobExpect): Promise<void>;
   /**
    * null when absent. The caller must consume or destroy `body`. Reads take an optional signal: when
    * it fires the read is cancelled (rejects), so a caller past its deadline frees the backend.

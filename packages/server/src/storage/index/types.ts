@@ -17,6 +17,8 @@ export interface ActionRecord {
   lastAccessMs: number;
   /** The output bytes themselves when size <= the inline threshold (a hit touches no blob store). */
   inline?: Buffer;
+  /** How the output is kept (inline bytes or blob): absent = raw, "zstd" = our compressed form. */
+  codec?: "zstd";
 }
 
 /**

@@ -3,7 +3,7 @@ import { sha256Hex } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BlobStore } from "../../../src/storage/blob/types.ts";
 import { IntegrityError } from "../../../src/storage/errors.ts";
-import { actionRecordKey, outputKey, outputsPrefix } from "../../../src/storage/keys.ts";
+import { actionRecordKey, compressedOutputKey, outputKey, outputsPrefix } from "../../../src/storage/keys.ts";
 import { chunked, collect, failingAfter, freshNamespace, randomHexId, readAll } from "../../support/contract-helpers.ts";
 
 export interface BlobStoreFixture {
@@ -85,6 +85,34 @@ export function runBlobStoreContract(name: string, fixture: BlobStoreFixture): v
       const expect_ = { size: bytes.length, sha256Hex: sha256Hex(randomBytes(16)) };
       await expect(store.put(key, chunked(bytes, 1 << 20), expect_)).rejects.toBeInstanceOf(IntegrityError);
       await expectAbsent(ns, key);
+    });
+
+    it("stores under a compressed output's key what a BodyCheck accepts, and nothing when it refuses at the end", async () => {
+      const ns = freshNamespace();
+      const accepted = compressedOutputKey(ns, randomHexId(), 123_456);
+      const bytes = randomBytes(fixture.partSize * 2 + 1);
+      let seen = 0;
+      const counting = {
+        update: (chunk: Uint8Array) => {
+          seen += chunk.length;
+        },
+        finish: () => {},
+      };
+      await store.put(accepted, chunked(bytes, 1 << 20), counting);
+      expect(seen).toBe(bytes.length);
+      expect((await readAll((await store.get(accepted))!.body)).equals(bytes)).toBe(true);
+      expect((await collect(store.list(`${ns}/`))).map((item) => item.key)).toEqual([accepted]);
+      await store.delete(accepted);
+
+      const refused = compressedOutputKey(ns, randomHexId(), 99);
+      const refusing = {
+        update: () => {},
+        finish: () => {
+          throw new IntegrityError("decodes to other bytes");
+        },
+      };
+      await expect(store.put(refused, chunked(bytes, 1 << 20), refusing)).rejects.toBeInstanceOf(IntegrityError);
+      await expectAbsent(ns, refused);
     });
 
     it("refuses a truncated body (shorter than declared) and stores nothing", async () => {

@@ -39,7 +39,7 @@ export function runIndexContract(name: string, fixture: IndexFixture): void {
       expect(await index.get(freshNamespace(), randomHexId())).toBeNull();
     });
 
-    it("round-trips records exactly, inline bytes included", async () => {
+    it("round-trips records exactly, inline bytes and codec included (compressed and raw side by side)", async () => {
       const ns = freshNamespace();
       const records = [
         sampleRecord(),
@@ -47,6 +47,8 @@ export function runIndexContract(name: string, fixture: IndexFixture): void {
         sampleRecord({ size: 0, inline: Buffer.alloc(0) }),
         sampleRecord({ size: 16_384, inline: randomBytes(16_384), putTimeMs: 0, lastAccessMs: 0 }),
         sampleRecord({ size: Number.MAX_SAFE_INTEGER, putTimeMs: Date.now(), lastAccessMs: Date.now() + 1 }),
+        sampleRecord({ size: 40_000, inline: randomBytes(900), codec: "zstd" }),
+        sampleRecord({ size: 9_000_000, codec: "zstd" }),
       ];
       for (const record of records) {
         const action = randomHexId();

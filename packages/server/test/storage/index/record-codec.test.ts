@@ -12,13 +12,16 @@ describe("action record encoding", () => {
       sampleRecord(),
       sampleRecord({ size: 3, inline: Buffer.from("abc") }),
       sampleRecord({ size: 0, inline: Buffer.alloc(0) }),
+      sampleRecord({ size: 5000, inline: Buffer.from("compressed"), codec: "zstd" }),
+      sampleRecord({ size: 5_000_000, codec: "zstd" }),
     ]) {
       expect(decodeRecord(encodeRecord(record))).toEqual(record);
     }
   });
 
-  it("carries version 1 in the encoded form", () => {
+  it("writes raw outputs as version 1 (readable by older replicas) and compressed ones as version 2", () => {
     expect(plain.unpack(encodeRecord(sampleRecord()))).toMatchObject({ v: 1 });
+    expect(plain.unpack(encodeRecord(sampleRecord({ codec: "zstd" })))).toMatchObject({ v: 2, c: 1 });
   });
 
   it("does not alias the buffer it decoded from", () => {
@@ -29,11 +32,14 @@ describe("action record encoding", () => {
   });
 
   it("throws RecordFormatError for an unknown version, with the version in the message", () => {
-    const wire = { ...(plain.unpack(encodeRecord(sampleRecord())) as object), v: 2 };
+    const wire = { ...(plain.unpack(encodeRecord(sampleRecord())) as object), v: 3 };
     expect(() => decodeRecord(plain.pack(wire))).toThrow(
-      new RecordFormatError("unsupported action record version 2 (this server reads 1)"),
+      new RecordFormatError("unsupported action record version 3 (this server reads 1 to 2)"),
     );
     expect(tryDecodeRecord(plain.pack(wire))).toBeNull();
+    // A version-2 record with a codec this server does not know is refused too, never served raw.
+    const unknownCodec = { ...(plain.unpack(encodeRecord(sampleRecord({ codec: "zstd" }))) as object), c: 9 };
+    expect(tryDecodeRecord(plain.pack(unknownCodec))).toBeNull();
   });
 
   it("throws RecordFormatError for garbage and for records with bad fields", () => {
