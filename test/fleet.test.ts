@@ -39,6 +39,7 @@ async function seedFrom(storage: StorageKind, url: string): Promise<void> {
     expectSuccess(testA);
     if (attempt === 1) {
       expect(countCompileActions(buildA.stderr)).toBeGreaterThan(gomod.packageCount);
+      expect(buildA.stats.uploadWireBytes, "uploads went in the zstd form").toBeLessThan(buildA.stats.uploadBytes * 0.6);
       expect(okLines(testA.stdout).filter((line) => line.includes("(cached)"))).toEqual([]);
       expect(buildA.stats.uploads + testA.stats.uploads, "runner A uploaded nothing").toBeGreaterThan(0);
     }
@@ -53,6 +54,10 @@ describe.each<StorageKind>(["embedded", "s3-redis"])("a fleet of runners sharing
     const server = await startCacheServer({ storage });
     try {
       await seedFrom(storage, server.url);
+      // Compression end to end: go's archives went up (and are kept) in the zstd form, far smaller.
+      const keptZstd = await server.metric("gocacheprog_output_stored_bytes_total", { form: "zstd" });
+      expect(keptZstd).toBeGreaterThan(0);
+      expect(keptZstd).toBeLessThan((await server.metric("gocacheprog_output_logical_bytes_total", { form: "zstd" })) * 0.6);
 
       const binDir = sandbox.dir("bin");
       const buildB = await runRemote(sandbox, ["build", "-x", "-o", `${binDir}${path.sep}`, "./..."], newRunner(server.url, PATIENT));
@@ -62,6 +67,8 @@ describe.each<StorageKind>(["embedded", "s3-redis"])("a fleet of runners sharing
       expect(buildB.stats.localHits).toBe(0);
       expect(buildB.stats.remoteHits).toBeGreaterThan(0);
       expect(buildB.stats.misses).toBe(countLinkActions(buildB.stderr));
+      // ...and came down compressed, decoded by the client into the same bytes (the demo binary below).
+      expect(buildB.stats.remoteWireBytes).toBeLessThan(buildB.stats.remoteHitBytes * 0.6);
       const reference = await referenceDemo(sandbox);
       expect(fs.readFileSync(path.join(binDir, "demo")).equals(reference.binary), "runner B's demo differs from plain go's").toBe(true);
 

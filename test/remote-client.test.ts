@@ -22,8 +22,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function output(size: number): Promise<{ path: string; hex: string; bytes: Buffer }> {
-  const bytes = randomBytes(size);
+async function output(size: number, bytes = randomBytes(size)): Promise<{ path: string; hex: string; bytes: Buffer }> {
   const path = join(await mkdtemp(join(tmpdir(), "gcp-remote-client-")), "out");
   await writeFile(path, bytes);
   return { path, bytes, hex: sha256Hex(bytes) };
@@ -34,11 +33,11 @@ describe("RemoteClient against gocacheprog-server", () => {
     const out = await output(200_000);
     const [first, second] = [randomBytes(32).toString("hex"), randomBytes(32).toString("hex")];
     // The first upload tries the link, gets 409 (unknown output) and sends the body.
-    expect(await client.upload(first, out.hex, out.bytes.length, out.path, true)).toBe("stored");
+    expect((await client.upload(first, out.hex, out.bytes.length, out.path, true)).outcome).toBe("stored");
     const bytesIn = await server.metric("gocacheprog_bytes_in_total");
     expect(bytesIn).toBeGreaterThanOrEqual(out.bytes.length);
 
-    expect(await client.upload(second, out.hex, out.bytes.length, out.path, true)).toBe("linked");
+    expect((await client.upload(second, out.hex, out.bytes.length, out.path, true)).outcome).toBe("linked");
     expect(await server.metric("gocacheprog_bytes_in_total")).toBe(bytesIn);
 
     // The reply streams into the local tier's sink and lands as a verified file.
@@ -47,6 +46,29 @@ describe("RemoteClient against gocacheprog-server", () => {
     const got = await client.lookup(second, (e) => local.ingest(actionId, Buffer.from(e.outputHex, "hex"), e.size, e.putTime));
     expect(got?.entry.outputHex).toBe(out.hex);
     expect((await readFile(got?.hit.diskPath as string)).equals(out.bytes)).toBe(true);
+  });
+
+  it("uploads a compressible output in the zstd form and reads it back compressed, byte for byte once decoded", async () => {
+    const text = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `sym_${i % 1013}_${(i * 7919) % 65_521}`).join(" "));
+    const out = await output(text.length, text);
+    const action = randomBytes(32).toString("hex");
+    const stored = await server.metric("gocacheprog_output_stored_bytes_total", { form: "zstd" });
+    const sent = await client.upload(action, out.hex, out.bytes.length, out.path, false);
+    expect(sent.outcome).toBe("stored");
+    expect(sent.wireBytes).toBeLessThan(out.bytes.length / 2);
+    expect(await server.metric("gocacheprog_output_stored_bytes_total", { form: "zstd" })).toBe(stored + sent.wireBytes);
+    // The reply comes compressed and is decoded as it streams into the local tier's sink.
+    const local = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "gcp-remote-client-")) });
+    const actionId = Buffer.from(action, "hex");
+    const got = await client.lookup(action, (e) => local.ingest(actionId, Buffer.from(e.outputHex, "hex"), e.size, e.putTime));
+    expect(got?.wireBytes).toBe(sent.wireBytes);
+    expect((await readFile(got?.hit.diskPath as string)).equals(out.bytes)).toBe(true);
+  });
+
+  it("uploads an incompressible output raw", async () => {
+    const out = await output(100_000);
+    const sent = await client.upload(randomBytes(32).toString("hex"), out.hex, out.bytes.length, out.path, false);
+    expect(sent).toEqual({ outcome: "stored", wireBytes: out.bytes.length });
   });
 
   it("answers a lookup of an unknown action with null (a miss, not an error)", async () => {

@@ -1,6 +1,7 @@
 // Bundles the client into ONE executable file. Modules behind `await import()` (the remote tier)
 // stay in lazily initialised wrappers, so a local-only run never evaluates them.
-import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, rename, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -29,3 +30,8 @@ const temp = `${outfile}.${process.pid}.tmp`;
 await writeFile(temp, result.outputFiles[0].contents);
 await chmod(temp, 0o755);
 await rename(temp, outfile);
+
+// On Nodes without zstd in node:zlib (before 22.15) the bundled @bokuweb/zstd-wasm loads its wasm
+// from next to the bundle; Node 24 (the single-file exe) never needs it.
+const wasm = join(dirname(createRequire(import.meta.url).resolve("@bokuweb/zstd-wasm")), "zstd.wasm");
+await copyFile(wasm, join(dirname(outfile), "zstd.wasm"));

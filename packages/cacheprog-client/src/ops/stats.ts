@@ -24,7 +24,9 @@ export interface StatsJson {
   remoteGets: number;
   /** Remote calls that failed (error, bad status, timeout); each one is a miss or a lost upload, never a failed build. */
   remoteErrors: number;
-  /** Remote replies whose bytes did not hash to their OutputID (treated as misses). */
+  /** Body bytes of those hits as they came over the wire (less than remoteHitBytes when compressed). */
+  remoteWireBytes: number;
+  /** Remote replies whose bytes did not hash to their OutputID, or did not decode (treated as misses). */
   remoteCorrupt: number;
   /** Wall time spent in remote calls, summed over calls (they overlap). */
   remoteMs: number;
@@ -39,6 +41,8 @@ export interface StatsJson {
   uploadsDropped: number;
   uploadErrors: number;
   uploadBytes: number;
+  /** Body bytes those uploads sent (less than uploadBytes when compressed). */
+  uploadWireBytes: number;
   /** Warm start: entries the prefetch stream stored in the local tier, and their bytes. */
   warmEntries: number;
   warmBytes: number;
@@ -66,6 +70,7 @@ export class Stats {
   remoteHitBytes = 0;
   remoteGets = 0;
   remoteErrors = 0;
+  remoteWireBytes = 0;
   remoteCorrupt = 0;
   remoteMs = 0;
   remotePrefetches = 0;
@@ -75,6 +80,7 @@ export class Stats {
   uploadsDropped = 0;
   uploadErrors = 0;
   uploadBytes = 0;
+  uploadWireBytes = 0;
   warmEntries = 0;
   warmBytes = 0;
   warmUsed = 0;
@@ -105,6 +111,7 @@ export class Stats {
       remoteHitBytes: this.remoteHitBytes,
       remoteGets: this.remoteGets,
       remoteErrors: this.remoteErrors,
+      remoteWireBytes: this.remoteWireBytes,
       remoteCorrupt: this.remoteCorrupt,
       remoteMs: Math.round(this.remoteMs),
       remotePrefetches: this.remotePrefetches,
@@ -114,6 +121,7 @@ export class Stats {
       uploadsDropped: this.uploadsDropped,
       uploadErrors: this.uploadErrors,
       uploadBytes: this.uploadBytes,
+      uploadWireBytes: this.uploadWireBytes,
       warmEntries: this.warmEntries,
       warmBytes: this.warmBytes,
       warmUsed: this.warmUsed,
@@ -135,11 +143,11 @@ export function formatStatsLine(s: StatsJson): string {
   const uploadsTried = s.uploads + s.uploadsSkipped + s.uploadsDropped + s.uploadErrors;
   const uploads =
     uploadsTried > 0
-      ? `, uploads: ${s.uploads} done (${mb(s.uploadBytes)}), ${s.uploadsSkipped} skipped, ${s.uploadsDropped} dropped, ${s.uploadErrors} failed`
+      ? `, uploads: ${s.uploads} done (${mb(s.uploadBytes)}, ${mb(s.uploadWireBytes)} sent), ${s.uploadsSkipped} skipped, ${s.uploadsDropped} dropped, ${s.uploadErrors} failed`
       : "";
   const remote =
     s.remoteGets + s.remoteErrors > 0
-      ? `; remote: ${s.remoteGets} lookups (${s.remotePrefetches} prefetched, ${s.prefetchHits} used), ${s.remoteErrors} errors, ${s.remoteCorrupt} corrupt, ${s.remoteMs} ms, ${mb(s.remoteHitBytes)} down`
+      ? `; remote: ${s.remoteGets} lookups (${s.remotePrefetches} prefetched, ${s.prefetchHits} used), ${s.remoteErrors} errors, ${s.remoteCorrupt} corrupt, ${s.remoteMs} ms, ${mb(s.remoteHitBytes)} down (${mb(s.remoteWireBytes)} on the wire)`
       : "";
   const warm =
     s.warmEntries + s.manifestIds > 0

@@ -5,8 +5,10 @@ import { Readable } from "node:stream";
 import { headers as h, isHexId, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
 import type { Hit, OutputSink } from "../tier.ts";
 import { Exchange, LocalStoreError, locally, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
+import { codecOrNull, packForUpload, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
 
 export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout };
+export type { UploadOutcome, UploadResult } from "./zstd-bodies.ts";
 
 /** What the server said about one action, before its bytes. */
 export interface RemoteEntry {
@@ -25,9 +27,9 @@ export interface RemoteHit {
   hit: Hit;
   /** The first bytes of the output (package archives start with the ar magic). */
   head: Buffer;
+  /** Body bytes as they came over the wire (fewer than the output's when it came compressed). */
+  wireBytes: number;
 }
-
-export type UploadOutcome = "stored" | "linked" | "forbidden";
 
 export interface RemoteClientOptions {
   url: string;
@@ -63,6 +65,8 @@ export class RemoteClient {
   private auth: Record<string, string>;
   private readonly minRate: number;
   private readonly maxOutput: number;
+  /** Off once the server refuses a compressed upload (one that predates compression): then everything goes raw. */
+  private compressUploads = true;
 
   constructor(private readonly options: RemoteClientOptions) {
     this.url = new URL(options.url);
@@ -97,7 +101,9 @@ export class RemoteClient {
    * to its OutputID leaves nothing behind (RemoteError, IntegrityError).
    */
   async lookup(actionHex: string, open: OpenSink): Promise<RemoteHit | null> {
-    const call = this.start(this.lookupAgent, "GET", routes.action(actionHex), this.auth, undefined, this.options.timeoutMs);
+    const zstd = await codecOrNull();
+    const ask = zstd ? { ...this.auth, "accept-encoding": ZSTD_ENCODING } : this.auth;
+    const call = this.start(this.lookupAgent, "GET", routes.action(actionHex), ask, undefined, this.options.timeoutMs);
     let sink: OutputSink | undefined;
     try {
       const res = await call.response;
@@ -109,14 +115,20 @@ export class RemoteClient {
       this.checkStatus("GET action", res);
       const entry = this.entryOf(res);
       call.extendTo(this.deadlineFor(this.options.timeoutMs, entry.size));
+      const decoder = replyDecoder(res.headers, entry.size, zstd);
       const target = locally(() => open(entry));
       sink = target;
-      for await (const chunk of res) locally(() => target.write(chunk as Buffer));
-      if (!res.complete) throw new RemoteError(`GET action: connection cut after ${target.written} of ${entry.size} bytes`);
+      let wireBytes = 0;
+      for await (const chunk of res) {
+        wireBytes += (chunk as Buffer).length;
+        for (const piece of decoder ? decoder.push(chunk as Buffer) : [chunk as Buffer]) locally(() => target.write(piece));
+      }
+      if (!res.complete) throw new RemoteError(`GET action: connection cut after ${wireBytes} body bytes`);
+      decoder?.end();
       const head = target.head;
       const hit = locally(() => target.finish());
       call.done();
-      return { entry, hit, head };
+      return { entry, hit, head, wireBytes };
     } catch (err) {
       sink?.abort();
       throw call.failed(err);
@@ -145,15 +157,25 @@ export class RemoteClient {
    * Stores an output under an action. Large outputs first try a body-less link (the server may hold
    * the bytes already, under another action or from another runner) and upload only on 409.
    */
-  async upload(actionHex: string, outputHex: string, size: number, diskPath: string, tryLinkFirst: boolean): Promise<UploadOutcome> {
+  async upload(actionHex: string, outputHex: string, size: number, diskPath: string, tryLinkFirst: boolean): Promise<UploadResult> {
     if (tryLinkFirst) {
       const linked = await this.put(actionHex, outputHex, { [h.outputSize]: String(size), "content-length": "0" }, undefined, 0);
-      if (linked !== "missing") return linked === "forbidden" ? "forbidden" : "linked";
+      if (linked !== "missing") return { outcome: linked === "forbidden" ? "forbidden" : "linked", wireBytes: 0 };
+    }
+    // Compressed here, in the background upload path: go never waits for it.
+    const packed = this.compressUploads ? await packForUpload(diskPath, size) : null;
+    if (packed) {
+      const zstd = { "content-length": String(packed.length), "content-encoding": ZSTD_ENCODING, [h.outputSize]: String(size) };
+      try {
+        return stored(await this.put(actionHex, outputHex, zstd, Readable.from([packed]), packed.length), packed.length);
+      } catch (err) {
+        // A server that predates compression reads the body as the output and refuses it: raw from now on.
+        if (!(err instanceof RemoteRefusal && /HTTP 4(00|15)$/.test(err.message))) throw err;
+        this.compressUploads = false;
+      }
     }
     const body = size > 0 ? createReadStream(diskPath) : undefined;
-    const stored = await this.put(actionHex, outputHex, { "content-length": String(size) }, body, size);
-    if (stored === "missing") throw new RemoteError("PUT action: server refused the body as unknown output");
-    return stored;
+    return stored(await this.put(actionHex, outputHex, { "content-length": String(size) }, body, size), size);
   }
 
   private async put(

@@ -122,6 +122,7 @@ export class RemoteTier implements CacheTier {
       if (next) this.prefetch(next);
     }
     if (!fetched) return MISS;
+    this.stats.remoteWireBytes += fetched.wireBytes;
     this.fetched.set(actionHex, fetched.entry.outputHex);
     return { ...fetched.hit, source: "remote" };
   }
@@ -168,7 +169,7 @@ export class RemoteTier implements CacheTier {
     }
     const started = performance.now();
     try {
-      const outcome = await this.client.upload(
+      const { outcome, wireBytes } = await this.client.upload(
         job.actionHex,
         job.outputHex,
         job.size,
@@ -184,6 +185,7 @@ export class RemoteTier implements CacheTier {
       } else {
         this.stats.uploads++;
         this.stats.uploadBytes += job.size;
+        this.stats.uploadWireBytes += wireBytes;
       }
     } catch (err) {
       this.stats.uploadErrors++;

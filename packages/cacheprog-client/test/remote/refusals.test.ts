@@ -86,7 +86,7 @@ describe("RemoteTier failures", () => {
         const sink = open(entry);
         try {
           sink.write(body); // one byte more than declared
-          return { entry, hit: sink.finish(), head: sink.head };
+          return { entry, hit: sink.finish(), head: sink.head, wireBytes: body.length };
         } catch (err) {
           sink.abort();
           throw err;

@@ -1,4 +1,4 @@
-import type { OpenSink, RemoteHit, UploadOutcome } from "../../src/remote/http.ts";
+import type { OpenSink, RemoteHit, UploadOutcome, UploadResult } from "../../src/remote/http.ts";
 
 export interface StubEntry {
   outputHex: string;
@@ -29,16 +29,16 @@ export class StubClient {
       sink.write(stored.body.subarray(0, 3));
       sink.write(stored.body.subarray(3));
       const head = sink.head;
-      return { entry, hit: sink.finish(), head };
+      return { entry, hit: sink.finish(), head, wireBytes: stored.body.length };
     } catch (err) {
       sink.abort();
       throw err;
     }
   }
-  async upload(actionHex: string, _o: string, _s: number, _p: string, link: boolean): Promise<UploadOutcome> {
+  async upload(actionHex: string, _o: string, s: number, _p: string, link: boolean): Promise<UploadResult> {
     this.uploads.push({ actionHex, link });
     if (this.uploadError) throw this.uploadError;
-    return this.uploadOutcome;
+    return { outcome: this.uploadOutcome, wireBytes: this.uploadOutcome === "stored" ? s : 0 };
   }
   async close(): Promise<void> {}
 }

@@ -1,0 +1,92 @@
+import { readFile } from "node:fs/promises";
+import type { IncomingHttpHeaders } from "node:http";
+import { headers as h } from "@gocacheprog/common";
+import { compressOutput, loadZstd, ZSTD_ENCODING, type ZstdCodec, ZstdFormatError, ZstdStreamDecoder } from "@gocacheprog/common/zstd";
+import { IntegrityError } from "../tier.ts";
+import { RemoteError } from "./exchange.ts";
+
+/**
+ * The client's side of compression (the form itself: @gocacheprog/common/zstd). Uploads go in our
+ * zstd form when it pays, lookups ask for it, and a compressed reply is decoded here as it streams,
+ * bounded by the output size the server declares, into the local tier's sink, which hashes the
+ * decoded bytes against the OutputID as for any reply.
+ */
+
+export { ZSTD_ENCODING };
+
+/** Smaller outputs go up as they are: frame and block headers would eat most of the saving. */
+export const COMPRESS_MIN_BYTES = 512;
+/** Larger ones go up raw, streamed from disk: compressing one holds all of it in memory per upload. */
+export const COMPRESS_MAX_BYTES = 64 * 1024 * 1024;
+/** The compressed form must save at least this share, else the output goes (and is stored) raw. */
+const MIN_SAVING = 0.1;
+
+export type UploadOutcome = "stored" | "linked" | "forbidden";
+/** What an upload did, and how many body bytes it sent (fewer than the output's when it went compressed). */
+export type UploadResult = { outcome: UploadOutcome; wireBytes: number };
+
+/** An upload's result from its PUT's answer; "missing" after a full body is the server refusing it. */
+export function stored(outcome: "stored" | "missing" | "forbidden", wireBytes: number): UploadResult {
+  if (outcome === "missing") throw new RemoteError("PUT action: server refused the body as unknown output");
+  return { outcome, wireBytes };
+}
+
+let codec: Promise<ZstdCodec | null> | undefined;
+
+/**
+ * The codec, loaded once (wasm on Nodes without zstd in node:zlib); null when it cannot load, and
+ * then this client neither asks for nor sends compressed bodies: compression is never a failure.
+ */
+export function codecOrNull(): Promise<ZstdCodec | null> {
+  codec ??= loadZstd().catch(() => null);
+  return codec;
+}
+
+/** The output in our zstd form for an upload, or null when it should go raw (size, or too little saved). */
+export async function packForUpload(diskPath: string, size: number): Promise<Buffer | null> {
+  if (size < COMPRESS_MIN_BYTES || size > COMPRESS_MAX_BYTES) return null;
+  const zstd = await codecOrNull();
+  if (!zstd) return null;
+  const raw = await readFile(diskPath);
+  if (raw.length !== size) return null;
+  const packed = await compressOutput(zstd, raw);
+  return packed.length <= size * (1 - MIN_SAVING) ? packed : null;
+}
+
+/**
+ * Decodes a compressed reply chunk by chunk (never more than `size` bytes, one frame in memory);
+ * bytes that are not our form, or decode to another size, throw IntegrityError: a corrupt reply.
+ */
+export class ReplyDecoder {
+  private readonly decoder: ZstdStreamDecoder;
+
+  constructor(codec: ZstdCodec, size: number) {
+    this.decoder = new ZstdStreamDecoder(codec, size);
+  }
+
+  push(chunk: Uint8Array): Buffer[] {
+    return corrupt(() => this.decoder.push(chunk));
+  }
+
+  end(): void {
+    corrupt(() => this.decoder.end());
+  }
+}
+
+/** For a compressed reply, its decoder (into the announced size); null for a reply that is the output itself. */
+export function replyDecoder(headers: IncomingHttpHeaders, size: number, zstd: ZstdCodec | null): ReplyDecoder | null {
+  const encoding = headers["content-encoding"];
+  if (encoding === undefined || encoding === "identity") return null;
+  if (encoding !== ZSTD_ENCODING || !zstd || headers[h.outputSize] === undefined)
+    throw new RemoteError(`GET action: a reply in encoding ${encoding} this client did not ask for`);
+  return new ReplyDecoder(zstd, size);
+}
+
+function corrupt<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof ZstdFormatError) throw new IntegrityError(`compressed reply: ${err.message}`);
+    throw err;
+  }
+}
