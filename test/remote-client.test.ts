@@ -56,12 +56,13 @@ describe("RemoteClient against gocacheprog-server", () => {
     const sent = await client.upload(action, out.hex, out.bytes.length, out.path, false);
     expect(sent.outcome).toBe("stored");
     expect(sent.wireBytes).toBeLessThan(out.bytes.length / 2);
-    expect(await server.metric("gocacheprog_output_stored_bytes_total", { form: "zstd" })).toBe(stored + sent.wireBytes);
+    // The server keeps what was sent plus its 40-byte digest trailer, and sends that back as it is.
+    expect(await server.metric("gocacheprog_output_stored_bytes_total", { form: "zstd" })).toBe(stored + sent.wireBytes + 40);
     // The reply comes compressed and is decoded as it streams into the local tier's sink.
     const local = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "gcp-remote-client-")) });
     const actionId = Buffer.from(action, "hex");
     const got = await client.lookup(action, (e) => local.ingest(actionId, Buffer.from(e.outputHex, "hex"), e.size, e.putTime));
-    expect(got?.wireBytes).toBe(sent.wireBytes);
+    expect(got?.wireBytes).toBe(sent.wireBytes + 40);
     expect((await readFile(got?.hit.diskPath as string)).equals(out.bytes)).toBe(true);
   });
 

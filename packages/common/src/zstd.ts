@@ -21,6 +21,12 @@ export const ZSTD_ENCODING = "zstd";
 const FRAME_BYTES_MAX = ZSTD_FRAME_MAX + (ZSTD_FRAME_MAX >> 7) + 64;
 const BLOCK_MAX = 128 * 1024;
 const MAGIC = 0xfd2fb528;
+/** Skippable frames (0x184D2A50-5F) carry data decoders pass over; we accept small ones only. */
+const SKIPPABLE_MASK = 0xfffffff0;
+const SKIPPABLE_MAGIC = 0x184d2a50;
+const SKIPPABLE_MAX = 1024;
+
+const EMPTY = Buffer.alloc(0);
 
 /** Bytes that are not our compressed form, or that decode to something other than what was declared. */
 export class ZstdFormatError extends Error {
@@ -118,6 +124,8 @@ interface FrameScan {
   cursor: number;
   contentSize: number;
   checksum: boolean;
+  /** A skippable frame: nothing to decode. */
+  skippable?: boolean;
 }
 
 /** Bytes of the frame content size field for each FCS flag (flag 0: 1 byte only in single-segment frames). */
@@ -148,8 +156,23 @@ function scanHeader(buf: Buffer, len: number, scan: FrameScan): boolean {
   return true;
 }
 
+/** A skippable frame's total length once all of it is in `buf`, else 0; -1 when `buf` starts with another frame. */
+function scanSkippable(buf: Buffer, len: number, scan: FrameScan): number {
+  if (len < 4 || (buf.readUInt32LE(0) & SKIPPABLE_MASK) >>> 0 !== SKIPPABLE_MAGIC) return -1;
+  if (len < 8) return 0;
+  const size = buf.readUInt32LE(4);
+  if (size > SKIPPABLE_MAX) throw new ZstdFormatError(`skippable frame of ${size} bytes, more than ${SKIPPABLE_MAX}`);
+  if (len < 8 + size) return 0;
+  Object.assign(scan, { skippable: true, contentSize: 0 });
+  return 8 + size;
+}
+
 /** The frame's total length once all of it is in `buf`, else 0 (more bytes needed). */
 function scanFrame(buf: Buffer, len: number, scan: FrameScan): number {
+  if (scan.cursor < 0) {
+    const skippable = scanSkippable(buf, len, scan);
+    if (skippable >= 0) return skippable;
+  }
   if (scan.cursor < 0 && !scanHeader(buf, len, scan)) return 0;
   while (scan.cursor + 3 <= len) {
     const header = buf.readUIntLE(scan.cursor, 3);
@@ -170,7 +193,8 @@ function scanFrame(buf: Buffer, len: number, scan: FrameScan): number {
  * Turns our compressed form back into the output, chunk by chunk, with bounded memory (one frame):
  * frames are cut from the stream by their headers, their declared sizes are added up and refused as
  * soon as they pass `declaredSize` (before anything is decoded), and each frame must decode to
- * exactly its declared size. end() throws unless the whole output arrived.
+ * exactly its declared size. Small skippable frames (the server's digest trailer) are passed over.
+ * end() throws unless the whole output arrived.
  */
 export class ZstdStreamDecoder {
   private buf = Buffer.alloc(0);
@@ -191,7 +215,8 @@ export class ZstdStreamDecoder {
     while (this.len === 0 && input.length > 0) {
       const end = scanFrame(input, input.length, this.scan);
       if (end === 0) break;
-      out.push(this.decode(input.subarray(0, end)));
+      const raw = this.decode(input.subarray(0, end));
+      if (raw.length > 0) out.push(raw);
       input = input.subarray(end);
     }
     if (input.length === 0) return out;
@@ -199,7 +224,8 @@ export class ZstdStreamDecoder {
     for (;;) {
       const end = scanFrame(this.buf, this.len, this.scan);
       if (end === 0) return out;
-      out.push(this.decode(this.buf.subarray(0, end)));
+      const raw = this.decode(this.buf.subarray(0, end));
+      if (raw.length > 0) out.push(raw);
       this.buf.copyWithin(0, end, this.len);
       this.len -= end;
     }
@@ -212,8 +238,9 @@ export class ZstdStreamDecoder {
   }
 
   private decode(frame: Buffer): Buffer {
-    const { contentSize } = this.scan;
+    const { contentSize, skippable } = this.scan;
     this.scan = { cursor: -1, contentSize: 0, checksum: false };
+    if (skippable) return EMPTY;
     if (this.produced + contentSize > this.declaredSize)
       throw new ZstdFormatError(`zstd stream holds more than the ${this.declaredSize} bytes declared`);
     const raw = this.codec.decompressFrame(frame, contentSize);

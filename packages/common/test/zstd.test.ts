@@ -32,6 +32,16 @@ describe("zstd stored form", () => {
     expect(decompressOutput(codec, stored, raw.length).equals(raw)).toBe(true);
   });
 
+  it("passes over small skippable frames (a digest trailer) and refuses large ones", async () => {
+    const codec = await loadZstd();
+    const raw = textLike(300_000);
+    const skippable = (size: number) =>
+      Buffer.concat([Buffer.from([0x5c, 0x2a, 0x4d, 0x18]), Buffer.from(new Uint32Array([size]).buffer), Buffer.alloc(size, 7)]);
+    const stored = Buffer.concat([skippable(3), await compressOutput(codec, raw), skippable(40)]);
+    expect((await decodeInChunks(stored, raw.length, 5)).equals(raw)).toBe(true);
+    expect(() => decompressOutput(codec, Buffer.concat([stored, skippable(5000)]), raw.length)).toThrow(/skippable/);
+  });
+
   it("refuses a bomb at the declared size, before decoding the frame that passes it", async () => {
     const codec = await loadZstd();
     const stored = await compressOutput(codec, Buffer.alloc(3 * ZSTD_FRAME_MAX));

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type ZstdCodec, ZstdFormatError, ZstdStreamDecoder } from "@gocacheprog/common/zstd";
 import type { BlobBody } from "../storage/blob/types.ts";
 import { type BodyCheck, BodyVerifier } from "../storage/blob/verify.ts";
@@ -87,6 +88,59 @@ export function decodeVerified(codec: ZstdCodec, stored: Uint8Array, expect: Exp
   const verifier = new ZstdVerifier(codec, expect, true);
   verifyBytes(stored, verifier);
   return Buffer.concat(verifier.takeDecoded(), expect.size);
+}
+
+/**
+ * Every compressed blob ends with a zstd skippable frame (decoders pass over it) holding the sha256
+ * of the bytes before it. A reader that passes the stored form on (a client that decodes and checks
+ * it itself) then proves the blob intact by hashing its compressed bytes, without decoding them.
+ */
+const TRAILER_MAGIC = 0x184d2a5c;
+const TRAILER_BYTES = 40;
+
+/** Our zstd upload checked while it passes (ZstdVerifier), then the digest trailer; throws before the end on a mismatch. */
+export async function* withDigestTrailer(upload: AsyncIterable<Uint8Array>, verifier: ZstdVerifier): AsyncGenerator<Uint8Array> {
+  const hash = createHash("sha256");
+  for await (const chunk of upload) {
+    verifier.update(chunk);
+    hash.update(chunk);
+    yield chunk;
+  }
+  verifier.finish();
+  const trailer = Buffer.alloc(TRAILER_BYTES);
+  trailer.writeUInt32LE(TRAILER_MAGIC, 0);
+  trailer.writeUInt32LE(32, 4);
+  hash.digest().copy(trailer, 8);
+  yield trailer;
+}
+
+/** Checks a stored compressed blob against its digest trailer. */
+export class TrailerVerifier implements BodyCheck {
+  private readonly hash = createHash("sha256");
+  private tail = Buffer.alloc(0);
+
+  update(chunk: Uint8Array): void {
+    const joined = Buffer.concat([this.tail, chunk]);
+    const cut = Math.max(0, joined.length - TRAILER_BYTES);
+    this.hash.update(joined.subarray(0, cut));
+    this.tail = joined.subarray(cut);
+  }
+
+  finish(): void {
+    const { tail } = this;
+    if (tail.length !== TRAILER_BYTES || tail.readUInt32LE(0) !== TRAILER_MAGIC || tail.readUInt32LE(4) !== 32)
+      throw new IntegrityError("compressed blob lacks its digest trailer");
+    if (!this.hash.digest().equals(tail.subarray(8))) throw new IntegrityError("compressed blob does not match its sha256 trailer");
+  }
+}
+
+/** Counts what a store writes, for a body its generator checks itself (withDigestTrailer). */
+export class ByteCounter implements BodyCheck {
+  stored = 0;
+  update(chunk: Uint8Array): void {
+    this.stored += chunk.byteLength;
+  }
+  finish(): void {}
 }
 
 function asIntegrity<T>(work: () => T): T {

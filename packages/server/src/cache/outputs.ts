@@ -8,16 +8,7 @@ import { IntegrityError } from "../storage/errors.ts";
 import { inlineBytes } from "../storage/index/record-codec.ts";
 import type { ActionRecord } from "../storage/index/types.ts";
 import { compressedOutputKey, outputKey, parseOutputKey } from "../storage/keys.ts";
-import {
-  decodeVerified,
-  drainVerified,
-  type Expect,
-  guardUpload,
-  readVerified,
-  verifyBytes,
-  verifyWhileStreaming,
-  ZstdVerifier,
-} from "./output-bodies.ts";
+import * as bodies from "./output-bodies.ts";
 import type { StorageCalls } from "./storage-calls.ts";
 import type { Usage } from "./usage.ts";
 
@@ -105,15 +96,15 @@ export class Outputs {
     return stored;
   }
 
-  private async keep(ns: string, expect: Expect, body: AsyncIterable<Uint8Array>, form: UploadForm): Promise<Stored> {
+  private async keep(ns: string, expect: bodies.Expect, body: AsyncIterable<Uint8Array>, form: UploadForm): Promise<Stored> {
     const { size, sha256Hex: outputHex } = expect;
     const ref: OutputRef = { outputId: Buffer.from(outputHex, "hex"), size };
     const zstd = form.encoding === "zstd" ? await loadZstd() : undefined;
     if (zstd) ref.codec = "zstd";
-    const check = () => (zstd ? new ZstdVerifier(zstd, expect) : new BodyVerifier(expect));
-    const upload = guardUpload(body, form.encoding === "zstd" ? form.bodySize : size);
+    const check = () => (zstd ? new bodies.ZstdVerifier(zstd, expect) : new BodyVerifier(expect));
+    const upload = bodies.guardUpload(body, form.encoding === "zstd" ? form.bodySize : size);
     if (size <= this.options.inlineMax) {
-      ref.inline = await readVerified(upload, check());
+      ref.inline = await bodies.readVerified(upload, check());
       return { result: "inline", ref, storedSize: ref.inline.byteLength };
     }
     const key = zstd ? compressedOutputKey(ns, outputHex, size) : outputKey(ns, outputHex);
@@ -124,14 +115,17 @@ export class Outputs {
     // Content-addressed and already held (in either form): prove the client's claim anyway, store nothing new.
     const held = await this.held(ns, idToHex(ref.outputId), ref.size);
     if (held) {
-      await drainVerified(upload, check());
+      await bodies.drainVerified(upload, check());
       return { result: "deduplicated", ref: held, storedSize: 0 };
     }
     const existing = await this.calls.blob("head", (signal) => this.blobs.head(key, { signal }));
     const verifier = check();
+    // The compressed form is checked as it passes and closed with its digest trailer; raw bytes by the store.
+    const [body, stored] =
+      verifier instanceof bodies.ZstdVerifier ? [bodies.withDigestTrailer(upload, verifier), new bodies.ByteCounter()] : [upload, verifier];
     // Not raced against the deadline: an upload's duration depends on the client.
-    await this.blobs.put(key, upload, verifier);
-    const storedSize = verifier.stored ?? ref.size;
+    await this.blobs.put(key, body, stored);
+    const storedSize = stored instanceof bodies.ByteCounter ? stored.stored : ref.size;
     // A blob of another size under this key (a damaged one) was replaced, not added to.
     await this.usage.add(ns, { entries: 0, bytes: storedSize - (existing?.size ?? 0) });
     return { result: "stored", ref, storedSize };
@@ -186,7 +180,7 @@ export class Outputs {
   /** Compressed bytes inside a record, decoded and checked; null when they do not decode to the output. */
   private async decodeInline(ref: OutputRef): Promise<Buffer | null> {
     try {
-      return decodeVerified(await loadZstd(), ref.inline!, { size: ref.size, sha256Hex: idToHex(ref.outputId) });
+      return bodies.decodeVerified(await loadZstd(), ref.inline!, { size: ref.size, sha256Hex: idToHex(ref.outputId) });
     } catch (err) {
       if (!(err instanceof IntegrityError)) throw err;
       this.metrics.corruptBlobs.inc();
@@ -211,23 +205,28 @@ export class Outputs {
       const head = await this.calls.blob("head", (signal) => this.blobs.head(key, { signal }));
       return head ? { size } : null;
     }
-    const verifier = new ZstdVerifier(await loadZstd(), { size, sha256Hex: outputHex }, !acceptZstd);
+    // Passed on as stored: its digest trailer proves it. Decoded for the reader: checked as it decodes.
+    const verifier = acceptZstd
+      ? new bodies.TrailerVerifier()
+      : new bodies.ZstdVerifier(await loadZstd(), { size, sha256Hex: outputHex }, true);
     if (size <= this.options.verifyBufferMax) {
       const data = await this.calls.blob("getBytes", (signal) => this.blobs.getBytes(key, { signal }));
       if (!data) return null;
       try {
-        verifyBytes(data, verifier);
+        bodies.verifyBytes(data, verifier);
       } catch (err) {
         if (!(err instanceof IntegrityError)) throw err;
         return corrupt(err.message, data.byteLength);
       }
-      return acceptZstd ? { size, body: data, zstdSize: data.byteLength } : { size, body: Buffer.concat(verifier.takeDecoded(), size) };
+      if (verifier instanceof bodies.TrailerVerifier) return { size, body: data, zstdSize: data.byteLength };
+      return { size, body: Buffer.concat(verifier.takeDecoded(), size) };
     }
     const got = await this.calls.blob("get", (signal) => this.blobs.get(key, { signal }));
     if (!got) return null;
     const onCorrupt = (reason: string) => corrupt(reason, got.size);
-    if (acceptZstd) return { size, body: verifyWhileStreaming(got.body, verifier, onCorrupt), zstdSize: got.size };
-    return { size, body: verifyWhileStreaming(got.body, verifier, onCorrupt, () => verifier.takeDecoded()) };
+    if (verifier instanceof bodies.TrailerVerifier)
+      return { size, body: bodies.verifyWhileStreaming(got.body, verifier, onCorrupt), zstdSize: got.size };
+    return { size, body: bodies.verifyWhileStreaming(got.body, verifier, onCorrupt, () => verifier.takeDecoded()) };
   }
 
   private async openBlob(ns: string, outputHex: string, expectedSize: number | undefined, wantBody: boolean): Promise<OpenedOutput | null> {
@@ -248,7 +247,7 @@ export class Outputs {
       const data = await this.calls.blob("getBytes", (signal) => this.blobs.getBytes(key, { signal }));
       if (!data) return null;
       try {
-        verifyBytes(data, { size: expectedSize, sha256Hex: outputHex });
+        bodies.verifyBytes(data, { size: expectedSize, sha256Hex: outputHex });
       } catch (err) {
         return corrupt((err as Error).message, data.byteLength);
       }
@@ -262,9 +261,10 @@ export class Outputs {
       return corrupt(`size ${size}, expected ${expectedSize}`, size);
     }
     const expect = { size, sha256Hex: outputHex };
-    if (size > this.options.verifyBufferMax) return { size, body: verifyWhileStreaming(body, expect, (reason) => corrupt(reason, size)) };
+    if (size > this.options.verifyBufferMax)
+      return { size, body: bodies.verifyWhileStreaming(body, expect, (reason) => corrupt(reason, size)) };
     try {
-      return { size, body: await readVerified(body, expect) };
+      return { size, body: await bodies.readVerified(body, expect) };
     } catch (err) {
       if (!(err instanceof IntegrityError)) throw err;
       return corrupt(err.message, size);
