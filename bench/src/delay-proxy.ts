@@ -11,6 +11,8 @@ export interface Traffic {
 export interface DelayProxy {
   port: number;
   rttMs: number;
+  /** Link rate in Mbit/s each way, shared by all connections; undefined = unlimited. */
+  mbits?: number;
   traffic(): Traffic;
   resetTraffic(): void;
   stop(): Promise<void>;
@@ -19,13 +21,24 @@ export interface DelayProxy {
 const REQUEST_LINE = /(?:GET|PUT|HEAD|POST|DELETE) \S+ HTTP\/1\.1\r\n/g;
 const CARRY_BYTES = 512;
 
+/** One direction of a link of limited rate: chunks of every connection take turns on it. */
+interface Link {
+  bytesPerMs: number;
+  /** When the link has finished sending what was queued on it so far. */
+  freeAt: number;
+}
+
 /**
  * A loopback TCP proxy that holds every chunk for half the round trip in each direction, so one
- * request/response exchange costs `rttMs` more, as it would across a network. It also counts
+ * request/response exchange costs `rttMs` more, as it would across a network. With `mbits`, each
+ * direction is also a link of that rate shared by all connections (a chunk leaves once the link
+ * has sent everything before it, then takes the one-way delay), like a runner's uplink. It also counts
  * connections, bytes and HTTP request lines, so every system's traffic is measured the same way.
  */
-export async function startDelayProxy(targetPort: number, rttMs: number): Promise<DelayProxy> {
+export async function startDelayProxy(targetPort: number, rttMs: number, mbits?: number): Promise<DelayProxy> {
   const oneWayMs = rttMs / 2;
+  const link = (): Link | undefined => (mbits ? { bytesPerMs: (mbits * 1e6) / 8 / 1000, freeAt: 0 } : undefined);
+  const [up, down] = [link(), link()];
   let traffic: Traffic = { connections: 0, requests: 0, bytesUp: 0, bytesDown: 0 };
   const sockets = new Set<Socket>();
 
@@ -43,7 +56,7 @@ export async function startDelayProxy(targetPort: number, rttMs: number): Promis
       });
     }
     let carry = "";
-    pipeWithDelay(client, upstream, oneWayMs, (chunk) => {
+    pipeWithDelay(client, upstream, oneWayMs, up, (chunk) => {
       traffic.bytesUp += chunk.length;
       const text = carry + chunk.toString("latin1");
       for (const match of text.matchAll(REQUEST_LINE)) {
@@ -51,7 +64,7 @@ export async function startDelayProxy(targetPort: number, rttMs: number): Promis
       }
       carry = text.slice(-CARRY_BYTES);
     });
-    pipeWithDelay(upstream, client, oneWayMs, (chunk) => {
+    pipeWithDelay(upstream, client, oneWayMs, down, (chunk) => {
       traffic.bytesDown += chunk.length;
     });
   });
@@ -65,6 +78,7 @@ export async function startDelayProxy(targetPort: number, rttMs: number): Promis
   return {
     port: address.port,
     rttMs,
+    mbits,
     traffic: () => ({ ...traffic }),
     resetTraffic: () => {
       traffic = { connections: 0, requests: 0, bytesUp: 0, bytesDown: 0 };
@@ -76,11 +90,19 @@ export async function startDelayProxy(targetPort: number, rttMs: number): Promis
   };
 }
 
-/** Forwards chunks in order, each no earlier than `delayMs` after it arrived; ends and errors follow the data. */
-function pipeWithDelay(from: Socket, to: Socket, delayMs: number, onChunk: (chunk: Buffer) => void): void {
+/** Bytes a throttled direction holds before it stops reading from its source. */
+const MAX_QUEUED = 1 << 20;
+
+/**
+ * Forwards chunks in order, each no earlier than `delayMs` after it arrived (after its turn on the
+ * link, when there is one); ends and errors follow the data.
+ */
+function pipeWithDelay(from: Socket, to: Socket, delayMs: number, link: Link | undefined, onChunk: (chunk: Buffer) => void): void {
   const queue: { due: number; chunk: Buffer | null }[] = [];
   let timer: NodeJS.Timeout | undefined;
   let waiting = false;
+  let queued = 0;
+  let last = 0;
 
   const flush = () => {
     timer = undefined;
@@ -91,6 +113,8 @@ function pipeWithDelay(from: Socket, to: Socket, delayMs: number, onChunk: (chun
         to.end();
         return;
       }
+      queued -= chunk.length;
+      if (link && queued < MAX_QUEUED / 4 && from.isPaused() && !waiting) from.resume();
       // One drain listener at a time: a burst of queued chunks must not stack them (a listener leak).
       if (!to.write(chunk) && !waiting) {
         waiting = true;
@@ -104,9 +128,19 @@ function pipeWithDelay(from: Socket, to: Socket, delayMs: number, onChunk: (chun
     if (queue.length > 0) timer = setTimeout(flush, Math.max(0, queue[0]!.due - now));
   };
   const enqueue = (chunk: Buffer | null) => {
-    queue.push({ due: performance.now() + delayMs, chunk });
-    if (delayMs <= 0) flush();
-    else timer ??= setTimeout(flush, delayMs);
+    const now = performance.now();
+    let due = now + delayMs;
+    if (link && chunk) {
+      link.freeAt = Math.max(now, link.freeAt) + chunk.length / link.bytesPerMs;
+      due = link.freeAt + delayMs;
+      queued += chunk.length;
+      if (queued > MAX_QUEUED) from.pause();
+    }
+    // In order per connection, whatever the link did for other connections meanwhile.
+    last = Math.max(last, due);
+    queue.push({ due: last, chunk });
+    if (last <= now) flush();
+    else timer ??= setTimeout(flush, last - now);
   };
 
   from.on("data", (chunk: Buffer) => {

@@ -48,7 +48,13 @@ async function main(): Promise<void> {
     if ("gocached" in peers && peers.goCacher && peers.gocached) systems.push(gocachedSystem(peers.goCacher, peers.gocached));
     if ("goCachePlugin" in peers && peers.goCachePlugin) systems.push(goCachePluginSystem(peers.goCachePlugin, s3));
 
-    const plan = { workloads: options.builds ? options.workloads : [], reps: options.reps, rttsMs: options.rttsMs, systems };
+    const plan = {
+      workloads: options.builds ? options.workloads : [],
+      reps: options.reps,
+      rttsMs: options.rttsMs,
+      linkMbits: options.linkMbits,
+      systems,
+    };
     const builds = await runBuildScenarios(plan, scratch, log);
     const modules = options.modules ? await runModuleScenarios(options.reps, scratch, log) : undefined;
     const handshakes = await measureHandshakes(systems, options.handshakeSamples, scratch, log);

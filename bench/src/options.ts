@@ -6,6 +6,8 @@ export interface BenchOptions {
   workloads: Workload[];
   reps: number;
   rttsMs: number[];
+  /** Link rates (Mbit/s) of the throttled remote-warm scenario (9), each at LINK_RTT_MS; empty = none. */
+  linkMbits: number[];
   peers: boolean;
   load: boolean;
   loadSeconds: number;
@@ -17,7 +19,7 @@ export interface BenchOptions {
   resultName: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--workloads std,cmd,gomod] [--reps N] [--rtts 2,10] [--no-peers] [--no-load] [--no-builds] [--load-seconds N]
+const USAGE = `Usage: npm run bench -- [--quick] [--workloads std,cmd,gomod] [--reps N] [--rtts 2,10] [--link-mbits 200] [--no-peers] [--no-load] [--no-builds] [--load-seconds N]
 
   --quick          1 repetition of std and the test module, 3 s load tests (under 10 minutes on 2 cores)
   default          2 repetitions of std, cmd and the test module, 8 s load tests (about 35 minutes on 2 cores)`;
@@ -30,6 +32,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       workloads: { type: "string" },
       reps: { type: "string" },
       rtts: { type: "string" },
+      "link-mbits": { type: "string" },
       "no-peers": { type: "boolean", default: false },
       "no-load": { type: "boolean", default: false },
       "no-builds": { type: "boolean", default: false },
@@ -45,7 +48,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   }
   const quick = values.quick;
   const custom =
-    [values.workloads, values.reps, values.rtts, values["load-seconds"]].some((v) => v !== undefined) ||
+    [values.workloads, values.reps, values.rtts, values["link-mbits"], values["load-seconds"]].some((v) => v !== undefined) ||
     values["no-peers"] ||
     values["no-load"] ||
     values["no-builds"] ||
@@ -64,6 +67,10 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       .split(",")
       .filter((v) => v !== "")
       .map((v) => positiveInt(v, 0, "--rtts")),
+    linkMbits: (values["link-mbits"] ?? "200")
+      .split(",")
+      .filter((v) => v !== "" && v !== "0")
+      .map((v) => positiveInt(v, 0, "--link-mbits")),
     peers: !values["no-peers"],
     load: !values["no-load"],
     loadSeconds: positiveInt(values["load-seconds"], quick ? 3 : 8, "--load-seconds"),

@@ -27,8 +27,8 @@ const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
 
 function buildTable(rows: Row[]): string[] {
   const lines = [
-    "| # | scenario | system | time: median (min–max) | ratio | ours ÷ theirs | client peak RSS | hits / misses | requests | MB down / up |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| # | scenario | system | time: median (min–max) | ratio | ours ÷ theirs | client peak RSS | hits / misses | requests | MB down / up | MB at rest |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     const hits = r.hits !== undefined ? `${r.hits} / ${r.misses ?? "?"}` : "";
@@ -39,7 +39,7 @@ function buildTable(rows: Row[]): string[] {
         : "";
     const requests = r.traffic ? String(r.traffic.requests) : r.uploads !== undefined ? `${r.uploads} uploads` : "";
     lines.push(
-      `| ${r.number} | ${r.scenarioLabel} | ${r.systemLabel} | ${formatSummary(r.time)} | ${r.ratioLabel ? `${r.ratioLabel} = ${formatRatio(r.ratio)}` : ""} | ${r.oursOverTheirs !== undefined ? formatRatio(r.oursOverTheirs) : ""} | ${r.rssKb ? mb(r.rssKb) : ""} | ${hits} | ${requests} | ${traffic} |`,
+      `| ${r.number} | ${r.scenarioLabel} | ${r.systemLabel} | ${formatSummary(r.time)} | ${r.ratioLabel ? `${r.ratioLabel} = ${formatRatio(r.ratio)}` : ""} | ${r.oursOverTheirs !== undefined ? formatRatio(r.oursOverTheirs) : ""} | ${r.rssKb ? mb(r.rssKb) : ""} | ${hits} | ${requests} | ${traffic} | ${r.storedBytes !== undefined ? megabytes(r.storedBytes) : ""} |`,
     );
   }
   return lines;
@@ -58,14 +58,16 @@ export function renderMarkdown(results: RunResults): string {
     "",
     "Every build gets a fresh GOCACHE, GOTOOLCHAIN=local, GOFLAGS=-buildvcs=false, GOPROXY=off. Remote-warm (5) means a brand-new",
     "client directory and GOCACHE against a full server; (6) adds the stated round-trip time per request through a loopback",
-    "delay proxy (half each way), which also counts the requests and bytes shown. Our embedded server is filled by the cold",
+    "delay proxy (half each way), which also counts the requests and bytes shown; (9) also limits that proxy to a link of the",
+    "stated rate each way, shared by all connections (a CI runner's uplink to a cache in another zone). MB at rest: what",
+    "the store's outputs take on its disk or bucket (our server's own count, gocached's directory). Our embedded server is filled by the cold",
     "build (3); the other stores get the entries of the plain cold build's GOCACHE: the peers through their own client,",
     "our S3+Redis server through its HTTP API (our client's bounded upload queue may drop part of such a burst).",
     "Our client runs (5) and (6) under build keys no build has used (no manifest: one request per entry); (7) and (8) are",
     "another brand-new runner under (5)'s key, so its manifest drives one streamed prefetch (warm start).",
     "Local-warm (4) reads a full client directory with a fresh GOCACHE and no server: ours as the cold build (3) left it,",
     "go-cacher's (local dir only) filled with the plain build's entries through go-cacher itself.",
-    "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4). Ours ÷ theirs compares with our embedded server for gocached,",
+    "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4), (9)/(2). Ours ÷ theirs compares with our embedded server for gocached,",
     "with our local tier for go-cacher's local dir, and with",
     "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario; for (7) and (8), with the peer's (5) and (6).",
     "",

@@ -20,6 +20,7 @@ export interface Row {
   uploads?: number;
   uploadBytes?: number;
   traffic?: Traffic;
+  storedBytes?: number;
 }
 
 const SYSTEM_LABELS: Record<string, string> = {
@@ -81,7 +82,6 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
       base: ["(6)/(2)", goWarm],
     });
   }
-
   const localWarm = time("local-warm", "gocacheprog-embedded");
   const ourSystems = remoteSystems.filter((id) => id.startsWith("gocacheprog"));
   specs.push({
@@ -99,6 +99,13 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
       systems: ourSystems,
       base: ["(8)/(4)", localWarm],
     });
+  }
+  // Throttled links (9): whichever rates this run measured.
+  const linkIds = [...new Set(samples.map((s) => s.scenario).filter((id) => /^remote-warm\+\d+ms@\d+Mbit$/.test(id)))];
+  for (const scenario of linkIds) {
+    const [, rtt, mbits] = /^remote-warm\+(\d+)ms@(\d+)Mbit$/.exec(scenario)!;
+    const label = `remote-warm, ${mbits} Mbit/s link, +${rtt} ms RTT`;
+    specs.push({ number: "9", scenario, label, systems: remoteSystems, base: ["(9)/(2)", goWarm] });
   }
 
   const rows: Row[] = [];
@@ -129,6 +136,7 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
         uploads: median(matching.map((s) => s.counts?.uploads)),
         uploadBytes: median(matching.map((s) => s.counts?.uploadBytes)),
         traffic: medianTraffic(matching),
+        storedBytes: median(matching.map((s) => s.storedBytes)),
       });
     }
   }

@@ -12,8 +12,12 @@ export type ScenarioId =
   | "local-warm"
   | "remote-warm"
   | `remote-warm+${number}ms`
+  | `remote-warm+${number}ms@${number}Mbit`
   | "remote-warm-manifest"
   | `remote-warm-manifest+${number}ms`;
+
+/** Round-trip time of the throttled scenarios (9): a link of limited rate also has some latency. */
+export const LINK_RTT_MS = 2;
 
 export interface Sample {
   workload: WorkloadName;
@@ -25,6 +29,8 @@ export interface Sample {
   clientPeakRssKb?: number;
   counts?: ClientCounts;
   traffic?: Traffic;
+  /** What the store held at rest when this build ran (remote-warm only). */
+  storedBytes?: number;
 }
 
 export interface SeedRecord {
@@ -48,6 +54,8 @@ export interface BuildPlan {
   workloads: Workload[];
   reps: number;
   rttsMs: number[];
+  /** Scenario 9: remote-warm through a link of each of these rates (Mbit/s, shared by all connections). */
+  linkMbits: number[];
   /** Scenarios 3-6 run on the first (it must be our embedded server); the rest are seeded, then 5-6. */
   systems: RemoteSystem[];
 }
@@ -145,6 +153,7 @@ class RepContext {
     try {
       const r = await goBuild(this.workload, this.scratch.root, goEnv(gocache, prog, rssFile), rssFile);
       const counts = await system.counts(statsFile, r.stderr);
+      const storedBytes = scenario === "remote-warm" ? await system.storedBytes?.().catch(() => undefined) : undefined;
       this.report({
         workload: this.workload.name,
         scenario,
@@ -155,6 +164,7 @@ class RepContext {
         clientPeakRssKb: r.clientPeakRssKb,
         counts,
         traffic: traffic?.traffic(),
+        storedBytes,
       });
     } finally {
       await removeDir(gocache);
@@ -229,15 +239,16 @@ class RepContext {
    * Scenario 5 straight to the server, then 6 through the delay proxy at each round-trip time. Our
    * client runs them under build keys no build has used, so they show the per-entry path (no
    * manifest); 5 leaves its manifest behind, and 7 (loopback) and 8 (each round-trip time) run
-   * again under 5's key: a brand-new runner with a manifest, i.e. warm start.
+   * again under 5's key: a brand-new runner with a manifest, i.e. warm start. 9 is 6 at 2 ms through
+   * a link of limited rate (--link-mbits).
    */
   private async remoteWarm(system: RemoteSystem): Promise<void> {
     const statsFile = this.scratch.file(`stats-${this.tag}-${system.id}-warm.json`);
     const ours = system.id.startsWith("gocacheprog");
     const keyed = (prog: CacheProg, key: string): CacheProg => (ours ? { ...prog, env: { ...prog.env, GOCACHEPROG_KEY: key } } : prog);
     const manifestKey = `bench-${this.tag}-${system.id}-${process.hrtime.bigint()}`;
-    const run = async (scenario: ScenarioId, key: string, rtt?: number) => {
-      const proxy = rtt === undefined ? undefined : await startDelayProxy(system.port(), rtt);
+    const run = async (scenario: ScenarioId, key: string, rtt?: number, mbits?: number) => {
+      const proxy = rtt === undefined ? undefined : await startDelayProxy(system.port(), rtt, mbits);
       const clientDir = await this.scratch.dir("client");
       try {
         const prog = keyed(system.client(clientDir, proxy?.port ?? system.port(), statsFile), key);
@@ -249,6 +260,10 @@ class RepContext {
     };
     await run("remote-warm", manifestKey);
     for (const rtt of this.plan.rttsMs) await run(`remote-warm+${rtt}ms`, `${manifestKey}-no-manifest-${rtt}`, rtt);
+    // 9: the link limited to each rate (per-entry path, like 6).
+    for (const mbits of this.plan.linkMbits) {
+      await run(`remote-warm+${LINK_RTT_MS}ms@${mbits}Mbit`, `${manifestKey}-no-manifest-${mbits}mbit`, LINK_RTT_MS, mbits);
+    }
     if (!ours) return;
     await run("remote-warm-manifest", manifestKey);
     for (const rtt of this.plan.rttsMs) await run(`remote-warm-manifest+${rtt}ms`, manifestKey, rtt);

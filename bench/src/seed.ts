@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { packForUpload } from "../../packages/cacheprog-client/src/remote/zstd-bodies.ts";
 import { CacheProgDriver, withConcurrency } from "./cacheprog-driver.ts";
 import type { CacheProg } from "./gobuild.ts";
 
@@ -66,7 +67,8 @@ export async function seedThroughClient(prog: CacheProg, env: NodeJS.ProcessEnv,
 /**
  * Fills our server straight through its HTTP API. Our client queues uploads behind a bounded queue
  * and may drop some of a burst of puts no build produces; the store must be complete to measure
- * remote-warm builds, and this keeps the fill independent of that policy.
+ * remote-warm builds, and this keeps the fill independent of that policy. Bodies go in the zstd form
+ * where our client would send them so (same thresholds), so the store holds what a cold build leaves.
  */
 export async function seedOverHttp(baseUrl: string, entries: readonly GoCacheEntry[]): Promise<SeedResult> {
   const started = performance.now();
@@ -75,10 +77,12 @@ export async function seedOverHttp(baseUrl: string, entries: readonly GoCacheEnt
   await withConcurrency(entries, 8, async (entry) => {
     const body = entry.size === 0 ? Buffer.alloc(0) : await readFile(entry.outputFile).catch(() => undefined);
     if (!body || body.length !== entry.size) return;
+    const packed = await packForUpload(entry.outputFile, entry.size);
+    const zstd: Record<string, string> = packed ? { "content-encoding": "zstd", "x-gocacheprog-output-size": String(entry.size) } : {};
     const response = await fetch(`${baseUrl}/v1/actions/${entry.actionHex}`, {
       method: "PUT",
-      headers: { "x-gocacheprog-output-id": entry.outputHex, "content-type": "application/octet-stream" },
-      body,
+      headers: { "x-gocacheprog-output-id": entry.outputHex, "content-type": "application/octet-stream", ...zstd },
+      body: new Uint8Array(packed ?? body),
     });
     const text = await response.text();
     if (response.status !== 201) throw new Error(`seeding PUT answered ${response.status}: ${text.slice(0, 200)}`);

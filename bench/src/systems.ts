@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { parseStatsLines } from "../../packages/cacheprog-client/src/ops/job-stats.ts";
 import { type SpawnedServer, spawnServer, stopProcess, waitUntil } from "../../test/harness/child-server.ts";
 import { getFreePort } from "../../test/harness/ports.ts";
@@ -30,6 +31,17 @@ export interface RemoteSystem {
   /** The same client on its local directory only (no server), for the local-warm comparison (4). */
   localClient?(clientDir: string): CacheProg;
   counts(statsFile: string, buildStderr: string): Promise<ClientCounts>;
+  /** Bytes the store's outputs take at rest (compressed or not), when this system can tell. */
+  storedBytes?(): Promise<number | undefined>;
+}
+
+/** Sum of a file tree's sizes (a peer's on-disk store). */
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
 }
 
 export async function startProcess(
@@ -95,6 +107,12 @@ export function ourSystem(s3: VersitygwServer | undefined): RemoteSystem {
     serverPid: () => server?.child.pid,
     client: (clientDir, clientPort, statsFile) => ourClient(clientDir, clientPort, statsFile),
     counts: (statsFile) => ourCounts(statsFile),
+    // The server's own count of what its outputs take in storage (compressed ones at their stored size).
+    async storedBytes() {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const samples = text.split("\n").filter((line) => line.startsWith("gocacheprog_output_stored_bytes_total"));
+      return samples.reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+    },
   };
 }
 
@@ -102,12 +120,14 @@ export function ourSystem(s3: VersitygwServer | undefined): RemoteSystem {
 export function gocachedSystem(goCacher: string, gocached: string): RemoteSystem {
   let server: SpawnedServer | undefined;
   let port = 0;
+  let dataDir = "";
   return {
     id: "gocached",
     label: "go-cacher + gocached",
     async start(scratch) {
       port = await getFreePort();
-      const args = ["--listen", `127.0.0.1:${port}`, "--cache-dir", await scratch.dir("gocached-data")];
+      dataDir = await scratch.dir("gocached-data");
+      const args = ["--listen", `127.0.0.1:${port}`, "--cache-dir", dataDir];
       server = await startProcess("gocached", gocached, args, process.env, `http://127.0.0.1:${port}/`);
     },
     async stop() {
@@ -125,6 +145,7 @@ export function gocachedSystem(goCacher: string, gocached: string): RemoteSystem
       const m = /(\d+) gets \((\d+) hits, (\d+) misses/.exec(stderr);
       return m ? { hits: Number(m[2]), misses: Number(m[3]) } : {};
     },
+    storedBytes: () => treeBytes(dataDir),
   };
 }
 
