@@ -162,8 +162,7 @@ export class RemoteClient {
       const linked = await this.put(actionHex, outputHex, { [h.outputSize]: String(size), "content-length": "0" }, undefined, 0);
       if (linked !== "missing") return { outcome: linked === "forbidden" ? "forbidden" : "linked", wireBytes: 0 };
     }
-    // Compressed here, in the background upload path: go never waits for it.
-    const packed = this.compressUploads ? await packForUpload(diskPath, size) : null;
+    const packed = this.compressUploads ? await packForUpload(diskPath, size) : null; // off go's path: uploads run behind it
     if (packed) {
       const zstd = { "content-length": String(packed.length), "content-encoding": ZSTD_ENCODING, [h.outputSize]: String(size) };
       try {
@@ -221,13 +220,14 @@ export class RemoteClient {
   }
 
   /**
-   * The warm-start stream: POSTs an encoded PrefetchRequest and hands each chunk of the reply to
+   * The warm-start stream (entries in the zstd form when we accept it): POSTs an encoded PrefetchRequest and hands each chunk of the reply to
    * `onChunk`, waiting for it before reading on (so a slow local disk holds the server back, not our
    * memory). Rejects on a non-200 answer or a broken connection; `signal` stops it at any point.
    * It has a connection of its own: the lookups go is waiting on never queue behind it.
    */
   async prefetch(body: Uint8Array, onChunk: (chunk: Buffer) => Promise<void>, signal: AbortSignal): Promise<void> {
-    const headers = { ...this.auth, "content-type": PROTOBUF_CONTENT_TYPE, "content-length": String(body.byteLength) };
+    const ask = (await codecOrNull()) ? { ...this.auth, "accept-encoding": ZSTD_ENCODING } : this.auth;
+    const headers = { ...ask, "content-type": PROTOBUF_CONTENT_TYPE, "content-length": String(body.byteLength) };
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = this.send(
         {

@@ -8,10 +8,12 @@ import {
   PrefetchFrame,
   PrefetchRequest,
 } from "@gocacheprog/common/proto";
+import type { ZstdCodec } from "@gocacheprog/common/zstd";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
 import { IntegrityError, type LocalTier, type OutputSink } from "../tier.ts";
 import type { RemoteClient } from "./http.ts";
+import { codecOrNull, ReplyDecoder } from "./zstd-bodies.ts";
 
 export interface WarmStartOptions {
   buildKey: Buffer;
@@ -52,6 +54,8 @@ interface Receiving {
   actionHex: string;
   size: number;
   sink: OutputSink;
+  /** For an entry in the zstd form: decodes its frames into the sink, bounded by its size. */
+  decoder?: ReplyDecoder;
 }
 
 /**
@@ -75,6 +79,8 @@ export class WarmStart {
   private streaming: Promise<void> = Promise.resolve();
   /** Set when a get waited its full deadline: the stream is too slow to be waited for any more. */
   private stalled = false;
+  /** The zstd codec, when this client has one (entries may then come compressed). */
+  private zstd: ZstdCodec | null = null;
 
   constructor(
     private readonly local: LocalTier,
@@ -89,8 +95,12 @@ export class WarmStart {
     timer.unref();
     const request = PrefetchRequest.encode({ buildKey: this.options.buildKey, maxBytes: this.options.maxBytes }).finish();
     const splitter = new FrameSplitter();
-    this.streaming = this.client
-      .prefetch(request, (chunk) => this.onChunk(splitter, chunk), this.abort.signal)
+    // The codec first: the request asks for compressed entries exactly when this client can decode them.
+    this.streaming = codecOrNull()
+      .then((zstd) => {
+        this.zstd = zstd;
+        return this.client.prefetch(request, (chunk) => this.onChunk(splitter, chunk), this.abort.signal);
+      })
       .then(() => {
         if (splitter.pending > 0) this.log.debug(`prefetch stream ended inside a frame (${splitter.pending} bytes)`);
       })
@@ -165,9 +175,11 @@ export class WarmStart {
     }
     const target = this.receiving!;
     try {
-      target.sink.write(entry.data ?? new Uint8Array(0));
+      const data = entry.data ?? new Uint8Array(0);
+      for (const piece of target.decoder ? target.decoder.push(data) : [data]) target.sink.write(piece);
       if (!entry.last) return;
       this.receiving = undefined;
+      target.decoder?.end();
       target.sink.finish();
       this.stored.add(actionHex);
       this.stats.warmEntries++;
@@ -183,9 +195,10 @@ export class WarmStart {
   private open(actionHex: string, entry: IPrefetchEntry): Receiving | undefined {
     const size = Number(entry.size ?? 0);
     // Unknown codecs and entries not announced or larger than the budget are skipped, never written.
+    const codec = entry.codec ?? Codec.CODEC_NONE;
     const usable =
       this.announced.has(actionHex) &&
-      (entry.codec ?? Codec.CODEC_NONE) === Codec.CODEC_NONE &&
+      (codec === Codec.CODEC_NONE || (codec === Codec.CODEC_ZSTD && this.zstd !== null)) &&
       size <= this.options.maxBytes &&
       entry.outputId?.length === 32;
     if (!usable) {
@@ -194,7 +207,8 @@ export class WarmStart {
     }
     try {
       const putTime = new Date(Number(entry.putTimeUnixMs ?? 0));
-      return { actionHex, size, sink: this.local.ingest(Buffer.from(actionHex, "hex"), Buffer.from(entry.outputId!), size, putTime) };
+      const sink = this.local.ingest(Buffer.from(actionHex, "hex"), Buffer.from(entry.outputId!), size, putTime);
+      return { actionHex, size, sink, decoder: codec === Codec.CODEC_ZSTD && this.zstd ? new ReplyDecoder(this.zstd, size) : undefined };
     } catch (err) {
       this.log.debug(`prefetched entry ${actionHex} not stored: ${(err as Error).message}`);
       this.announced.get(actionHex)?.settle();

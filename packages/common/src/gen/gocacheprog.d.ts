@@ -499,7 +499,8 @@ export namespace gocacheprog {
 
         /** Codec enum. */
         enum Codec {
-            CODEC_NONE = 0
+            CODEC_NONE = 0,
+            CODEC_ZSTD = 1
         }
 
         /** Properties of a PrefetchEntry. */

@@ -1312,10 +1312,12 @@ export const gocacheprog = $root.gocacheprog = (() => {
          * @name gocacheprog.v1.Codec
          * @enum {number}
          * @property {number} CODEC_NONE=0 CODEC_NONE value
+         * @property {number} CODEC_ZSTD=1 CODEC_ZSTD value
          */
         v1.Codec = (function() {
             const valuesById = {}, values = Object.create(valuesById);
             values[valuesById[0] = "CODEC_NONE"] = 0;
+            values[valuesById[1] = "CODEC_ZSTD"] = 1;
             return values;
         })();
 

@@ -116,7 +116,7 @@ export class CacheCore {
    * The warm-start stream of a build key (cache/prefetch.ts): everything its recent manifests list
    * that is still held, read from the index and the blob store as the client consumes it.
    */
-  async prefetch(ns: string, buildKeyHex: string, maxBytes: number): Promise<AsyncGenerator<Uint8Array>> {
+  async prefetch(ns: string, buildKeyHex: string, maxBytes: number, acceptZstd = false): Promise<AsyncGenerator<Uint8Array>> {
     const actionHexes = await this.manifests.union(ns, buildKeyHex);
     const limits: PrefetchLimits = {
       concurrency: this.options.prefetchConcurrency ?? 16,
@@ -126,7 +126,8 @@ export class CacheCore {
     return prefetchFrames(
       {
         records: (hexes) => this.calls.index("getMany", () => this.index.getMany(ns, hexes)),
-        open: async (record) => this.outputs.open(ns, record, true),
+        // A client that decodes our zstd form gets compressed outputs as stored (entries say their codec).
+        open: async (record) => this.outputs.open(ns, record, true, acceptZstd),
         used: (actionHex, record) => {
           if (this.now() - record.lastAccessMs < this.options.touchIntervalMs) return;
           this.calls

@@ -1,4 +1,4 @@
-import { encodeFrame, type IPrefetchEntry, MAX_BATCH_LOOKUP, PREFETCH_CHUNK_BYTES } from "@gocacheprog/common/proto";
+import { Codec, encodeFrame, type IPrefetchEntry, MAX_BATCH_LOOKUP, PREFETCH_CHUNK_BYTES } from "@gocacheprog/common/proto";
 import type { ActionRecord } from "../storage/index/types.ts";
 import type { OpenedOutput, OutputBody } from "./outputs.ts";
 
@@ -84,6 +84,7 @@ export async function* prefetchFrames(source: PrefetchSource, actionHexes: reado
         size: entry.record.size,
         putTimeUnixMs: entry.record.putTimeMs,
       };
+      if (opened?.zstdSize !== undefined) head.codec = Codec.CODEC_ZSTD;
       let ok = false;
       if (opened?.body !== undefined) {
         try {

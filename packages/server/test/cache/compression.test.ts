@@ -1,6 +1,15 @@
+import { randomBytes } from "node:crypto";
 import { headers, routes } from "@gocacheprog/common";
-import { BatchLookupRequest, BatchLookupResponse } from "@gocacheprog/common/proto";
-import { compressOutput, loadZstd, ZSTD_FRAME_MAX } from "@gocacheprog/common/zstd";
+import {
+  BatchLookupRequest,
+  BatchLookupResponse,
+  Codec,
+  FrameSplitter,
+  ManifestUpload,
+  PrefetchFrame,
+  PrefetchRequest,
+} from "@gocacheprog/common/proto";
+import { compressOutput, decompressOutput, loadZstd, ZSTD_FRAME_MAX } from "@gocacheprog/common/zstd";
 import { describe, expect, it } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
@@ -122,6 +131,34 @@ describe("compressed outputs (zstd form)", () => {
     });
     const [entry] = BatchLookupResponse.decode(new Uint8Array(await res.arrayBuffer())).entries;
     expect(Buffer.from(entry!.inlineBody!).equals(raw)).toBe(true);
+  });
+
+  it("sends compressed entries in the prefetch stream as stored (codec ZSTD) to clients that accept zstd, decoded to others", async () => {
+    const { app } = makeTestApp();
+    const raw = textLike(300_000);
+    const action = randomHex();
+    await putZstd(app, action, raw);
+    const buildKey = randomBytes(32);
+    const manifest = ManifestUpload.encode({ buildKey, actionIds: [Buffer.from(action, "hex")] }).finish();
+    const proto = { "content-type": "application/x-protobuf" };
+    expect((await app.request(routes.manifests, { method: "POST", body: manifest.slice(), headers: proto })).status).toBe(201);
+    const stream = async (accept: boolean) => {
+      const body = PrefetchRequest.encode({ buildKey }).finish().slice();
+      const res = await app.request(routes.prefetch, {
+        method: "POST",
+        body,
+        headers: { ...proto, ...(accept ? { "accept-encoding": "zstd" } : {}) },
+      });
+      const frames = new FrameSplitter().push(new Uint8Array(await res.arrayBuffer())).map((f) => PrefetchFrame.decode(f).entry);
+      const parts = frames.filter((e) => e?.data);
+      return { codec: parts[0]?.codec ?? Codec.CODEC_NONE, data: Buffer.concat(parts.map((e) => Buffer.from(e!.data!))) };
+    };
+    const compressed = await stream(true);
+    expect(compressed.codec).toBe(Codec.CODEC_ZSTD);
+    expect(compressed.data.length).toBeLessThan(raw.length / 2);
+    expect(decompressOutput(await loadZstd(), compressed.data, raw.length).equals(raw)).toBe(true);
+    const plain = await stream(false);
+    expect([plain.codec, plain.data.equals(raw)]).toEqual([Codec.CODEC_NONE, true]);
   });
 
   it("refuses a decompression bomb (small body, far more output than declared) with 400, storing nothing", async () => {

@@ -3,6 +3,7 @@ import { MAX_MANIFEST_IDS, ManifestUpload, PrefetchRequest } from "@gocacheprog/
 import type { Context, Hono } from "hono";
 import { HttpError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
+import { acceptsZstd } from "./bodies.ts";
 
 /** A full manifest is ~34 bytes per ID; anything larger is refused before it is read whole. */
 const MAX_MANIFEST_BODY = MAX_MANIFEST_IDS * 36 + 1024;
@@ -29,7 +30,8 @@ export function registerWarmRoutes(app: Hono<AppEnv>, { core }: AppDeps): void {
 
   app.post(routes.prefetch, async (c) => {
     const request = decode(PrefetchRequest, await protobufBody(c, MAX_PREFETCH_BODY), "PrefetchRequest");
-    const frames = await core.prefetch(c.get("principal").namespace, buildKey(request.buildKey), Number(request.maxBytes ?? 0));
+    const key = buildKey(request.buildKey);
+    const frames = await core.prefetch(c.get("principal").namespace, key, Number(request.maxBytes ?? 0), acceptsZstd(c));
     return c.body(ReadableStream.from(frames) as ReadableStream<Uint8Array>, 200, { "content-type": PROTOBUF_CONTENT_TYPE });
   });
 }
