@@ -13,7 +13,9 @@ export const sessionReportSchema = z.object({
   /** Hits served from a prefetch. */
   prefetchUsed: z.optional(z.int().check(z.nonnegative())),
   durationMs: z.optional(z.number().check(z.nonnegative())),
-  /** The client's estimate of compile time the hits saved. */
+  /**
+   * Compile time the hits saved, if the client knows it; else the server estimates it (see SessionLog.add).
+   */
   savedMs: z.optional(z.number().check(z.nonnegative())),
 });
 
@@ -36,6 +38,12 @@ export class SessionLog {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /**
+   * Per build key, the session with the most misses seen so far (its coldest build): the reference for
+   * the time-saved estimate, kept after it leaves the newest SESSIONS_PER_KEY.
+   */
+  private readonly coldest = new Map<string, SessionRecord>();
+
   add(namespace: string, report: SessionReport): void {
     let keys = this.byNamespace.get(namespace);
     if (!keys) {
@@ -43,10 +51,31 @@ export class SessionLog {
       this.byNamespace.set(namespace, keys);
     }
     const sessions = keys.get(report.buildKey) ?? [];
+    const record = this.withEstimate(`${namespace}\0${report.buildKey}`, { ...report, atMs: this.now() });
     // Re-inserting moves the key to the end, so the first key is always the least recently reported.
     keys.delete(report.buildKey);
-    keys.set(report.buildKey, [{ ...report, atMs: this.now() }, ...sessions].slice(0, SESSIONS_PER_KEY));
-    if (keys.size > KEYS_PER_NAMESPACE) keys.delete(keys.keys().next().value as string);
+    keys.set(report.buildKey, [record, ...sessions].slice(0, SESSIONS_PER_KEY));
+    if (keys.size > KEYS_PER_NAMESPACE) {
+      const oldest = keys.keys().next().value as string;
+      keys.delete(oldest);
+      this.coldest.delete(`${namespace}\0${oldest}`);
+    }
+  }
+
+  /**
+   * Without the client's own figure, the time saved is estimated as how much faster this go command ran
+   * than the coldest one of the same build key this replica saw (the most misses): what the same work cost
+   * when the cache held less of it. Unknown (absent) until a colder session with a duration was seen.
+   */
+  private withEstimate(coldKey: string, record: SessionRecord): SessionRecord {
+    if (record.durationMs === undefined) return record;
+    const reference = this.coldest.get(coldKey);
+    if (!reference || record.misses > reference.misses) {
+      this.coldest.set(coldKey, record);
+      return record;
+    }
+    if (record.savedMs !== undefined || reference.misses === record.misses) return record;
+    return { ...record, savedMs: Math.max(0, (reference.durationMs ?? 0) - record.durationMs) };
   }
 
   /** Build keys of the given namespaces, most recently reported first. */
