@@ -1,7 +1,18 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, type Stats, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Logger } from "../ops/log.ts";
-import { type Hit, IntegrityError, type LocalTier, MISS, type Miss, type OutputSink, type PutOptions, type PutResult } from "../tier.ts";
+import {
+  type BackgroundSink,
+  type Hit,
+  IntegrityError,
+  type LocalTier,
+  MISS,
+  type Miss,
+  type OutputSink,
+  type PutOptions,
+  type PutResult,
+} from "../tier.ts";
+import { FileBackgroundSink } from "./background-sink.ts";
 import type { TrimPolicy } from "./evict.ts";
 import { ACTION_SUFFIX, OUTPUT_SUFFIX } from "./layout.ts";
 import { FileSink, newSha256, openTemp } from "./sink.ts";
@@ -138,6 +149,20 @@ export class DiskTier implements LocalTier {
    */
   ingest(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): OutputSink {
     return this.openSink(actionId, outputId.toString("hex"), size, putTime, false);
+  }
+
+  /** Like ingest, with the file calls in node's thread pool (see BackgroundSink). */
+  ingestInBackground(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): BackgroundSink {
+    const outputHex = outputId.toString("hex");
+    return new FileBackgroundSink({
+      outputHex,
+      size,
+      putTime,
+      diskPath: this.outputPath(outputHex),
+      actionPath: this.actionPath(actionId.toString("hex")),
+      record: recordFor(outputHex, size, putTime),
+      madeShards: this.madeShards,
+    });
   }
 
   private openSink(actionId: Buffer, outputHex: string, size: number, putTime: Date, preverified: boolean): OutputSink {

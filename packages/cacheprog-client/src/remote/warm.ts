@@ -11,7 +11,7 @@ import {
 import type { ZstdCodec } from "@gocacheprog/common/zstd";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import { IntegrityError, type LocalTier, type OutputSink } from "../tier.ts";
+import { type BackgroundSink, IntegrityError, type LocalTier } from "../tier.ts";
 import type { RemoteClient } from "./http.ts";
 import { codecOrNull, ReplyDecoder } from "./zstd-bodies.ts";
 
@@ -29,6 +29,9 @@ export interface WarmStartOptions {
 
 /** Announced entries checked against the local tier before the stream is let through. */
 const LOCAL_SAMPLE = 32;
+
+/** Bytes and entries received but not in place yet at most: beyond, the stream waits (bounded memory). */
+const COMMITTING = { bytes: 16 << 20, entries: 64 };
 
 interface Arrival {
   settled: boolean;
@@ -53,7 +56,7 @@ function arrival(): Arrival {
 interface Receiving {
   actionHex: string;
   size: number;
-  sink: OutputSink;
+  sink: BackgroundSink;
   /** For an entry in the zstd form: decodes its frames into the sink, bounded by its size. */
   decoder?: ReplyDecoder;
 }
@@ -81,6 +84,9 @@ export class WarmStart {
   private stalled = false;
   /** The zstd codec, when this client has one (entries may then come compressed). */
   private zstd: ZstdCodec | null = null;
+  /** Entries whose last frame came, being moved into place; and the bytes of every entry not yet in place. */
+  private readonly committing = new Set<Promise<void>>();
+  private pendingBytes = 0;
 
   constructor(
     private readonly local: LocalTier,
@@ -110,9 +116,10 @@ export class WarmStart {
         // without warm start answers 404, and every get then simply takes the normal path.
         else this.log.debug(`prefetch failed: ${err.message}`);
       })
-      .finally(() => {
+      .finally(async () => {
         clearTimeout(timer);
         if (this.receiving) this.drop(this.receiving, "the stream ended inside it");
+        await Promise.all(this.committing);
         // Whatever did not come takes the normal path now, without waiting any longer.
         this.announce.settle();
         for (const a of this.announced.values()) a.settle();
@@ -134,6 +141,9 @@ export class WarmStart {
         for (const id of ids) this.announced.set(id.toString("hex"), arrival());
         this.announce.settle();
       } else if (frame.entry) this.onEntry(frame.entry);
+    }
+    while (this.committing.size > 0 && (this.pendingBytes > COMMITTING.bytes || this.committing.size > COMMITTING.entries)) {
+      await Promise.race(this.committing);
     }
   }
 
@@ -158,6 +168,7 @@ export class WarmStart {
   /**
    * One entry frame. An entry streams into a sink of the local tier (a temp file hashed while
    * written), so no output is ever held whole in memory; only a verified finish makes it visible.
+   * Its file calls run in node's thread pool: this thread only hashes, queues and answers go.
    */
   private onEntry(entry: IPrefetchEntry): void {
     const actionHex = Buffer.from(entry.actionId ?? []).toString("hex");
@@ -180,15 +191,26 @@ export class WarmStart {
       if (!entry.last) return;
       this.receiving = undefined;
       target.decoder?.end();
-      target.sink.finish();
-      this.stored.add(actionHex);
-      this.stats.warmEntries++;
-      this.stats.warmBytes += target.size;
-      this.announced.get(actionHex)?.settle();
+      const committed = target.sink.finish().then(() => this.arrived(actionHex, target.size), this.failed.bind(this, target));
+      const tracked = committed.finally(() => {
+        this.committing.delete(tracked);
+        this.pendingBytes -= target.size;
+        this.announced.get(actionHex)?.settle();
+      });
+      this.committing.add(tracked);
     } catch (err) {
-      if (err instanceof IntegrityError) this.stats.remoteCorrupt++;
-      this.drop(target, (err as Error).message);
+      this.failed(target, err as Error);
     }
+  }
+
+  private arrived(actionHex: string, size: number): void {
+    this.stored.add(actionHex);
+    this.stats.warmEntries++;
+    this.stats.warmBytes += size;
+  }
+  private failed(target: Receiving, err: Error): void {
+    if (err instanceof IntegrityError) this.stats.remoteCorrupt++;
+    this.drop(target, err.message);
   }
 
   /** A sink for an entry's first frame; undefined (and the entry released) when it is not one to take. */
@@ -207,7 +229,8 @@ export class WarmStart {
     }
     try {
       const putTime = new Date(Number(entry.putTimeUnixMs ?? 0));
-      const sink = this.local.ingest(Buffer.from(actionHex, "hex"), Buffer.from(entry.outputId!), size, putTime);
+      const sink = this.local.ingestInBackground(Buffer.from(actionHex, "hex"), Buffer.from(entry.outputId!), size, putTime);
+      this.pendingBytes += size;
       return { actionHex, size, sink, decoder: codec === Codec.CODEC_ZSTD && this.zstd ? new ReplyDecoder(this.zstd, size) : undefined };
     } catch (err) {
       this.log.debug(`prefetched entry ${actionHex} not stored: ${(err as Error).message}`);
@@ -217,8 +240,11 @@ export class WarmStart {
   }
 
   private drop(entry: Receiving, why: string): void {
-    entry.sink.abort();
-    if (this.receiving === entry) this.receiving = undefined;
+    void entry.sink.abort();
+    if (this.receiving === entry) {
+      this.receiving = undefined;
+      this.pendingBytes -= entry.size;
+    }
     this.log.debug(`prefetched entry ${entry.actionHex} not stored: ${why}`);
     this.announced.get(entry.actionHex)?.settle();
   }

@@ -85,3 +85,47 @@ describe("DiskTier.ingest", () => {
     expect(await tier.get(idOf("e"))).toMatchObject({ hit: true, size: 0 });
   });
 });
+
+describe("DiskTier.ingestInBackground (the file calls in node's thread pool)", () => {
+  it("commits an output written in chunks once finish settles, with the given put time and no temp file left", async () => {
+    const sink = tier.ingestInBackground(idOf("a"), sha256(body), body.length, putTime);
+    sink.write(body.subarray(0, 5));
+    sink.write(body.subarray(5));
+    expect(sink.written).toBe(body.length);
+    expect(sink.head).toEqual(body.subarray(0, 8));
+    const finished = sink.finish();
+    const hit = await finished;
+    expect(hit).toMatchObject({ hit: true, size: body.length, putTime, outputId: sha256(body) });
+    expect(await readFile(hit.diskPath)).toEqual(body);
+    expect(await tier.get(idOf("a"))).toEqual({ ...hit, source: "local" });
+    expect((await listFiles(dir)).some((p) => p.includes(".tmp-"))).toBe(false);
+  });
+
+  it("refuses a chunk past the size at once, and a short or corrupt body at finish, leaving no file", async () => {
+    const long = tier.ingestInBackground(idOf("a"), sha256(body), body.length - 1, putTime);
+    expect(() => long.write(body)).toThrow(IntegrityError);
+    await expect(long.finish()).rejects.toThrow(IntegrityError);
+    await long.abort();
+    const short = tier.ingestInBackground(idOf("b"), sha256(body), body.length, putTime);
+    short.write(body.subarray(0, 10));
+    await expect(short.finish()).rejects.toThrow(/ended after 10 of/);
+    const corrupt = tier.ingestInBackground(idOf("c"), sha256(Buffer.from("other")), body.length, putTime);
+    corrupt.write(body);
+    await expect(corrupt.finish()).rejects.toThrow(/hashes to/);
+    expect(await listFiles(dir)).toEqual([]);
+    for (const id of ["a", "b", "c"]) expect((await tier.get(idOf(id))).hit).toBe(false);
+  });
+
+  it("discards on abort (twice is harmless); an abort after finish keeps the entry", async () => {
+    const aborted = tier.ingestInBackground(idOf("a"), sha256(body), body.length, putTime);
+    aborted.write(body.subarray(0, 3));
+    await Promise.all([aborted.abort(), aborted.abort()]);
+    expect((await listFiles(dir)).filter((p) => p.includes(".tmp-"))).toEqual([]);
+    expect((await tier.get(idOf("a"))).hit).toBe(false);
+    const kept = tier.ingestInBackground(idOf("b"), sha256(body), body.length, putTime);
+    kept.write(body);
+    await kept.finish();
+    await kept.abort();
+    expect((await tier.get(idOf("b"))).hit).toBe(true);
+  });
+});
