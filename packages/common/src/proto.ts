@@ -14,6 +14,7 @@ export type IActionEntry = gocacheprog.v1.IActionEntry;
 export const ManifestUpload = gocacheprog.v1.ManifestUpload;
 export const PrefetchRequest = gocacheprog.v1.PrefetchRequest;
 export const PrefetchFrame = gocacheprog.v1.PrefetchFrame;
+export const PrefetchEntry = gocacheprog.v1.PrefetchEntry;
 export const StoredManifests = gocacheprog.v1.StoredManifests;
 export const Codec = gocacheprog.v1.Codec;
 export type IPrefetchFrame = gocacheprog.v1.IPrefetchFrame;
@@ -41,6 +42,33 @@ export function encodeFrame(frame: IPrefetchFrame): Uint8Array {
   out.set(prefix, 0);
   out.set(body, prefix.byteLength);
   return out;
+}
+
+/** Below this many data bytes an entry frame goes out as one buffer: a copy is cheaper than another write. */
+const SMALL_FRAME_DATA = 16 << 10;
+
+/**
+ * The same bytes as encodeFrame({ entry: { ...fields, data } }), as a few buffers that leave `data`
+ * where it is: the protobuf writer would copy it once and the length prefix once more, and for a
+ * warm-start stream (every output of a build, ~170 MB for std) those copies were the server's
+ * largest allocation and most of its GC time. `data` (field 6) is written after the other fields,
+ * which protobuf decoders accept in any order.
+ */
+export function encodeEntryFrame(fields: IPrefetchEntry, data: Uint8Array): Uint8Array[] {
+  const entryHead = PrefetchEntry.encode({ ...fields, data: undefined })
+    .uint32((6 << 3) | 2)
+    .uint32(data.byteLength)
+    .finish();
+  const entryLength = entryHead.byteLength + data.byteLength;
+  const frameHead = $protobuf.Writer.create()
+    .uint32((2 << 3) | 2)
+    .uint32(entryLength)
+    .finish();
+  const prefix = $protobuf.Writer.create()
+    .uint32(frameHead.byteLength + entryLength)
+    .finish();
+  if (data.byteLength < SMALL_FRAME_DATA) return [Buffer.concat([prefix, frameHead, entryHead, data])];
+  return [Buffer.concat([prefix, frameHead, entryHead]), data];
 }
 
 /**

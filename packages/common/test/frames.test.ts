@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { encodeFrame, FrameSplitter, PrefetchFrame } from "../src/proto.ts";
+import { encodeEntryFrame, encodeFrame, FrameSplitter, type IPrefetchEntry, PrefetchFrame } from "../src/proto.ts";
 
+const plain = (e: IPrefetchEntry) => ({
+  actionId: Buffer.from(e.actionId!),
+  outputId: Buffer.from(e.outputId!),
+  size: e.size,
+  putTimeUnixMs: e.putTimeUnixMs,
+  offset: e.offset,
+  last: e.last,
+  data: Buffer.from(e.data!),
+});
 const entry = (n: number) => encodeFrame({ entry: { actionId: Buffer.alloc(32, n), data: Buffer.alloc(n * 100, n), last: true } });
 
 describe("length-delimited prefetch frames", () => {
@@ -25,5 +34,27 @@ describe("length-delimited prefetch frames", () => {
     // A declared length of 2^28: refused from its 4-byte prefix alone.
     expect(() => new FrameSplitter(1000).push(Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x01]))).toThrow(/exceeds/);
     expect(() => new FrameSplitter(1000).push(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow(/varint/);
+  });
+
+  it("encodes an entry frame as buffers that leave the data uncopied and decode to the same entry as encodeFrame", () => {
+    const fields = {
+      actionId: Buffer.alloc(32, 1),
+      outputId: Buffer.alloc(32, 2),
+      size: 70_000,
+      putTimeUnixMs: 1234,
+      offset: 0,
+      last: true,
+    };
+    for (const size of [0, 10, 16 << 10, 70_000]) {
+      const data = Buffer.alloc(size, 3);
+      const parts = encodeEntryFrame(fields, data);
+      if (size >= 16 << 10) expect(parts[1]).toBe(data);
+      const frames = new FrameSplitter().push(Buffer.concat(parts));
+      expect(frames).toHaveLength(1);
+      const decoded = PrefetchFrame.decode(frames[0]!).entry!;
+      const reference = PrefetchFrame.decode(new FrameSplitter().push(encodeFrame({ entry: { ...fields, data } }))[0]!).entry!;
+      expect(plain(decoded)).toEqual(plain(reference));
+      expect(Buffer.from(decoded.data!).equals(data)).toBe(true);
+    }
   });
 });

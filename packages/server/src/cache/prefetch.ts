@@ -1,4 +1,11 @@
-import { Codec, encodeFrame, type IPrefetchEntry, MAX_BATCH_LOOKUP, PREFETCH_CHUNK_BYTES } from "@gocacheprog/common/proto";
+import {
+  Codec,
+  encodeEntryFrame,
+  encodeFrame,
+  type IPrefetchEntry,
+  MAX_BATCH_LOOKUP,
+  PREFETCH_CHUNK_BYTES,
+} from "@gocacheprog/common/proto";
 import type { ActionRecord } from "../storage/index/types.ts";
 import type { OpenedOutput, OutputBody } from "./outputs.ts";
 
@@ -88,7 +95,7 @@ export async function* prefetchFrames(source: PrefetchSource, actionHexes: reado
       let ok = false;
       if (opened?.body !== undefined) {
         try {
-          for await (const frame of entryFrames(head, opened.body)) yield frame;
+          for await (const frame of entryFrames(head, opened.body)) yield* frame;
           ok = true;
         } catch {
           // A body that fails verification or breaks mid-stream: what was sent is discarded by the client.
@@ -109,12 +116,15 @@ export async function* prefetchFrames(source: PrefetchSource, actionHexes: reado
   yield encodeFrame({ end: { sent, missing, truncated } });
 }
 
-/** One entry as frames: the first carries the entry's fields, every one at most PREFETCH_CHUNK_BYTES. */
-async function* entryFrames(head: IPrefetchEntry, body: OutputBody): AsyncGenerator<Uint8Array> {
+/**
+ * One entry as frames: the first carries the entry's fields, every one at most PREFETCH_CHUNK_BYTES
+ * of data. Each frame comes as a few buffers, the output's bytes not copied (encodeEntryFrame).
+ */
+async function* entryFrames(head: IPrefetchEntry, body: OutputBody): AsyncGenerator<Uint8Array[]> {
   let offset = 0;
   const frame = (data: Uint8Array, last: boolean) => {
     const fields = offset === 0 ? head : { actionId: head.actionId };
-    const bytes = encodeFrame({ entry: { ...fields, offset, data, last } });
+    const bytes = encodeEntryFrame({ ...fields, offset, last }, data);
     offset += data.byteLength;
     return bytes;
   };
