@@ -38,9 +38,12 @@ export class EmbeddedIndex implements Index {
   }
 
   async getMany(namespace: string, actionHexes: readonly string[]): Promise<(ActionRecord | null)[]> {
-    const keys = actionHexes.map((hex) => embeddedIndexKey(namespace, hex));
-    const values = await this.db.getMany(keys);
-    return values.map((bytes) => (bytes === undefined ? null : tryDecodeRecord(bytes)));
+    // Synchronous reads of the memory map, like get(): lmdb's getMany reads in a callback after an async
+    // prefetch, which throws an uncaught error if the store was closed in between (a shutdown mid-batch).
+    return actionHexes.map((hex) => {
+      const bytes = this.db.get(embeddedIndexKey(namespace, hex));
+      return bytes === undefined ? null : tryDecodeRecord(bytes);
+    });
   }
 
   /** The record and its namespace's usage counters change in one write transaction. */
