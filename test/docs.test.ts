@@ -23,9 +23,9 @@ describe("README", () => {
 
 describe("benchmark reports", () => {
   it("quote a module proxy's refusal by status and message, never its address", () => {
-    // What go prints when the proxy refuses (the address here is a stand-in).
+    // What go prints when the proxy refuses (a loopback stand-in for the proxy's address).
     const stderr = [
-      "go: example.test/tool@v0.1.1: module example.test/tool: reading https://modules.invalid/example.test/tool/@v/list: 403 Forbidden",
+      "go: example.test/tool@v0.1.1: module example.test/tool: reading http://127.0.0.1:9/example.test/tool/@v/list: 403 Forbidden",
       "\tserver response: This module version is not available.",
     ].join("\n");
     expect(refusal({ stderr })).toBe("the module proxy refused it: 403 Forbidden: This module version is not available.");
