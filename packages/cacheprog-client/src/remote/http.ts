@@ -10,6 +10,9 @@ import { codecOrNull, packForUpload, replyDecoder, stored, type UploadResult, ZS
 export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout };
 export type { UploadOutcome, UploadResult } from "./zstd-bodies.ts";
 
+/** How long a pooled connection may sit idle when the server announces no keep-alive timeout. */
+const IDLE_SOCKET_MS = 30_000;
+
 /** What the server said about one action, before its bytes. */
 export interface RemoteEntry {
   outputHex: string;
@@ -73,7 +76,10 @@ export class RemoteClient {
     this.basePath = this.url.pathname.replace(/\/+$/, "");
     const secure = this.url.protocol === "https:";
     const pool = (maxSockets: number) => {
-      const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 30_000 };
+      // An idle-socket timeout makes node's agent honour the server's `Keep-Alive: timeout=N` and drop
+      // an idle connection a second before the server does; without one it ignores the hint, and a
+      // request sent as the server closes that socket fails with ECONNRESET (seen as lost uploads).
+      const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 30_000, timeout: IDLE_SOCKET_MS };
       return secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     };
     this.lookupAgent = pool(options.connections);
