@@ -64,12 +64,12 @@ export function renderMarkdown(results: RunResults): string {
     "build (3); the other stores get the entries of the plain cold build's GOCACHE: the peers through their own client,",
     "our S3+Redis server through its HTTP API (our client's bounded upload queue may drop part of such a burst).",
     "Our client runs (5) and (6) under build keys no build has used (no manifest: one request per entry); (7) and (8) are",
-    "another brand-new runner under (5)'s key, so its manifest drives one streamed prefetch (warm start).",
+    "another brand-new runner under (5)'s key, so its manifest drives one streamed prefetch (warm start); (10) is (8) through (9)'s link.",
     "Local-warm (4) reads a full client directory with a fresh GOCACHE and no server: ours as the cold build (3) left it,",
     "go-cacher's (local dir only) filled with the plain build's entries through go-cacher itself.",
-    "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4), (9)/(2). Ours ÷ theirs compares with our embedded server for gocached,",
+    "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4), (9)/(2), (10)/(2). Ours ÷ theirs compares with our embedded server for gocached,",
     "with our local tier for go-cacher's local dir, and with",
-    "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario; for (7) and (8), with the peer's (5) and (6).",
+    "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario; for (7), (8) and (10), with the peer's (5), (6) and (9).",
     "",
   ];
   for (const workload of options.workloads) {

@@ -100,12 +100,16 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
       base: ["(8)/(4)", localWarm],
     });
   }
-  // Throttled links (9): whichever rates this run measured.
-  const linkIds = [...new Set(samples.map((s) => s.scenario).filter((id) => /^remote-warm\+\d+ms@\d+Mbit$/.test(id)))];
-  for (const scenario of linkIds) {
-    const [, rtt, mbits] = /^remote-warm\+(\d+)ms@(\d+)Mbit$/.exec(scenario)!;
-    const label = `remote-warm, ${mbits} Mbit/s link, +${rtt} ms RTT`;
-    specs.push({ number: "9", scenario, label, systems: remoteSystems, base: ["(9)/(2)", goWarm] });
+  // Throttled links, without (9) and with (10) a manifest: whichever rates this run measured.
+  for (const manifest of [false, true]) {
+    const pattern = manifest ? /^remote-warm-manifest\+(\d+)ms@(\d+)Mbit$/ : /^remote-warm\+(\d+)ms@(\d+)Mbit$/;
+    const number = manifest ? "10" : "9";
+    for (const scenario of new Set(samples.map((s) => s.scenario).filter((id) => pattern.test(id)))) {
+      const [, rtt, mbits] = pattern.exec(scenario)!;
+      const label = `remote-warm, ${mbits} Mbit/s link, +${rtt} ms RTT${manifest ? ", with a manifest" : ""}`;
+      const systems = manifest ? ourSystems : remoteSystems;
+      specs.push({ number, scenario, label, systems, base: [`(${number})/(2)`, goWarm] });
+    }
   }
 
   const rows: Row[] = [];
@@ -115,7 +119,7 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
       if (matching.length === 0) continue;
       const t = summarize(matching.map((s) => s.ms));
       const ours = OURS_FOR_PEER[system];
-      // A warm-start row (7, 8) is compared with the peer's remote-warm at the same round-trip time.
+      // A warm-start row (7, 8, 10) is compared with the peer's remote-warm at the same round-trip time.
       const peer = spec.scenario.startsWith("remote-warm-manifest")
         ? Object.entries(OURS_FOR_PEER).find(([, mine]) => mine === system)?.[0]
         : undefined;

@@ -14,9 +14,10 @@ export type ScenarioId =
   | `remote-warm+${number}ms`
   | `remote-warm+${number}ms@${number}Mbit`
   | "remote-warm-manifest"
-  | `remote-warm-manifest+${number}ms`;
+  | `remote-warm-manifest+${number}ms`
+  | `remote-warm-manifest+${number}ms@${number}Mbit`;
 
-/** Round-trip time of the throttled scenarios (9): a link of limited rate also has some latency. */
+/** Round-trip time of the throttled scenarios (9, 10): a link of limited rate also has some latency. */
 export const LINK_RTT_MS = 2;
 
 export interface Sample {
@@ -240,7 +241,7 @@ class RepContext {
    * client runs them under build keys no build has used, so they show the per-entry path (no
    * manifest); 5 leaves its manifest behind, and 7 (loopback) and 8 (each round-trip time) run
    * again under 5's key: a brand-new runner with a manifest, i.e. warm start. 9 is 6 at 2 ms through
-   * a link of limited rate (--link-mbits).
+   * a link of limited rate (--link-mbits), and 10 is 8 through the same link.
    */
   private async remoteWarm(system: RemoteSystem): Promise<void> {
     const statsFile = this.scratch.file(`stats-${this.tag}-${system.id}-warm.json`);
@@ -267,5 +268,8 @@ class RepContext {
     if (!ours) return;
     await run("remote-warm-manifest", manifestKey);
     for (const rtt of this.plan.rttsMs) await run(`remote-warm-manifest+${rtt}ms`, manifestKey, rtt);
+    for (const mbits of this.plan.linkMbits) {
+      await run(`remote-warm-manifest+${LINK_RTT_MS}ms@${mbits}Mbit`, manifestKey, LINK_RTT_MS, mbits);
+    }
   }
 }
