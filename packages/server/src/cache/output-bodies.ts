@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type ZstdCodec, ZstdFormatError, ZstdStreamDecoder } from "@gocacheprog/common/zstd";
-import type { BlobBody } from "../storage/blob/types.ts";
+import type { BlobBody, BlobStore, VersionedBytes } from "../storage/blob/types.ts";
 import { type BodyCheck, BodyVerifier } from "../storage/blob/verify.ts";
 import { IntegrityError } from "../storage/errors.ts";
 
@@ -203,4 +203,46 @@ export async function* verifyWhileStreaming(
     source.destroy?.();
   }
   yield* held;
+}
+
+/**
+ * Blobs whose bytes were proved to match their OutputID, by key, at the store's version of them
+ * (BlobStore.getVersioned). Read again at the same version they are the same bytes, so they are
+ * not hashed again: sha256 of a 1 MiB output costs about as much server CPU as the rest of its
+ * hit. Any change to the object changes its version and brings the check back; a restart forgets
+ * everything. Bounded: the oldest proof goes first.
+ */
+export class VerifiedVersions {
+  private readonly proved = new Map<string, string>();
+
+  constructor(private readonly max = 16_384) {}
+
+  has(key: string, version: string | undefined): boolean {
+    return version !== undefined && this.proved.get(key) === version;
+  }
+
+  add(key: string, version: string | undefined): void {
+    if (version === undefined) return;
+    this.proved.delete(key);
+    this.proved.set(key, version);
+    if (this.proved.size > this.max) this.proved.delete(this.proved.keys().next().value!);
+  }
+
+  forget(key: string): void {
+    this.proved.delete(key);
+  }
+
+  /** Runs `check` (throws on a mismatch) unless these bytes were proved before; remembers them once it passes. */
+  check(key: string, got: VersionedBytes, check: () => void): void {
+    if (this.has(key, got.version)) return;
+    check();
+    this.add(key, got.version);
+  }
+}
+
+/** A blob read whole, with its version where the store tells it (else every read is checked). */
+export async function readWhole(blobs: BlobStore, key: string, signal: AbortSignal): Promise<VersionedBytes | null> {
+  if (blobs.getVersioned) return blobs.getVersioned(key, { signal });
+  const data = await blobs.getBytes(key, { signal });
+  return data && { data, version: undefined };
 }

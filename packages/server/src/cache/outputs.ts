@@ -70,6 +70,7 @@ export class Outputs {
   private readonly logger: Logger;
   private readonly options: OutputsOptions;
   private readonly usage: Usage;
+  private readonly verified = new bodies.VerifiedVersions();
 
   constructor(deps: OutputsDeps) {
     ({ blobs: this.blobs, calls: this.calls, metrics: this.metrics, logger: this.logger, options: this.options, usage: this.usage } = deps);
@@ -205,15 +206,17 @@ export class Outputs {
       const head = await this.calls.blob("head", (signal) => this.blobs.head(key, { signal }));
       return head ? { size } : null;
     }
-    // Passed on as stored: its digest trailer proves it. Decoded for the reader: checked as it decodes.
+    // Passed on as stored: its digest trailer proves it (once per version). Decoded: checked as it decodes.
     const verifier = acceptZstd
       ? new bodies.TrailerVerifier()
       : new bodies.ZstdVerifier(await loadZstd(), { size, sha256Hex: outputHex }, true);
     if (size <= this.options.verifyBufferMax) {
-      const data = await this.calls.blob("getBytes", (signal) => this.blobs.getBytes(key, { signal }));
-      if (!data) return null;
+      const got = await this.calls.blob("getBytes", (signal) => bodies.readWhole(this.blobs, key, signal));
+      if (!got) return null;
+      const { data } = got;
       try {
-        bodies.verifyBytes(data, verifier);
+        if (verifier instanceof bodies.TrailerVerifier) this.verified.check(key, got, () => bodies.verifyBytes(data, verifier));
+        else bodies.verifyBytes(data, verifier);
       } catch (err) {
         if (!(err instanceof IntegrityError)) throw err;
         return corrupt(err.message, data.byteLength);
@@ -244,14 +247,14 @@ export class Outputs {
     }
     if (expectedSize !== undefined && expectedSize <= this.options.verifyBufferMax) {
       // Most outputs are small: one whole read (a single syscall or S3 GET) beats streaming them.
-      const data = await this.calls.blob("getBytes", (signal) => this.blobs.getBytes(key, { signal }));
-      if (!data) return null;
+      const whole = await this.calls.blob("getBytes", (signal) => bodies.readWhole(this.blobs, key, signal));
+      if (!whole) return null;
       try {
-        bodies.verifyBytes(data, { size: expectedSize, sha256Hex: outputHex });
+        this.verified.check(key, whole, () => bodies.verifyBytes(whole.data, { size: expectedSize, sha256Hex: outputHex }));
       } catch (err) {
-        return corrupt((err as Error).message, data.byteLength);
+        return corrupt((err as Error).message, whole.data.byteLength);
       }
-      return { size: data.byteLength, body: data };
+      return { size: whole.data.byteLength, body: whole.data };
     }
     const got = await this.calls.blob("get", (signal) => this.blobs.get(key, { signal }));
     if (!got) return null;
@@ -272,6 +275,7 @@ export class Outputs {
   }
 
   private async removeCorrupt(ns: string, key: string, reason: string, storedSize: number): Promise<void> {
+    this.verified.forget(key);
     this.metrics.corruptBlobs.inc();
     this.logger.error({ key, reason }, "stored output failed verification; removed");
     try {

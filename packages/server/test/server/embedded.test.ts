@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { routes, TEMP_FILE_PREFIX } from "@gocacheprog/common";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { outputKey } from "../../src/storage/keys.ts";
+import { afterTimestampTick } from "../support/contract-helpers.ts";
 import { LogCapture } from "../support/fakes.ts";
 import { putOutput, randomId, send, sha256, startTestServer } from "../support/real-server.ts";
 
@@ -49,6 +50,26 @@ describe("embedded default on a real port", () => {
     // The action can be stored again and is served correctly afterwards.
     expect((await putOutput(server.url, action, data)).status).toBe(201);
     expect((await send(server.url, "GET", routes.action(action))).body.equals(data)).toBe(true);
+  });
+
+  it("checks a blob again once it changed on disk, after reads that proved it intact", async () => {
+    const data = randomBytes(200_000);
+    const action = randomId();
+    await putOutput(server.url, action, data);
+    const path = blobPath(sha256(data));
+    await afterTimestampTick(path);
+    // Long after the write, so the reads below may skip hashing bytes already proved.
+    const later = vi.spyOn(Date, "now").mockReturnValue(Date.now() + 60_000);
+    try {
+      for (let i = 0; i < 2; i++) expect((await send(server.url, "GET", routes.action(action))).body.equals(data)).toBe(true);
+      const onDisk = await readFile(path);
+      onDisk[1234] = onDisk[1234]! ^ 0x55;
+      await writeFile(path, onDisk);
+      expect((await send(server.url, "GET", routes.action(action))).status).toBe(404);
+      expect(await exists(path)).toBe(false);
+    } finally {
+      later.mockRestore();
+    }
   });
 
   it("cuts the response of a large corrupt blob (checked while streaming) and removes it", async () => {

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A fresh namespace per test, so tests sharing one bucket or Redis never see each other's keys. */
 export function freshNamespace(): string {
@@ -30,4 +33,23 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
+}
+
+/**
+ * Resolves once a file written now would get another change time than `path` has. The kernel
+ * stamps file times from a clock that ticks every few ms, so a rewrite right after a write can keep
+ * the same stamps; tests that rewrite a file and need it to look changed wait for the next tick.
+ */
+export async function afterTimestampTick(path: string): Promise<void> {
+  const before = (await stat(path)).ctimeMs;
+  const probe = join(tmpdir(), `gcp-tick-${randomBytes(6).toString("hex")}`);
+  try {
+    for (;;) {
+      await writeFile(probe, "x");
+      if ((await stat(probe)).ctimeMs > before) return;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  } finally {
+    await rm(probe, { force: true });
+  }
 }

@@ -15,6 +15,16 @@ export interface BlobListing {
 /** A stored object's bytes as they stream out; whoever receives one must consume or destroy it. */
 export type BlobBody = AsyncIterable<Uint8Array> & { destroy?(): void };
 
+/**
+ * An object read whole, with its version: two reads of one key with the same version returned the
+ * same unchanged bytes, so what a caller proved about the first (its sha256) holds for the second.
+ * version is undefined when the store cannot vouch for that (yet).
+ */
+export interface VersionedBytes {
+  data: Buffer;
+  version: string | undefined;
+}
+
 export interface ReadOptions {
   signal?: AbortSignal;
 }
@@ -35,6 +45,8 @@ export interface BlobStore {
   get(key: string, options?: ReadOptions): Promise<{ body: BlobBody; size: number } | null>;
   /** Whole small object in memory (action records); null when absent. */
   getBytes(key: string, options?: ReadOptions): Promise<Buffer | null>;
+  /** getBytes() with the object's version (see VersionedBytes). Optional: without it every read is checked anew. */
+  getVersioned?(key: string, options?: ReadOptions): Promise<VersionedBytes | null>;
   head(key: string, options?: ReadOptions): Promise<{ size: number; lastModified: Date } | null>;
   delete(key: string): Promise<void>;
   list(prefix: string): AsyncIterable<BlobListing>;

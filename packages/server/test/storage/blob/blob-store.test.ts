@@ -1,16 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { sha256Hex } from "@gocacheprog/common";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { startVersitygw, type VersitygwServer } from "../../../../../test/harness/versitygw.ts";
 import { FsBlobStore } from "../../../src/storage/blob/fs.ts";
 import { MIN_PART_SIZE, S3BlobStore } from "../../../src/storage/blob/s3.ts";
 import { BackendUnavailableError, IntegrityError } from "../../../src/storage/errors.ts";
 import { outputKey } from "../../../src/storage/keys.ts";
-import { chunked, collect, failingAfter, freshNamespace, randomHexId } from "../../support/contract-helpers.ts";
+import { afterTimestampTick, chunked, collect, failingAfter, freshNamespace, randomHexId } from "../../support/contract-helpers.ts";
 import { runBlobStoreContract } from "./blob-store.contract.ts";
 
 const tempDirs: string[] = [];
@@ -42,6 +42,37 @@ describe("FsBlobStore", () => {
     for (const key of ["../escape", "a/../../escape", "/etc/passwd", "a\\b", "a//b", ".tmp-x", "a/./b", ""]) {
       await expect(store.put(key, chunked(Buffer.from("x")), body), key).rejects.toBeInstanceOf(RangeError);
       await expect(store.getBytes(key), key).rejects.toBeInstanceOf(RangeError);
+    }
+  });
+
+  it("reads a blob whole with a version that holds while it is unchanged and changes when it is rewritten in place", async () => {
+    const root = await fsRoot();
+    const store = new FsBlobStore({ root });
+    const key = outputKey(freshNamespace(), randomHexId());
+    const bytes = randomBytes(300_000);
+    await store.put(key, chunked(bytes), { size: bytes.length, sha256Hex: sha256Hex(bytes) });
+    expect(await store.getVersioned(outputKey(freshNamespace(), randomHexId()))).toBeNull();
+    // Just written: a rewrite within the same clock tick could keep the stamps, so no version yet.
+    const fresh = await store.getVersioned(key);
+    expect(fresh?.data.equals(bytes)).toBe(true);
+    expect(fresh?.version).toBeUndefined();
+    const path = join(root, ...key.split("/"));
+    await afterTimestampTick(path);
+    const later = vi.spyOn(Date, "now").mockReturnValue(Date.now() + 60_000);
+    try {
+      const first = await store.getVersioned(key);
+      expect(first?.data.equals(bytes)).toBe(true);
+      expect(first?.version).toBeDefined();
+      expect((await store.getVersioned(key))?.version).toBe(first?.version);
+      // What a damaged disk or a hand edit does (the store itself only ever renames new files into place).
+      const damaged = Buffer.from(bytes);
+      damaged[7] = damaged[7]! ^ 1;
+      await writeFile(path, damaged);
+      const after = await store.getVersioned(key);
+      expect(after?.data.equals(damaged)).toBe(true);
+      expect(after?.version).not.toBe(first?.version);
+    } finally {
+      later.mockRestore();
     }
   });
 
