@@ -10,9 +10,11 @@ export interface LoadJob {
   baseUrl: string;
   seconds: number;
   connections: number;
-  smallActions: string[];
-  largeActions: string[];
+  tests: WorkerTest[];
 }
+
+/** GETs over a rotating list of paths, or puts of new actions with bodies of `size` bytes. */
+export type WorkerTest = { name: string; get: string[] } | { name: string; puts: { count: number; size: number } };
 
 export interface LoadTestResult {
   test: string;
@@ -57,25 +59,10 @@ function uniquePuts(count: number, size: number): AutocannonRequest {
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]!) as LoadJob;
-  const missPaths = Array.from({ length: 1024 }, () => `/v1/actions/${randomBytes(32).toString("hex")}`);
-  const tests: [string, AutocannonRequest][] = [
-    [
-      "hit 1 KiB (inline)",
-      rotating(
-        job.smallActions.map((a) => `/v1/actions/${a}`),
-        "GET",
-      ),
-    ],
-    [
-      "hit 1 MiB",
-      rotating(
-        job.largeActions.map((a) => `/v1/actions/${a}`),
-        "GET",
-      ),
-    ],
-    ["miss", rotating(missPaths, "GET")],
-    ["put 4 KiB", uniquePuts(512, 4096)],
-  ];
+  const tests: [string, AutocannonRequest][] = job.tests.map((t) => [
+    t.name,
+    "get" in t ? rotating(t.get, "GET") : uniquePuts(t.puts.count, t.puts.size),
+  ]);
   for (const [test, request] of tests) {
     // On stdout, in order with the results, so the parent can attribute server RSS to each test.
     process.stdout.write(`${JSON.stringify({ start: test })}\n`);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { sha256Hex } from "@gocacheprog/common";
 import type { VersitygwServer } from "../../test/harness/versitygw.ts";
+import { buildLoadgen, type HitSample, type HitTarget, measureHit, processCpuMs, startReference } from "./load-hit.ts";
 import type { LoadJob, LoadTestResult } from "./load-worker.ts";
 import { REPO_ROOT, type Scratch } from "./paths.ts";
 import { ourSystem, type RemoteSystem } from "./systems.ts";
@@ -13,11 +14,15 @@ export interface LoadResult extends LoadTestResult {
   backend: string;
   /** Largest resident set of the server seen while this test ran. */
   serverRssMB?: number;
+  /** CPU (user + system) the server used per request answered, in ms: less disturbed by other load than requests/s. */
+  serverCpuMsPerRequest?: number;
 }
 
 const WORKER = join(REPO_ROOT, "bench/src/load-worker.ts");
 const SMALL_ENTRIES = 256;
 const LARGE_ENTRIES = 16;
+const CONNECTIONS = 16;
+const LARGE_HIT = "hit 1 MiB";
 
 async function rssMB(pid: number): Promise<number | undefined> {
   const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
@@ -25,7 +30,7 @@ async function rssMB(pid: number): Promise<number | undefined> {
   return m ? Number(m[1]) / 1024 : undefined;
 }
 
-async function putEntries(baseUrl: string, count: number, size: number): Promise<string[]> {
+export async function putEntries(baseUrl: string, count: number, size: number): Promise<string[]> {
   const actions: string[] = [];
   for (let i = 0; i < count; i++) {
     const body = randomBytes(size);
@@ -42,7 +47,11 @@ async function putEntries(baseUrl: string, count: number, size: number): Promise
   return actions;
 }
 
-/** The server alone under autocannon from a second process: hits (inline and 1 MiB), misses, puts. */
+/**
+ * The server alone under load from a second process: hits (inline and 1 MiB), misses, puts by
+ * autocannon; the 1 MiB hit again by the Go generator (bench/loadgen), and both generators against
+ * the reference server (src/load-hit.ts says why).
+ */
 export async function runLoadTests(
   s3: VersitygwServer,
   seconds: number,
@@ -50,41 +59,78 @@ export async function runLoadTests(
   log: (line: string) => void,
 ): Promise<LoadResult[]> {
   const results: LoadResult[] = [];
+  const loadgen = await buildLoadgen(scratch).catch((err: unknown) => {
+    log(`load: the Go load generator did not build, its rows are missing: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  });
+  const hit = { loadgen: loadgen ?? "", scratch, seconds, connections: CONNECTIONS, test: LARGE_HIT };
   for (const system of [ourSystem(undefined), ourSystem(s3)]) {
     try {
       await system.start(scratch, "load");
-      results.push(...(await loadOne(system, seconds, log)));
+      const { results: mine, large } = await loadOne(system, seconds, log);
+      results.push(...mine);
+      if (loadgen) results.push(report(await measureHit(large, "go", hit), log));
     } catch (err) {
       log(`load ${system.label} FAILED: ${err instanceof Error ? err.message : String(err)}`);
-      results.push({
-        backend: system.label,
-        test: "all",
-        requestsPerSec: 0,
-        p50Ms: 0,
-        p99Ms: 0,
-        total: 0,
-        non2xx: 0,
-        errors: -1,
-        throughputMBps: 0,
-      });
+      results.push(failed(system.label));
     } finally {
       await system.stop();
     }
   }
+  const reference = await startReference(scratch, LARGE_ENTRIES, 1024 * 1024);
+  try {
+    for (const generator of loadgen ? (["autocannon", "go"] as const) : (["autocannon"] as const))
+      results.push(report(await measureHit(reference.target, generator, hit), log));
+  } catch (err) {
+    log(`load reference FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    results.push(failed(reference.target.label));
+  } finally {
+    await reference.stop();
+  }
   return results;
 }
 
-async function loadOne(system: RemoteSystem, seconds: number, log: (line: string) => void): Promise<LoadResult[]> {
+function failed(backend: string): LoadResult {
+  return { backend, test: "all", requestsPerSec: 0, p50Ms: 0, p99Ms: 0, total: 0, non2xx: 0, errors: -1, throughputMBps: 0 };
+}
+
+function report(sample: HitSample, log: (line: string) => void): LoadResult {
+  const { target, generator, ...rest } = sample;
+  const result: LoadResult = { ...rest, backend: target, test: generator === "go" ? `${LARGE_HIT} (Go client)` : LARGE_HIT };
+  logResult(result, log);
+  return result;
+}
+
+function logResult(result: LoadResult, log: (line: string) => void): void {
+  const cpu = result.serverCpuMsPerRequest === undefined ? "" : `  server CPU ${result.serverCpuMsPerRequest.toFixed(2)} ms/req`;
+  const rss = result.serverRssMB === undefined ? "" : `  RSS ${result.serverRssMB} MB`;
+  log(
+    `load ${result.backend.padEnd(24)} ${result.test.padEnd(24)} ${Math.round(result.requestsPerSec).toString().padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  non2xx ${result.non2xx}${cpu}${rss}`,
+  );
+}
+
+async function loadOne(
+  system: RemoteSystem,
+  seconds: number,
+  log: (line: string) => void,
+): Promise<{ results: LoadResult[]; large: HitTarget }> {
   const baseUrl = `http://127.0.0.1:${system.port()}`;
+  const gets = (actions: string[]) => actions.map((a) => `/v1/actions/${a}`);
+  const large = gets(await putEntries(baseUrl, LARGE_ENTRIES, 1024 * 1024));
   const job: LoadJob = {
     baseUrl,
     seconds,
-    connections: 16,
-    smallActions: await putEntries(baseUrl, SMALL_ENTRIES, 1024),
-    largeActions: await putEntries(baseUrl, LARGE_ENTRIES, 1024 * 1024),
+    connections: CONNECTIONS,
+    tests: [
+      { name: "hit 1 KiB (inline)", get: gets(await putEntries(baseUrl, SMALL_ENTRIES, 1024)) },
+      { name: LARGE_HIT, get: large },
+      { name: "miss", get: gets(Array.from({ length: 1024 }, () => randomBytes(32).toString("hex"))) },
+      { name: "put 4 KiB", puts: { count: 512, size: 4096 } },
+    ],
   };
   const pid = system.serverPid()!;
   let peakMB = 0;
+  let cpuAtStart = 0;
   const sampler = setInterval(() => {
     void rssMB(pid).then((mb) => {
       if (mb !== undefined) peakMB = Math.max(peakMB, mb);
@@ -105,13 +151,14 @@ async function loadOne(system: RemoteSystem, seconds: number, log: (line: string
       const message = JSON.parse(line) as LoadTestResult | { start: string };
       if ("start" in message) {
         peakMB = (await rssMB(pid)) ?? 0;
+        cpuAtStart = await processCpuMs(pid);
         continue;
       }
-      const result: LoadResult = { ...message, backend: system.label, serverRssMB: Math.round(peakMB) };
+      const cpuMs = (await processCpuMs(pid)) - cpuAtStart;
+      const serverCpuMsPerRequest = message.total > 0 ? cpuMs / message.total : undefined;
+      const result: LoadResult = { ...message, backend: system.label, serverRssMB: Math.round(peakMB), serverCpuMsPerRequest };
       results.push(result);
-      log(
-        `load ${system.label.padEnd(24)} ${result.test.padEnd(20)} ${Math.round(result.requestsPerSec).toString().padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  non2xx ${result.non2xx}  RSS ${result.serverRssMB} MB`,
-      );
+      logResult(result, log);
     }
   } finally {
     clearInterval(sampler);
@@ -120,5 +167,5 @@ async function loadOne(system: RemoteSystem, seconds: number, log: (line: string
     worker.exitCode !== null ? resolve(worker.exitCode) : worker.once("exit", resolve),
   );
   if (code !== 0) throw new Error(`load worker exited ${code}: ${stderr}`);
-  return results;
+  return { results, large: { label: system.label, baseUrl, paths: large, pid } };
 }

@@ -101,11 +101,15 @@ export function renderMarkdown(results: RunResults): string {
     out.push(`| ${h.system} | ${h.ms ? formatSummary(h.ms, (v) => `${v.toFixed(0)} ms`) : `failed: ${h.error}`} |`);
   out.push("");
   if (results.load.length > 0) {
-    out.push(`## Server load (autocannon, 16 connections, ${options.loadSeconds} s per test, loopback)`, "");
-    out.push("| backend | test | requests/s | p50 | p99 | non-2xx | errors | server peak RSS |", "|---|---|---|---|---|---|---|---|");
+    out.push(`## Server load (16 connections, ${options.loadSeconds} s per test, loopback; autocannon unless "Go client")`, "");
+    out.push(
+      "| backend | test | requests/s | p50 | p99 | non-2xx | errors | server CPU per request | server peak RSS |",
+      "|---|---|---|---|---|---|---|---|---|",
+    );
     for (const l of results.load) {
+      const cpu = l.serverCpuMsPerRequest === undefined ? "?" : `${l.serverCpuMsPerRequest.toFixed(2)} ms`;
       out.push(
-        `| ${l.backend} | ${l.test} | ${Math.round(l.requestsPerSec)} | ${l.p50Ms} ms | ${l.p99Ms} ms | ${l.non2xx} | ${l.errors} | ${l.serverRssMB ?? "?"} MB |`,
+        `| ${l.backend} | ${l.test} | ${Math.round(l.requestsPerSec)} | ${l.p50Ms} ms | ${l.p99Ms} ms | ${l.non2xx} | ${l.errors} | ${cpu} | ${l.serverRssMB ?? "?"} MB |`,
       );
     }
     out.push("");

@@ -1,0 +1,3 @@
+module gocacheprog.bench/loadgen
+
+go 1.24
