@@ -1,4 +1,4 @@
-import type { Dirent, Stats } from "node:fs";
+import { closeSync, type Dirent, open as fsOpen, read as fsRead, fstatSync, type Stats } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { TEMP_FILE_PREFIX, tempPathFor } from "@gocacheprog/common";
@@ -84,28 +84,35 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * One open, fstat, read and close (readFile reads in 512 KiB pieces: more round trips through the
-   * thread pool for every large hit). The version comes from the same descriptor as the bytes.
+   * Two round trips through the thread pool: open and one read (readFile takes five for a 1 MiB
+   * blob: open, fstat, two reads of 512 KiB and close). fstat and close run here instead: on an
+   * open read-only descriptor neither touches the disk (the inode is in memory, nothing is written
+   * back). The version comes from the same descriptor as the bytes.
    */
   async getVersioned(key: string, options: ReadOptions = {}): Promise<VersionedBytes | null> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const file = await open(this.pathOf(key), "r").catch(nullIfMissing);
-    if (file === null) return null;
+    const fd = await new Promise<number>((ok, fail) => fsOpen(this.pathOf(key), "r", (err, fd) => (err ? fail(err) : ok(fd)))).catch(
+      nullIfMissing,
+    );
+    if (fd === null) return null;
     try {
-      const info = await file.stat();
+      const info = fstatSync(fd);
       const data = Buffer.allocUnsafe(info.size);
       let filled = 0;
       while (filled < data.length) {
         signal?.throwIfAborted();
-        const { bytesRead } = await file.read(data, filled, data.length - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
+        const at = filled;
+        const n = await new Promise<number>((ok, fail) =>
+          fsRead(fd, data, at, data.length - at, at, (err, n) => (err ? fail(err) : ok(n))),
+        );
+        if (n === 0) break;
+        filled += n;
       }
       if (filled < data.length) return { data: data.subarray(0, filled), version: undefined };
       return { data, version: fileVersion(info) };
     } finally {
-      await file.close();
+      closeSync(fd);
     }
   }
 
