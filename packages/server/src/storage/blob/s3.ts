@@ -15,7 +15,7 @@ import {
 import { IntegrityError } from "../errors.ts";
 import { isNotFound, toBackendError } from "./s3-errors.ts";
 import { readParts } from "./s3-parts.ts";
-import type { BlobBody, BlobListing, BlobStore, ReadOptions } from "./types.ts";
+import type { BlobBody, BlobListing, BlobStore, ReadOptions, VersionedBytes } from "./types.ts";
 import { type BlobExpect, bodyCheckFor } from "./verify.ts";
 
 /** S3 refuses parts under 5 MiB (except the last), so smaller part sizes would only work on some clones. */
@@ -159,6 +159,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   async get(key: string, options: ReadOptions = {}): Promise<{ body: BlobBody; size: number } | null> {
+    const object = await this.getObject(key, options);
+    return object && { body: object.body, size: object.size };
+  }
+
+  private async getObject(key: string, options: ReadOptions): Promise<{ body: BlobBody; size: number; etag?: string } | null> {
     try {
       const out = await this.call((o) => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), o), {
         raw: true,
@@ -166,7 +171,7 @@ export class S3BlobStore implements BlobStore {
       });
       const body = out.Body as unknown as BlobBody | undefined;
       if (!body) throw new Error("GetObject returned no body");
-      return { body, size: out.ContentLength ?? 0 };
+      return { body, size: out.ContentLength ?? 0, etag: out.ETag };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw toBackendError(error);
@@ -174,7 +179,12 @@ export class S3BlobStore implements BlobStore {
   }
 
   async getBytes(key: string, options: ReadOptions = {}): Promise<Buffer | null> {
-    const object = await this.get(key, options);
+    return (await this.getVersioned(key, options))?.data ?? null;
+  }
+
+  /** The version is the ETag: S3 (and its clones) give every write of a key with other bytes another one. */
+  async getVersioned(key: string, options: ReadOptions = {}): Promise<VersionedBytes | null> {
+    const object = await this.getObject(key, options);
     if (object === null) return null;
     const chunks: Uint8Array[] = [];
     try {
@@ -182,7 +192,7 @@ export class S3BlobStore implements BlobStore {
     } catch (error) {
       throw toBackendError(error);
     }
-    return Buffer.concat(chunks);
+    return { data: Buffer.concat(chunks), version: object.etag || undefined };
   }
 
   async head(key: string, options: ReadOptions = {}): Promise<{ size: number; lastModified: Date } | null> {

@@ -91,6 +91,22 @@ describe("FsBlobStore", () => {
 });
 
 describe("S3BlobStore", () => {
+  it("reads an object whole with its ETag as version, another one once the key holds other bytes", async () => {
+    const store = await s3Store();
+    const key = outputKey(freshNamespace(), randomHexId());
+    const [a, b] = [randomBytes(5000), randomBytes(5000)];
+    await store.put(key, chunked(a), { size: a.length, sha256Hex: sha256Hex(a) });
+    const first = await store.getVersioned(key);
+    expect(first?.data.equals(a)).toBe(true);
+    expect(first?.version).toBeDefined();
+    expect((await store.getVersioned(key))?.version).toBe(first?.version);
+    await store.put(key, chunked(b), { size: b.length, sha256Hex: sha256Hex(b) });
+    const second = await store.getVersioned(key);
+    expect(second?.data.equals(b)).toBe(true);
+    expect(second?.version).not.toBe(first?.version);
+    expect(await store.getVersioned(outputKey(freshNamespace(), randomHexId()))).toBeNull();
+  });
+
   it("aborts refused multipart uploads, so no parts linger in the bucket", async () => {
     const store = await s3Store();
     const key = outputKey(freshNamespace(), randomHexId());
