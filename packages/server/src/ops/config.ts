@@ -127,7 +127,7 @@ export const serverOptionDefs = {
     kind: "bytes",
     default: "1MiB",
     description:
-      "Outputs up to this size are read and checked against their sha256 before a byte is sent (a corrupt blob is a clean 404); larger ones are checked while streaming and the connection is aborted on mismatch.",
+      "Outputs up to this size are read and checked against their sha256 before a byte is sent (a corrupt blob is a clean 404; once per stored version: a blob read again unchanged is not hashed again); larger ones are checked while streaming and the connection is aborted on mismatch.",
   },
   maxAge: {
     flag: "max-age",
