@@ -1,3 +1,4 @@
+import type { HttpBindings } from "@hono/node-server";
 import type { Principal, TokenAuth } from "../auth/tokens.ts";
 import type { CacheCore } from "../cache/core.ts";
 import type { Gomod } from "../gomod/wiring.ts";
@@ -21,5 +22,8 @@ export interface AppDeps {
   status?: StatusAppDeps;
 }
 
-/** Set by the auth middleware for every /v1 request. */
-export type AppEnv = { Variables: { principal: Principal } };
+/**
+ * Variables: set by the auth middleware for every /v1 request. Bindings: Node's request and
+ * response under @hono/node-server; absent when tests drive the app with app.request().
+ */
+export type AppEnv = { Variables: { principal: Principal }; Bindings: Partial<HttpBindings> | undefined };

@@ -52,6 +52,18 @@ describe("embedded default on a real port", () => {
     expect((await send(server.url, "GET", routes.action(action))).body.equals(data)).toBe(true);
   });
 
+  it("answers many concurrent hits on 1 MiB outputs with each one's own bytes (read buffers are reused)", async () => {
+    const outputs = Array.from({ length: 6 }, () => ({ action: randomId(), data: randomBytes(1024 * 1024) }));
+    for (const { action, data } of outputs) expect((await putOutput(server.url, action, data)).status).toBe(201);
+    const rounds = await Promise.all(
+      Array.from({ length: 48 }, async (_, i) => {
+        const { action, data } = outputs[i % outputs.length]!;
+        return (await send(server.url, "GET", routes.action(action))).body.equals(data);
+      }),
+    );
+    expect(rounds.every(Boolean)).toBe(true);
+  });
+
   it("checks a blob again once it changed on disk, after reads that proved it intact", async () => {
     const data = randomBytes(200_000);
     const action = randomId();

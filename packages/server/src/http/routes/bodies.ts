@@ -3,6 +3,7 @@ import { ZSTD_ENCODING } from "@gocacheprog/common/zstd";
 import type { Context } from "hono";
 import type { OutputBody } from "../../cache/outputs.ts";
 import type { ServerMetrics } from "../../ops/metrics.ts";
+import { giveBackReadBuffer } from "../../storage/blob/read-buffers.ts";
 import { HttpError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 
@@ -44,6 +45,8 @@ export function sendOutput(
   if (c.req.method === "HEAD" || body === undefined) return c.body(null, 200, head);
   if (Buffer.isBuffer(body)) {
     metrics.bytesOut.inc(body.byteLength);
+    // A read buffer is reused once the socket has every byte; a response cut short leaves it to the GC.
+    c.env?.outgoing?.once("finish", () => giveBackReadBuffer(body));
     return c.body(new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>, 200, head);
   }
   return c.body(ReadableStream.from(counted(body, metrics.bytesOut)) as ReadableStream<Uint8Array>, 200, head);

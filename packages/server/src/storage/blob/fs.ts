@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:f
 import { dirname, join, resolve, sep } from "node:path";
 import { TEMP_FILE_PREFIX, tempPathFor } from "@gocacheprog/common";
 import { isStorageFull, StorageFullError } from "../errors.ts";
+import { takeReadBuffer } from "./read-buffers.ts";
 import type { BlobBody, BlobListing, BlobStore, ReadOptions, VersionedBytes } from "./types.ts";
 import { type BlobExpect, bodyCheckFor } from "./verify.ts";
 
@@ -98,7 +99,7 @@ export class FsBlobStore implements BlobStore {
     if (fd === null) return null;
     try {
       const info = fstatSync(fd);
-      const data = Buffer.allocUnsafe(info.size);
+      const data = takeReadBuffer(info.size);
       let filled = 0;
       while (filled < data.length) {
         signal?.throwIfAborted();
