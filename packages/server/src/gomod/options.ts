@@ -40,6 +40,14 @@ export const gomodOptionDefs = {
     description:
       "How long answers that can change (@v/list, @latest, queries like @v/master.info, the checksum database's latest tree and partial tiles) are served without asking the upstream. Older ones are still served when the upstream fails.",
   },
+  gomodMemory: {
+    flag: "gomod-memory",
+    env: "GOCACHEPROG_SERVER_GOMOD_MEMORY",
+    kind: "bytes",
+    default: "128MiB",
+    description:
+      "Memory for immutable module files (.info, .mod, .zip, checksum lookups) in front of the store, least recently served dropped first; one file takes at most 1/8 of it. A warm fleet's downloads then skip the index and blob reads. 0 = none.",
+  },
   gomodMaxAge: {
     flag: "gomod-max-age",
     env: "GOCACHEPROG_SERVER_GOMOD_MAX_AGE",

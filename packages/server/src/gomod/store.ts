@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import type { CacheCore, Hit } from "../cache/core.ts";
 import type { OutputBody } from "../cache/outputs.ts";
 import type { Logger } from "../ops/logger.ts";
-import { BackendUnavailableError } from "../storage/errors.ts";
+import { BackendUnavailableError, IntegrityError } from "../storage/errors.ts";
 import { GOMOD_NAMESPACE, gomodEntryId } from "../storage/keys.ts";
+import type { MemoryFiles } from "./memory.ts";
 import type { GomodMetrics } from "./metrics.ts";
 import type { ProxyRequest } from "./request.ts";
 import { type Upstream, UpstreamError } from "./upstream.ts";
@@ -23,6 +24,8 @@ export interface GomodStoreDeps {
   metrics: GomodMetrics;
   logger: Logger;
   options: GomodStoreOptions;
+  /** Immutable files kept in memory in front of the store (--gomod-memory); absent = none. */
+  memory?: MemoryFiles;
   now?: () => number;
 }
 
@@ -49,11 +52,19 @@ export class GomodStore {
 
   async answer(request: ProxyRequest, hops: number): Promise<Answer> {
     const id = gomodEntryId(request.kind, request.file);
+    const memory = request.immutable ? this.deps.memory : undefined;
+    const held = memory?.get(id, this.now());
+    if (held) {
+      // The store still hears that the file is read, or its age policy would evict a file in daily use.
+      if (held.touch) this.read(id, false).catch(() => {});
+      return { found: true, body: held.body, size: held.body.byteLength, result: "hit" };
+    }
     // A mutable answer's body is only opened once it is known to be fresh (or needed stale).
     const known = await this.read(id, request.immutable);
     if (known && (request.immutable || this.now() - known.putTimeMs < this.deps.options.mutableTtlMs)) {
       const hit = known.body ? known : await this.read(id, true);
-      if (hit?.body) return { found: true, body: hit.body, size: hit.size, result: "hit" };
+      const body = hit?.body && (memory ? await this.remember(id, hit.body, hit.size) : hit.body);
+      if (body) return { found: true, body, size: hit.size, result: "hit" };
     }
     let fill: Fill;
     try {
@@ -66,10 +77,37 @@ export class GomodStore {
       return { found: true, body: stale.body, size: stale.size, result: "stale" };
     }
     if (!fill.found) return fill;
-    if (fill.body) return { found: true, body: fill.body, size: fill.body.byteLength, result: "miss" };
+    if (fill.body) {
+      memory?.set(id, fill.body, this.now());
+      return { found: true, body: fill.body, size: fill.body.byteLength, result: "miss" };
+    }
     const stored = await this.read(id, true);
     if (!stored?.body) throw new BackendUnavailableError("the file just stored could not be read back");
     return { found: true, body: stored.body, size: stored.size, result: "miss" };
+  }
+
+  /**
+   * A verified read from the store, kept in memory when it fits. A body too big to have been checked
+   * before reading (a streamed zip) is read whole here, checked as it comes; null when it turns out
+   * corrupt (the store has dropped it), so the caller fills it again.
+   */
+  private async remember(id: string, body: OutputBody, size: number): Promise<OutputBody | null> {
+    const memory = this.deps.memory!;
+    if (Buffer.isBuffer(body)) {
+      memory.set(id, body, this.now());
+      return body;
+    }
+    if (size > memory.entryMax) return body;
+    const chunks: Uint8Array[] = [];
+    try {
+      for await (const chunk of body) chunks.push(chunk);
+    } catch (err) {
+      if (err instanceof IntegrityError) return null;
+      throw err;
+    }
+    const whole = Buffer.concat(chunks, size);
+    memory.set(id, whole, this.now());
+    return whole;
   }
 
   /** A cached entry (its body when asked); null when absent, corrupt (then dropped) or the storage is down. */
@@ -119,7 +157,9 @@ export class GomodStore {
         metrics.bytes.inc({ kind, direction: "upstream" }, fetched.size);
         // Nothing to fall back on if the store refuses: the spooled file goes with this request.
         await this.deps.core.write(GOMOD_NAMESPACE, id, fetched.sha256Hex, fetched.size, createReadStream(fetched.file));
-        return { found: true };
+        // Checked and stored: when memory keeps it, it is served from the spooled copy, not read back.
+        const memory = this.deps.memory;
+        return memory && fetched.size <= memory.entryMax ? { found: true, body: await readFile(fetched.file) } : { found: true };
       }
       checkAnswer(request, fetched.body);
       metrics.upstreamFetches.inc({ kind, outcome: "ok" });

@@ -1,6 +1,7 @@
 import type { Registry } from "prom-client";
 import type { CacheCore } from "../cache/core.ts";
 import type { Logger } from "../ops/logger.ts";
+import { MemoryFiles } from "./memory.ts";
 import { GomodMetrics } from "./metrics.ts";
 import { GomodStore } from "./store.ts";
 import { parseUpstreams, Upstream, type UpstreamEntry } from "./upstream.ts";
@@ -11,7 +12,11 @@ export interface GomodSettings {
   gomodUpstreamTimeout: number;
   gomodZipMax: number;
   gomodMutableTtl: number;
+  gomodMemory: number;
 }
+
+/** A file served from memory is reported as read to the store this often, for its eviction by age. */
+const MEMORY_TOUCH_MS = 60_000;
 
 export interface Gomod {
   /** /gomod readable without a token (--gomod-anonymous). */
@@ -38,6 +43,7 @@ export function createGomod(
     metrics,
     logger: deps.logger,
     options: { mutableTtlMs: options.gomodMutableTtl, zipMaxBytes: options.gomodZipMax },
+    memory: options.gomodMemory > 0 ? new MemoryFiles(options.gomodMemory, MEMORY_TOUCH_MS) : undefined,
     now: deps.now,
   });
   return { anonymous: options.gomodAnonymous, store, metrics, upstream, close: () => upstream.close() };

@@ -78,6 +78,8 @@ export interface GomodAppOptions {
   mutableTtlMs?: number;
   zipMax?: number;
   timeoutMs?: number;
+  /** --gomod-memory (default 0: every answer from the store, as the storage tests expect). */
+  memoryBytes?: number;
   now?: () => number;
 }
 
@@ -89,6 +91,7 @@ export function makeGomodApp(fake: FakeModuleUpstream, options: GomodAppOptions 
     gomodUpstreamTimeout: options.timeoutMs ?? 2000,
     gomodZipMax: options.zipMax ?? 1 << 20,
     gomodMutableTtl: options.mutableTtlMs ?? 60_000,
+    gomodMemory: options.memoryBytes ?? 0,
   };
   const made = makeTestApp({
     tokens: options.tokens,

@@ -159,6 +159,65 @@ describe("/gomod: storage", () => {
   });
 });
 
+describe("/gomod: immutable files in memory (--gomod-memory)", () => {
+  it("serves a file it filled or read from memory, without reading the store again; mutable answers still expire", async () => {
+    const { fake, zip } = await upstreamWithModule(randomBytes(5000).toString("base64"));
+    let now = Date.now();
+    const { app, blobs, metric } = makeGomodApp(fake, { memoryBytes: 1 << 20, now: () => now });
+    await app.request(`/gomod/${MOD}/v1.6.0.zip`);
+    // Damage the stored copy: a read from the store would find it corrupt and fetch it again.
+    const [, object] = [...blobs.objects].find(([k]) => k.startsWith(`${GOMOD_NAMESPACE}/o/`))!;
+    object.data = Buffer.from(object.data.map((b, i) => (i === 100 ? b ^ 1 : b)));
+    for (let round = 0; round < 2; round++) {
+      const again = await app.request(`/gomod/${MOD}/v1.6.0.zip`);
+      expect(Buffer.from(await again.arrayBuffer()).equals(zip)).toBe(true);
+    }
+    expect(fake.count(`${MOD}/v1.6.0.zip`)).toBe(1);
+    expect(await metric("gocacheprog_corrupt_blobs_total")).toBe(0);
+    expect(await metric("gocacheprog_gomod_requests_total", { kind: "zip", result: "hit" })).toBe(2);
+
+    const list = `/gomod/${MOD}/list`;
+    await app.request(list);
+    now += 61_000;
+    await app.request(list);
+    expect(fake.count(`${MOD}/list`)).toBe(2);
+  });
+
+  it("keeps a file read back from the store, a streamed one read whole and checked first; a corrupt one is fetched again", async () => {
+    // Bigger than the test store's verify-buffer (64 KiB): read from the store as a checked stream.
+    const { fake, zip } = await upstreamWithModule(randomBytes(70_000).toString("base64"));
+    const zipPath = `/gomod/${MOD}/v1.6.0.zip`;
+    // Filled by a server without memory, so the one under test finds it in the (shared) store only.
+    const cold = makeGomodApp(fake);
+    await cold.app.request(zipPath);
+    const share = (to: ReturnType<typeof makeGomodApp>, damaged: boolean) => {
+      for (const [key, object] of cold.blobs.objects) {
+        const data =
+          damaged && key.startsWith(`${GOMOD_NAMESPACE}/o/`)
+            ? Buffer.from(object.data.map((b, i) => (i === 100 ? b ^ 1 : b)))
+            : object.data;
+        to.blobs.objects.set(key, { ...object, data });
+      }
+      for (const [key, record] of cold.index.records) to.index.records.set(key, record);
+    };
+
+    const warm = makeGomodApp(fake, { memoryBytes: 1 << 20 });
+    share(warm, false);
+    for (let round = 0; round < 2; round++) {
+      expect(Buffer.from(await (await warm.app.request(zipPath)).arrayBuffer()).equals(zip)).toBe(true);
+      // After the first read the store is no longer asked: damage it.
+      for (const object of warm.blobs.objects.values()) object.data = Buffer.alloc(object.data.length);
+    }
+    expect(fake.count(`${MOD}/v1.6.0.zip`)).toBe(1);
+
+    const damaged = makeGomodApp(fake, { memoryBytes: 1 << 20 });
+    share(damaged, true);
+    expect(Buffer.from(await (await damaged.app.request(zipPath)).arrayBuffer()).equals(zip)).toBe(true);
+    expect(fake.count(`${MOD}/v1.6.0.zip`)).toBe(2);
+    expect(await damaged.metric("gocacheprog_corrupt_blobs_total")).toBe(1);
+  });
+});
+
 describe("/gomod: refreshing mutable answers", () => {
   it("serves @v/list from the store within the TTL, asks again after it, and serves it stale when the upstream fails", async () => {
     const { fake } = await upstreamWithModule();
