@@ -40,6 +40,23 @@ const LOOKUP = /^lookup\/([^@]+)@(v[0-9]+\.[0-9]+\.[0-9]+(?:-[^@]*)?(?:\+incompa
  * upstream. Throws InvalidModuleError (400) when malformed.
  */
 export function parseProxyPath(raw: string): ProxyRequest {
+  const known = parsed.get(raw);
+  if (known) return known;
+  const request = parse(raw);
+  // Bounded: a flood of distinct paths only resets it; a fleet asks for the same few thousand.
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(raw, request);
+  return request;
+}
+
+/**
+ * go's path rules cost more than the rest of a warm answer from memory, and a fleet asks for the same
+ * files all day: parsed requests (read-only to their users) are kept by their raw path.
+ */
+const parsed = new Map<string, ProxyRequest>();
+const PARSED_MAX = 10_000;
+
+function parse(raw: string): ProxyRequest {
   let rest: string;
   try {
     rest = decodeURIComponent(raw);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ZipFile } from "yazl";
+import { InvalidModuleError } from "../../src/gomod/paths.ts";
 import { parseProxyPath } from "../../src/gomod/request.ts";
 import { checkAnswer, checkModuleZip, InvalidAnswerError } from "../../src/gomod/validate.ts";
 
@@ -100,5 +101,15 @@ describe("other answers", () => {
       checkAnswer(request("sumdb/sum.example/lookup/example.com/m@v1.0.0"), Buffer.from(`12\nexample.com/m v1.0.0 h1:x=\n\n${note}`)),
     ).not.toThrow();
     expect(() => checkAnswer(request("sumdb/sum.example/tile/8/1/x001/002.p/7"), Buffer.alloc(7 * 32))).not.toThrow();
+  });
+});
+
+describe("parsed proxy paths", () => {
+  it("answers a path asked again with the same request, and refuses a bad one every time", () => {
+    const path = "github.com/!burnt!sushi/toml/@v/v1.6.0.zip";
+    const first = parseProxyPath(path);
+    expect(first).toMatchObject({ kind: "zip", immutable: true, module: { path: "github.com/BurntSushi/toml", version: "v1.6.0" } });
+    expect(parseProxyPath(path)).toEqual(first);
+    for (let i = 0; i < 2; i++) expect(() => parseProxyPath("github.com/x/../y/@v/v1.0.0.zip")).toThrow(InvalidModuleError);
   });
 });
