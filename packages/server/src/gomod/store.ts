@@ -33,6 +33,9 @@ export type Answer =
   | { found: true; body: OutputBody; size: number; result: "hit" | "miss" | "stale" }
   | { found: false; status: 404 | 410; message: string };
 
+/** Zips up to this size are read into memory once to be checked, stored and served; larger ones stay on disk. */
+const ZIP_IN_MEMORY_MAX = 64 << 20;
+
 type Fill = { found: true; body?: Buffer } | { found: false; status: 404 | 410; message: string };
 
 /**
@@ -152,14 +155,22 @@ export class GomodStore {
     const spoolFile = "file" in fetched ? fetched.file : undefined;
     try {
       if ("file" in fetched) {
-        await checkModuleZip(fetched.file, request.module!);
+        // Most zips are checked, stored and served from one read of the spooled file.
+        const bytes = fetched.size <= ZIP_IN_MEMORY_MAX ? await readFile(fetched.file) : undefined;
+        await checkModuleZip(bytes ?? fetched.file, request.module!);
         metrics.upstreamFetches.inc({ kind, outcome: "ok" });
         metrics.bytes.inc({ kind, direction: "upstream" }, fetched.size);
         // Nothing to fall back on if the store refuses: the spooled file goes with this request.
-        await this.deps.core.write(GOMOD_NAMESPACE, id, fetched.sha256Hex, fetched.size, createReadStream(fetched.file));
-        // Checked and stored: when memory keeps it, it is served from the spooled copy, not read back.
+        await this.deps.core.write(
+          GOMOD_NAMESPACE,
+          id,
+          fetched.sha256Hex,
+          fetched.size,
+          bytes ? once(bytes) : createReadStream(fetched.file),
+        );
+        // Checked and stored: when memory keeps it, it is served from these bytes, not read back.
         const memory = this.deps.memory;
-        return memory && fetched.size <= memory.entryMax ? { found: true, body: await readFile(fetched.file) } : { found: true };
+        return bytes && memory && fetched.size <= memory.entryMax ? { found: true, body: bytes } : { found: true };
       }
       checkAnswer(request, fetched.body);
       metrics.upstreamFetches.inc({ kind, outcome: "ok" });

@@ -81,6 +81,20 @@ describe("module zip checks", () => {
     await writeFile(html, "<html>502</html>");
     await expect(checkModuleZip(html, M)).rejects.toThrow(/not a readable zip/);
   });
+
+  it("gives the same verdicts on the bytes in memory (what a fill of a zip up to 64 MiB checks)", async () => {
+    const good = await zipFile([[`${P}go.mod`, "module example.com/M\n"]]);
+    await expect(checkModuleZip(good.data, M)).resolves.toBeUndefined();
+    await expect(checkModuleZip(good.data.subarray(0, good.data.length - 30), M)).rejects.toThrow(InvalidAnswerError);
+    await expect(checkModuleZip(Buffer.from("<html>502</html>"), M)).rejects.toThrow(/not a readable zip/);
+    const content = "package m // some text that is stored, not deflated\n";
+    const { data } = await zipFile([[`${P}m.go`, content]], false);
+    const at = data.indexOf(content) + 10;
+    data[at] = data[at]! ^ 1;
+    await expect(checkModuleZip(data, M)).rejects.toThrow(/CRC-32 mismatch/);
+    const outside = await zipFile([["example.com/M@v1.0.1/go.mod", "x"]]);
+    await expect(checkModuleZip(outside.data, M)).rejects.toThrow(/outside/);
+  });
 });
 
 describe("other answers", () => {
