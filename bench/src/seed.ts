@@ -82,7 +82,7 @@ export async function seedOverHttp(baseUrl: string, entries: readonly GoCacheEnt
     const response = await fetch(`${baseUrl}/v1/actions/${entry.actionHex}`, {
       method: "PUT",
       headers: { "x-gocacheprog-output-id": entry.outputHex, "content-type": "application/octet-stream", ...zstd },
-      body: new Uint8Array(packed ?? body),
+      body: new Uint8Array(packed ? Buffer.concat(packed) : body),
     });
     const text = await response.text();
     if (response.status !== 201) throw new Error(`seeding PUT answered ${response.status}: ${text.slice(0, 200)}`);

@@ -170,9 +170,10 @@ export class RemoteClient {
     }
     const packed = this.compressUploads ? await packForUpload(diskPath, size) : null; // off go's path: uploads run behind it
     if (packed) {
-      const zstd = { "content-length": String(packed.length), "content-encoding": ZSTD_ENCODING, [h.outputSize]: String(size) };
+      const length = packed.reduce((sum, frame) => sum + frame.length, 0);
+      const zstd = { "content-length": String(length), "content-encoding": ZSTD_ENCODING, [h.outputSize]: String(size) };
       try {
-        return stored(await this.put(actionHex, outputHex, zstd, Readable.from([packed]), packed.length), packed.length);
+        return stored(await this.put(actionHex, outputHex, zstd, Readable.from(packed), length), length);
       } catch (err) {
         // A server that predates compression reads the body as the output and refuses it: raw from now on.
         if (!(err instanceof RemoteRefusal && /HTTP 4(00|15)$/.test(err.message))) throw err;

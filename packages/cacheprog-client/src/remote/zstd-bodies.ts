@@ -1,7 +1,15 @@
-import { readFile } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
 import { headers as h } from "@gocacheprog/common";
-import { compressOutput, loadZstd, ZSTD_ENCODING, type ZstdCodec, ZstdFormatError, ZstdStreamDecoder } from "@gocacheprog/common/zstd";
+import {
+  betweenFrames,
+  loadZstd,
+  ZSTD_ENCODING,
+  ZSTD_FRAME_MAX,
+  type ZstdCodec,
+  ZstdFormatError,
+  ZstdStreamDecoder,
+} from "@gocacheprog/common/zstd";
 import { IntegrityError } from "../tier.ts";
 import { RemoteError } from "./exchange.ts";
 
@@ -16,7 +24,7 @@ export { ZSTD_ENCODING };
 
 /** Smaller outputs go up as they are: frame and block headers would eat most of the saving. */
 export const COMPRESS_MIN_BYTES = 512;
-/** Larger ones go up raw, streamed from disk: compressing one holds all of it in memory per upload. */
+/** Larger ones go up raw, streamed from disk: their compressed form is held in memory until sent. */
 export const COMPRESS_MAX_BYTES = 64 * 1024 * 1024;
 /** The compressed form must save at least this share, else the output goes (and is stored) raw. */
 const MIN_SAVING = 0.1;
@@ -42,15 +50,44 @@ export function codecOrNull(): Promise<ZstdCodec | null> {
   return codec;
 }
 
-/** The output in our zstd form for an upload, or null when it should go raw (size, or too little saved). */
-export async function packForUpload(diskPath: string, size: number): Promise<Buffer | null> {
+/**
+ * The output in our zstd form for an upload (its frames, in order), or null when it should go raw
+ * (size, or too little saved). It reads the file one frame at a time, so an upload holds its
+ * compressed bytes (about a quarter of the output) and one frame of raw bytes, never the whole output.
+ */
+export async function packForUpload(diskPath: string, size: number): Promise<Buffer[] | null> {
   if (size < COMPRESS_MIN_BYTES || size > COMPRESS_MAX_BYTES) return null;
   const zstd = await codecOrNull();
   if (!zstd) return null;
-  const raw = await readFile(diskPath);
-  if (raw.length !== size) return null;
-  const packed = await compressOutput(zstd, raw);
-  return packed.length <= size * (1 - MIN_SAVING) ? packed : null;
+  const file = await open(diskPath, "r");
+  try {
+    const raw = Buffer.allocUnsafe(Math.min(size, ZSTD_FRAME_MAX));
+    const frames: Buffer[] = [];
+    let packed = 0;
+    for (let at = 0; at < size; at += ZSTD_FRAME_MAX) {
+      if (at > 0) await betweenFrames(zstd);
+      const want = Math.min(ZSTD_FRAME_MAX, size - at);
+      if (!(await readFully(file, raw.subarray(0, want), at))) return null;
+      const frame = await zstd.compressFrame(raw.subarray(0, want));
+      packed += frame.length;
+      // Every prefix must save enough: an incompressible output goes raw after one frame, not after all of them.
+      if (packed > (at + want) * (1 - MIN_SAVING)) return null;
+      frames.push(frame);
+    }
+    return frames;
+  } finally {
+    await file.close();
+  }
+}
+
+/** Fills `into` from `position`; false when the file ends first (it is not the output any more). */
+async function readFully(file: FileHandle, into: Buffer, position: number): Promise<boolean> {
+  for (let got = 0; got < into.length; ) {
+    const { bytesRead } = await file.read(into, got, into.length - got, position + got);
+    if (bytesRead === 0) return false;
+    got += bytesRead;
+  }
+  return true;
 }
 
 /**
