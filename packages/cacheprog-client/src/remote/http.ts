@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { headers as h, isHexId, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
 import type { Hit, OutputSink } from "../tier.ts";
 import { Exchange, LocalStoreError, locally, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
+import { bodyBytesDone } from "./garbage.ts";
 import { codecOrNull, packForUpload, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
 
 export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout };
@@ -127,7 +128,9 @@ export class RemoteClient {
       let wireBytes = 0;
       for await (const chunk of res) {
         wireBytes += (chunk as Buffer).length;
-        for (const piece of decoder ? decoder.push(chunk as Buffer) : [chunk as Buffer]) locally(() => target.write(piece));
+        const pieces = decoder ? decoder.push(chunk as Buffer) : [chunk as Buffer];
+        for (const piece of pieces) locally(() => target.write(piece));
+        bodyBytesDone(chunk as Buffer, pieces);
       }
       if (!res.complete) throw new RemoteError(`GET action: connection cut after ${wireBytes} body bytes`);
       decoder?.end();
