@@ -1,5 +1,19 @@
-import type { ClientRequest, IncomingMessage } from "node:http";
+import { type ClientRequest, Agent as HttpAgent, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import type { Readable } from "node:stream";
+
+/** How long a pooled connection may sit idle when the server announces no keep-alive timeout. */
+const IDLE_SOCKET_MS = 30_000;
+
+/**
+ * A keep-alive pool. The idle timeout makes node's agent honour the server's `Keep-Alive: timeout=N`
+ * and drop an idle connection a second before the server does; without one it ignores the hint, and
+ * a request sent as the server closes that socket fails with ECONNRESET (seen as lost uploads).
+ */
+export function connectionPool(secure: boolean, maxSockets: number): HttpAgent {
+  const options = { keepAlive: true, maxSockets, keepAliveMsecs: 30_000, timeout: IDLE_SOCKET_MS };
+  return secure ? new HttpsAgent(options) : new HttpAgent(options);
+}
 
 /** The remote misbehaved (connection error, 5xx, garbage headers, cut body): counts against the breaker. */
 export class RemoteError extends Error {

@@ -1,18 +1,15 @@
 import { createReadStream } from "node:fs";
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { type Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import { headers as h, isHexId, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
 import type { Hit, OutputSink } from "../tier.ts";
-import { Exchange, LocalStoreError, locally, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
+import { connectionPool, Exchange, LocalStoreError, locally, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
 import { bodyBytesDone } from "./garbage.ts";
 import { codecOrNull, packForUpload, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
 
 export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout };
 export type { UploadOutcome, UploadResult } from "./zstd-bodies.ts";
-
-/** How long a pooled connection may sit idle when the server announces no keep-alive timeout. */
-const IDLE_SOCKET_MS = 30_000;
 
 /** What the server said about one action, before its bytes. */
 export interface RemoteEntry {
@@ -76,15 +73,8 @@ export class RemoteClient {
     this.url = new URL(options.url);
     this.basePath = this.url.pathname.replace(/\/+$/, "");
     const secure = this.url.protocol === "https:";
-    const pool = (maxSockets: number) => {
-      // An idle-socket timeout makes node's agent honour the server's `Keep-Alive: timeout=N` and drop
-      // an idle connection a second before the server does; without one it ignores the hint, and a
-      // request sent as the server closes that socket fails with ECONNRESET (seen as lost uploads).
-      const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 30_000, timeout: IDLE_SOCKET_MS };
-      return secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    };
-    this.lookupAgent = pool(options.connections);
-    this.uploadAgent = pool(options.uploadConnections);
+    this.lookupAgent = connectionPool(secure, options.connections);
+    this.uploadAgent = connectionPool(secure, options.uploadConnections);
     this.send = secure ? httpsRequest : httpRequest;
     this.auth = options.token ? { authorization: `Bearer ${options.token}` } : {};
     this.minRate = options.minRateBytesPerSec || DEFAULT_MIN_RATE;
