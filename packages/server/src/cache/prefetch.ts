@@ -41,7 +41,43 @@ interface Planned {
   record: ActionRecord;
 }
 
-export async function* prefetchFrames(source: PrefetchSource, actionHexes: readonly string[], limits: PrefetchLimits) {
+/** Pieces are handed to the response in writes of about this size (see prefetchFrames). */
+const WRITE_BYTES = 64 * 1024;
+
+/**
+ * The stream's pieces coalesced into writes of about WRITE_BYTES: each item of the response stream
+ * costs a pull, a promise and a socket write, and an entry is 3-4 small pieces (frame fields, data).
+ * Whatever is gathered goes out before the generator waits for a read, so nothing is held back.
+ */
+export async function* prefetchFrames(
+  source: PrefetchSource,
+  actionHexes: readonly string[],
+  limits: PrefetchLimits,
+): AsyncGenerator<Uint8Array> {
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  const take = () => {
+    const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+    batch = [];
+    batchBytes = 0;
+    return out;
+  };
+  for await (const piece of framePieces(source, actionHexes, limits)) {
+    if (piece === WAITING) {
+      if (batchBytes > 0) yield take();
+      continue;
+    }
+    batch.push(piece);
+    batchBytes += piece.byteLength;
+    if (batchBytes >= WRITE_BYTES) yield take();
+  }
+  if (batchBytes > 0) yield take();
+}
+
+/** Yielded by framePieces before it waits for a read that has not finished yet. */
+const WAITING = Symbol("waiting");
+
+async function* framePieces(source: PrefetchSource, actionHexes: readonly string[], limits: PrefetchLimits) {
   const planned: Planned[] = [];
   let total = 0;
   let truncated = false;
@@ -60,7 +96,7 @@ export async function* prefetchFrames(source: PrefetchSource, actionHexes: reado
   }
   yield encodeFrame({ announce: { entries: planned.map((p) => ({ actionId: p.actionId, size: p.record.size })) } });
 
-  const window: { size: number; opened: Promise<OpenedOutput | null> }[] = [];
+  const window: { size: number; opened: Promise<OpenedOutput | null>; done: boolean }[] = [];
   let next = 0;
   let windowBytes = 0;
   const fill = () => {
@@ -72,8 +108,11 @@ export async function* prefetchFrames(source: PrefetchSource, actionHexes: reado
       const { actionHex, record } = planned[next++]!;
       source.used(actionHex, record);
       // A failed read is a missing entry, never a failed stream.
-      const opened = source.open(record).catch(() => null);
-      window.push({ size: record.size, opened });
+      const slot = { size: record.size, opened: source.open(record).catch(() => null), done: false };
+      void slot.opened.then(() => {
+        slot.done = true;
+      });
+      window.push(slot);
       windowBytes += record.size;
     }
   };
@@ -84,6 +123,7 @@ export async function* prefetchFrames(source: PrefetchSource, actionHexes: reado
     for (const entry of planned) {
       fill();
       const slot = window.shift()!;
+      if (!slot.done) yield WAITING;
       const opened = await slot.opened;
       const head: IPrefetchEntry = {
         actionId: entry.actionId,
