@@ -1,19 +1,11 @@
 import { settlesWithin } from "@gocacheprog/common";
-import {
-  Codec,
-  FrameSplitter,
-  type IPrefetchEntry,
-  MAX_MANIFEST_IDS,
-  ManifestUpload,
-  PrefetchFrame,
-  PrefetchRequest,
-} from "@gocacheprog/common/proto";
-import type { ZstdCodec } from "@gocacheprog/common/zstd";
+import { MAX_MANIFEST_IDS, ManifestUpload, PrefetchRequest } from "@gocacheprog/common/proto";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import { type BackgroundSink, IntegrityError, type LocalTier } from "../tier.ts";
+import type { LocalTier } from "../tier.ts";
 import type { RemoteClient } from "./http.ts";
-import { codecOrNull, ReplyDecoder } from "./zstd-bodies.ts";
+import { PrefetchReceiver, type ReceiverEvents, type StreamReceiver } from "./prefetch-receiver.ts";
+import { codecOrNull } from "./zstd-bodies.ts";
 
 export interface WarmStartOptions {
   buildKey: Buffer;
@@ -26,12 +18,6 @@ export interface WarmStartOptions {
   /** false for read-only tokens or --readonly: no manifest is uploaded. */
   uploadManifest: boolean;
 }
-
-/** Announced entries checked against the local tier before the stream is let through. */
-const LOCAL_SAMPLE = 32;
-
-/** Bytes and entries received but not in place yet at most: beyond, the stream waits (bounded memory). */
-const COMMITTING = { bytes: 16 << 20, entries: 64 };
 
 interface Arrival {
   settled: boolean;
@@ -52,21 +38,13 @@ function arrival(): Arrival {
   return a;
 }
 
-/** An entry being received: the sink its bytes stream into. */
-interface Receiving {
-  actionHex: string;
-  size: number;
-  sink: BackgroundSink;
-  /** For an entry in the zstd form: decodes its frames into the sink, bounded by its size. */
-  decoder?: ReplyDecoder;
-}
-
 /**
  * Warm start, client side. Right after the handshake it asks the server for every entry of this
  * build key's recent manifests in ONE streamed response and streams each into the local tier as it
- * arrives (hashed while written: a corrupt entry is dropped, leaving nothing). A get for an announced entry
- * that has not arrived yet waits for it (at most waitMs); anything else takes the normal path. At
- * the end it uploads this session's manifest: every ActionID go looked up with a hit or put.
+ * arrives (prefetch-receiver.ts: hashed while written, a corrupt entry is dropped, leaving nothing). A
+ * get for an announced entry that has not arrived yet waits for it (at most waitMs); anything else
+ * takes the normal path. At the end it uploads this session's manifest: every ActionID go looked up
+ * with a hit or put.
  */
 export class WarmStart {
   private readonly announce = arrival();
@@ -82,11 +60,6 @@ export class WarmStart {
   private streaming: Promise<void> = Promise.resolve();
   /** Set when a get waited its full deadline: the stream is too slow to be waited for any more. */
   private stalled = false;
-  /** The zstd codec, when this client has one (entries may then come compressed). */
-  private zstd: ZstdCodec | null = null;
-  /** Entries whose last frame came, being moved into place; and the bytes of every entry not yet in place. */
-  private readonly committing = new Set<Promise<void>>();
-  private pendingBytes = 0;
 
   constructor(
     private readonly local: LocalTier,
@@ -100,15 +73,13 @@ export class WarmStart {
     const timer = setTimeout(() => this.abort.abort(new Error("prefetch time budget spent")), this.options.timeoutMs);
     timer.unref();
     const request = PrefetchRequest.encode({ buildKey: this.options.buildKey, maxBytes: this.options.maxBytes }).finish();
-    const splitter = new FrameSplitter();
+    let receiver: StreamReceiver | undefined;
     // The codec first: the request asks for compressed entries exactly when this client can decode them.
     this.streaming = codecOrNull()
       .then((zstd) => {
-        this.zstd = zstd;
-        return this.client.prefetch(request, (chunk) => this.onChunk(splitter, chunk), this.abort.signal);
-      })
-      .then(() => {
-        if (splitter.pending > 0) this.log.debug(`prefetch stream ended inside a frame (${splitter.pending} bytes)`);
+        receiver ??= new PrefetchReceiver(this.local, zstd, this.options.maxBytes, this.events);
+        const into = receiver;
+        return this.client.prefetch(request, (chunk) => into.push(chunk), this.abort.signal);
       })
       .catch((err: Error) => {
         if (this.abort.signal.aborted) this.log.debug(`prefetch stopped: ${String(this.abort.signal.reason)}`);
@@ -118,136 +89,42 @@ export class WarmStart {
       })
       .finally(async () => {
         clearTimeout(timer);
-        if (this.receiving) this.drop(this.receiving, "the stream ended inside it");
-        await Promise.all(this.committing);
+        const pending = await receiver?.end().catch((err: Error) => {
+          this.log.debug(`prefetch receiver failed: ${err.message}`);
+          return 0;
+        });
+        if (pending) this.log.debug(`prefetch stream ended inside a frame (${pending} bytes)`);
         // Whatever did not come takes the normal path now, without waiting any longer.
         this.announce.settle();
         for (const a of this.announced.values()) a.settle();
       });
   }
 
-  private async onChunk(splitter: FrameSplitter, chunk: Buffer): Promise<void> {
-    for (const bytes of splitter.push(chunk)) {
-      const frame = PrefetchFrame.decode(bytes);
-      if (frame.announce) {
-        const ids = (frame.announce.entries ?? []).filter((e) => e.actionId?.length === 32).map((e) => Buffer.from(e.actionId!));
-        this.predicted = new Set(ids.map((id) => id.toString("hex")));
-        if (await this.alreadyLocal(ids)) {
-          // A warm local tier (a developer's machine): the stream would only bring what is here.
-          this.log.debug(`prefetch skipped: the local tier already holds this build's entries`);
-          this.abort.abort(new Error("local tier already warm"));
-          return;
-        }
-        for (const id of ids) this.announced.set(id.toString("hex"), arrival());
-        this.announce.settle();
-      } else if (frame.entry) this.onEntry(frame.entry);
-    }
-    while (this.committing.size > 0 && (this.pendingBytes > COMMITTING.bytes || this.committing.size > COMMITTING.entries)) {
-      await Promise.race(this.committing);
-    }
-  }
-
-  /** Whether a sample of the announced entries (up to LOCAL_SAMPLE, spread out) is nearly all in the local tier. */
-  private async alreadyLocal(ids: Buffer[]): Promise<boolean> {
-    if (ids.length === 0) return false;
-    const step = Math.max(1, Math.floor(ids.length / LOCAL_SAMPLE));
-    const sample = ids.filter((_, i) => i % step === 0).slice(0, LOCAL_SAMPLE);
-    const found = await Promise.all(
-      sample.map((id) =>
-        this.local.get(id).then(
-          (r) => r.hit,
-          () => false,
-        ),
-      ),
-    );
-    return found.filter(Boolean).length >= sample.length * 0.9;
-  }
-
-  private receiving: Receiving | undefined;
-
-  /**
-   * One entry frame. An entry streams into a sink of the local tier (a temp file hashed while
-   * written), so no output is ever held whole in memory; only a verified finish makes it visible.
-   * Its file calls run in node's thread pool: this thread only hashes, queues and answers go.
-   */
-  private onEntry(entry: IPrefetchEntry): void {
-    const actionHex = Buffer.from(entry.actionId ?? []).toString("hex");
-    const offset = Number(entry.offset ?? 0);
-    const current = this.receiving;
-    if (offset === 0 || entry.missing || current?.actionHex !== actionHex) {
-      // Whatever was being received is over: a new entry starts, or the server gave up on this one.
-      if (current) this.drop(current, current.actionHex === actionHex && entry.missing ? "missing" : "incomplete");
-      if (entry.missing || offset !== 0) {
-        this.announced.get(actionHex)?.settle();
+  /** What the receiver reports, on whichever thread it runs. */
+  private readonly events: ReceiverEvents = {
+    announced: (ids, warmAlready) => {
+      this.predicted = new Set(ids);
+      if (warmAlready) {
+        // A warm local tier (a developer's machine): the stream would only bring what is here.
+        this.log.debug(`prefetch skipped: the local tier already holds this build's entries`);
+        this.abort.abort(new Error("local tier already warm"));
         return;
       }
-      this.receiving = this.open(actionHex, entry);
-      if (!this.receiving) return;
-    }
-    const target = this.receiving!;
-    try {
-      const data = entry.data ?? new Uint8Array(0);
-      for (const piece of target.decoder ? target.decoder.push(data) : [data]) target.sink.write(piece);
-      if (!entry.last) return;
-      this.receiving = undefined;
-      target.decoder?.end();
-      const committed = target.sink.finish().then(() => this.arrived(actionHex, target.size), this.failed.bind(this, target));
-      const tracked = committed.finally(() => {
-        this.committing.delete(tracked);
-        this.pendingBytes -= target.size;
-        this.announced.get(actionHex)?.settle();
-      });
-      this.committing.add(tracked);
-    } catch (err) {
-      this.failed(target, err as Error);
-    }
-  }
-
-  private arrived(actionHex: string, size: number): void {
-    this.stored.add(actionHex);
-    this.stats.warmEntries++;
-    this.stats.warmBytes += size;
-  }
-  private failed(target: Receiving, err: Error): void {
-    if (err instanceof IntegrityError) this.stats.remoteCorrupt++;
-    this.drop(target, err.message);
-  }
-
-  /** A sink for an entry's first frame; undefined (and the entry released) when it is not one to take. */
-  private open(actionHex: string, entry: IPrefetchEntry): Receiving | undefined {
-    const size = Number(entry.size ?? 0);
-    // Unknown codecs and entries not announced or larger than the budget are skipped, never written.
-    const codec = entry.codec ?? Codec.CODEC_NONE;
-    const usable =
-      this.announced.has(actionHex) &&
-      (codec === Codec.CODEC_NONE || (codec === Codec.CODEC_ZSTD && this.zstd !== null)) &&
-      size <= this.options.maxBytes &&
-      entry.outputId?.length === 32;
-    if (!usable) {
+      for (const id of ids) this.announced.set(id, arrival());
+      this.announce.settle();
+    },
+    stored: (actionHex, size) => {
+      this.stored.add(actionHex);
+      this.stats.warmEntries++;
+      this.stats.warmBytes += size;
       this.announced.get(actionHex)?.settle();
-      return undefined;
-    }
-    try {
-      const putTime = new Date(Number(entry.putTimeUnixMs ?? 0));
-      const sink = this.local.ingestInBackground(Buffer.from(actionHex, "hex"), Buffer.from(entry.outputId!), size, putTime);
-      this.pendingBytes += size;
-      return { actionHex, size, sink, decoder: codec === Codec.CODEC_ZSTD && this.zstd ? new ReplyDecoder(this.zstd, size) : undefined };
-    } catch (err) {
-      this.log.debug(`prefetched entry ${actionHex} not stored: ${(err as Error).message}`);
+    },
+    released: (actionHex, why, corrupt) => {
+      if (corrupt) this.stats.remoteCorrupt++;
+      this.log.debug(`prefetched entry ${actionHex} not stored: ${why}`);
       this.announced.get(actionHex)?.settle();
-      return undefined;
-    }
-  }
-
-  private drop(entry: Receiving, why: string): void {
-    void entry.sink.abort();
-    if (this.receiving === entry) {
-      this.receiving = undefined;
-      this.pendingBytes -= entry.size;
-    }
-    this.log.debug(`prefetched entry ${entry.actionHex} not stored: ${why}`);
-    this.announced.get(entry.actionHex)?.settle();
-  }
+    },
+  };
 
   /**
    * Before a get looks at the local tier: waits (at most waitMs in all) for the announce, and then,
