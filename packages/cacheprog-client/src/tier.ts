@@ -35,6 +35,12 @@ export interface PutResult {
 export interface CacheTier {
   /** A missing, unreadable-as-entry or wrong-size entry resolves to a Miss; only real I/O failures reject. */
   get(actionId: Buffer): Promise<Hit | Miss>;
+  /**
+   * Optional synchronous get for what a tier can answer without waiting (the local tier: a few file
+   * calls on a local disk); undefined sends the request down get(). The protocol loop answers such a
+   * get inside the read event, with no promise per request.
+   */
+  getNow?(actionId: Buffer): Hit | Miss | undefined;
   /** Rejects with IntegrityError (nothing stored) if sha256(body) is not outputId. */
   put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult>;
   /** Flush pending work (uploads, eviction). Called once, after every request has been answered. */

@@ -71,6 +71,11 @@ export class DiskTier implements LocalTier {
     return this.lookup(actionId);
   }
 
+  /** Every local get is synchronous already (see lookup): the protocol loop's fast path. */
+  getNow(actionId: Buffer): Hit | Miss {
+    return this.lookup(actionId);
+  }
+
   /**
    * A hit costs open, fstat, read, close of the record and one stat of the output, all synchronous:
    * on a local disk each is a few microseconds, where the same calls through node's thread pool

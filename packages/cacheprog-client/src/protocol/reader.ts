@@ -55,7 +55,10 @@ export class RequestScanner {
         }
         this.addHeaderPart(chunk.subarray(i, end));
         i = end;
-        const header = decodeRequestHeader(Buffer.concat(this.headerParts, this.headerLength).toString("utf8"));
+        // A header almost always arrives in one chunk: no copy then.
+        const parts = this.headerParts;
+        const text = parts.length === 1 ? (parts[0] as Buffer).toString("utf8") : Buffer.concat(parts, this.headerLength).toString("utf8");
+        const header = decodeRequestHeader(text);
         this.headerParts = [];
         this.headerLength = 0;
         if (header.bodySize === 0) {

@@ -1,13 +1,13 @@
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import type { CacheTier } from "../tier.ts";
-import { readRequests } from "./reader.ts";
+import type { CacheTier, Hit, Miss } from "../tier.ts";
+import { RequestScanner } from "./reader.ts";
 import { encodeHandshake, encodeResponse, type Request, type Response } from "./wire.ts";
 import { ResponseWriter } from "./writer.ts";
 
 export interface ServeOptions {
-  input: AsyncIterable<Buffer | string>;
+  input: Readable;
   output: Writable;
   /** Opened after the handshake is out, so a slow tier (a lazily loaded remote) never delays go. */
   openTiers: () => Promise<CacheTier>;
@@ -27,29 +27,82 @@ export type EndReason = "close" | "eof";
  * Runs one cacheprog session: handshake, then every request handled concurrently and answered
  * exactly once, in whatever order they finish. Rejects with ProtocolError on a broken stream,
  * but only after every request already accepted has finished, so no write is left half done.
+ *
+ * Input is taken chunk by chunk from 'data' events, not through an async iterator: a get the tier
+ * can answer at once (CacheTier.getNow: a local hit) is answered inside the same event, with no
+ * promise, and every answer produced by one chunk leaves in one stdout write (ResponseWriter).
  */
 export async function serve(options: ServeOptions): Promise<EndReason> {
-  const { stats, log } = options;
+  const { stats, log, input } = options;
   const writer = new ResponseWriter(options.output);
   writer.send(encodeHandshake());
   const cacheReady = options.openTiers();
-  // Reported once here; every request then gets an Err, which go treats as a miss or ignores.
-  cacheReady.catch((err: Error) => log.error(`cannot open the cache: ${err.message}`));
+  /** Set once the tiers are open: from then on, requests skip the wait for cacheReady. */
+  let cache: CacheTier | undefined;
+  cacheReady.then(
+    (opened) => {
+      cache = opened;
+    },
+    // Reported once here; every request then gets an Err, which go treats as a miss or ignores.
+    (err: Error) => log.error(`cannot open the cache: ${err.message}`),
+  );
   const inFlight = new Set<Promise<void>>();
   const settle = () => Promise.allSettled([...inFlight]);
+  const scanner = new RequestScanner();
   let closeId: number | undefined;
 
-  try {
-    for await (const request of readRequests(options.input)) {
-      if (request.command === "close") {
-        closeId = request.id;
-        break;
-      }
-      const task = answer(request, cacheReady, stats, log).then((response) => writer.send(encodeResponse(response)));
-      // answer() never rejects (failures become Err responses), so neither does task.
-      inFlight.add(task);
-      task.finally(() => inFlight.delete(task));
+  const handle = (request: Request): void => {
+    const now = cache !== undefined && request.command === "get" ? answerNow(request, cache, stats, log) : undefined;
+    if (now !== undefined) {
+      writer.send(encodeResponse(now));
+      return;
     }
+    const task = answer(request, cacheReady, stats, log).then((response) => writer.send(encodeResponse(response)));
+    // answer() never rejects (failures become Err responses), so neither does task.
+    inFlight.add(task);
+    task.finally(() => inFlight.delete(task));
+  };
+
+  // Resolves when reading stops: close seen, or EOF; rejects on a broken stream.
+  const reading = new Promise<void>((resolve, reject) => {
+    const stop = (err?: unknown) => {
+      input.off("data", onData);
+      input.off("end", onEnd);
+      input.off("error", onError);
+      input.pause();
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onData = (chunk: Buffer | string) => {
+      try {
+        for (const request of scanner.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)) {
+          if (request.command === "close") {
+            closeId = request.id;
+            stop();
+            return;
+          }
+          handle(request);
+        }
+      } catch (err) {
+        stop(err);
+      }
+    };
+    const onEnd = () => {
+      try {
+        scanner.end();
+        stop();
+      } catch (err) {
+        stop(err);
+      }
+    };
+    const onError = (err: Error) => stop(err);
+    input.on("data", onData);
+    input.on("end", onEnd);
+    input.on("error", onError);
+  });
+
+  try {
+    await reading;
   } catch (err) {
     await settle();
     throw err;
@@ -66,6 +119,28 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   if (closeId !== undefined) writer.send(encodeResponse({ id: closeId }));
   await writer.end();
   return closeId !== undefined ? "close" : "eof";
+}
+
+/** The synchronous path: a get the open tier answers at once, or undefined to take the async path. */
+function answerNow(request: Request, cache: CacheTier, stats: Stats, log: Logger): Response | undefined {
+  if (cache.getNow === undefined || request.actionId === undefined || request.problem !== undefined) return undefined;
+  const started = performance.now();
+  let result: Hit | Miss | undefined;
+  try {
+    result = cache.getNow(request.actionId);
+  } catch (err) {
+    stats.gets++;
+    stats.handlingMs += performance.now() - started;
+    return failed(request, (err as Error).message, stats, log);
+  }
+  if (result === undefined) {
+    stats.handlingMs += performance.now() - started;
+    return undefined;
+  }
+  stats.gets++;
+  const response = getResponse(request, result, stats, log);
+  stats.handlingMs += performance.now() - started;
+  return response;
 }
 
 async function answer(request: Request, cacheReady: Promise<CacheTier>, stats: Stats, log: Logger): Promise<Response> {
@@ -87,14 +162,7 @@ async function dispatch(request: Request, cache: CacheTier, stats: Stats, log: L
 
   if (command === "get") {
     if (!actionId) return failed(request, "get without ActionID", stats, log);
-    const result = await cache.get(actionId);
-    if (log.enabled("debug")) log.debug(`get ${actionId.toString("hex")}: ${result.hit ? `hit (${result.source})` : "miss"}`);
-    if (!result.hit) {
-      stats.misses++;
-      return { id, miss: true };
-    }
-    stats.recordHit(result.source, result.size);
-    return { id, outputId: result.outputId, size: result.size, putTime: result.putTime, diskPath: result.diskPath };
+    return getResponse(request, await cache.get(actionId), stats, log);
   }
 
   if (command === "put") {
@@ -106,6 +174,18 @@ async function dispatch(request: Request, cache: CacheTier, stats: Stats, log: L
   }
 
   return failed(request, `unknown command ${JSON.stringify(command)}`, stats, log);
+}
+
+/** The answer to a get that reached a tier; `gets` is already counted. */
+function getResponse(request: Request, result: Hit | Miss, stats: Stats, log: Logger): Response {
+  const { id, actionId } = request;
+  if (log.enabled("debug")) log.debug(`get ${actionId?.toString("hex")}: ${result.hit ? `hit (${result.source})` : "miss"}`);
+  if (!result.hit) {
+    stats.misses++;
+    return { id, miss: true };
+  }
+  stats.recordHit(result.source, result.size);
+  return { id, outputId: result.outputId, size: result.size, putTime: result.putTime, diskPath: result.diskPath };
 }
 
 function failed(request: Request, message: string, stats: Stats, log: Logger): Response {

@@ -89,13 +89,17 @@ export function encodeHandshake(): string {
   return `${JSON.stringify({ ID: 0, KnownCommands: KNOWN_COMMANDS })}\n`;
 }
 
+/**
+ * Built as a string, field by field in encoding/json's order, rather than through an object and
+ * JSON.stringify: this runs once per answer. Only the free-text fields need JSON escaping.
+ */
 export function encodeResponse(res: Response): string {
-  const out: Record<string, unknown> = { ID: res.id };
-  if (res.err !== undefined) out.Err = res.err;
-  if (res.miss) out.Miss = true;
-  if (res.outputId !== undefined) out.OutputID = res.outputId.toString("base64");
-  if (res.size !== undefined && res.size > 0) out.Size = res.size;
-  if (res.putTime !== undefined) out.Time = res.putTime.toISOString();
-  if (res.diskPath !== undefined) out.DiskPath = res.diskPath;
-  return `${JSON.stringify(out)}\n`;
+  let out = `{"ID":${res.id}`;
+  if (res.err !== undefined) out += `,"Err":${JSON.stringify(res.err)}`;
+  if (res.miss) out += `,"Miss":true`;
+  if (res.outputId !== undefined) out += `,"OutputID":"${res.outputId.toString("base64")}"`;
+  if (res.size !== undefined && res.size > 0) out += `,"Size":${res.size}`;
+  if (res.putTime !== undefined) out += `,"Time":"${res.putTime.toISOString()}"`;
+  if (res.diskPath !== undefined) out += `,"DiskPath":${JSON.stringify(res.diskPath)}`;
+  return `${out}}\n`;
 }
