@@ -4,7 +4,7 @@ import type { Writable } from "node:stream";
 /**
  * The single owner of stdout. Responses are queued and written in batches: everything sent in one
  * turn of the event loop (all the answers to one chunk of requests) leaves in one write, once the
- * current callback's microtasks have run, and nothing is written while the pipe is full, so a slow
+ * current callback's ticks and microtasks have run, and nothing is written while the pipe is full, so a slow
  * reader on the go side cannot make the stream buffer without bound.
  */
 export class ResponseWriter {
@@ -30,7 +30,9 @@ export class ResponseWriter {
     this.queue.push(line);
     if (!this.flushQueued && !this.waitingForDrain) {
       this.flushQueued = true;
-      queueMicrotask(this.flushNow);
+      // nextTick, not queueMicrotask (which wraps each callback in an AsyncResource): it still runs
+      // after the promise callbacks of this turn, so their answers join the batch.
+      process.nextTick(this.flushNow);
     }
   }
 
