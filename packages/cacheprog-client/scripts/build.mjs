@@ -18,7 +18,10 @@ const result = await build({
   target: "node20",
   banner: { js: "#!/usr/bin/env node" },
   sourcemap: false,
-  minify: false,
+  // Whitespace and syntax only, names kept (stack traces stay readable): V8 scans the whole file at
+  // every start, lazily wrapped modules included, and a third less text is a few ms less per go command.
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: "none",
   write: false,
   logLevel: "warning",
