@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { defaultCacheDir } from "./local/paths.ts";
 import { DiskTier } from "./local/tier.ts";
@@ -29,6 +30,18 @@ export async function openTiers(
 }
 
 /**
+ * The handshake straight to fd 1, before process.stdout exists (see ServeOptions.streams). go's pipe is
+ * empty then, so the ~50 bytes go out whole; any failure leaves the stream to try (and report) it.
+ */
+function writeEarly(text: string): number {
+  try {
+    return writeSync(1, text);
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * One go session, what the bin does when run without a subcommand: cacheprog protocol on
  * stdin/stdout over the tier stack, then the exit report. Resolves with the process exit code.
  */
@@ -57,8 +70,8 @@ export async function runSession(options: ClientOptions): Promise<number> {
   let code = 0;
   try {
     const reason = await serve({
-      input: process.stdin,
-      output: process.stdout,
+      streams: () => ({ input: process.stdin, output: process.stdout }),
+      writeEarly,
       openTiers: () => openTiers(options, dir, log, stats, atEnd),
       stats,
       log,

@@ -7,8 +7,16 @@ import { encodeHandshake, encodeResponse, type Request, type Response } from "./
 import { ResponseWriter } from "./writer.ts";
 
 export interface ServeOptions {
-  input: Readable;
-  output: Writable;
+  /**
+   * Made after the handshake is out: for pipes, process.stdin and process.stdout load and set up
+   * node:net's machinery, which go (blocked until the handshake) need not wait for.
+   */
+  streams: () => { input: Readable; output: Writable };
+  /**
+   * Writes the handshake at once, before the streams exist, and returns how many characters went
+   * out (0 when it could not); the rest goes through the output stream.
+   */
+  writeEarly?: (text: string) => number;
   /** Opened after the handshake is out, so a slow tier (a lazily loaded remote) never delays go. */
   openTiers: () => Promise<CacheTier>;
   stats: Stats;
@@ -33,9 +41,12 @@ export type EndReason = "close" | "eof";
  * promise, and every answer produced by one chunk leaves in one stdout write (ResponseWriter).
  */
 export async function serve(options: ServeOptions): Promise<EndReason> {
-  const { stats, log, input } = options;
-  const writer = new ResponseWriter(options.output);
-  writer.send(encodeHandshake());
+  const { stats, log } = options;
+  const handshake = encodeHandshake();
+  const early = options.writeEarly?.(handshake) ?? 0;
+  const { input, output } = options.streams();
+  const writer = new ResponseWriter(output);
+  if (early < handshake.length) writer.send(handshake.slice(early));
   const cacheReady = options.openTiers();
   /** Set once the tiers are open: from then on, requests skip the wait for cacheReady. */
   let cache: CacheTier | undefined;
