@@ -68,6 +68,26 @@ export class RemoteTier implements CacheTier {
     return result;
   }
 
+  /**
+   * The protocol loop's fast path: a local hit is answered on the spot (entries arrive whole, by
+   * rename, so one present is complete); a local miss, or an action whose fetch is in flight, is
+   * undefined and takes get(), which asks the remote or waits for the prefetch stream.
+   */
+  getNow(actionId: Buffer): Hit | Miss | undefined {
+    const actionHex = actionId.toString("hex");
+    if (!this.local.getNow || this.gets.has(actionHex)) return undefined;
+    const local = this.local.getNow(actionId);
+    if (!local?.hit) return undefined;
+    if (this.prefetched.delete(actionHex)) this.stats.prefetchHits++;
+    this.options.warm?.record(actionHex, true);
+    return this.seenAs(local, actionHex);
+  }
+
+  /** An entry this process brought from the remote is a remote hit, whichever tier answers now. */
+  private seenAs(local: Hit, actionHex: string): Hit {
+    return this.fetched.has(actionHex) || this.options.warm?.stored.has(actionHex) ? { ...local, source: "remote" } : local;
+  }
+
   private async lookup(actionId: Buffer, actionHex: string): Promise<Hit | Miss> {
     if (this.prefetched.delete(actionHex)) this.stats.prefetchHits++;
     // go asks for the same action from several places at once (e.g. vet and build), and a prefetch
@@ -77,8 +97,7 @@ export class RemoteTier implements CacheTier {
     const warm = this.options.warm;
     if (warm) await warm.ready(actionHex);
     const local = await this.local.get(actionId);
-    // An entry this process brought from the remote is a remote hit, whichever tier answers now.
-    if (local.hit) return this.fetched.has(actionHex) || warm?.stored.has(actionHex) ? { ...local, source: "remote" } : local;
+    if (local.hit) return this.seenAs(local, actionHex);
     return this.gets.get(actionHex) ?? this.startFetch(actionId, actionHex, true);
   }
 

@@ -118,6 +118,23 @@ describe("RemoteTier", () => {
     expect(stub.lookups).toBe(lookups + 1); // only the trial itself went out
   });
 
+  it("answers a local hit on the spot (getNow), and leaves misses and fetches in flight to get()", async () => {
+    const body = Buffer.from("remote bytes");
+    stub.entries.set(idOf("n").toString("hex"), { outputHex: sha256(body).toString("hex"), putTime: new Date(), body });
+    expect(tier.getNow(idOf("n"))).toBeUndefined(); // not local yet: the remote must be asked
+    let open = () => {};
+    stub.gate = new Promise((r) => {
+      open = r;
+    });
+    const fetching = tier.get(idOf("n"));
+    expect(tier.getNow(idOf("n"))).toBeUndefined(); // its fetch is in flight: wait for that one
+    open();
+    await fetching;
+    const lookups = stub.lookups;
+    expect(tier.getNow(idOf("n"))).toMatchObject({ hit: true, source: "remote", size: body.length });
+    expect(stub.lookups).toBe(lookups);
+  });
+
   it("shares one request between concurrent gets of the same action", async () => {
     let open = () => {};
     stub.gate = new Promise((r) => {
