@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
+import { ourRuntime } from "./paths.ts";
 
 export interface MachineInfo {
   cpuModel: string;
@@ -26,7 +27,10 @@ export function machineInfo(): MachineInfo {
     ramGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     os: commandOutput("uname", ["-sr"]),
     go: commandOutput("go", ["version"]).replace(/^go version /, ""),
-    node: process.version,
+    node:
+      ourRuntime.node === process.execPath
+        ? process.version
+        : `${process.version} (the bench); our client and server on ${commandOutput(ourRuntime.node, ["--version"])}`,
     date: new Date().toISOString(),
   };
 }

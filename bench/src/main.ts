@@ -5,7 +5,7 @@ import { runLoadTests } from "./load.ts";
 import { machineInfo } from "./machine.ts";
 import { runModuleScenarios } from "./modules.ts";
 import { parseBenchOptions } from "./options.ts";
-import { CLIENT_BIN, Scratch, SERVER_BIN } from "./paths.ts";
+import { CLIENT_BIN, ourRuntime, Scratch, SERVER_BIN } from "./paths.ts";
 import { ensurePeers } from "./peers.ts";
 import { writeResults } from "./report.ts";
 import { runBuildScenarios } from "./scenarios.ts";
@@ -25,6 +25,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+  ourRuntime.node = options.node;
   const machine = machineInfo();
   const startedAt = performance.now();
   log(`gocacheprog bench: ${command}`);

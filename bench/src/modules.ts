@@ -6,7 +6,7 @@ import { parseStatsLines } from "../../packages/cacheprog-client/src/ops/job-sta
 import type { SpawnedServer } from "../../test/harness/child-server.ts";
 import { stopProcess } from "../../test/harness/child-server.ts";
 import { getFreePort } from "../../test/harness/ports.ts";
-import { CLIENT_BIN, MODULES_WORKLOAD_DIR, removeDir, type Scratch, SERVER_BIN } from "./paths.ts";
+import { CLIENT_BIN, MODULES_WORKLOAD_DIR, ourRuntime, removeDir, type Scratch, SERVER_BIN } from "./paths.ts";
 import { type Summary, seconds, summarize } from "./summary.ts";
 import { startProcess } from "./systems.ts";
 
@@ -138,7 +138,7 @@ async function oneRep(
   const url = `http://127.0.0.1:${port}`;
   const server: SpawnedServer = await startProcess(
     "gocacheprog-server (modules)",
-    process.execPath,
+    ourRuntime.node,
     [
       SERVER_BIN,
       "serve",
@@ -172,7 +172,7 @@ async function oneRep(
     record("B1", await goRun(["build", "-o", out, "."], { ...warm.env, GOPROXY: "off" }));
 
     // Fill the server's build cache (a cold builder), then measure a brand-new one.
-    const client = (dir: string) => ({ GOCACHEPROG: `${process.execPath} ${CLIENT_BIN}`, GOCACHEPROG_URL: url, GOCACHEPROG_DIR: dir });
+    const client = (dir: string) => ({ GOCACHEPROG: `${ourRuntime.node} ${CLIENT_BIN}`, GOCACHEPROG_URL: url, GOCACHEPROG_DIR: dir });
     const filler = await fresh(viaServer);
     await goRun(["build", "-o", out, "."], { ...filler.env, ...client(await scratch.dir("client")) });
     const build = async (scenario: "B2" | "B3", env: NodeJS.ProcessEnv) => {

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { WORKLOADS, type Workload, type WorkloadName } from "./gobuild.ts";
 
@@ -15,14 +16,18 @@ export interface BenchOptions {
   builds: boolean;
   /** The module proxy benchmark (bench/modules through /gomod); it downloads from the machine's GOPROXY. */
   modules: boolean;
+  /** The node binary our client and server run on (--node; default: the one running the bench). */
+  node: string;
   /** Results file name: latest for the default full run, latest-quick, or latest-custom for anything else. */
   resultName: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--workloads std,cmd,gomod] [--reps N] [--rtts 2,10] [--link-mbits 200] [--no-peers] [--no-load] [--no-builds] [--load-seconds N]
+const USAGE = `Usage: npm run bench -- [--quick] [--workloads std,cmd,gomod] [--reps N] [--rtts 2,10] [--link-mbits 200] [--no-peers] [--no-load] [--no-builds] [--load-seconds N] [--node PATH]
 
   --quick          1 repetition of std and the test module, 3 s load tests (under 10 minutes on 2 cores)
-  default          2 repetitions of std, cmd and the test module, 8 s load tests (about 35 minutes on 2 cores)`;
+  default          2 repetitions of std, cmd and the test module, 8 s load tests (about 35 minutes on 2 cores)
+  --node PATH      the node binary our client and server run on, e.g. .tools/node24/bin/node (the runtime of the
+                   single-file client and the images); default: the one running the bench`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -38,6 +43,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       "no-builds": { type: "boolean", default: false },
       "no-modules": { type: "boolean", default: false },
       "load-seconds": { type: "string" },
+      node: { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -48,7 +54,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   }
   const quick = values.quick;
   const custom =
-    [values.workloads, values.reps, values.rtts, values["link-mbits"], values["load-seconds"]].some((v) => v !== undefined) ||
+    [values.workloads, values.reps, values.rtts, values["link-mbits"], values["load-seconds"], values.node].some((v) => v !== undefined) ||
     values["no-peers"] ||
     values["no-load"] ||
     values["no-builds"] ||
@@ -77,6 +83,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     handshakeSamples: quick ? 5 : 15,
     builds: !values["no-builds"],
     modules: !values["no-modules"],
+    node: values.node ? resolve(values.node) : process.execPath,
     resultName: custom ? "latest-custom" : quick ? "latest-quick" : "latest",
   };
 }

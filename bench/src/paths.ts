@@ -3,6 +3,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** The node binary our client and server run on: the bench's own unless --node says otherwise (main.ts). */
+export const ourRuntime = { node: process.execPath };
+
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const RESULTS_DIR = join(REPO_ROOT, "bench/results");
 export const PEER_BIN_DIR = join(REPO_ROOT, ".tools/bench-bin");

@@ -7,7 +7,7 @@ import type { RedisServer } from "../../test/harness/redis.ts";
 import { startRedis } from "../../test/harness/redis.ts";
 import type { VersitygwServer } from "../../test/harness/versitygw.ts";
 import type { CacheProg } from "./gobuild.ts";
-import { CLIENT_BIN, type Scratch, SERVER_BIN } from "./paths.ts";
+import { CLIENT_BIN, ourRuntime, type Scratch, SERVER_BIN } from "./paths.ts";
 
 export interface ClientCounts {
   hits?: number;
@@ -63,7 +63,7 @@ export async function startProcess(
 export function ourClient(clientDir: string, port: number | undefined, statsFile: string): CacheProg {
   const env: Record<string, string> = { GOCACHEPROG_DIR: clientDir, GOCACHEPROG_STATS_FILE: statsFile };
   if (port !== undefined) env["GOCACHEPROG_URL"] = `http://127.0.0.1:${port}`;
-  return { argv: [process.execPath, CLIENT_BIN], env };
+  return { argv: [ourRuntime.node, CLIENT_BIN], env };
 }
 
 export async function ourCounts(statsFile: string): Promise<ClientCounts> {
@@ -95,7 +95,7 @@ export function ourSystem(s3: VersitygwServer | undefined): RemoteSystem {
       } else {
         args.push("--data-dir", await scratch.dir("server-data"));
       }
-      server = await startProcess(`gocacheprog-server (${this.label})`, process.execPath, args, env, `http://127.0.0.1:${port}/readyz`);
+      server = await startProcess(`gocacheprog-server (${this.label})`, ourRuntime.node, args, env, `http://127.0.0.1:${port}/readyz`);
     },
     async stop() {
       if (server) await stopProcess(server.child);
