@@ -109,7 +109,7 @@ export function renderMarkdown(results: RunResults): string {
     for (const l of results.load) {
       const cpu = l.serverCpuMsPerRequest === undefined ? "?" : `${l.serverCpuMsPerRequest.toFixed(2)} ms`;
       out.push(
-        `| ${l.backend} | ${l.test} | ${Math.round(l.requestsPerSec)} | ${l.p50Ms} ms | ${l.p99Ms} ms | ${l.non2xx} | ${l.errors} | ${cpu} | ${l.serverRssMB ?? "?"} MB |`,
+        `| ${l.backend} | ${l.test} | ${Math.round(l.requestsPerSec)} | ${l.p50Ms} ms | ${l.p99Ms} ms | ${l.non2xx} | ${l.errors} | ${cpu} | ${l.serverRssMB === undefined ? "not measured" : `${l.serverRssMB} MB`} |`,
       );
     }
     out.push("");
