@@ -56,14 +56,7 @@ export async function processCpuMs(pid: number): Promise<number> {
 /** One autocannon test in its own process (bench/src/load-worker.ts). */
 export async function runAutocannon(baseUrl: string, test: WorkerTest, seconds: number, connections: number): Promise<LoadTestResult> {
   const job: LoadJob = { baseUrl, seconds, connections, tests: [test] };
-  const worker = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(job)], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  worker.stderr.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString("utf8")).slice(-8192);
-  });
+  const { worker, stderrTail } = spawnLoadWorker(job);
   let result: LoadTestResult | undefined;
   for await (const line of createInterface({ input: worker.stdout })) {
     if (line.trim() === "") continue;
@@ -73,8 +66,21 @@ export async function runAutocannon(baseUrl: string, test: WorkerTest, seconds: 
   const code = await new Promise<number | null>((resolve) =>
     worker.exitCode !== null ? resolve(worker.exitCode) : worker.once("exit", resolve),
   );
-  if (code !== 0 || !result) throw new Error(`load worker exited ${code}: ${stderr}`);
+  if (code !== 0 || !result) throw new Error(`load worker exited ${code}: ${stderrTail()}`);
   return result;
+}
+
+/** Starts bench/src/load-worker.ts on a job, in its own process; the tail of its stderr is kept for errors. */
+export function spawnLoadWorker(job: LoadJob) {
+  const worker = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(job)], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  worker.stderr.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-8192);
+  });
+  return { worker, stderrTail: () => stderr };
 }
 
 /** The Go generator over the same rotating paths. */

@@ -1,13 +1,11 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { sha256Hex } from "@gocacheprog/common";
 import type { VersitygwServer } from "../../test/harness/versitygw.ts";
-import { buildLoadgen, type HitSample, type HitTarget, measureHit, processCpuMs, startReference } from "./load-hit.ts";
+import { buildLoadgen, type HitSample, type HitTarget, measureHit, processCpuMs, spawnLoadWorker, startReference } from "./load-hit.ts";
 import type { LoadJob, LoadTestResult } from "./load-worker.ts";
-import { REPO_ROOT, type Scratch } from "./paths.ts";
+import type { Scratch } from "./paths.ts";
 import { ourSystem, type RemoteSystem } from "./systems.ts";
 
 export interface LoadResult extends LoadTestResult {
@@ -18,7 +16,6 @@ export interface LoadResult extends LoadTestResult {
   serverCpuMsPerRequest?: number;
 }
 
-const WORKER = join(REPO_ROOT, "bench/src/load-worker.ts");
 const SMALL_ENTRIES = 256;
 const LARGE_ENTRIES = 16;
 const CONNECTIONS = 16;
@@ -136,14 +133,7 @@ async function loadOne(
       if (mb !== undefined) peakMB = Math.max(peakMB, mb);
     });
   }, 100);
-  const worker = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(job)], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  worker.stderr.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString("utf8")).slice(-8192);
-  });
+  const { worker, stderrTail } = spawnLoadWorker(job);
   const results: LoadResult[] = [];
   try {
     for await (const line of createInterface({ input: worker.stdout })) {
@@ -166,6 +156,6 @@ async function loadOne(
   const code = await new Promise<number | null>((resolve) =>
     worker.exitCode !== null ? resolve(worker.exitCode) : worker.once("exit", resolve),
   );
-  if (code !== 0) throw new Error(`load worker exited ${code}: ${stderr}`);
+  if (code !== 0) throw new Error(`load worker exited ${code}: ${stderrTail()}`);
   return { results, large: { label: system.label, baseUrl, paths: large, pid } };
 }
