@@ -25,7 +25,7 @@ describe("benchmark reports", () => {
   it("quote a module proxy's refusal by status and message, never its address", () => {
     // What go prints when the proxy refuses (a loopback stand-in for the proxy's address).
     const stderr = [
-      "go: example.test/tool@v0.1.1: module example.test/tool: reading http://127.0.0.1:9/example.test/tool/@v/list: 403 Forbidden",
+      "go: example.test/tool@v0.1.1: module example.test/tool: reading http://127.0.0.1:9/example.test/tool/@latest: 403 Forbidden",
       "\tserver response: This module version is not available.",
     ].join("\n");
     expect(refusal({ stderr })).toBe("the module proxy refused it: 403 Forbidden: This module version is not available.");

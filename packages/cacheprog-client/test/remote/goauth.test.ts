@@ -29,7 +29,7 @@ describe("gocacheprog goauth", () => {
     const first = goauth(env);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe("https://cache.example:8443/base/gomod\n\nAuthorization: Bearer s3cret-token-0123456789\n\n");
-    const retry = goauth(env, ["https://cache.example:8443/base/gomod/x/@v/list"], "HTTP/1.1 401 Unauthorized\r\n\r\n");
+    const retry = goauth(env, ["https://cache.example:8443/base/gomod/x/@latest"], "HTTP/1.1 401 Unauthorized\r\n\r\n");
     expect(retry.stdout).toBe(first.stdout);
   });
 
