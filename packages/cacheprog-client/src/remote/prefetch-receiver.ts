@@ -1,6 +1,6 @@
 import { Codec, FrameSplitter, type IPrefetchEntry, PrefetchFrame } from "@gocacheprog/common/proto";
 import type { ZstdCodec } from "@gocacheprog/common/zstd";
-import { type BackgroundSink, IntegrityError, type LocalTier } from "../tier.ts";
+import { type BackgroundSink, type Hit, IntegrityError, type LocalTier } from "../tier.ts";
 import { ReplyDecoder } from "./zstd-bodies.ts";
 
 /** Announced entries checked against the local tier before the stream is let through. */
@@ -13,8 +13,8 @@ const COMMITTING = { bytes: 16 << 20, entries: 64 };
 export interface ReceiverEvents {
   /** The announce frame: every ActionID (hex) the stream will bring; `warmAlready` = the local tier holds them (stop). */
   announced(ids: string[], warmAlready: boolean): void;
-  /** An entry is in the local tier, verified. */
-  stored(actionHex: string, size: number): void;
+  /** An entry is in the local tier, verified: `hit` is the answer to a get for it. */
+  stored(actionHex: string, hit: Hit): void;
   /** An announced entry will not come (missing, unusable, truncated, corrupt: `corrupt`). */
   released(actionHex: string, why: string, corrupt: boolean): void;
 }
@@ -121,7 +121,7 @@ export class PrefetchReceiver implements StreamReceiver {
       this.receiving = undefined;
       target.decoder?.end();
       const committed = target.sink.finish().then(
-        () => this.events.stored(actionHex, target.size),
+        (hit) => this.events.stored(actionHex, hit),
         (err: Error) => this.failed(target, err),
       );
       const tracked = committed.finally(() => {

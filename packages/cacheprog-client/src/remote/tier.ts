@@ -76,7 +76,10 @@ export class RemoteTier implements CacheTier {
   getNow(actionId: Buffer): Hit | Miss | undefined {
     const actionHex = actionId.toString("hex");
     if (!this.local.getNow || this.gets.has(actionHex)) return undefined;
-    const local = this.local.getNow(actionId);
+    const warm = this.options.warm;
+    // An entry the stream is still bringing is not on disk yet: get() waits for it.
+    if (warm?.coming(actionHex)) return undefined;
+    const local = warm?.storedHit(actionHex) ?? this.local.getNow(actionId);
     if (!local?.hit) return undefined;
     if (this.prefetched.delete(actionHex)) this.stats.prefetchHits++;
     this.options.warm?.record(actionHex, true);
@@ -85,7 +88,7 @@ export class RemoteTier implements CacheTier {
 
   /** An entry this process brought from the remote is a remote hit, whichever tier answers now. */
   private seenAs(local: Hit, actionHex: string): Hit {
-    return this.fetched.has(actionHex) || this.options.warm?.stored.has(actionHex) ? { ...local, source: "remote" } : local;
+    return this.fetched.has(actionHex) || this.options.warm?.storedHit(actionHex) ? { ...local, source: "remote" } : local;
   }
 
   private async lookup(actionId: Buffer, actionHex: string): Promise<Hit | Miss> {
@@ -96,7 +99,7 @@ export class RemoteTier implements CacheTier {
     if (inFlight) return inFlight;
     const warm = this.options.warm;
     if (warm) await warm.ready(actionHex);
-    const local = await this.local.get(actionId);
+    const local = warm?.storedHit(actionHex) ?? (await this.local.get(actionId));
     if (local.hit) return this.seenAs(local, actionHex);
     return this.gets.get(actionHex) ?? this.startFetch(actionId, actionHex, true);
   }

@@ -2,7 +2,7 @@ import { settlesWithin } from "@gocacheprog/common";
 import { MAX_MANIFEST_IDS, ManifestUpload, PrefetchRequest } from "@gocacheprog/common/proto";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import type { LocalTier } from "../tier.ts";
+import type { Hit, LocalTier } from "../tier.ts";
 import type { RemoteClient } from "./http.ts";
 import { PrefetchReceiver, type ReceiverEvents, type StreamReceiver } from "./prefetch-receiver.ts";
 import { codecOrNull } from "./zstd-bodies.ts";
@@ -51,8 +51,12 @@ export class WarmStart {
   private announced = new Map<string, Arrival>();
   /** What the server's manifests listed (even when the stream was skipped): a session that matches it uploads nothing. */
   private predicted = new Set<string>();
-  /** Entries the stream stored locally (ActionID hex); a get answered from one counts as used. */
-  readonly stored = new Set<string>();
+  /**
+   * Entries the stream stored locally (ActionID hex), with the answer to a get for each: go's get is
+   * answered from here without reading the record back from disk, where the stream's file creations
+   * in the same directories make every lookup wait (a get answered from one counts as used).
+   */
+  private readonly stored = new Map<string, Hit>();
   private readonly used = new Set<string>();
   /** This session's manifest, in the order go first touched each ID. */
   private readonly session = new Set<string>();
@@ -113,10 +117,10 @@ export class WarmStart {
       for (const id of ids) this.announced.set(id, arrival());
       this.announce.settle();
     },
-    stored: (actionHex, size) => {
-      this.stored.add(actionHex);
+    stored: (actionHex, hit) => {
+      this.stored.set(actionHex, hit);
       this.stats.warmEntries++;
-      this.stats.warmBytes += size;
+      this.stats.warmBytes += hit.size;
       this.announced.get(actionHex)?.settle();
     },
     released: (actionHex, why, corrupt) => {
@@ -125,6 +129,17 @@ export class WarmStart {
       this.announced.get(actionHex)?.settle();
     },
   };
+
+  /** The entry, if the stream stored it (a hit go may be answered with as it is). */
+  storedHit(actionHex: string): Hit | undefined {
+    return this.stored.get(actionHex);
+  }
+
+  /** Whether the stream announced this entry and it has neither arrived nor been given up yet. */
+  coming(actionHex: string): boolean {
+    const entry = this.announced.get(actionHex);
+    return entry !== undefined && !entry.settled;
+  }
 
   /**
    * Before a get looks at the local tier: waits (at most waitMs in all) for the announce, and then,

@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeFrame, type IPrefetchFrame, ManifestUpload, PrefetchRequest } from "@gocacheprog/common/proto";
@@ -104,6 +104,28 @@ describe("WarmStart", () => {
     await w.finish(1000);
     expect([stats.warmUsed, stats.warmWasted]).toEqual([1, 1]);
     expect(stub.requests[0]?.buildKey).toEqual(Buffer.alloc(32, 7));
+  });
+
+  it("answers a streamed entry from memory (the stream's own hit), and tells an entry still coming from one that never will", async () => {
+    const a = Buffer.from("streamed output");
+    let release = () => {};
+    stub.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    stub.chunks = [bytes(announce(["a", a.length])), bytes(...entryFrames("a", a))];
+    const w = await warm();
+    const hex = idOf("a").toString("hex");
+    await w.ready(idOf("other").toString("hex")); // returns once the announce is in
+    expect([w.coming(hex), w.storedHit(hex)]).toEqual([true, undefined]);
+    expect(w.coming(idOf("other").toString("hex"))).toBe(false);
+    release();
+    await w.ready(hex);
+    const hit = w.storedHit(hex);
+    expect(hit).toMatchObject({ hit: true, size: a.length, outputId: sha256(a), putTime: new Date(1_700_000_000_000) });
+    expect(w.coming(hex)).toBe(false);
+    // The answer names the file the stream wrote, with exactly the output's bytes.
+    expect(await readFile((hit as { diskPath: string }).diskPath)).toEqual(a);
+    await w.finish(0);
   });
 
   it("drops a corrupt entry, a truncated stream and unannounced or oversized entries: misses, never bad bytes", async () => {
