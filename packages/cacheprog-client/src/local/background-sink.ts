@@ -2,7 +2,7 @@ import type { Hash } from "node:crypto";
 import { close, mkdir, open, rename, unlink, write, writeFile } from "node:fs";
 import { dirname } from "node:path";
 import { tempPathFor } from "@gocacheprog/common";
-import { type BackgroundSink, type Hit, IntegrityError } from "../tier.ts";
+import { type BackgroundSink, type Hit, IntegrityError, type OutputSink } from "../tier.ts";
 import { newSha256 } from "./sink.ts";
 
 /** Where a background sink's entry goes: its paths and the record it gets once verified. */
@@ -151,5 +151,35 @@ export class FileBackgroundSink implements BackgroundSink {
       await mkdirs(shard);
       return create();
     }
+  }
+}
+
+/** A synchronous OutputSink behind the BackgroundSink interface: its work is done by the time finish() returns. */
+export class SettledSink implements BackgroundSink {
+  constructor(private readonly sink: OutputSink) {}
+
+  get written(): number {
+    return this.sink.written;
+  }
+
+  get head(): Buffer {
+    return this.sink.head;
+  }
+
+  write(chunk: Uint8Array): void {
+    this.sink.write(chunk);
+  }
+
+  finish(): Promise<Hit> {
+    try {
+      return Promise.resolve(this.sink.finish());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  abort(): Promise<void> {
+    this.sink.abort();
+    return Promise.resolve();
   }
 }
