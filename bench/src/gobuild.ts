@@ -42,7 +42,9 @@ export function goEnv(gocache: string, cacheprog: CacheProg | undefined, rssFile
   Object.assign(env, { GOCACHE: gocache, GOTOOLCHAIN: "local", GOFLAGS: "-buildvcs=false", GOPROXY: "off", GOWORK: "off" });
   if (cacheprog) {
     Object.assign(env, cacheprog.env);
-    const argv = rssFile && canMeasureRss ? [GNU_TIME, "-f", "%M", "-o", rssFile, ...cacheprog.argv] : cacheprog.argv;
+    // Peak RSS, then user and system CPU seconds (CPU is the steadier figure on a loaded machine); no
+    // spaces, as go splits GOCACHEPROG on them.
+    const argv = rssFile && canMeasureRss ? [GNU_TIME, "-f", "%M,%U,%S", "-o", rssFile, ...cacheprog.argv] : cacheprog.argv;
     env["GOCACHEPROG"] = argv.join(" ");
   }
   return env;
@@ -54,6 +56,8 @@ export interface BuildResult {
   /** go's exit to the last holder of its stderr closing: a cache child still finishing after go left. */
   lingerMs: number;
   clientPeakRssKb: number | undefined;
+  /** The cache child's user + system CPU time. */
+  clientCpuMs: number | undefined;
   /** Tail of go's stderr, which the cache child shares: peers print their counts there. */
   stderr: string;
 }
@@ -82,18 +86,17 @@ export async function goBuild(workload: Workload, cwd: string, env: NodeJS.Proce
   await closed;
   const closedAt = performance.now();
   if (code !== 0) throw new Error(`${workload.description} failed (exit ${code}):\n${stderr.trim()}`);
-  return {
-    ms: exitedAt - started,
-    lingerMs: closedAt - exitedAt,
-    clientPeakRssKb: rssFile ? await readPeakRss(rssFile) : undefined,
-    stderr,
-  };
+  const usage = rssFile ? await readUsage(rssFile) : {};
+  return { ms: exitedAt - started, lingerMs: closedAt - exitedAt, clientPeakRssKb: usage.rssKb, clientCpuMs: usage.cpuMs, stderr };
 }
 
-/** GNU time writes "Command exited with non-zero status N" before the figure when the child failed. */
-async function readPeakRss(file: string): Promise<number | undefined> {
+/** GNU time writes "Command exited with non-zero status N" before the figures when the child failed. */
+async function readUsage(file: string): Promise<{ rssKb?: number; cpuMs?: number }> {
   const text = await readFile(file, "utf8").catch(() => "");
-  const last = text.trim().split("\n").pop() ?? "";
-  const kb = Number(last);
-  return Number.isFinite(kb) && kb > 0 ? kb : undefined;
+  const [kb, user, system] = (text.trim().split("\n").pop() ?? "").split(",").map(Number);
+  const valid = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+  return {
+    rssKb: valid(kb) && kb > 0 ? kb : undefined,
+    cpuMs: valid(user) && valid(system) ? Math.round((user + system) * 1000) : undefined,
+  };
 }

@@ -6,7 +6,7 @@ import type { MachineInfo } from "./machine.ts";
 import { type ModuleResults, moduleTable } from "./modules.ts";
 import type { BenchOptions } from "./options.ts";
 import { RESULTS_DIR } from "./paths.ts";
-import { buildRows, type Row } from "./rows.ts";
+import { buildRows, type CompressionComparison, compressionRatio, type Row } from "./rows.ts";
 import type { BuildResults } from "./scenarios.ts";
 import { formatRatio, formatSummary, megabytes, seconds } from "./summary.ts";
 
@@ -45,6 +45,20 @@ function buildTable(rows: Row[]): string[] {
   return lines;
 }
 
+/** Issue 12's loopback goal, with the client's CPU beside the wall time (steadier on a loaded machine). */
+function compressionLine({ ratio, compressed, uncompressed }: CompressionComparison): string {
+  const cpu = (r: Row) => (r.clientCpuMs === undefined ? "?" : seconds(r.clientCpuMs));
+  const cpuRatio =
+    compressed.clientCpuMs !== undefined && uncompressed.clientCpuMs
+      ? ` = ${formatRatio(compressed.clientCpuMs / uncompressed.clientCpuMs)}`
+      : "";
+  return (
+    `Compression on loopback: remote-warm (5) compressed ÷ uncompressed = ${formatRatio(ratio)} ` +
+    `(${formatSummary(compressed.time)} against ${formatSummary(uncompressed.time)}; goal ≤ 1.0x); ` +
+    `client CPU ${cpu(compressed)} against ${cpu(uncompressed)}${cpuRatio}.`
+  );
+}
+
 export function renderMarkdown(results: RunResults): string {
   const { machine, options } = results;
   const out: string[] = [
@@ -72,11 +86,16 @@ export function renderMarkdown(results: RunResults): string {
     "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4), (9)/(2), (10)/(2). Ours ÷ theirs compares with our embedded server for gocached,",
     "with our local tier for go-cacher's local dir, and with",
     "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario; for (7), (8) and (10), with the peer's (5), (6) and (9).",
+    "Embedded, uncompressed (std, row 5 only): a second embedded server filled raw through its HTTP API and read by our client",
+    "with --compression off, run right after the embedded row; the line under the table divides the two.",
     "",
   ];
   for (const workload of options.workloads) {
     if (!results.builds.samples.some((s) => s.workload === workload.name)) continue;
-    out.push(`## ${workload.description}`, "", ...buildTable(buildRows(results.builds, workload.name, options.rttsMs)), "");
+    const rows = buildRows(results.builds, workload.name, options.rttsMs);
+    out.push(`## ${workload.description}`, "", ...buildTable(rows), "");
+    const compression = compressionRatio(rows);
+    if (compression) out.push(compressionLine(compression), "");
     const seeds = results.builds.seeds.filter((s) => s.workload === workload.name);
     if (seeds.length > 0) {
       const first = seeds[0]!;

@@ -15,6 +15,8 @@ export interface Row {
   ratio?: number;
   oursOverTheirs?: number;
   rssKb?: number;
+  /** The client's user + system CPU (median), the steadier figure on a loaded machine. */
+  clientCpuMs?: number;
   hits?: number;
   misses?: number;
   uploads?: number;
@@ -26,6 +28,7 @@ export interface Row {
 const SYSTEM_LABELS: Record<string, string> = {
   go: "go (GOCACHE)",
   "gocacheprog-embedded": "gocacheprog, embedded",
+  "gocacheprog-embedded-uncompressed": "gocacheprog, embedded, uncompressed",
   "gocacheprog-s3": "gocacheprog, S3+Redis",
   gocached: "go-cacher + gocached",
   "gocached-local": "go-cacher, local dir only",
@@ -69,9 +72,13 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
       base: ["(4)/(2)", goWarm],
     },
   ];
-  const remoteSystems = ["gocacheprog-embedded", "gocacheprog-s3", "gocached", "go-cache-plugin"].filter((id) =>
-    samples.some((s) => s.system === id),
-  );
+  const remoteSystems = [
+    "gocacheprog-embedded",
+    "gocacheprog-embedded-uncompressed",
+    "gocacheprog-s3",
+    "gocached",
+    "go-cache-plugin",
+  ].filter((id) => samples.some((s) => s.system === id));
   specs.push({ number: "5", scenario: "remote-warm", label: "remote-warm", systems: remoteSystems, base: ["(5)/(2)", goWarm] });
   for (const rtt of rttsMs) {
     specs.push({
@@ -135,6 +142,7 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
         ratio: spec.base ? ratio(t, spec.base[1]) : undefined,
         oursOverTheirs: ours ? ratio(time(spec.scenario, ours), t) : peerTime ? ratio(t, peerTime) : undefined,
         rssKb: median(matching.map((s) => s.clientPeakRssKb)),
+        clientCpuMs: median(matching.map((s) => s.clientCpuMs)),
         hits: median(matching.map((s) => s.counts?.hits)),
         misses: median(matching.map((s) => s.counts?.misses)),
         uploads: median(matching.map((s) => s.counts?.uploads)),
@@ -145,4 +153,22 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
     }
   }
   return rows;
+}
+
+export interface CompressionComparison {
+  ratio: number;
+  compressed: Row;
+  uncompressed: Row;
+}
+
+/**
+ * Issue 12's loopback goal: remote-warm (5) with compression ÷ the same on a server used raw
+ * (--compression off), from one run; undefined when the run lacks either row.
+ */
+export function compressionRatio(rows: Row[]): CompressionComparison | undefined {
+  const row = (system: string) => rows.find((r) => r.scenario === "remote-warm" && r.system === system);
+  const compressed = row("gocacheprog-embedded");
+  const uncompressed = row("gocacheprog-embedded-uncompressed");
+  const r = ratio(compressed?.time, uncompressed?.time);
+  return r === undefined || !compressed || !uncompressed ? undefined : { ratio: r, compressed, uncompressed };
 }

@@ -28,6 +28,7 @@ export interface Sample {
   ms: number;
   lingerMs: number;
   clientPeakRssKb?: number;
+  clientCpuMs?: number;
   counts?: ClientCounts;
   traffic?: Traffic;
   /** What the store held at rest when this build ran (remote-warm only). */
@@ -59,7 +60,15 @@ export interface BuildPlan {
   linkMbits: number[];
   /** Scenarios 3-6 run on the first (it must be our embedded server); the rest are seeded, then 5-6. */
   systems: RemoteSystem[];
+  /** Our embedded server used raw (--compression off): seeded, then scenario 5 only, on UNCOMPRESSED_WORKLOADS. */
+  uncompressed?: RemoteSystem;
 }
+
+/**
+ * The uncompressed baseline runs on std only: issue 12's loopback goal is stated for std, and the row
+ * costs a seed and one build (seconds), not the per-RTT and link variants of every workload.
+ */
+const UNCOMPRESSED_WORKLOADS: readonly WorkloadName[] = ["std"];
 
 export interface BuildResults {
   samples: Sample[];
@@ -75,6 +84,11 @@ export async function runBuildScenarios(plan: BuildPlan, scratch: Scratch, log: 
       const ctx = new RepContext(workload, rep, plan, scratch, results, log);
       const entries = await ctx.plainGo();
       if (embedded) await ctx.guard(embedded, "cold..remote-warm", () => ctx.ourColdAndWarm(embedded));
+      // Right after the compressed remote-warm, so the two builds of the comparison run side by side.
+      const raw = plan.uncompressed;
+      if (raw && UNCOMPRESSED_WORKLOADS.includes(workload.name)) {
+        await ctx.guard(raw, "seed+remote-warm", () => ctx.seededRemoteWarm(raw, entries, true));
+      }
       for (const system of seeded) {
         await ctx.guard(system, "seed+remote-warm", () => ctx.seededRemoteWarm(system, entries));
         if (system.localClient) await ctx.guard(system, "seed+local-warm", () => ctx.peerLocalWarm(system, entries));
@@ -163,6 +177,7 @@ class RepContext {
         ms: r.ms,
         lingerMs: r.lingerMs,
         clientPeakRssKb: r.clientPeakRssKb,
+        clientCpuMs: r.clientCpuMs,
         counts,
         traffic: traffic?.traffic(),
         storedBytes,
@@ -183,11 +198,11 @@ class RepContext {
     await this.remoteWarm(system);
   }
 
-  /** Fills the system's empty store through its own client from the plain build's entries, then 5-6. */
-  async seededRemoteWarm(system: RemoteSystem, entries: GoCacheEntry[]): Promise<void> {
+  /** Fills the system's empty store through its own client from the plain build's entries, then 5-6 (5 only with `loopbackOnly`). */
+  async seededRemoteWarm(system: RemoteSystem, entries: GoCacheEntry[], loopbackOnly = false): Promise<void> {
     await system.start(this.scratch, this.tag);
     const seed = system.id.startsWith("gocacheprog")
-      ? await seedOverHttp(`http://127.0.0.1:${system.port()}`, entries)
+      ? await seedOverHttp(`http://127.0.0.1:${system.port()}`, entries, system.compression !== "off")
       : await this.seedThroughClient(system, entries);
     this.results.seeds.push({
       workload: this.workload.name,
@@ -200,7 +215,7 @@ class RepContext {
     this.log(
       `[rep ${this.rep}/${this.plan.reps}] ${this.workload.name.padEnd(5)} seeded ${system.id}: ${seed.entries} entries, ${(seed.bytes / 1e6).toFixed(1)} MB in ${seconds(seed.ms)}`,
     );
-    await this.remoteWarm(system);
+    await this.remoteWarm(system, loopbackOnly);
   }
 
   /**
@@ -243,7 +258,7 @@ class RepContext {
    * again under 5's key: a brand-new runner with a manifest, i.e. warm start. 9 is 6 at 2 ms through
    * a link of limited rate (--link-mbits), and 10 is 8 through the same link.
    */
-  private async remoteWarm(system: RemoteSystem): Promise<void> {
+  private async remoteWarm(system: RemoteSystem, loopbackOnly = false): Promise<void> {
     const statsFile = this.scratch.file(`stats-${this.tag}-${system.id}-warm.json`);
     const ours = system.id.startsWith("gocacheprog");
     const keyed = (prog: CacheProg, key: string): CacheProg => (ours ? { ...prog, env: { ...prog.env, GOCACHEPROG_KEY: key } } : prog);
@@ -260,6 +275,7 @@ class RepContext {
       }
     };
     await run("remote-warm", manifestKey);
+    if (loopbackOnly) return;
     for (const rtt of this.plan.rttsMs) await run(`remote-warm+${rtt}ms`, `${manifestKey}-no-manifest-${rtt}`, rtt);
     // 9: the link limited to each rate (per-entry path, like 6).
     for (const mbits of this.plan.linkMbits) {

@@ -68,16 +68,17 @@ export async function seedThroughClient(prog: CacheProg, env: NodeJS.ProcessEnv,
  * Fills our server straight through its HTTP API. Our client queues uploads behind a bounded queue
  * and may drop some of a burst of puts no build produces; the store must be complete to measure
  * remote-warm builds, and this keeps the fill independent of that policy. Bodies go in the zstd form
- * where our client would send them so (same thresholds), so the store holds what a cold build leaves.
+ * where our client would send them so (same thresholds), so the store holds what a cold build leaves;
+ * with `compress` false all go raw, as from a client with --compression off.
  */
-export async function seedOverHttp(baseUrl: string, entries: readonly GoCacheEntry[]): Promise<SeedResult> {
+export async function seedOverHttp(baseUrl: string, entries: readonly GoCacheEntry[], compress = true): Promise<SeedResult> {
   const started = performance.now();
   let bytes = 0;
   let sent = 0;
   await withConcurrency(entries, 8, async (entry) => {
     const body = entry.size === 0 ? Buffer.alloc(0) : await readFile(entry.outputFile).catch(() => undefined);
     if (!body || body.length !== entry.size) return;
-    const packed = await packForUpload(entry.outputFile, entry.size);
+    const packed = compress ? await packForUpload(entry.outputFile, entry.size) : null;
     const zstd: Record<string, string> = packed ? { "content-encoding": "zstd", "x-gocacheprog-output-size": String(entry.size) } : {};
     const response = await fetch(`${baseUrl}/v1/actions/${entry.actionHex}`, {
       method: "PUT",

@@ -33,7 +33,11 @@ export interface RemoteSystem {
   counts(statsFile: string, buildStderr: string): Promise<ClientCounts>;
   /** Bytes the store's outputs take at rest (compressed or not), when this system can tell. */
   storedBytes?(): Promise<number | undefined>;
+  /** Ours: the client's --compression; seeding over HTTP sends bodies the way that client would. */
+  compression?: Compression;
 }
+
+export type Compression = "zstd" | "off";
 
 /** Sum of a file tree's sizes (a peer's on-disk store). */
 async function treeBytes(dir: string): Promise<number> {
@@ -60,8 +64,9 @@ export async function startProcess(
   return server;
 }
 
-export function ourClient(clientDir: string, port: number | undefined, statsFile: string): CacheProg {
+export function ourClient(clientDir: string, port: number | undefined, statsFile: string, compression: Compression = "zstd"): CacheProg {
   const env: Record<string, string> = { GOCACHEPROG_DIR: clientDir, GOCACHEPROG_STATS_FILE: statsFile };
+  if (compression !== "zstd") env["GOCACHEPROG_COMPRESSION"] = compression;
   if (port !== undefined) env["GOCACHEPROG_URL"] = `http://127.0.0.1:${port}`;
   return { argv: [ourRuntime.node, CLIENT_BIN], env };
 }
@@ -75,14 +80,20 @@ export async function ourCounts(statsFile: string): Promise<ClientCounts> {
   return { hits: s["hits"], misses: s["misses"], uploads: s["uploads"], uploadBytes: s["uploadBytes"] };
 }
 
-/** gocacheprog-server on the embedded storage, or on S3 (versitygw) + Redis when `s3` is given. */
-export function ourSystem(s3: VersitygwServer | undefined): RemoteSystem {
+/**
+ * gocacheprog-server on the embedded storage, or on S3 (versitygw) + Redis when `s3` is given.
+ * `compression: "off"` is the embedded one used only raw (its client runs with --compression off),
+ * the baseline of issue 12's loopback goal.
+ */
+export function ourSystem(s3: VersitygwServer | undefined, compression: Compression = "zstd"): RemoteSystem {
   let server: SpawnedServer | undefined;
   let redis: RedisServer | undefined;
   let port = 0;
+  const raw = compression === "off";
   return {
-    id: s3 ? "gocacheprog-s3" : "gocacheprog-embedded",
-    label: s3 ? "gocacheprog (S3+Redis)" : "gocacheprog (embedded)",
+    id: s3 ? "gocacheprog-s3" : raw ? "gocacheprog-embedded-uncompressed" : "gocacheprog-embedded",
+    label: s3 ? "gocacheprog (S3+Redis)" : raw ? "gocacheprog (embedded, uncompressed)" : "gocacheprog (embedded)",
+    compression,
     async start(scratch, runTag) {
       port = await getFreePort();
       const args = [SERVER_BIN, "serve", "--listen", `127.0.0.1:${port}`, "--log-level", "warn", "--gc-interval", "0"];
@@ -105,7 +116,7 @@ export function ourSystem(s3: VersitygwServer | undefined): RemoteSystem {
     },
     port: () => port,
     serverPid: () => server?.child.pid,
-    client: (clientDir, clientPort, statsFile) => ourClient(clientDir, clientPort, statsFile),
+    client: (clientDir, clientPort, statsFile) => ourClient(clientDir, clientPort, statsFile, compression),
     counts: (statsFile) => ourCounts(statsFile),
     // The server's own count of what its outputs take in storage (compressed ones at their stored size).
     async storedBytes() {

@@ -111,6 +111,15 @@ export const clientOptionDefs = {
     description:
       "Largest output taken from the remote (the server's default --max-body); a reply declaring more is refused before reading, a body running past its size is cut. Either is a miss.",
   },
+  compression: {
+    flag: "compression",
+    env: "GOCACHEPROG_COMPRESSION",
+    kind: "enum",
+    choices: ["zstd", "off"],
+    default: "zstd",
+    description:
+      "zstd: upload outputs in the zstd form when it saves at least 10% and ask for stored compressed ones as they are. off: neither (raw uploads, raw replies), e.g. to compare on a fast link.",
+  },
   uploadConcurrency: {
     flag: "upload-concurrency",
     env: "GOCACHEPROG_UPLOAD_CONCURRENCY",

@@ -11,7 +11,7 @@ import { fetchGithubIdToken, type IdToken, keepRenewed } from "./oidc.ts";
 import { postSessionReport, sessionReport } from "./session-report.ts";
 import { RemoteTier } from "./tier.ts";
 import { WarmStart } from "./warm.ts";
-import { codecOrNull } from "./zstd-bodies.ts";
+import { codecOrNull, useCompression } from "./zstd-bodies.ts";
 
 /** Failures in a row that open the breaker, and how long it then stays open. */
 const BREAKER_THRESHOLD = 3;
@@ -70,7 +70,8 @@ export async function openRemoteTier(
       return local;
     }
   } else token = readToken(options, log);
-  // Loading starts now, so the first reply finds it ready.
+  // Before anything asks the gate; then loading starts now, so the first reply finds the codec ready.
+  useCompression(options.compression !== "off");
   void codecOrNull();
   const client = new RemoteClient({
     url: options.url as string,

@@ -40,12 +40,24 @@ export function stored(outcome: "stored" | "missing" | "forbidden", wireBytes: n
 }
 
 let codec: Promise<ZstdCodec | null> | undefined;
+let enabled = true;
 
 /**
- * The codec, loaded once (wasm on Nodes without zstd in node:zlib); null when it cannot load, and
- * then this client neither asks for nor sends compressed bodies: compression is never a failure.
+ * --compression off (useCompression(false)) makes codecOrNull() answer null, the same state as a codec that cannot load,
+ * so every path that compresses or asks for compressed bytes turns off at the one gate. Set once,
+ * before the first request (open.ts); one client process serves one go command with one setting.
+ */
+export function useCompression(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * The codec, loaded once (wasm on Nodes without zstd in node:zlib); null when it cannot load or
+ * compression is off, and then this client neither asks for nor sends compressed bodies:
+ * compression is never a failure.
  */
 export function codecOrNull(): Promise<ZstdCodec | null> {
+  if (!enabled) return Promise.resolve(null);
   codec ??= loadZstd().catch(() => null);
   return codec;
 }

@@ -1,6 +1,6 @@
 // The real bin against a fake server speaking the zstd form: a compressed reply is decoded into the
 // tier; a bomb, damaged compressed bytes or a reply it did not ask for are misses that leave nothing;
-// an older server that refuses compressed uploads gets them raw.
+// an older server that refuses compressed uploads gets them raw; --compression off asks for and sends none.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +15,7 @@ type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
 
 const behaviours = new Map<string, Behaviour>();
 const lookups: IncomingHttpHeaders[] = [];
+const prefetches: IncomingHttpHeaders[] = [];
 const puts: { encoding: string | undefined; bytes: number }[] = [];
 let server: Server;
 let url: string;
@@ -56,6 +57,7 @@ beforeAll(async () => {
     }
     // Lookups only (a warm-start prefetch POST may come first; this server has no manifests: 404).
     if (req.method === "GET") lookups.push(req.headers);
+    if (req.method === "POST" && req.url?.endsWith("/prefetch")) prefetches.push(req.headers);
     const behaviour = behaviours.get(action);
     if (!behaviour) res.writeHead(404).end();
     else behaviour(req, res);
@@ -72,6 +74,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "gocacheprog-zstd-"));
   behaviours.clear();
   lookups.length = 0;
+  prefetches.length = 0;
   puts.length = 0;
 });
 
@@ -103,6 +106,7 @@ describe("compressed replies", () => {
     behaviours.set(action.toString("hex"), (_req, res) => compressedReply(res, output, body));
     expect(await getOnce(action)).toMatchObject({ ID: 1, Size: output.length });
     expect(lookups[0]?.["accept-encoding"]).toBe("zstd");
+    expect(prefetches.map((p) => p["accept-encoding"])).toEqual(["zstd"]);
     const stored = (await tierFiles()).find((p) => p.endsWith("-d")) as string;
     expect((await readFile(stored)).equals(output)).toBe(true);
     const stats = await lastStats();
@@ -155,5 +159,25 @@ describe("compressed uploads", () => {
     expect(puts[0]!.bytes).toBeLessThan(outputs[0]!.length / 2);
     expect(puts.slice(1).map((p) => p.bytes)).toEqual(outputs.map((o) => o.length));
     expect(await lastStats()).toMatchObject({ uploads: 2, uploadErrors: 0 });
+  });
+});
+
+describe("--compression off", () => {
+  it("uploads raw and asks for neither compressed replies nor compressed prefetch entries", async () => {
+    const session = new BinSession({ ...env(), GOCACHEPROG_COMPRESSION: "off" });
+    const output = textLike(50_000);
+    session.write(getRequest(1, idOf("off-get")));
+    await session.waitForResponses(2);
+    session.write(putRequest(2, idOf("off-put"), output));
+    await session.waitForResponses(3);
+    while (puts.length < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    const done = await session.finish(closeRequest(3));
+    expect(done.code).toBe(0);
+    // One raw PUT of the whole output (with zstd it would be a compressed try first: see above).
+    expect(puts).toEqual([{ encoding: undefined, bytes: output.length }]);
+    expect(lookups.map((l) => l["accept-encoding"])).toEqual([undefined]);
+    // The get waited for the prefetch's answer, so its POST has arrived by now.
+    expect(prefetches.map((p) => p["accept-encoding"])).toEqual([undefined]);
+    expect(await lastStats()).toMatchObject({ uploads: 1, uploadErrors: 0 });
   });
 });
