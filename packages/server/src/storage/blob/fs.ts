@@ -68,7 +68,7 @@ export class FsBlobStore implements BlobStore {
     let renamed = false;
     try {
       const verifier = bodyCheckFor(expect);
-      // Gathered into one writev per WRITE_BATCH: most outputs arrive in one chunk (a compressed one
+      // Gathered into one writev per WRITE_BATCH(_CHUNKS): most outputs arrive in one chunk (a compressed one
       // then gets its digest trailer), so that is one write per blob. Producers never reuse a chunk
       // they yielded (the S3 store holds them for its parts too).
       let pending: Uint8Array[] = [];
@@ -77,7 +77,7 @@ export class FsBlobStore implements BlobStore {
         verifier.update(chunk);
         pending.push(chunk);
         pendingBytes += chunk.byteLength;
-        if (pendingBytes >= WRITE_BATCH) {
+        if (pendingBytes >= WRITE_BATCH || pending.length >= WRITE_BATCH_CHUNKS) {
           await writeAll(fd, pending, pendingBytes);
           pending = [];
           pendingBytes = 0;
@@ -232,6 +232,8 @@ function fileVersion(info: Stats): string | undefined {
 
 /** Bytes gathered before a put writes them (bounds the memory one upload holds). */
 const WRITE_BATCH = 1 << 20;
+/** And chunks: a body trickled in tiny pieces must not pile up a million Buffer objects before a write. */
+const WRITE_BATCH_CHUNKS = 64;
 
 function call<T>(start: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value as T))));
