@@ -4,12 +4,19 @@ import { nodeCrypto } from "./ids.ts";
 /** Prefix of every temp file we create next to its target; garbage collectors recognise it. */
 export const TEMP_FILE_PREFIX = ".tmp-";
 
-/** A unique temp path in the same directory as `path` (same filesystem, so rename is atomic). */
+/** Random per process (drawn on first use), then a counter: one draw instead of one per temp file. */
+let processTag: string | undefined;
+let tempCount = 0;
+
+/**
+ * A unique temp path in the same directory as `path` (same filesystem, so rename is atomic). The pid
+ * and the process's random tag set processes apart, the counter a process's own files; every caller
+ * creates it with "wx", so even a collision could only fail a write, never mix two.
+ */
 export function tempPathFor(path: string): string {
-  return join(
-    dirname(path),
-    `${TEMP_FILE_PREFIX}${basename(path).slice(0, 16)}-${process.pid}-${nodeCrypto().randomBytes(6).toString("hex")}`,
-  );
+  processTag ??= nodeCrypto().randomBytes(6).toString("hex");
+  tempCount++;
+  return join(dirname(path), `${TEMP_FILE_PREFIX}${basename(path).slice(0, 16)}-${process.pid}-${processTag}-${tempCount.toString(36)}`);
 }
 
 /**

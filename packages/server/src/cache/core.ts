@@ -228,7 +228,7 @@ export class CacheCore {
 
   /** Link-only put: true when the output is held with that size, false (409) when the client must upload it. */
   async link(ns: string, actionHex: string, outputHex: string, size: number): Promise<boolean> {
-    const ref = await this.outputs.held(ns, outputHex, size);
+    const { ref } = await this.outputs.held(ns, outputHex, size);
     if (!ref) return false;
     const now = this.now();
     await this.full.watch(() => this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now }));

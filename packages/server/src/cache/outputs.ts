@@ -114,12 +114,12 @@ export class Outputs {
 
   private async storeBlob(ns: string, ref: OutputRef, key: string, upload: AsyncIterable<Uint8Array>, check: () => Check): Promise<Stored> {
     // Content-addressed and already held (in either form): prove the client's claim anyway, store nothing new.
-    const held = await this.held(ns, idToHex(ref.outputId), ref.size);
+    // held() saw what the raw name holds (the compressed one holds nothing here), so no third stat.
+    const { ref: held, rawSize } = await this.held(ns, idToHex(ref.outputId), ref.size);
     if (held) {
       await bodies.drainVerified(upload, check());
       return { result: "deduplicated", ref: held, storedSize: 0 };
     }
-    const existing = await this.calls.blob("head", (signal) => this.blobs.head(key, { signal }));
     const verifier = check();
     // The compressed form is checked as it passes and closed with its digest trailer; raw bytes by the store.
     const [body, stored] =
@@ -128,18 +128,18 @@ export class Outputs {
     await this.blobs.put(key, body, stored);
     const storedSize = stored instanceof bodies.ByteCounter ? stored.stored : ref.size;
     // A blob of another size under this key (a damaged one) was replaced, not added to.
-    await this.usage.add(ns, { entries: 0, bytes: storedSize - (existing?.size ?? 0) });
+    await this.usage.add(ns, { entries: 0, bytes: storedSize - (ref.codec === "zstd" ? 0 : (rawSize ?? 0)) });
     return { result: "stored", ref, storedSize };
   }
 
-  /** For a link-only put: the output when it is held as a blob of that logical size (in either form), else null (409). */
-  async held(ns: string, outputHex: string, size: number): Promise<OutputRef | null> {
+  /** For a link-only put: the output when held as a blob of that logical size (either form), else null (409); and a raw blob's size. */
+  async held(ns: string, outputHex: string, size: number): Promise<{ ref: OutputRef | null; rawSize?: number }> {
     const outputId = Buffer.from(outputHex, "hex");
     // The compressed blob's name carries its logical size, so its presence proves the size claim.
     const zstd = await this.calls.blob("head", (signal) => this.blobs.head(compressedOutputKey(ns, outputHex, size), { signal }));
-    if (zstd) return { outputId, size, codec: "zstd" };
+    if (zstd) return { ref: { outputId, size, codec: "zstd" } };
     const head = await this.calls.blob("head", (signal) => this.blobs.head(outputKey(ns, outputHex), { signal }));
-    return head?.size === size ? { outputId, size } : null;
+    return { ref: head?.size === size ? { outputId, size } : null, rawSize: head?.size };
   }
 
   /**

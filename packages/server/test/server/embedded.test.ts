@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { routes, TEMP_FILE_PREFIX } from "@gocacheprog/common";
+import { headers, routes, TEMP_FILE_PREFIX } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
@@ -48,6 +48,19 @@ describe("embedded default on a real port", () => {
     expect(res.status).toBe(404);
     expect(await exists(path)).toBe(false);
     // The action can be stored again and is served correctly afterwards.
+    expect((await putOutput(server.url, action, data)).status).toBe(201);
+    expect((await send(server.url, "GET", routes.action(action))).body.equals(data)).toBe(true);
+  });
+
+  it("refuses an upload whose bytes do not match its OutputID with 400 over a real socket, and stores nothing", async () => {
+    const data = randomBytes(600_000);
+    const claimed = sha256(randomBytes(16));
+    const action = randomId();
+    const res = await putOutput(server.url, action, data, { [headers.outputId]: claimed });
+    expect(res.status).toBe(400);
+    expect(await exists(blobPath(claimed))).toBe(false);
+    expect((await send(server.url, "GET", routes.action(action))).status).toBe(404);
+    // The server still takes the right bytes for that action afterwards.
     expect((await putOutput(server.url, action, data)).status).toBe(201);
     expect((await send(server.url, "GET", routes.action(action))).body.equals(data)).toBe(true);
   });

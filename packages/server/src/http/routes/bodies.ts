@@ -54,6 +54,11 @@ export function sendOutput(
 
 /** The request body (an empty one when there is none), counted into gocacheprog_bytes_in_total. */
 export function requestBody(c: Context<AppEnv>, metrics: ServerMetrics): AsyncIterable<Uint8Array> {
+  // Under @hono/node-server, Node's request stream itself: c.req.raw.body would build a whole fetch
+  // Request and a web stream over the same bytes, per upload (about 3% of the server's profile
+  // over a cold build). Leaving early destroys either, so a refused body ends the same way.
+  const incoming = c.env?.incoming;
+  if (incoming) return counted(incoming, metrics.bytesIn);
   const stream = c.req.raw.body as (ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>) | null;
   return counted(stream ?? [EMPTY], metrics.bytesIn);
 }

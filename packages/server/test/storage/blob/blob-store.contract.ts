@@ -62,6 +62,13 @@ export function runBlobStoreContract(name: string, fixture: BlobStoreFixture): v
       expect((await readAll((await store.get(key))!.body)).equals(bytes)).toBe(true);
     });
 
+    it("stores a body that arrives in many small chunks of odd sizes, byte for byte", async () => {
+      const key = outputKey(freshNamespace(), randomHexId());
+      const bytes = randomBytes(300_001);
+      await put(key, bytes, chunked(bytes, 997));
+      expect((await store.getBytes(key))?.equals(bytes)).toBe(true);
+    });
+
     it("stores a body of exactly one part in one piece", async () => {
       const key = outputKey(freshNamespace(), randomHexId());
       const bytes = randomBytes(fixture.partSize);
