@@ -48,8 +48,22 @@ export interface ZstdCodec {
 
 interface NodeZstd {
   zstdCompress(data: Uint8Array, options: object, callback: (err: Error | null, out: Buffer) => void): void;
-  zstdDecompressSync(data: Uint8Array, options: object): Buffer;
+  zstdDecompressSync(data: Uint8Array, options: object): { buffer: Buffer; engine: object };
   constants: Record<string, number>;
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * A sync node:zlib call leaves its engine holding `_outBuffer`, the buffer the result is a view of,
+ * and the engine (a native handle's owner) outlives young-generation collections: every decoded
+ * frame stayed alive until a full collection. Dropping that reference lets the result die young,
+ * like any buffer (remote/garbage.ts). Measured on Node 24, 300 frames of 1 MiB with a young
+ * collection every 8 MiB: peak ArrayBuffers 71 MB -> 8.5 MB, RSS 121 MB -> 59 MB. A Node without
+ * the field simply keeps its own behaviour.
+ */
+function releaseOutput(engine: object): void {
+  if ("_outBuffer" in engine) (engine as { _outBuffer: Buffer })._outBuffer = NO_BYTES;
 }
 
 function nativeCodec(z: NodeZstd): ZstdCodec {
@@ -66,7 +80,15 @@ function nativeCodec(z: NodeZstd): ZstdCodec {
     decompressFrame: (frame, contentSize) => {
       try {
         // A chunk of the frame's whole size: the default 16 KiB output chunks make decoding ~3x slower.
-        return z.zstdDecompressSync(frame, { maxOutputLength: Math.max(contentSize, 1), chunkSize: Math.max(contentSize, 64) });
+        // One byte more than that: an output chunk filled to the last byte makes node:zlib allocate a
+        // second, unused one (another 1 MiB per frame) to ask the decoder for more.
+        const { buffer, engine } = z.zstdDecompressSync(frame, {
+          maxOutputLength: Math.max(contentSize, 1),
+          chunkSize: Math.max(contentSize + 1, 64),
+          info: true,
+        });
+        releaseOutput(engine);
+        return buffer;
       } catch (err) {
         throw new ZstdFormatError(`zstd frame does not decode: ${(err as Error).message}`);
       }
