@@ -17,7 +17,7 @@ let passed = 0;
 let collect: ((options: { type: "minor" }) => void) | null | undefined;
 
 /** A reply chunk and what was decoded from it (or the chunk itself) were written: they are garbage now. */
-export function bodyBytesDone(chunk: Buffer, pieces: readonly Buffer[]): void {
+export function bodyBytesDone(chunk: Uint8Array, pieces: readonly Uint8Array[]): void {
   passed += chunk.length;
   for (const piece of pieces) if (piece !== chunk) passed += piece.length;
   if (passed < RECLAIM_EVERY) return;

@@ -1,6 +1,7 @@
 import { Codec, FrameSplitter, type IPrefetchEntry, PrefetchFrame } from "@gocacheprog/common/proto";
 import type { ZstdCodec } from "@gocacheprog/common/zstd";
 import { type BackgroundSink, type Hit, IntegrityError, type LocalTier } from "../tier.ts";
+import { bodyBytesDone } from "./garbage.ts";
 import { ReplyDecoder } from "./zstd-bodies.ts";
 
 /** Announced entries checked against the local tier before the stream is let through. */
@@ -116,7 +117,9 @@ export class PrefetchReceiver implements StreamReceiver {
     const target = this.receiving!;
     try {
       const data = entry.data ?? new Uint8Array(0);
-      for (const piece of target.decoder ? target.decoder.push(data) : [data]) target.sink.write(piece);
+      const pieces = target.decoder ? target.decoder.push(data) : [data];
+      for (const piece of pieces) target.sink.write(piece);
+      bodyBytesDone(data, pieces);
       if (!entry.last) return;
       this.receiving = undefined;
       target.decoder?.end();
