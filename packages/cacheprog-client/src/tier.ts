@@ -81,6 +81,10 @@ export interface OutputSink {
  * entry is in place.
  */
 export interface BackgroundSink extends Omit<OutputSink, "finish" | "abort"> {
+  /** Bytes written to the sink and not yet to its file: they are held in memory until then. */
+  readonly queuedBytes: number;
+  /** Settles once every write so far has reached the file (or failed: finish() reports that). */
+  drained(): Promise<void>;
   finish(): Promise<Hit>;
   /** Settles once nothing of the entry is left on disk. */
   abort(): Promise<void>;

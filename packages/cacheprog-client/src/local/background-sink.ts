@@ -43,6 +43,7 @@ function isMissing(err: unknown): boolean {
  */
 export class FileBackgroundSink implements BackgroundSink {
   written = 0;
+  queuedBytes = 0;
   head = Buffer.alloc(0);
   private readonly hash: Hash = newSha256();
   private readonly tempPath: string;
@@ -69,10 +70,19 @@ export class FileBackgroundSink implements BackgroundSink {
     if (this.head.length < HEAD_BYTES) this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
     this.hash.update(chunk);
     this.written += chunk.length;
+    this.queuedBytes += chunk.length;
     this.queue(async () => {
-      let at = 0;
-      while (at < chunk.byteLength) at += await fdWrite(this.fd as number, chunk, at);
+      try {
+        let at = 0;
+        while (at < chunk.byteLength) at += await fdWrite(this.fd as number, chunk, at);
+      } finally {
+        this.queuedBytes -= chunk.length;
+      }
     });
+  }
+
+  drained(): Promise<void> {
+    return this.chain.catch(() => {});
   }
 
   finish(): Promise<Hit> {
@@ -156,6 +166,9 @@ export class FileBackgroundSink implements BackgroundSink {
 
 /** A synchronous OutputSink behind the BackgroundSink interface: its work is done by the time finish() returns. */
 export class SettledSink implements BackgroundSink {
+  /** Its writes are in the file when write() returns. */
+  readonly queuedBytes = 0;
+
   constructor(private readonly sink: OutputSink) {}
 
   get written(): number {
@@ -176,6 +189,10 @@ export class SettledSink implements BackgroundSink {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  drained(): Promise<void> {
+    return Promise.resolve();
   }
 
   abort(): Promise<void> {

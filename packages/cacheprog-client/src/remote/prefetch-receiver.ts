@@ -80,6 +80,10 @@ export class PrefetchReceiver implements StreamReceiver {
     while (this.committing.size > 0 && (this.pendingBytes > COMMITTING.bytes || this.committing.size > COMMITTING.entries)) {
       await Promise.race(this.committing);
     }
+    // A large entry is not committing until its last frame: its own queued writes are bounded too,
+    // else the stream decodes all of it into memory ahead of the disk (a 30 MB archive of cmd).
+    const current = this.receiving?.sink;
+    if (current && current.queuedBytes > COMMITTING.bytes) await current.drained();
   }
 
   async end(): Promise<number> {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DiskTier } from "../../src/local/tier.ts";
+import { DiskTier, WRITE_NOW_MAX } from "../../src/local/tier.ts";
 import { IntegrityError } from "../../src/tier.ts";
 import { idOf, listFiles, sha256 } from "../helpers.ts";
 
@@ -99,6 +99,18 @@ describe("DiskTier.ingestInBackground (the file calls in node's thread pool)", (
     expect(await readFile(hit.diskPath)).toEqual(body);
     expect(await tier.get(idOf("a"))).toEqual({ ...hit, source: "local" });
     expect((await listFiles(dir)).some((p) => p.includes(".tmp-"))).toBe(false);
+  });
+
+  it("counts the bytes written but not yet in the file, down to none once drained (the prefetch stream's bound)", async () => {
+    // Past WRITE_NOW_MAX: smaller outputs are written at once and never queue.
+    const large = Buffer.alloc(WRITE_NOW_MAX + 1, 7);
+    const sink = tier.ingestInBackground(idOf("a"), sha256(large), large.length, putTime);
+    sink.write(large.subarray(0, 5));
+    sink.write(large.subarray(5));
+    expect(sink.queuedBytes).toBe(large.length);
+    await sink.drained();
+    expect(sink.queuedBytes).toBe(0);
+    expect(await readFile((await sink.finish()).diskPath)).toEqual(large);
   });
 
   it("refuses a chunk past the size at once, and a short or corrupt body at finish, leaving no file", async () => {
