@@ -1,15 +1,13 @@
 import zlib from "node:zlib";
 
 /**
- * The compressed form of outputs, shared by client and server: a standard zstd stream (level 1, ZSTD_LEVEL) made
- * of independent frames, each covering at most ZSTD_FRAME_MAX bytes of the output and declaring its
- * content size. A reader can therefore cut the stream into frames without decoding them, check the
- * declared sizes against the size it was promised before spending any work (a bomb stops at the
- * declared size), and decode one bounded frame at a time.
+ * The compressed form of outputs, shared by client and server: a standard zstd stream (ZSTD_LEVEL) of
+ * independent frames, each covering at most ZSTD_FRAME_MAX bytes of the output and declaring its content
+ * size. A reader cuts the stream into frames without decoding them, checks the declared sizes against
+ * the size it was promised before any work (a bomb stops there), and decodes one bounded frame at a time.
  *
- * Node >= 22.15 / 23.8 has zstd in node:zlib (the single-file client and the images run Node 24);
- * older supported Nodes (20.19+) load the same library compiled to WebAssembly (@bokuweb/zstd-wasm,
- * no native addon), only when node:zlib lacks it.
+ * Node >= 22.15 / 23.8 has zstd in node:zlib (the single-file client and the images run Node 24); older
+ * Nodes (20.19+) load the same library compiled to WebAssembly (@bokuweb/zstd-wasm, no native addon).
  */
 
 export const ZSTD_FRAME_MAX = 1 << 20;
@@ -52,18 +50,14 @@ interface NodeZstd {
   constants: Record<string, number>;
 }
 
-const NO_BYTES = Buffer.alloc(0);
-
 /**
- * A sync node:zlib call leaves its engine holding `_outBuffer`, the buffer the result is a view of,
- * and the engine (a native handle's owner) outlives young-generation collections: every decoded
- * frame stayed alive until a full collection. Dropping that reference lets the result die young,
- * like any buffer (remote/garbage.ts). Measured on Node 24, 300 frames of 1 MiB with a young
- * collection every 8 MiB: peak ArrayBuffers 71 MB -> 8.5 MB, RSS 121 MB -> 59 MB. A Node without
- * the field simply keeps its own behaviour.
+ * A sync node:zlib engine keeps `_outBuffer` (the result is a view of it) and outlives young-generation
+ * collections, so every decoded frame lived until a full one; dropping the reference lets it die young
+ * (remote/garbage.ts). Node 24, 300 frames of 1 MiB, a young collection every 8 MiB: peak ArrayBuffers
+ * 71 -> 8.5 MB, RSS 121 -> 59 MB. A Node without the field keeps its own behaviour.
  */
 function releaseOutput(engine: object): void {
-  if ("_outBuffer" in engine) (engine as { _outBuffer: Buffer })._outBuffer = NO_BYTES;
+  if ("_outBuffer" in engine) (engine as { _outBuffer: Buffer })._outBuffer = EMPTY;
 }
 
 function nativeCodec(z: NodeZstd): ZstdCodec {
@@ -79,9 +73,8 @@ function nativeCodec(z: NodeZstd): ZstdCodec {
       ),
     decompressFrame: (frame, contentSize) => {
       try {
-        // A chunk of the frame's whole size: the default 16 KiB output chunks make decoding ~3x slower.
-        // One byte more than that: an output chunk filled to the last byte makes node:zlib allocate a
-        // second, unused one (another 1 MiB per frame) to ask the decoder for more.
+        // A chunk of the frame's size (16 KiB chunks decode ~3x slower), plus one byte: a chunk filled
+        // to the last byte makes node:zlib allocate a second, unused one to ask the decoder for more.
         const { buffer, engine } = z.zstdDecompressSync(frame, {
           maxOutputLength: Math.max(contentSize, 1),
           chunkSize: Math.max(contentSize + 1, 64),

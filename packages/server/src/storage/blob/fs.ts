@@ -8,6 +8,7 @@ import {
   readFile as readFileCallback,
   rename as renameCallback,
   type Stats,
+  write as writeCallback,
   writev as writevCallback,
 } from "node:fs";
 import { mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
@@ -255,9 +256,15 @@ async function createTemp(temp: string): Promise<number> {
 }
 
 async function writeAll(fd: number, chunks: Uint8Array[], bytes: number): Promise<void> {
-  // libuv repeats a short writev until every byte is written or it fails; this only guards that.
-  const written = await call<number>((done) => writevCallback(fd, chunks, done));
-  if (written !== bytes) throw new Error(`short write: ${written} of ${bytes} bytes`);
+  let written = await call<number>((done) => writevCallback(fd, chunks, done));
+  // libuv repeats a short writev until it fails, and then reports the bytes written, not the error:
+  // writing the rest surfaces the reason (ENOSPC on a full disk, which the caller answers with 507).
+  while (written < bytes) {
+    const rest = Buffer.concat(chunks, bytes).subarray(written);
+    const more = await call<number>((done) => writeCallback(fd, rest, 0, rest.byteLength, null, done));
+    if (more === 0) throw new Error(`short write: ${written} of ${bytes} bytes`);
+    written += more;
+  }
 }
 
 function nullIfMissing(error: unknown): null {
