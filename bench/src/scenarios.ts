@@ -3,7 +3,7 @@ import { type CacheProg, goBuild, goEnv, type Workload, type WorkloadName } from
 import { removeDir, type Scratch } from "./paths.ts";
 import { type GoCacheEntry, readGoCache, seedOverHttp, seedThroughClient } from "./seed.ts";
 import { seconds } from "./summary.ts";
-import type { ClientCounts, RemoteSystem } from "./systems.ts";
+import { type ClientCounts, ourClient, type RemoteSystem } from "./systems.ts";
 
 export type ScenarioId =
   | "go-cold"
@@ -194,7 +194,7 @@ class RepContext {
     const statsFile = this.scratch.file(`stats-${this.tag}-cold.json`);
     await this.build("cold", system, system.client(clientDir, system.port(), statsFile), statsFile);
     // No server, as the report says and as go-cacher's local dir runs: what the local tier alone costs.
-    await this.build("local-warm", system, system.client(clientDir, undefined, statsFile), statsFile);
+    await this.build("local-warm", system, ourClient(clientDir, undefined, statsFile, system.compression), statsFile);
     await removeDir(clientDir);
     await this.remoteWarm(system);
   }

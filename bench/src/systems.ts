@@ -27,8 +27,7 @@ export interface RemoteSystem {
   port(): number;
   /** Process id of the server, for its RSS; undefined when the store is S3 itself. */
   serverPid(): number | undefined;
-  /** The client against this system's server; with `port` undefined, the client on its local directory alone. */
-  client(clientDir: string, port: number | undefined, statsFile: string): CacheProg;
+  client(clientDir: string, port: number, statsFile: string): CacheProg;
   /** The same client on its local directory only (no server), for the local-warm comparison (4). */
   localClient?(clientDir: string): CacheProg;
   counts(statsFile: string, buildStderr: string): Promise<ClientCounts>;

@@ -259,9 +259,10 @@ async function writeAll(fd: number, chunks: Uint8Array[], bytes: number): Promis
   let written = await call<number>((done) => writevCallback(fd, chunks, done));
   // libuv repeats a short writev until it fails, and then reports the bytes written, not the error:
   // writing the rest surfaces the reason (ENOSPC on a full disk, which the caller answers with 507).
+  if (written === bytes) return;
+  const all = Buffer.concat(chunks, bytes);
   while (written < bytes) {
-    const rest = Buffer.concat(chunks, bytes).subarray(written);
-    const more = await call<number>((done) => writeCallback(fd, rest, 0, rest.byteLength, null, done));
+    const more = await call<number>((done) => writeCallback(fd, all, written, bytes - written, null, done));
     if (more === 0) throw new Error(`short write: ${written} of ${bytes} bytes`);
     written += more;
   }
