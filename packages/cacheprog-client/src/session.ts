@@ -5,6 +5,7 @@ import { DiskTier } from "./local/tier.ts";
 import type { ClientOptions } from "./ops/config.ts";
 import { createLogger, type Logger } from "./ops/log.ts";
 import { formatStatsLine, Stats } from "./ops/stats.ts";
+import { stdioBlocking } from "./protocol/blocking.ts";
 import { serve } from "./protocol/serve.ts";
 import { ProtocolError } from "./protocol/wire.ts";
 import type { CacheTier } from "./tier.ts";
@@ -17,16 +18,20 @@ export async function openTiers(
   stats: Stats,
   atEnd: (() => Promise<void>)[] = [],
 ): Promise<CacheTier> {
-  const local = new DiskTier({
-    dir,
-    log,
-    trim: { maxAgeMs: options.maxAge, maxSizeBytes: options.maxSize, intervalMs: options.trimInterval },
-  });
+  const local = openLocalTier(options, dir, log);
   if (!options.url) return local;
   // Dynamic import: esbuild keeps the remote tier (its HTTP client, node:http and node:https) in a
   // lazily initialised wrapper, so a local-only run never evaluates it.
   const { openRemoteTier } = await import("./remote/open.ts");
   return openRemoteTier(local, options, log, stats, atEnd);
+}
+
+function openLocalTier(options: ClientOptions, dir: string, log: Logger): DiskTier {
+  return new DiskTier({
+    dir,
+    log,
+    trim: { maxAgeMs: options.maxAge, maxSizeBytes: options.maxSize, intervalMs: options.trimInterval },
+  });
 }
 
 /**
@@ -69,10 +74,13 @@ export async function runSession(options: ClientOptions): Promise<number> {
 
   let code = 0;
   try {
+    // With no server every answer is synchronous: the session blocks on go's pipes instead of the event loop.
+    const localOnly = options.url ? undefined : openLocalTier(options, dir, log);
     const reason = await serve({
       streams: () => ({ input: process.stdin, output: process.stdout }),
       writeEarly,
       openTiers: () => openTiers(options, dir, log, stats, atEnd),
+      blocking: localOnly && { tier: localOnly, io: stdioBlocking() },
       stats,
       log,
       beforeDone: report,

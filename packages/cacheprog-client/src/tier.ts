@@ -43,6 +43,8 @@ export interface CacheTier {
   getNow?(actionId: Buffer): Hit | Miss | undefined;
   /** Rejects with IntegrityError (nothing stored) if sha256(body) is not outputId. */
   put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult>;
+  /** put() done at once, for a tier whose puts never wait (the local tier); throws where put() rejects. */
+  putNow?(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): PutResult;
   /** Flush pending work (uploads, eviction). Called once, after every request has been answered. */
   close(): Promise<void>;
 }
@@ -95,6 +97,9 @@ export interface LocalTier extends CacheTier {
   ingest(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): OutputSink;
   ingestInBackground(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): BackgroundSink;
 }
+
+/** A tier that answers every request at once (the local tier alone): the protocol can block on go's pipes. */
+export type ImmediateTier = CacheTier & Required<Pick<CacheTier, "getNow" | "putNow">>;
 
 export const MISS: Miss = Object.freeze({ hit: false });
 

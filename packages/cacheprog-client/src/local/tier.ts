@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, type Stats, statSync, utimesSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import type { Logger } from "../ops/log.ts";
 import {
   type BackgroundSink,
@@ -53,21 +53,27 @@ function isMissing(err: unknown): boolean {
 export class DiskTier implements LocalTier {
   readonly dir: string;
   private readonly now: () => number;
+  /** `dir` normalised, with a trailing separator. */
+  private readonly root: string;
   private readonly madeShards = new Set<string>();
   /** Records are ~100 bytes; anything longer fails the RECORD pattern anyway. */
   private readonly recordBuffer = Buffer.alloc(256);
 
   constructor(private readonly options: DiskTierOptions) {
     this.dir = options.dir;
+    const normal = join(options.dir);
+    this.root = normal.endsWith(sep) ? normal : normal + sep;
     this.now = options.now ?? Date.now;
   }
 
+  // Concatenated, not path.join'ed: join normalises the whole path again on every call, which was
+  // ~3% of a local-warm session's CPU profile (two paths per hit), and these parts need none.
   outputPath(outputHex: string): string {
-    return join(this.dir, outputHex.slice(0, 2), outputHex + OUTPUT_SUFFIX);
+    return `${this.root}${outputHex.slice(0, 2)}${sep}${outputHex}${OUTPUT_SUFFIX}`;
   }
 
   actionPath(actionHex: string): string {
-    return join(this.dir, actionHex.slice(0, 2), actionHex + ACTION_SUFFIX);
+    return `${this.root}${actionHex.slice(0, 2)}${sep}${actionHex}${ACTION_SUFFIX}`;
   }
 
   async get(actionId: Buffer): Promise<Hit | Miss> {
@@ -130,6 +136,11 @@ export class DiskTier implements LocalTier {
   }
 
   async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
+    return this.putNow(actionId, outputId, body, options);
+  }
+
+  /** Every local put is synchronous too: verify, write under a temp name, rename, record. */
+  putNow(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): PutResult {
     const outputHex = outputId.toString("hex");
     // Verified before anything touches the disk: a bad put leaves nothing, not even a directory.
     const actual = newSha256().update(body).digest("hex");

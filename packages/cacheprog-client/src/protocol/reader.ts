@@ -88,6 +88,11 @@ export class RequestScanner {
     return done;
   }
 
+  /** Whether the scanner keeps views into the chunks it was given (a header cut across chunks): they must not be reused. */
+  get holdsInput(): boolean {
+    return this.headerParts.length > 0;
+  }
+
   /** Call at EOF: a request cut short means go died mid-write, which is not a clean shutdown. */
   end(): void {
     if (this.mode !== "idle") {

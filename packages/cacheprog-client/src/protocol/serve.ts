@@ -1,7 +1,8 @@
 import type { Readable, Writable } from "node:stream";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import type { CacheTier, Hit, Miss } from "../tier.ts";
+import { type CacheTier, type Hit, type ImmediateTier, MISS, type Miss, type PutResult } from "../tier.ts";
+import { type BlockingIo, serveBlocking } from "./blocking.ts";
 import { RequestScanner } from "./reader.ts";
 import { encodeHandshake, encodeResponse, type Request, type Response } from "./wire.ts";
 import { ResponseWriter } from "./writer.ts";
@@ -19,6 +20,12 @@ export interface ServeOptions {
   writeEarly?: (text: string) => number;
   /** Opened after the handshake is out, so a slow tier (a lazily loaded remote) never delays go. */
   openTiers: () => Promise<CacheTier>;
+  /**
+   * A tier that answers everything at once (the local tier alone) and go's pipes as blocking I/O: the
+   * session then runs outside the event loop (protocol/blocking.ts), and `streams` is never made
+   * unless the pipes turn out to be non-blocking.
+   */
+  blocking?: { tier: ImmediateTier; io: BlockingIo };
   stats: Stats;
   log: Logger;
   /**
@@ -44,10 +51,24 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   const { stats, log } = options;
   const handshake = encodeHandshake();
   const early = options.writeEarly?.(handshake) ?? 0;
+  const scanner = new RequestScanner();
+  let unsent = handshake.slice(early);
+  if (options.blocking) {
+    const { tier, io } = options.blocking;
+    if (unsent) io.write(unsent);
+    unsent = "";
+    const outcome = serveBlocking(io, scanner, (request) => encodeResponse(answerAtOnce(request, tier, stats, log)));
+    if (outcome.end !== "would-block") {
+      await closeCache(Promise.resolve(tier), log);
+      await options.beforeDone?.();
+      if (outcome.end === "close") io.write(encodeResponse({ id: outcome.closeId }));
+      return outcome.end;
+    }
+  }
   const { input, output } = options.streams();
   const writer = new ResponseWriter(output);
-  if (early < handshake.length) writer.send(handshake.slice(early));
-  const cacheReady = options.openTiers();
+  if (unsent) writer.send(unsent);
+  const cacheReady = options.blocking ? Promise.resolve<CacheTier>(options.blocking.tier) : options.openTiers();
   /** Set once the tiers are open: from then on, requests skip the wait for cacheReady. */
   let cache: CacheTier | undefined;
   cacheReady.then(
@@ -59,7 +80,6 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   );
   const inFlight = new Set<Promise<void>>();
   const settle = () => Promise.allSettled([...inFlight]);
-  const scanner = new RequestScanner();
   let closeId: number | undefined;
 
   const handle = (request: Request): void => {
@@ -120,16 +140,20 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   }
 
   await settle();
+  await closeCache(cacheReady, log);
+  await options.beforeDone?.();
+  if (closeId !== undefined) writer.send(encodeResponse({ id: closeId }));
+  await writer.end();
+  return closeId !== undefined ? "close" : "eof";
+}
+
+async function closeCache(cacheReady: Promise<CacheTier>, log: Logger): Promise<void> {
   try {
     await (await cacheReady).close();
   } catch (err) {
     // An Err on close fails the go command ("failed to trim cache"): housekeeping is not worth that.
     log.warn(`closing the cache: ${(err as Error).message}`);
   }
-  await options.beforeDone?.();
-  if (closeId !== undefined) writer.send(encodeResponse({ id: closeId }));
-  await writer.end();
-  return closeId !== undefined ? "close" : "eof";
 }
 
 /** The synchronous path: a get the open tier answers at once, or undefined to take the async path. */
@@ -154,6 +178,22 @@ function answerNow(request: Request, cache: CacheTier, stats: Stats, log: Logger
   return response;
 }
 
+/** Any request, answered by a tier that never waits (the blocking loop's only path). */
+function answerAtOnce(request: Request, tier: ImmediateTier, stats: Stats, log: Logger): Response {
+  const started = performance.now();
+  try {
+    const refused = refusal(request, stats, log);
+    if (refused) return refused;
+    const { actionId, outputId } = request;
+    if (request.command === "get") return getResponse(request, tier.getNow(actionId as Buffer) ?? MISS, stats, log);
+    return putResponse(request, tier.putNow(actionId as Buffer, outputId as Buffer, request.body), stats, log);
+  } catch (err) {
+    return failed(request, (err as Error).message, stats, log);
+  } finally {
+    stats.handlingMs += performance.now() - started;
+  }
+}
+
 async function answer(request: Request, cacheReady: Promise<CacheTier>, stats: Stats, log: Logger): Promise<Response> {
   const started = performance.now();
   try {
@@ -166,25 +206,30 @@ async function answer(request: Request, cacheReady: Promise<CacheTier>, stats: S
 }
 
 async function dispatch(request: Request, cache: CacheTier, stats: Stats, log: Logger): Promise<Response> {
-  const { id, command, actionId, outputId } = request;
+  const refused = refusal(request, stats, log);
+  if (refused) return refused;
+  const { actionId, outputId } = request;
+  if (request.command === "get") return getResponse(request, await cache.get(actionId as Buffer), stats, log);
+  return putResponse(request, await cache.put(actionId as Buffer, outputId as Buffer, request.body), stats, log);
+}
+
+/** Counts the request; the answer to one no tier should see (bad fields, unknown command), else undefined. */
+function refusal(request: Request, stats: Stats, log: Logger): Response | undefined {
+  const { command, actionId, outputId } = request;
   if (command === "get") stats.gets++;
   if (command === "put") stats.puts++;
   if (request.problem !== undefined) return failed(request, request.problem, stats, log);
-
-  if (command === "get") {
-    if (!actionId) return failed(request, "get without ActionID", stats, log);
-    return getResponse(request, await cache.get(actionId), stats, log);
-  }
-
+  if (command === "get") return actionId ? undefined : failed(request, "get without ActionID", stats, log);
   if (command === "put") {
-    if (!actionId || !outputId) return failed(request, "put needs both ActionID and OutputID", stats, log);
-    const { diskPath } = await cache.put(actionId, outputId, request.body);
-    if (log.enabled("debug")) log.debug(`put ${actionId.toString("hex")}: ${request.body.length} bytes`);
-    stats.putBytes += request.body.length;
-    return { id, diskPath };
+    return actionId && outputId ? undefined : failed(request, "put needs both ActionID and OutputID", stats, log);
   }
-
   return failed(request, `unknown command ${JSON.stringify(command)}`, stats, log);
+}
+
+function putResponse(request: Request, { diskPath }: PutResult, stats: Stats, log: Logger): Response {
+  if (log.enabled("debug")) log.debug(`put ${request.actionId?.toString("hex")}: ${request.body.length} bytes`);
+  stats.putBytes += request.body.length;
+  return { id: request.id, diskPath };
 }
 
 /** The answer to a get that reached a tier; `gets` is already counted. */
