@@ -1,4 +1,4 @@
-import { writeSync } from "node:fs";
+import { existsSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { defaultCacheDir } from "./local/paths.ts";
 import { DiskTier } from "./local/tier.ts";
@@ -6,24 +6,24 @@ import type { ClientOptions } from "./ops/config.ts";
 import { createLogger, type Logger } from "./ops/log.ts";
 import { formatStatsLine, Stats } from "./ops/stats.ts";
 import { stdioBlocking } from "./protocol/blocking.ts";
-import { serve } from "./protocol/serve.ts";
+import { type ServeOptions, serve } from "./protocol/serve.ts";
 import { ProtocolError } from "./protocol/wire.ts";
 import type { CacheTier } from "./tier.ts";
 
 /** Builds the tier stack for one process: always the local tier, wrapped by the remote tier when configured. */
 export async function openTiers(
   options: ClientOptions,
-  dir: string,
+  local: DiskTier,
   log: Logger,
   stats: Stats,
   atEnd: (() => Promise<void>)[] = [],
+  earlierHits: Buffer[] = [],
 ): Promise<CacheTier> {
-  const local = openLocalTier(options, dir, log);
   if (!options.url) return local;
   // Dynamic import: esbuild keeps the remote tier (its HTTP client, node:http and node:https) in a
   // lazily initialised wrapper, so a local-only run never evaluates it.
   const { openRemoteTier } = await import("./remote/open.ts");
-  return openRemoteTier(local, options, log, stats, atEnd);
+  return openRemoteTier(local, options, log, stats, atEnd, earlierHits);
 }
 
 function openLocalTier(options: ClientOptions, dir: string, log: Logger): DiskTier {
@@ -32,6 +32,19 @@ function openLocalTier(options: ClientOptions, dir: string, log: Logger): DiskTi
     log,
     trim: { maxAgeMs: options.maxAge, maxSizeBytes: options.maxSize, intervalMs: options.trimInterval },
   });
+}
+
+/**
+ * How the session starts (protocol/blocking.ts): blocking on go's pipes, answering local hits with no
+ * event loop, and with a server configured, handing over to the remote tier at the first request the
+ * local tier cannot answer alone (a session of local hits never opens it). A local tier that does not
+ * exist yet (a fresh runner) can answer nothing: the remote tier opens at once, and with it the
+ * warm-start prefetch, before go's first request.
+ */
+function blockingStart(options: ClientOptions, local: DiskTier): ServeOptions["blocking"] {
+  if (!options.url) return { tier: local, io: stdioBlocking(), handOver: false };
+  if (!existsSync(local.dir)) return undefined;
+  return { tier: local, io: stdioBlocking(), handOver: true };
 }
 
 /**
@@ -74,13 +87,12 @@ export async function runSession(options: ClientOptions): Promise<number> {
 
   let code = 0;
   try {
-    // With no server every answer is synchronous: the session blocks on go's pipes instead of the event loop.
-    const localOnly = options.url ? undefined : openLocalTier(options, dir, log);
+    const local = openLocalTier(options, dir, log);
     const reason = await serve({
       streams: () => ({ input: process.stdin, output: process.stdout }),
       writeEarly,
-      openTiers: () => openTiers(options, dir, log, stats, atEnd),
-      blocking: localOnly && { tier: localOnly, io: stdioBlocking() },
+      openTiers: (earlierHits) => openTiers(options, local, log, stats, atEnd, earlierHits),
+      blocking: blockingStart(options, local),
       stats,
       log,
       beforeDone: report,

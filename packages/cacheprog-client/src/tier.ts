@@ -99,7 +99,10 @@ export interface LocalTier extends CacheTier {
 }
 
 /** A tier that answers every request at once (the local tier alone): the protocol can block on go's pipes. */
-export type ImmediateTier = CacheTier & Required<Pick<CacheTier, "getNow" | "putNow">>;
+export interface ImmediateTier extends CacheTier {
+  getNow(actionId: Buffer): Hit | Miss;
+  putNow(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): PutResult;
+}
 
 export const MISS: Miss = Object.freeze({ hit: false });
 

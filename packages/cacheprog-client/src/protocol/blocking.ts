@@ -53,32 +53,44 @@ export function stdioBlocking(): BlockingIo {
   };
 }
 
-/** Why the blocking loop stopped: go closed (request id) or hung up, or the pipe turned out non-blocking. */
-export type BlockingOutcome = { end: "close"; closeId: number } | { end: "eof" } | { end: "would-block" };
+/**
+ * Why the blocking loop stopped: go closed (request id) or hung up; the pipe turned out non-blocking;
+ * or a request needs more than an immediate answer (`pending`: it and the rest of its chunk).
+ */
+export type BlockingOutcome =
+  | { end: "close"; closeId: number }
+  | { end: "eof" }
+  | { end: "would-block"; pending: Request[] }
+  | { end: "hand-over"; pending: Request[] };
 
 const CHUNK = 64 * 1024;
 
 /**
  * Reads go's requests with blocking reads and answers each chunk's requests in one write. `answer`
- * must not wait (it returns the encoded response). Throws ProtocolError on a broken stream, as the
- * event-loop path does; on "would-block" the caller goes on with the same scanner in the event loop.
+ * must not wait: it returns the encoded response, or undefined for a request it cannot answer at
+ * once, which ends the loop ("hand-over"). Throws ProtocolError on a broken stream, as the event-loop
+ * path does; on any other outcome the caller goes on in the event loop with the same scanner.
  */
-export function serveBlocking(io: BlockingIo, scanner: RequestScanner, answer: (request: Request) => string): BlockingOutcome {
+export function serveBlocking(io: BlockingIo, scanner: RequestScanner, answer: (request: Request) => string | undefined): BlockingOutcome {
   let buffer = Buffer.allocUnsafe(CHUNK);
   for (;;) {
     const length = io.read(buffer);
-    if (length === -1) return { end: "would-block" };
+    if (length === -1) return { end: "would-block", pending: [] };
     if (length === 0) {
       scanner.end();
       return { end: "eof" };
     }
     let out = "";
-    for (const request of scanner.push(buffer.subarray(0, length))) {
-      if (request.command === "close") {
-        if (out) io.write(out);
-        return { end: "close", closeId: request.id };
+    const requests = scanner.push(buffer.subarray(0, length));
+    for (const [i, request] of requests.entries()) {
+      const response = request.command === "close" ? undefined : answer(request);
+      if (response !== undefined) {
+        out += response;
+        continue;
       }
-      out += answer(request);
+      if (out) io.write(out);
+      if (request.command === "close") return { end: "close", closeId: request.id };
+      return { end: "hand-over", pending: requests.slice(i) };
     }
     if (out) io.write(out);
     // The scanner keeps views of a header cut across chunks: the next read must not overwrite them.

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import { type CacheTier, type Hit, type ImmediateTier, MISS, type Miss, type PutResult } from "../tier.ts";
+import type { CacheTier, Hit, ImmediateTier, Miss, PutResult } from "../tier.ts";
 import { type BlockingIo, serveBlocking } from "./blocking.ts";
 import { RequestScanner } from "./reader.ts";
 import { encodeHandshake, encodeResponse, type Request, type Response } from "./wire.ts";
@@ -18,14 +18,20 @@ export interface ServeOptions {
    * out (0 when it could not); the rest goes through the output stream.
    */
   writeEarly?: (text: string) => number;
-  /** Opened after the handshake is out, so a slow tier (a lazily loaded remote) never delays go. */
-  openTiers: () => Promise<CacheTier>;
   /**
-   * A tier that answers everything at once (the local tier alone) and go's pipes as blocking I/O: the
-   * session then runs outside the event loop (protocol/blocking.ts), and `streams` is never made
-   * unless the pipes turn out to be non-blocking.
+   * Opened after the handshake is out, so a slow tier (a lazily loaded remote) never delays go.
+   * `earlierHits`: the ActionIDs the blocking start answered as local hits before it handed over (the
+   * remote tier records them in this session's warm-start manifest, as it would its own hits).
    */
-  blocking?: { tier: ImmediateTier; io: BlockingIo };
+  openTiers: (earlierHits: Buffer[]) => Promise<CacheTier>;
+  /**
+   * A tier that answers at once (the local tier) and go's pipes as blocking I/O: the session starts
+   * outside the event loop (protocol/blocking.ts), and `streams` is made only if it has to go on there.
+   * With `handOver`, only hits are answered so: the first request that needs more (a miss, a put)
+   * opens the tiers (openTiers, around this same local tier) and the session goes on in the event loop.
+   * Without, `tier` is the whole cache.
+   */
+  blocking?: { tier: ImmediateTier; io: BlockingIo; handOver: boolean };
   stats: Stats;
   log: Logger;
   /**
@@ -53,22 +59,34 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   const early = options.writeEarly?.(handshake) ?? 0;
   const scanner = new RequestScanner();
   let unsent = handshake.slice(early);
+  /** Requests read by the blocking loop and left for the event loop. */
+  let pending: Request[] = [];
+  let cacheReady: Promise<CacheTier> | undefined;
+  const earlierHits: Buffer[] = [];
   if (options.blocking) {
-    const { tier, io } = options.blocking;
+    const { tier, io, handOver } = options.blocking;
     if (unsent) io.write(unsent);
     unsent = "";
-    const outcome = serveBlocking(io, scanner, (request) => encodeResponse(answerAtOnce(request, tier, stats, log)));
-    if (outcome.end !== "would-block") {
+    const outcome = serveBlocking(io, scanner, (request) => {
+      if (!handOver) return encodeResponse(answerAtOnce(request, tier, stats, log));
+      const response = answerHit(request, tier, stats, log);
+      if (response === undefined) return undefined;
+      earlierHits.push(request.actionId as Buffer);
+      return encodeResponse(response);
+    });
+    if (outcome.end === "close" || outcome.end === "eof") {
       await closeCache(Promise.resolve(tier), log);
       await options.beforeDone?.();
       if (outcome.end === "close") io.write(encodeResponse({ id: outcome.closeId }));
       return outcome.end;
     }
+    pending = outcome.pending;
+    if (!handOver) cacheReady = Promise.resolve(tier);
   }
   const { input, output } = options.streams();
   const writer = new ResponseWriter(output);
   if (unsent) writer.send(unsent);
-  const cacheReady = options.blocking ? Promise.resolve<CacheTier>(options.blocking.tier) : options.openTiers();
+  cacheReady ??= options.openTiers(earlierHits);
   /** Set once the tiers are open: from then on, requests skip the wait for cacheReady. */
   let cache: CacheTier | undefined;
   cacheReady.then(
@@ -104,20 +122,26 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
       if (err === undefined) resolve();
       else reject(err);
     };
+    /** Handles requests in stream order; false once the close is among them (reading stops). */
+    const take = (requests: Request[]): boolean => {
+      for (const request of requests) {
+        if (request.command === "close") {
+          closeId = request.id;
+          stop();
+          return false;
+        }
+        handle(request);
+      }
+      return true;
+    };
     const onData = (chunk: Buffer | string) => {
       try {
-        for (const request of scanner.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)) {
-          if (request.command === "close") {
-            closeId = request.id;
-            stop();
-            return;
-          }
-          handle(request);
-        }
+        take(scanner.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk));
       } catch (err) {
         stop(err);
       }
     };
+    if (!take(pending)) return;
     const onEnd = () => {
       try {
         scanner.end();
@@ -178,6 +202,24 @@ function answerNow(request: Request, cache: CacheTier, stats: Stats, log: Logger
   return response;
 }
 
+/** A get the local tier answers with a hit, at once; undefined for anything else (it goes to the tiers behind). */
+function answerHit(request: Request, tier: ImmediateTier, stats: Stats, log: Logger): Response | undefined {
+  if (request.command !== "get" || request.actionId === undefined || request.problem !== undefined) return undefined;
+  const started = performance.now();
+  let result: Hit | Miss;
+  try {
+    result = tier.getNow(request.actionId);
+  } catch {
+    // The full path looks again and reports the failure.
+    return undefined;
+  }
+  if (!result.hit) return undefined;
+  stats.gets++;
+  const response = getResponse(request, result, stats, log);
+  stats.handlingMs += performance.now() - started;
+  return response;
+}
+
 /** Any request, answered by a tier that never waits (the blocking loop's only path). */
 function answerAtOnce(request: Request, tier: ImmediateTier, stats: Stats, log: Logger): Response {
   const started = performance.now();
@@ -185,7 +227,7 @@ function answerAtOnce(request: Request, tier: ImmediateTier, stats: Stats, log: 
     const refused = refusal(request, stats, log);
     if (refused) return refused;
     const { actionId, outputId } = request;
-    if (request.command === "get") return getResponse(request, tier.getNow(actionId as Buffer) ?? MISS, stats, log);
+    if (request.command === "get") return getResponse(request, tier.getNow(actionId as Buffer), stats, log);
     return putResponse(request, tier.putNow(actionId as Buffer, outputId as Buffer, request.body), stats, log);
   } catch (err) {
     return failed(request, (err as Error).message, stats, log);

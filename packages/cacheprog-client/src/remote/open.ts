@@ -49,6 +49,8 @@ export async function openRemoteTier(
   log: Logger,
   stats: Stats,
   atEnd: (() => Promise<void>)[] = [],
+  /** Local hits answered before this tier opened (session.ts, blocking start): part of the manifest. */
+  earlierHits: Buffer[] = [],
 ): Promise<CacheTier> {
   let shown: string;
   try {
@@ -112,8 +114,10 @@ export async function openRemoteTier(
         uploadManifest: !options.readonly,
       })
     : undefined;
-  // Right after the handshake (tiers open once it is out), before go's first get is answered.
+  // Right after the handshake (tiers open once it is out), or at the first request the local tier
+  // could not answer alone; before that request is answered.
   warm?.start();
+  for (const id of earlierHits) warm?.record(id.toString("hex"), true);
   return new RemoteTier(local, client, new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_MS), stats, log, {
     warm,
     uploads: !options.readonly,

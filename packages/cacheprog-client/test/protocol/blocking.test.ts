@@ -56,7 +56,7 @@ function session(io: BlockingIo, streams = () => ({ input: new PassThrough(), ou
   return serve({
     streams,
     openTiers: () => Promise.reject(new Error("the blocking session must not open tiers again")),
-    blocking: { tier, io },
+    blocking: { tier, io, handOver: false },
     stats: new Stats(),
     log: createLogger("error"),
   });
@@ -102,5 +102,52 @@ describe("the blocking session (local tier alone)", () => {
     const answers = lines(Buffer.concat(out).toString());
     expect(answers.map((a) => a.ID).sort()).toEqual([1, 2, 3]);
     expect(answers.find((a) => a.ID === 2)).toMatchObject({ OutputID: b64(sha256(body)), Size: body.length });
+  });
+
+  it("with a server configured, answers local hits alone and opens the tiers at the first request that needs them", async () => {
+    const tier = new DiskTier({ dir });
+    const body = Buffer.from("a local output");
+    await tier.put(idOf("local"), sha256(body), body);
+    const opened: string[] = [];
+    const remoteBody = Buffer.from("from the remote tier");
+    const openTiers = async (earlierHits: Buffer[]) => {
+      // The hits answered before belong in the session's manifest: the remote tier is told of them.
+      opened.push(`open after ${earlierHits.map((id) => (id.equals(idOf("local")) ? "local" : "?")).join(",")}`);
+      // The remote tier around the same local tier: it answers what the local tier could not.
+      return {
+        get: async (id: Buffer) => {
+          opened.push(`get ${id.equals(idOf("remote")) ? "remote" : "local"}`);
+          if (id.equals(idOf("remote"))) await tier.put(idOf("remote"), sha256(remoteBody), remoteBody);
+          return tier.get(id);
+        },
+        put: (a: Buffer, o: Buffer, b: Uint8Array) => tier.put(a, o, b),
+        close: async () => {
+          opened.push("close");
+        },
+      };
+    };
+    const run = (io: BlockingIo, streams = () => ({ input: new PassThrough(), output: new PassThrough() })) =>
+      serve({ streams, openTiers, blocking: { tier, io, handOver: true }, stats: new Stats(), log: createLogger("error") });
+
+    // Only hits: the tiers behind are never opened, not even to close them.
+    const hitsOnly = scriptedIo([getRequest(1, idOf("local")) + getRequest(2, idOf("local")), closeRequest(3)]);
+    expect(await run(hitsOnly)).toBe("close");
+    expect(opened).toEqual([]);
+    expect(lines(hitsOnly.written).map((a) => a.ID)).toEqual([0, 1, 2, 3]);
+
+    // A miss in the middle of a chunk: it and the rest of the chunk go to the opened tiers, in order.
+    const io = scriptedIo([getRequest(1, idOf("local")) + getRequest(2, idOf("remote")) + getRequest(3, idOf("local")), null]);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const out: Buffer[] = [];
+    output.on("data", (chunk: Buffer) => out.push(chunk));
+    const done = run(io, () => ({ input, output }));
+    input.end(closeRequest(4));
+    expect(await done).toBe("close");
+    expect(opened).toEqual(["open after local", "get remote", "get local", "close"]);
+    expect(lines(io.written).map((a) => a.ID)).toEqual([0, 1]);
+    const later = lines(Buffer.concat(out).toString());
+    expect(later.map((a) => a.ID).sort()).toEqual([2, 3, 4]);
+    expect(later.find((a) => a.ID === 2)).toMatchObject({ OutputID: b64(sha256(remoteBody)), Size: remoteBody.length });
   });
 });
