@@ -141,7 +141,6 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
         stop(err);
       }
     };
-    if (!take(pending)) return;
     const onEnd = () => {
       try {
         scanner.end();
@@ -151,6 +150,7 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
       }
     };
     const onError = (err: Error) => stop(err);
+    if (!take(pending)) return;
     input.on("data", onData);
     input.on("end", onEnd);
     input.on("error", onError);

@@ -149,5 +149,15 @@ describe("the blocking session (local tier alone)", () => {
     const later = lines(Buffer.concat(out).toString());
     expect(later.map((a) => a.ID).sort()).toEqual([2, 3, 4]);
     expect(later.find((a) => a.ID === 2)).toMatchObject({ OutputID: b64(sha256(remoteBody)), Size: remoteBody.length });
+
+    // The miss and go's close in one chunk: both handed over, the close answered last.
+    opened.length = 0;
+    const last = scriptedIo([getRequest(1, idOf("local")) + getRequest(2, idOf("other")) + closeRequest(3)]);
+    const lastOut: Buffer[] = [];
+    const lastOutput = new PassThrough();
+    lastOutput.on("data", (chunk: Buffer) => lastOut.push(chunk));
+    expect(await run(last, () => ({ input: new PassThrough(), output: lastOutput }))).toBe("close");
+    expect(opened).toEqual(["open after local", "get local", "close"]);
+    expect(lines(Buffer.concat(lastOut).toString())).toEqual([{ ID: 2, Miss: true }, { ID: 3 }]);
   });
 });
