@@ -25,6 +25,8 @@ function wouldBlock(err: unknown): boolean {
 
 /** go's own pipes, fd 0 and fd 1. go's os/exec hands them over in blocking mode; anything else falls back. */
 export function stdioBlocking(): BlockingIo {
+  /** go closed its end (it exited early): answers have nowhere to go, which is no error of ours. */
+  let gone = false;
   return {
     read(into) {
       for (;;) {
@@ -32,6 +34,8 @@ export function stdioBlocking(): BlockingIo {
           return readSync(0, into, 0, into.length, null);
         } catch (err) {
           if (wouldBlock(err)) return -1;
+          // Windows reports a closed pipe as an error, not as a read of 0 bytes.
+          if ((err as NodeJS.ErrnoException).code === "EOF") return 0;
           // A signal cut the read short: nothing was consumed, ask again.
           if ((err as NodeJS.ErrnoException).code === "EINTR") continue;
           throw err;
@@ -40,11 +44,15 @@ export function stdioBlocking(): BlockingIo {
     },
     write(text) {
       let bytes = Buffer.from(text, "utf8");
-      while (bytes.length > 0) {
+      while (bytes.length > 0 && !gone) {
         try {
           bytes = bytes.subarray(writeSync(1, bytes));
         } catch (err) {
-          if (!wouldBlock(err)) throw err;
+          // As ResponseWriter does with the stream's errors: EPIPE and the like once go is gone.
+          if (!wouldBlock(err)) {
+            gone = true;
+            return;
+          }
           // A non-blocking pipe that go has not drained yet: wait a little, never spin.
           Atomics.wait(sleeper, 0, 0, 1);
         }
