@@ -152,6 +152,8 @@ describe("gocacheprog command line", () => {
     const remote = await runBin({ ...env, GOCACHEPROG_URL: "http://127.0.0.1:1", GOCACHEPROG_LOG: "error" }, input);
     expect(remote.code).toBe(0);
     expect(remote.stderr).toMatch(/\[test\] loaded node:http\n/);
+    // An http URL never pays for TLS (node:https loads node:tls, which parses NODE_EXTRA_CA_CERTS).
+    expect(remote.stderr).not.toMatch(/loaded node:(https|tls)/);
   });
 
   it("evicts expired entries when go closes it, then waits for the trim interval", async () => {

@@ -1,10 +1,9 @@
 import { createReadStream } from "node:fs";
 import { type Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import { headers as h, isHexId, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
 import type { Hit, OutputSink } from "../tier.ts";
-import { connectionPool, Exchange, LocalStoreError, locally, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
+import { connectionPool, Exchange, LocalStoreError, locally, nodeHttps, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
 import { bodyBytesDone } from "./garbage.ts";
 import { codecOrNull, packForUpload, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
 
@@ -75,7 +74,7 @@ export class RemoteClient {
     const secure = this.url.protocol === "https:";
     this.lookupAgent = connectionPool(secure, options.connections);
     this.uploadAgent = connectionPool(secure, options.uploadConnections);
-    this.send = secure ? httpsRequest : httpRequest;
+    this.send = secure ? nodeHttps().request : httpRequest;
     this.auth = options.token ? { authorization: `Bearer ${options.token}` } : {};
     this.minRate = options.minRateBytesPerSec || DEFAULT_MIN_RATE;
     this.maxOutput = options.maxOutputBytes || DEFAULT_MAX_OUTPUT;

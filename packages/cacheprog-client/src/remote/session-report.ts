@@ -1,8 +1,8 @@
 import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { basename } from "node:path";
 import type { Logger } from "../ops/log.ts";
 import type { StatsJson } from "../ops/stats.ts";
+import { nodeHttps } from "./exchange.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -42,7 +42,7 @@ export function postSessionReport(
 ): Promise<void> {
   const base = new URL(target.url);
   const body = JSON.stringify(report);
-  const send = base.protocol === "https:" ? httpsRequest : httpRequest;
+  const send = base.protocol === "https:" ? nodeHttps().request : httpRequest;
   return new Promise<void>((resolve) => {
     const req = send(
       {
