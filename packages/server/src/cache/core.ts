@@ -117,7 +117,7 @@ export class CacheCore {
    * that is still held, read from the index and the blob store as the client consumes it.
    */
   async prefetch(ns: string, buildKeyHex: string, maxBytes: number, acceptZstd = false): Promise<AsyncGenerator<Uint8Array>> {
-    const actionHexes = await this.manifests.union(ns, buildKeyHex);
+    const actionHexes = await this.manifests.forPrefetch(ns, buildKeyHex);
     const limits: PrefetchLimits = {
       concurrency: this.options.prefetchConcurrency ?? 16,
       bufferBytes: this.options.prefetchBufferBytes ?? 16 << 20,

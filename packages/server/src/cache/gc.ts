@@ -83,7 +83,7 @@ export async function runGc(
   for await (const item of blobs.list("")) {
     if (parseOutputKey(item.key)) outputs.set(item.key, { size: item.size, lastModifiedMs: item.lastModified.getTime() });
     else if (parseManifestKey(item.key)) {
-      // A manifest is rewritten by every session of its build key: one this old predicts a build nobody runs.
+      // A manifest is rewritten by a session that adds to it and, daily, by serving its prefetch: one this old predicts a build nobody runs.
       if (options.maxAgeMs > 0 && item.lastModified.getTime() < now - options.maxAgeMs)
         staleManifests.push({ ...parseManifestKey(item.key)!, key: item.key });
     } else {

@@ -16,6 +16,16 @@ import type { StorageCalls } from "./storage-calls.ts";
 /** Sessions kept per build key: a build alternating between two shapes (say, a flaky test) still finds both. */
 export const MANIFESTS_KEPT = 3;
 
+/**
+ * How often serving a key's prefetch rewrites its blob copy, per replica. gc expires a manifest by the
+ * copy's age, and a session that adds nothing to what the prefetch announced uploads no manifest, so
+ * the fleet's steady state (every fresh runner predicted exactly) would otherwise let a manifest in
+ * daily use expire.
+ */
+const REFRESH_EVERY_MS = 86_400_000;
+/** Keys whose refresh time a replica remembers; past it, the oldest are forgotten (one extra rewrite each). */
+const REFRESHED_KEYS_MAX = 10_000;
+
 export interface ManifestsDeps {
   blobs: BlobStore;
   index: Index;
@@ -25,6 +35,8 @@ export interface ManifestsDeps {
 }
 
 export class Manifests {
+  private readonly refreshed = new Map<string, number>();
+
   constructor(private readonly deps: ManifestsDeps) {}
 
   /**
@@ -50,11 +62,24 @@ export class Manifests {
 
   /** The union of the kept manifests as ActionID hex, newest session's order first, each ID once. */
   async union(ns: string, buildKeyHex: string): Promise<string[]> {
-    const seen = new Set<string>();
-    for (const manifest of await this.read(ns, buildKeyHex)) {
-      for (const id of manifest.actionIds ?? []) if (id.length === 32) seen.add(idToHex(id));
+    return unionOf(await this.read(ns, buildKeyHex));
+  }
+
+  /** union() for a prefetch: the key is in use, so its blob copy is rewritten (at most daily) to stay clear of gc. */
+  async forPrefetch(ns: string, buildKeyHex: string): Promise<string[]> {
+    const manifests = await this.read(ns, buildKeyHex);
+    const id = `${ns}/${buildKeyHex}`;
+    const now = this.deps.now();
+    if (manifests.length > 0 && now - (this.refreshed.get(id) ?? 0) >= REFRESH_EVERY_MS) {
+      this.refreshed.delete(id);
+      this.refreshed.set(id, now);
+      if (this.refreshed.size > REFRESHED_KEYS_MAX) this.refreshed.delete(this.refreshed.keys().next().value as string);
+      const bytes = Buffer.from(StoredManifests.encode({ manifests }).finish());
+      await writeManifestCopy(this.deps.blobs, ns, buildKeyHex, bytes, this.deps.calls).catch((err: Error) =>
+        this.deps.logger.warn({ err: err.message }, "could not refresh a manifest's blob copy; gc may expire it"),
+      );
     }
-    return [...seen];
+    return unionOf(manifests);
   }
 
   /** Index first; when it has nothing (a new key, or a flushed index) the blob copy, put back lazily. */
@@ -77,6 +102,14 @@ export class Manifests {
     }
     return bytes === null ? [] : decodeManifests(bytes);
   }
+}
+
+function unionOf(manifests: IStoredManifest[]): string[] {
+  const seen = new Set<string>();
+  for (const manifest of manifests) {
+    for (const id of manifest.actionIds ?? []) if (id.length === 32) seen.add(idToHex(id));
+  }
+  return [...seen];
 }
 
 /** Undecodable bytes (damaged, foreign) count as no manifests: a warm start is only ever a prediction. */

@@ -35,4 +35,27 @@ describe("build manifests in storage", () => {
     expect(await core.manifests.union("default", fresh)).toHaveLength(1);
     expect(blobs.objects.has(manifestKey("default", old))).toBe(false);
   });
+
+  it("stay clear of gc while prefetches use them, though sessions predicted exactly upload nothing", async () => {
+    let now = Date.now();
+    const { core, blobs, index } = makeTestApp({ now: () => now });
+    const key = randomHex();
+    await core.manifests.add("default", key, [randomBytes(32)]);
+    const copy = () => blobs.objects.get(manifestKey("default", key))!;
+    const ageBy = (ms: number) => {
+      copy().lastModified = new Date(copy().lastModified.getTime() - ms);
+    };
+    ageBy(13 * DAY);
+    expect(await core.manifests.forPrefetch("default", key)).toHaveLength(1);
+    expect(copy().lastModified.getTime()).toBeGreaterThan(Date.now() - DAY);
+    // At most once a day per key: a second prefetch the same day writes nothing.
+    ageBy(13 * DAY);
+    await core.manifests.forPrefetch("default", key);
+    expect(copy().lastModified.getTime()).toBeLessThan(Date.now() - 12 * DAY);
+    now += DAY;
+    await core.manifests.forPrefetch("default", key);
+    const report = await runGc({ blobs, index, logger }, { maxAgeMs: 14 * DAY, maxSizeBytes: 0, graceMs: 0 });
+    expect(report.expiredManifests).toBe(0);
+    expect(await core.manifests.union("default", key)).toHaveLength(1);
+  });
 });
