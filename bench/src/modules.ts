@@ -43,6 +43,11 @@ export interface ModuleSample {
   /** B2, B3: the client's build-cache hits and misses (the outputs must come from the server). */
   hits?: number;
   misses?: number;
+  /** B2, B3: entries the warm-start stream stored and those go then asked for (0 = no manifest was found). */
+  warmEntries?: number;
+  warmUsed?: number;
+  /** B2, B3: the server's CPU time during the build (it shares the machine's cores with go and the client). */
+  serverCpuMs?: number;
 }
 
 export interface ModuleResults {
@@ -106,9 +111,12 @@ async function oneRep(
   results: ModuleResults,
   log: (line: string) => void,
 ): Promise<void> {
-  const record = (scenario: ModuleScenario, ms: number, counts: { hits?: number; misses?: number } = {}) => {
+  const record = (scenario: ModuleScenario, ms: number, counts: Omit<ModuleSample, "scenario" | "rep" | "ms"> = {}) => {
     results.samples.push({ scenario, rep, ms, ...counts });
-    const hits = counts.hits !== undefined ? `  hits ${counts.hits} misses ${counts.misses}` : "";
+    const hits =
+      counts.hits !== undefined
+        ? `  hits ${counts.hits} misses ${counts.misses} warm ${counts.warmUsed}/${counts.warmEntries} server CPU ${counts.serverCpuMs} ms`
+        : "";
     log(`[modules rep ${rep}] ${scenario} ${LABELS[scenario].padEnd(58)} ${seconds(ms).padStart(8)}${hits}`);
   };
   /**
@@ -173,18 +181,30 @@ async function oneRep(
 
     // Fill the server's build cache (a cold builder), then measure a brand-new one.
     const client = (dir: string) => ({ GOCACHEPROG: `${ourRuntime.node} ${CLIENT_BIN}`, GOCACHEPROG_URL: url, GOCACHEPROG_DIR: dir });
+    // A cold runner has no binary yet: with B1's up-to-date one in place, go would skip the link's
+    // lookups and the filler's manifest would lack them (2 misses in every B2 and B3). Same path and
+    // arguments as B2's, so both have one build key.
     const filler = await fresh(viaServer);
+    await removeDir(out);
     await goRun(["build", "-o", out, "."], { ...filler.env, ...client(await scratch.dir("client")) });
     const build = async (scenario: "B2" | "B3", env: NodeJS.ProcessEnv) => {
       const statsFile = join(scratch.root, `modbench-stats-${scenario}-${rep}.json`);
+      const cpuBefore = await processCpuMs(server.child.pid);
       const ms = await goRun(["build", "-o", out, "."], {
         ...env,
         ...client(await scratch.dir("client")),
         GOCACHEPROG_STATS_FILE: statsFile,
       });
-      const stats: { hits?: number; misses?: number } =
+      const cpuAfter = await processCpuMs(server.child.pid);
+      const stats: { hits?: number; misses?: number; warmEntries?: number; warmUsed?: number } =
         parseStatsLines(await readFile(statsFile, "utf8").catch(() => "")).records.at(-1) ?? {};
-      record(scenario, ms, { hits: stats.hits, misses: stats.misses });
+      record(scenario, ms, {
+        hits: stats.hits,
+        misses: stats.misses,
+        warmEntries: stats.warmEntries,
+        warmUsed: stats.warmUsed,
+        serverCpuMs: cpuBefore !== undefined && cpuAfter !== undefined ? Math.round(cpuAfter - cpuBefore) : undefined,
+      });
     };
     await build("B2", (await fresh(viaServer)).env);
     const layered = await fresh(viaServer);
@@ -195,6 +215,19 @@ async function oneRep(
     await stopProcess(server.child);
   }
 }
+
+/** A process's user + system CPU time so far (Linux /proc; undefined elsewhere or when it is gone). */
+async function processCpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+  const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
+  if (!fields || fields.length < 13) return undefined;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_S = 100;
 
 /** The caller's environment without anything that steers go or the client. */
 function baseEnv(): NodeJS.ProcessEnv {
@@ -223,7 +256,11 @@ export function moduleTable(results: ModuleResults): string[] {
   const lines = ["| # | scenario | time: median (min–max) | ratio |", "|---|---|---|---|"];
   for (const scenario of Object.keys(LABELS) as ModuleScenario[]) {
     const last = results.samples.filter((s) => s.scenario === scenario && s.hits !== undefined).at(-1);
-    const hits = last ? ` (${last.hits} hits / ${last.misses} misses)` : "";
+    const cpu = summarize(results.samples.filter((s) => s.scenario === scenario && s.serverCpuMs !== undefined).map((s) => s.serverCpuMs!));
+    const hits = last
+      ? ` (${last.hits} hits / ${last.misses} misses; ${last.warmUsed ?? 0} of them from the warm-start stream of ${last.warmEntries ?? 0}` +
+        `${cpu ? `; server CPU ${seconds(cpu.median)}` : ""})`
+      : "";
     lines.push(`| ${scenario} | ${LABELS[scenario]}${hits} | ${format(time(scenario))} | ${goals[scenario] ?? ""} |`);
   }
   return lines;
