@@ -49,7 +49,7 @@ function arrival(): Arrival {
 export class WarmStart {
   private readonly announce = arrival();
   private announced = new Map<string, Arrival>();
-  /** What the server's manifests listed (even when the stream was skipped): a session within it uploads nothing. */
+  /** What the server's manifests listed (even when the stream was skipped): a session that matches it uploads nothing. */
   private predicted = new Set<string>();
   /**
    * Entries the stream stored locally (ActionID hex), with the answer to a get for each: go's get is
@@ -168,18 +168,16 @@ export class WarmStart {
   }
 
   /**
-   * At session end: stops the stream, then uploads this session's manifest unless the server predicted
-   * every ID of it (nothing to learn), within `deadlineMs`.
+   * At session end: stops the stream, then uploads this session's manifest unless it is exactly what
+   * the server predicted (nothing to learn), within `deadlineMs`.
    */
   async finish(deadlineMs: number): Promise<void> {
     this.abort.abort(new Error("session ended"));
     await this.streaming;
     this.stats.warmWasted = this.stats.warmEntries - this.stats.warmUsed;
     if (!this.options.uploadManifest || deadlineMs <= 0 || this.session.size === 0) return;
-    // Nothing new: the server's manifests already predict every ID this session used. A warm local
-    // tier's build asks fewer IDs than the cold build that wrote them (its puts of entries go never
-    // reads back), so "exactly the same" would upload again and again what the server already has.
-    if ([...this.session].every((hex) => this.predicted.has(hex))) return;
+    const unchanged = this.session.size === this.predicted.size && [...this.session].every((hex) => this.predicted.has(hex));
+    if (unchanged) return;
     const body = ManifestUpload.encode({
       buildKey: this.options.buildKey,
       actionIds: [...this.session].map((hex) => Buffer.from(hex, "hex")),
