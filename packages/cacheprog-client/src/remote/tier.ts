@@ -173,7 +173,7 @@ export class RemoteTier implements CacheTier {
 
   async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
     const result = await this.local.put(actionId, outputId, body, options);
-    this.options.warm?.record(actionId.toString("hex"), false);
+    this.options.warm?.recordPut(actionId.toString("hex"));
     if (this.uploadsOn) {
       const actionHex = actionId.toString("hex");
       const outputHex = outputId.toString("hex");

@@ -3,6 +3,7 @@ import { MAX_MANIFEST_IDS, ManifestUpload, PrefetchRequest } from "@gocacheprog/
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
 import type { Hit, LocalTier } from "../tier.ts";
+import { subkey } from "./follow-ups.ts";
 import type { RemoteClient } from "./http.ts";
 import { PrefetchReceiver, type ReceiverEvents, type StreamReceiver } from "./prefetch-receiver.ts";
 import { codecOrNull } from "./zstd-bodies.ts";
@@ -60,6 +61,8 @@ export class WarmStart {
   private readonly used = new Set<string>();
   /** This session's manifest, in the order go first touched each ID. */
   private readonly session = new Set<string>();
+  /** The IDs go looked up (the rest of the manifest it only put). */
+  private readonly asked = new Set<string>();
   private readonly abort = new AbortController();
   private streaming: Promise<void> = Promise.resolve();
   /** Set when a get waited its full deadline: the stream is too slow to be waited for any more. */
@@ -158,9 +161,15 @@ export class WarmStart {
     if (entry && !entry.settled && !this.stalled) await within(entry.done, this.options.waitMs - (performance.now() - started));
   }
 
-  /** A get ended as a hit or go put the entry: it goes into this session's manifest. */
+  /** go put an entry: it goes into this session's manifest (see finish for the one kind left out). */
+  recordPut(actionHex: string): void {
+    if (this.session.size < MAX_MANIFEST_IDS) this.session.add(actionHex);
+  }
+
+  /** go looked an entry up: it goes into this session's manifest. */
   record(actionHex: string, hit: boolean): void {
     if (this.session.size < MAX_MANIFEST_IDS) this.session.add(actionHex);
+    this.asked.add(actionHex);
     if (hit && this.stored.has(actionHex) && !this.used.has(actionHex)) {
       this.used.add(actionHex);
       this.stats.warmUsed++;
@@ -176,6 +185,7 @@ export class WarmStart {
     await this.streaming;
     this.stats.warmWasted = this.stats.warmEntries - this.stats.warmUsed;
     if (!this.options.uploadManifest || deadlineMs <= 0 || this.session.size === 0) return;
+    this.dropSourceLists();
     const unchanged = this.session.size === this.predicted.size && [...this.session].every((hex) => this.predicted.has(hex));
     if (unchanged) return;
     const body = ManifestUpload.encode({
@@ -187,6 +197,20 @@ export class WarmStart {
       if (outcome === "stored") this.stats.manifestIds = this.session.size;
     } catch (err) {
       this.log.debug(`manifest upload failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Leaves out what a compile puts beside its archive and no build reads back: the package's source
+   * file list, Subkey(actionID, "srcfiles"), which only `go list -compiled` asks for
+   * (cmd/go/internal/work/exec.go). A cold `go build std` puts 355 of them, a quarter of its manifest's
+   * entries, and streaming them to every fresh runner cost two file creations each. One that go did
+   * look up in this session stays.
+   */
+  private dropSourceLists(): void {
+    for (const hex of this.asked) {
+      const list = subkey(Buffer.from(hex, "hex"), "srcfiles").toString("hex");
+      if (!this.asked.has(list)) this.session.delete(list);
     }
   }
 }

@@ -7,6 +7,7 @@ import { DiskTier } from "../../src/local/tier.ts";
 import { createLogger } from "../../src/ops/log.ts";
 import { Stats } from "../../src/ops/stats.ts";
 import { buildKey } from "../../src/remote/build-key.ts";
+import { subkey } from "../../src/remote/follow-ups.ts";
 import type { RemoteClient } from "../../src/remote/http.ts";
 import { WarmStart, type WarmStartOptions } from "../../src/remote/warm.ts";
 import { idOf, sha256 } from "../helpers.ts";
@@ -164,6 +165,26 @@ describe("WarmStart", () => {
     w.record(idOf("z").toString("hex"), false);
     await w.finish(1000);
     expect(stub.manifests).toHaveLength(1);
+  });
+
+  it("leaves out of the manifest the source lists a compile puts beside its archive, unless go asked for one", async () => {
+    stub.chunks = [bytes(announce())];
+    const w = await warm();
+    const hex = (id: Buffer) => id.toString("hex");
+    const [built, listed] = [idOf("built"), idOf("listed")];
+    // A cold compile: the action misses, then go puts its archive, the compiler's output and the source list.
+    w.record(hex(built), false);
+    for (const desc of ["", "stdout", "srcfiles"]) w.recordPut(hex(desc ? subkey(built, desc) : built));
+    // `go list -compiled` asks for a source list: that one is used, so it stays.
+    w.record(hex(listed), true);
+    w.record(hex(subkey(listed, "srcfiles")), true);
+    await w.finish(1000);
+    expect(stub.manifests[0]?.actionIds.map((id) => hex(Buffer.from(id)))).toEqual([
+      hex(built),
+      hex(subkey(built, "stdout")),
+      hex(listed),
+      hex(subkey(listed, "srcfiles")),
+    ]);
   });
 
   it("stops the stream at the announce when the local tier already holds the build (a warm developer machine)", async () => {
