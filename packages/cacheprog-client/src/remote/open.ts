@@ -19,6 +19,16 @@ const BREAKER_OPEN_MS = 30_000;
 /** Small outputs are cheaper to send than to ask about. */
 const LINK_THRESHOLD_BYTES = 64 * 1024;
 
+/**
+ * Whether the go command is one that never reads a package's source-file list back from the cache
+ * (only vet, in go vet and go test, and go list -compiled do): unknown (not Linux, `go -C dir ...`)
+ * counts as no.
+ */
+function buildsOnly(goArgs: string[] | undefined): boolean {
+  const subcommand = goArgs?.find((arg) => !arg.startsWith("-"));
+  return subcommand === "build" || subcommand === "install" || subcommand === "run";
+}
+
 /** The URL as it may appear in logs: no user info, no query. */
 export function displayUrl(raw: string): string {
   const url = new URL(raw);
@@ -105,9 +115,11 @@ export async function openRemoteTier(
       await postSessionReport({ url: options.url as string, token, timeoutMs: options.remoteTimeout }, report, log);
     });
   }
+  const goArgs = parentArgs();
   const warm = options.warmStart
     ? new WarmStart(local, client, stats, log, {
-        buildKey: buildKey({ override: options.key, env: process.env, cwd: process.cwd(), goArgs: parentArgs() }),
+        buildKey: buildKey({ override: options.key, env: process.env, cwd: process.cwd(), goArgs }),
+        keepSourceLists: !buildsOnly(goArgs),
         maxBytes: options.prefetchMaxBytes,
         timeoutMs: options.prefetchTimeout,
         waitMs: options.remoteTimeout,

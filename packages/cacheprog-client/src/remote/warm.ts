@@ -18,6 +18,8 @@ export interface WarmStartOptions {
   waitMs: number;
   /** false for read-only tokens or --readonly: no manifest is uploaded. */
   uploadManifest: boolean;
+  /** false for a go command that never reads source-file lists back (go build): see dropSourceLists. */
+  keepSourceLists?: boolean;
 }
 
 interface Arrival {
@@ -185,7 +187,7 @@ export class WarmStart {
     await this.streaming;
     this.stats.warmWasted = this.stats.warmEntries - this.stats.warmUsed;
     if (!this.options.uploadManifest || deadlineMs <= 0 || this.session.size === 0) return;
-    this.dropSourceLists();
+    if (this.options.keepSourceLists === false) this.dropSourceLists();
     const unchanged = this.session.size === this.predicted.size && [...this.session].every((hex) => this.predicted.has(hex));
     if (unchanged) return;
     const body = ManifestUpload.encode({
@@ -201,9 +203,9 @@ export class WarmStart {
   }
 
   /**
-   * Leaves out what a compile puts beside its archive and no build reads back: the package's source
-   * file list, Subkey(actionID, "srcfiles"), which only `go list -compiled` asks for
-   * (cmd/go/internal/work/exec.go). A cold `go build std` puts 355 of them, a quarter of its manifest's
+   * Leaves out what a compile puts beside its archive and go build never reads back: the package's
+   * source-file list, Subkey(actionID, "srcfiles"), which vet (go vet, go test) and `go list -compiled`
+   * ask for (cmd/go/internal/work). A cold `go build std` puts 355 of them, a quarter of its manifest's
    * entries, and streaming them to every fresh runner cost two file creations each. One that go did
    * look up in this session stays.
    */

@@ -167,9 +167,9 @@ describe("WarmStart", () => {
     expect(stub.manifests).toHaveLength(1);
   });
 
-  it("leaves out of the manifest the source lists a compile puts beside its archive, unless go asked for one", async () => {
+  it("leaves out of go build's manifest the source lists a compile puts beside its archive, unless go asked for one", async () => {
     stub.chunks = [bytes(announce())];
-    const w = await warm();
+    const w = await warm({ keepSourceLists: false });
     const hex = (id: Buffer) => id.toString("hex");
     const [built, listed] = [idOf("built"), idOf("listed")];
     // A cold compile: the action misses, then go puts its archive, the compiler's output and the source list.
@@ -185,6 +185,14 @@ describe("WarmStart", () => {
       hex(listed),
       hex(subkey(listed, "srcfiles")),
     ]);
+
+    // go test and go vet read them back (vet's file list): their manifests keep them.
+    stub.chunks = [bytes(announce())];
+    const tested = await warm();
+    tested.record(hex(built), false);
+    tested.recordPut(hex(subkey(built, "srcfiles")));
+    await tested.finish(1000);
+    expect(stub.manifests[1]?.actionIds.map((id) => hex(Buffer.from(id)))).toEqual([hex(built), hex(subkey(built, "srcfiles"))]);
   });
 
   it("stops the stream at the announce when the local tier already holds the build (a warm developer machine)", async () => {
