@@ -77,7 +77,7 @@ const CHUNK = 64 * 1024;
  * Reads go's requests with blocking reads and answers each chunk's requests in one write. `answer`
  * must not wait: it returns the encoded response, or undefined for a request it cannot answer at
  * once, which ends the loop ("hand-over"). Throws ProtocolError on a broken stream, as the event-loop
- * path does; on any other outcome the caller goes on in the event loop with the same scanner.
+ * path does; after "hand-over" or "would-block" the caller goes on in the event loop with the same scanner.
  */
 export function serveBlocking(io: BlockingIo, scanner: RequestScanner, answer: (request: Request) => string | undefined): BlockingOutcome {
   let buffer = Buffer.allocUnsafe(CHUNK);
