@@ -69,7 +69,7 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
     unsent = "";
     const outcome = serveBlocking(io, scanner, (request) => {
       if (!handOver) return encodeResponse(answerAtOnce(request, tier, stats, log));
-      const response = answerHit(request, tier, stats, log);
+      const response = answerNow(request, tier, stats, log, true);
       if (response === undefined) return undefined;
       earlierHits.push(request.actionId as Buffer);
       return encodeResponse(response);
@@ -101,7 +101,7 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   let closeId: number | undefined;
 
   const handle = (request: Request): void => {
-    const now = cache !== undefined && request.command === "get" ? answerNow(request, cache, stats, log) : undefined;
+    const now = cache !== undefined ? answerNow(request, cache, stats, log, false) : undefined;
     if (now !== undefined) {
       writer.send(encodeResponse(now));
       return;
@@ -180,40 +180,31 @@ async function closeCache(cacheReady: Promise<CacheTier>, log: Logger): Promise<
   }
 }
 
-/** The synchronous path: a get the open tier answers at once, or undefined to take the async path. */
-function answerNow(request: Request, cache: CacheTier, stats: Stats, log: Logger): Response | undefined {
-  if (cache.getNow === undefined || request.actionId === undefined || request.problem !== undefined) return undefined;
+/**
+ * A get the tier answers at once (CacheTier.getNow), or undefined to leave it to the path behind.
+ * `hitsOnly` (the blocking start, before the hand-over): only a hit is answered here; a miss or a
+ * failure goes on to the tiers behind, which look again and report it. Otherwise a miss is
+ * answered too, and a failure becomes an Err.
+ */
+function answerNow(request: Request, tier: CacheTier, stats: Stats, log: Logger, hitsOnly: boolean): Response | undefined {
+  if (request.command !== "get" || tier.getNow === undefined || request.actionId === undefined || request.problem !== undefined) {
+    return undefined;
+  }
   const started = performance.now();
   let result: Hit | Miss | undefined;
   try {
-    result = cache.getNow(request.actionId);
+    result = tier.getNow(request.actionId);
   } catch (err) {
-    stats.gets++;
     stats.handlingMs += performance.now() - started;
+    if (hitsOnly) return undefined;
+    stats.gets++;
     return failed(request, (err as Error).message, stats, log);
   }
-  if (result === undefined) {
+  if (result === undefined || (hitsOnly && !result.hit)) {
+    // The look was work done for go even when another path answers: handlingMs counts it either way.
     stats.handlingMs += performance.now() - started;
     return undefined;
   }
-  stats.gets++;
-  const response = getResponse(request, result, stats, log);
-  stats.handlingMs += performance.now() - started;
-  return response;
-}
-
-/** A get the local tier answers with a hit, at once; undefined for anything else (it goes to the tiers behind). */
-function answerHit(request: Request, tier: ImmediateTier, stats: Stats, log: Logger): Response | undefined {
-  if (request.command !== "get" || request.actionId === undefined || request.problem !== undefined) return undefined;
-  const started = performance.now();
-  let result: Hit | Miss;
-  try {
-    result = tier.getNow(request.actionId);
-  } catch {
-    // The full path looks again and reports the failure.
-    return undefined;
-  }
-  if (!result.hit) return undefined;
   stats.gets++;
   const response = getResponse(request, result, stats, log);
   stats.handlingMs += performance.now() - started;
