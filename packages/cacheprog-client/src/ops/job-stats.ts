@@ -15,12 +15,21 @@ export type StatsRecord = StatsJson & {
   command?: string;
 };
 
+/**
+ * The subcommand in a go command's arguments (argv without argv[0]), e.g. "test": the first argument
+ * that is not a flag, so go's global flags before it (-x, -v=...) are skipped. Flags that take a
+ * separate value are not known: `go -C dir build` gives "dir".
+ */
+export function goSubcommand(goArgs: readonly string[] | undefined): string | undefined {
+  return goArgs?.find((arg) => !arg.startsWith("-"));
+}
+
 /** Which go command started this client (Linux: the parent's argv), e.g. "go test"; undefined elsewhere. */
 export function parentGoCommand(): string | undefined {
   try {
     const argv = readFileSync(`/proc/${process.ppid}/cmdline`, "utf8").split("\0");
     const name = basename(argv[0] ?? "");
-    const sub = argv.slice(1).find((arg) => !arg.startsWith("-"));
+    const sub = goSubcommand(argv.slice(1));
     if (!/^[\w.-]{1,32}$/.test(name)) return undefined;
     return sub !== undefined && /^[a-z][a-z0-9]{0,15}$/.test(sub) ? `${name} ${sub}` : name;
   } catch {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ClientOptions } from "../ops/config.ts";
-import { parentGoCommand } from "../ops/job-stats.ts";
+import { goSubcommand, parentGoCommand } from "../ops/job-stats.ts";
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
 import type { CacheTier, LocalTier } from "../tier.ts";
@@ -25,7 +25,7 @@ const LINK_THRESHOLD_BYTES = 64 * 1024;
  * counts as no.
  */
 function buildsOnly(goArgs: string[] | undefined): boolean {
-  const subcommand = goArgs?.find((arg) => !arg.startsWith("-"));
+  const subcommand = goSubcommand(goArgs);
   return subcommand === "build" || subcommand === "install" || subcommand === "run";
 }
 
