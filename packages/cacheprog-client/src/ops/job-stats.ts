@@ -17,11 +17,17 @@ export type StatsRecord = StatsJson & {
 
 /**
  * The subcommand in a go command's arguments (argv without argv[0]), e.g. "test": the first argument
- * that is not a flag, so go's global flags before it (-x, -v=...) are skipped. Flags that take a
- * separate value are not known: `go -C dir build` gives "dir".
+ * that is not a flag, so go's global flags before it (-x, -v=...) are skipped. -C is the one global
+ * flag that takes its value as the next argument (`go -C dir build`), so that argument is skipped too.
  */
 export function goSubcommand(goArgs: readonly string[] | undefined): string | undefined {
-  return goArgs?.find((arg) => !arg.startsWith("-"));
+  if (!goArgs) return undefined;
+  for (let i = 0; i < goArgs.length; i++) {
+    const arg = goArgs[i]!;
+    if (arg === "-C" || arg === "--C") i++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
 }
 
 /** Which go command started this client (Linux: the parent's argv), e.g. "go test"; undefined elsewhere. */
