@@ -75,27 +75,9 @@ export interface OutputSink {
   abort(): void;
 }
 
-/**
- * An OutputSink for a stream that must not hold up the thread answering go (the warm-start
- * prefetch: ~1.5k file creations in a burst, each a few hundred microseconds of kernel time on a
- * busy ext4, measured as ~45% of the client's CPU profile when done synchronously). The checks are
- * the same and synchronous; the file calls run in node's thread pool, and finish settles once the
- * entry is in place.
- */
-export interface BackgroundSink extends Omit<OutputSink, "finish" | "abort"> {
-  /** Bytes written to the sink and not yet to its file: they are held in memory until then. */
-  readonly queuedBytes: number;
-  /** Settles once every write so far has reached the file (or failed: finish() reports that). */
-  drained(): Promise<void>;
-  finish(): Promise<Hit>;
-  /** Settles once nothing of the entry is left on disk. */
-  abort(): Promise<void>;
-}
-
 /** The local tier: a CacheTier that can also take an output in pieces (see DiskTier.ingest). */
 export interface LocalTier extends CacheTier {
   ingest(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): OutputSink;
-  ingestInBackground(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): BackgroundSink;
 }
 
 /** A tier that answers every request at once (the local tier alone): the protocol can block on go's pipes. */

@@ -1,24 +1,10 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, type Stats, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import type { Logger } from "../ops/log.ts";
-import {
-  type BackgroundSink,
-  type Hit,
-  IntegrityError,
-  type LocalTier,
-  MISS,
-  type Miss,
-  type OutputSink,
-  type PutOptions,
-  type PutResult,
-} from "../tier.ts";
-import { FileBackgroundSink, SettledSink } from "./background-sink.ts";
+import { type Hit, IntegrityError, type LocalTier, MISS, type Miss, type OutputSink, type PutOptions, type PutResult } from "../tier.ts";
 import type { TrimPolicy } from "./evict.ts";
 import { ACTION_SUFFIX, OUTPUT_SUFFIX, TRIM_STAMP } from "./layout.ts";
 import { FileSink, newSha256, openTemp } from "./sink.ts";
-
-/** Outputs written with synchronous calls by ingestInBackground (see there). */
-export const WRITE_NOW_MAX = 64 * 1024;
 
 /** Like GOCACHE's markUsed: refreshing mtime on every hit would cost a syscall per hit for nothing. */
 export const MARK_USED_AFTER_MS = 3600_000;
@@ -168,26 +154,6 @@ export class DiskTier implements LocalTier {
    */
   ingest(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): OutputSink {
     return this.openSink(actionId, outputId.toString("hex"), size, putTime, false);
-  }
-
-  /**
-   * Like ingest, with the file calls in node's thread pool (see BackgroundSink), except for small
-   * outputs: their calls (create, write, rename, record) cost less done at once than the pool's round
-   * trips, about 7 per entry, each a hand-off and a callback on this thread. Two thirds of a `go build
-   * std` warm start's outputs are at most WRITE_NOW_MAX bytes (2% of its bytes).
-   */
-  ingestInBackground(actionId: Buffer, outputId: Buffer, size: number, putTime: Date): BackgroundSink {
-    if (size <= WRITE_NOW_MAX) return new SettledSink(this.ingest(actionId, outputId, size, putTime));
-    const outputHex = outputId.toString("hex");
-    return new FileBackgroundSink({
-      outputHex,
-      size,
-      putTime,
-      diskPath: this.outputPath(outputHex),
-      actionPath: this.actionPath(actionId.toString("hex")),
-      record: recordFor(outputHex, size, putTime),
-      madeShards: this.madeShards,
-    });
   }
 
   private openSink(actionId: Buffer, outputHex: string, size: number, putTime: Date, preverified: boolean): OutputSink {

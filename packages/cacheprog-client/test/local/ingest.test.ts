@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DiskTier, WRITE_NOW_MAX } from "../../src/local/tier.ts";
+import { DiskTier } from "../../src/local/tier.ts";
 import { IntegrityError } from "../../src/tier.ts";
 import { idOf, listFiles, sha256 } from "../helpers.ts";
 
@@ -83,61 +83,5 @@ describe("DiskTier.ingest", () => {
     const sink = tier.ingest(idOf("e"), sha256(empty), 0, putTime);
     expect(sink.finish()).toMatchObject({ size: 0 });
     expect(await tier.get(idOf("e"))).toMatchObject({ hit: true, size: 0 });
-  });
-});
-
-describe("DiskTier.ingestInBackground (the file calls in node's thread pool)", () => {
-  it("commits an output written in chunks once finish settles, with the given put time and no temp file left", async () => {
-    const sink = tier.ingestInBackground(idOf("a"), sha256(body), body.length, putTime);
-    sink.write(body.subarray(0, 5));
-    sink.write(body.subarray(5));
-    expect(sink.written).toBe(body.length);
-    expect(sink.head).toEqual(body.subarray(0, 8));
-    const finished = sink.finish();
-    const hit = await finished;
-    expect(hit).toMatchObject({ hit: true, size: body.length, putTime, outputId: sha256(body) });
-    expect(await readFile(hit.diskPath)).toEqual(body);
-    expect(await tier.get(idOf("a"))).toEqual({ ...hit, source: "local" });
-    expect((await listFiles(dir)).some((p) => p.includes(".tmp-"))).toBe(false);
-  });
-
-  it("counts the bytes written but not yet in the file, down to none once drained (the prefetch stream's bound)", async () => {
-    // Past WRITE_NOW_MAX: smaller outputs are written at once and never queue.
-    const large = Buffer.alloc(WRITE_NOW_MAX + 1, 7);
-    const sink = tier.ingestInBackground(idOf("a"), sha256(large), large.length, putTime);
-    sink.write(large.subarray(0, 5));
-    sink.write(large.subarray(5));
-    expect(sink.queuedBytes).toBe(large.length);
-    await sink.drained();
-    expect(sink.queuedBytes).toBe(0);
-    expect(await readFile((await sink.finish()).diskPath)).toEqual(large);
-  });
-
-  it("refuses a chunk past the size at once, and a short or corrupt body at finish, leaving no file", async () => {
-    const long = tier.ingestInBackground(idOf("a"), sha256(body), body.length - 1, putTime);
-    expect(() => long.write(body)).toThrow(IntegrityError);
-    await expect(long.finish()).rejects.toThrow(IntegrityError);
-    await long.abort();
-    const short = tier.ingestInBackground(idOf("b"), sha256(body), body.length, putTime);
-    short.write(body.subarray(0, 10));
-    await expect(short.finish()).rejects.toThrow(/ended after 10 of/);
-    const corrupt = tier.ingestInBackground(idOf("c"), sha256(Buffer.from("other")), body.length, putTime);
-    corrupt.write(body);
-    await expect(corrupt.finish()).rejects.toThrow(/hashes to/);
-    expect(await listFiles(dir)).toEqual([]);
-    for (const id of ["a", "b", "c"]) expect((await tier.get(idOf(id))).hit).toBe(false);
-  });
-
-  it("discards on abort (twice is harmless); an abort after finish keeps the entry", async () => {
-    const aborted = tier.ingestInBackground(idOf("a"), sha256(body), body.length, putTime);
-    aborted.write(body.subarray(0, 3));
-    await Promise.all([aborted.abort(), aborted.abort()]);
-    expect((await listFiles(dir)).filter((p) => p.includes(".tmp-"))).toEqual([]);
-    expect((await tier.get(idOf("a"))).hit).toBe(false);
-    const kept = tier.ingestInBackground(idOf("b"), sha256(body), body.length, putTime);
-    kept.write(body);
-    await kept.finish();
-    await kept.abort();
-    expect((await tier.get(idOf("b"))).hit).toBe(true);
   });
 });
