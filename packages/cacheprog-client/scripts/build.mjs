@@ -17,9 +17,12 @@ const binfile = join(root, "dist", "gocacheprog.cjs");
 // client's CPU before its handshake (after node's own start) went from 9.1 to 5.5 ms, turning the cache
 // on included. Node 20 has no compile cache and runs the bundle as before. The single-file client
 // (build-exe.mjs) embeds client.cjs with a code cache of its own.
+// Not under /proc or /sys: Node's mkdir -p (Node 24.x) retries forever when mkdir says ENOENT inside a
+// directory that exists, as procfs does, and a TMPDIR there would hang every go command. node:os is
+// loaded by the bundle anyway.
 const LAUNCHER = `#!/usr/bin/env node
 "use strict";
-require("node:module").enableCompileCache?.();
+if (!/^\\/(proc|sys)(\\/|$)/.test(require("node:os").tmpdir())) require("node:module").enableCompileCache?.();
 require("./client.cjs");
 `;
 

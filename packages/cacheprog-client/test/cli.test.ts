@@ -164,6 +164,10 @@ describe("gocacheprog command line", () => {
       const done = await runBin({ GOCACHEPROG_DIR: join(dir, "cache"), TMPDIR: dir }, closeRequest(1));
       expect(done.code).toBe(0);
       expect(await listFiles(join(dir, "node-compile-cache"))).not.toEqual([]);
+      // Node's mkdir -p spins forever under procfs; such a TMPDIR must cost the cache, not hang go.
+      const proc = await runBin({ GOCACHEPROG_DIR: join(dir, "cache"), TMPDIR: "/proc/self" }, closeRequest(1));
+      expect(proc.code).toBe(0);
+      expect(proc.responses.map((r) => r.ID)).toEqual([0, 1]);
     },
   );
 
