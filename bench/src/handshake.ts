@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { goEnv } from "./gobuild.ts";
 import { ourRuntime, removeDir, type Scratch } from "./paths.ts";
 import { measureHandshake } from "./seed.ts";
-import { type Summary, seconds, summarize } from "./summary.ts";
+import { type Summary, summarize } from "./summary.ts";
 import type { RemoteSystem } from "./systems.ts";
 
 export interface HandshakeResult {
@@ -99,7 +99,8 @@ export async function measureHandshakes(
       continue;
     }
     results.push({ system, ms });
-    log(`handshake ${system.padEnd(22)} median ${seconds(ms.median)} (min ${seconds(ms.min)}, max ${seconds(ms.max)}, n=${ms.n})`);
+    const at = (v: number) => `${v.toFixed(0)} ms`;
+    log(`handshake ${system.padEnd(22)} median ${at(ms.median)} (min ${at(ms.min)}, max ${at(ms.max)}, n=${ms.n})`);
   }
   return results;
 }
