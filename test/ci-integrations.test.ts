@@ -8,7 +8,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientBin, repoRoot } from "./harness/bins.ts";
+import { clientBundle, repoRoot } from "./harness/bins.ts";
 import { countCompileActions, GoSandbox } from "./harness/go.ts";
 import { startModuleUpstream } from "./harness/module-upstream.ts";
 import { type CacheServer, newToken, startCacheServer } from "./harness/server.ts";
@@ -77,7 +77,7 @@ function runSetup(label: string, inputs: Record<string, string>, extraEnv: Recor
 }
 
 beforeAll(async () => {
-  makeRelease(release, clientBin);
+  makeRelease(release, clientBundle);
   server = await startCacheServer({ tokens: [{ token, scope: "read-write", namespace: "ci" }] });
 });
 
@@ -267,7 +267,7 @@ func main() {
 
   it("refuses an asset that does not match SHA256SUMS and installs nothing", () => {
     const tampered = join(work, "tampered-release");
-    makeRelease(tampered, clientBin);
+    makeRelease(tampered, clientBundle);
     writeFileSync(join(tampered, `gocacheprog-linux-${arch}`), "#!/bin/sh\necho owned\n");
     const run = runSetup("tampered", { "download-url": `file://${tampered}`, url: server.url });
     expect(run.status).not.toBe(0);
@@ -380,7 +380,7 @@ describe("ci/gitlab/gocacheprog.yml", () => {
     expect(https.env).toContain(`GOAUTH=netrc;${join(https.project, ".gocacheprog/bin/gocacheprog")} goauth\n`);
 
     const tampered = join(work, "gitlab-tampered");
-    makeRelease(tampered, clientBin);
+    makeRelease(tampered, clientBundle);
     writeFileSync(join(tampered, `gocacheprog-linux-${arch}`), "#!/bin/sh\n");
     expect(beforeScript("gitlab-bad", { GOCACHEPROG_DOWNLOAD_URL: `file://${tampered}` }).status).not.toBe(0);
 

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { HandshakeResult } from "./handshake.ts";
+import { BARE_NODE, type HandshakeResult } from "./handshake.ts";
 import type { LoadResult } from "./load.ts";
 import type { MachineInfo } from "./machine.ts";
 import { type ModuleResults, moduleTable } from "./modules.ts";
@@ -8,7 +8,7 @@ import type { BenchOptions } from "./options.ts";
 import { RESULTS_DIR } from "./paths.ts";
 import { buildRows, type CompressionComparison, compressionRatio, type Row } from "./rows.ts";
 import type { BuildResults } from "./scenarios.ts";
-import { formatRatio, formatSummary, megabytes, seconds } from "./summary.ts";
+import { formatRatio, formatSummary, megabytes, ratio, seconds } from "./summary.ts";
 
 export interface RunResults {
   command: string;
@@ -117,9 +117,19 @@ export function renderMarkdown(results: RunResults): string {
     for (const failure of m.failures) out.push(`- failed: ${failure}`);
     if (m.failures.length > 0) out.push("");
   }
-  out.push("## Client start-up (spawn to handshake)", "", "| system | median (min–max) |", "|---|---|");
-  for (const h of results.handshakes)
-    out.push(`| ${h.system} | ${h.ms ? formatSummary(h.ms, (v) => `${v.toFixed(0)} ms`) : `failed: ${h.error}`} |`);
+  out.push(
+    "## Client start-up (spawn to handshake)",
+    "",
+    `Spawn to the first stdout line, interleaved; ${BARE_NODE}: the same node binary writing one line (\`-e\`, writeSync on fd 1).`,
+    "",
+    `| system | median (min–max) | ÷ ${BARE_NODE} |`,
+    "|---|---|---|",
+  );
+  const bare = results.handshakes.find((h) => h.system === BARE_NODE)?.ms;
+  for (const h of results.handshakes) {
+    const time = h.ms ? formatSummary(h.ms, (v) => `${v.toFixed(0)} ms`) : `failed: ${h.error}`;
+    out.push(`| ${h.system} | ${time} | ${h.system === BARE_NODE ? "" : formatRatio(ratio(h.ms, bare))} |`);
+  }
   out.push("");
   if (results.load.length > 0) {
     out.push(`## Server load (16 connections, ${options.loadSeconds} s per test, loopback; autocannon unless "Go client")`, "");

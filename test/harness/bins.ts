@@ -9,6 +9,9 @@ export const goModDir = path.join(repoRoot, "test/gomod");
 /** The bundled `gocacheprog` client; it has a shebang, so go can exec it directly as GOCACHEPROG. */
 export const clientBin = path.join(repoRoot, "packages/cacheprog-client/dist/gocacheprog.cjs");
 
+/** The bundle clientBin runs (after turning on Node's compile cache): self-contained, runnable alone. */
+export const clientBundle = path.join(repoRoot, "packages/cacheprog-client/dist/client.cjs");
+
 /** The bundled server entry point, run with `node`. */
 export const serverMain = path.join(repoRoot, "packages/server/dist/main.js");
 

@@ -2,7 +2,8 @@
 // client, so a golang container with no Node can run the client (`COPY gocacheprog /usr/local/bin/`).
 //
 // Usage: node packages/cacheprog-client/scripts/build-exe.mjs [--bundle <cjs>] [--out <path>] [--node <bin>] [--no-code-cache] [--no-strip]
-// The bundle must be self-contained CJS: inside a SEA, require() only resolves Node built-ins.
+// The bundle must be self-contained CJS: inside a SEA, require() only resolves Node built-ins (so it is
+// dist/client.cjs, not the npm bin dist/gocacheprog.cjs that requires it; the SEA has its own code cache).
 // The runtime is Node 24 LTS (.tools/node24, from `bash scripts/install-node.sh`), whatever node runs this
 // script: the blob is made by the same binary it is injected into (SEA blobs and code caches are specific
 // to one Node version and architecture), so an arm64 exe is built on an arm64 machine.
@@ -32,7 +33,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../../..");
 const { values } = parseArgs({
   options: {
-    bundle: { type: "string", default: resolve(here, "../dist/gocacheprog.cjs") },
+    bundle: { type: "string", default: resolve(here, "../dist/client.cjs") },
     out: { type: "string", default: resolve(repoRoot, "dist/gocacheprog") },
     node: { type: "string", default: resolve(repoRoot, ".tools/node24/bin/node") },
     "no-code-cache": { type: "boolean", default: false },

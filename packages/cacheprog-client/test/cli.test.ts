@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
+import * as nodeModule from "node:module";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -155,6 +156,20 @@ describe("gocacheprog command line", () => {
     // An http URL never pays for TLS (node:https loads node:tls, which parses NODE_EXTRA_CA_CERTS).
     expect(remote.stderr).not.toMatch(/loaded node:(https|tls)/);
   });
+
+  // Node 22.1+ has a compile cache (Node 20 runs the bundle as before); CI's Node 24 run covers this.
+  it.runIf("enableCompileCache" in nodeModule)(
+    "keeps the bundle's compiled code in Node's compile cache (the OS temp dir by default), for the next go command",
+    async () => {
+      const done = await runBin({ GOCACHEPROG_DIR: join(dir, "cache"), TMPDIR: dir }, closeRequest(1));
+      expect(done.code).toBe(0);
+      expect(await listFiles(join(dir, "node-compile-cache"))).not.toEqual([]);
+      // Node's mkdir -p spins forever under procfs; such a TMPDIR must cost the cache, not hang go.
+      const proc = await runBin({ GOCACHEPROG_DIR: join(dir, "cache"), TMPDIR: "/proc/self" }, closeRequest(1));
+      expect(proc.code).toBe(0);
+      expect(proc.responses.map((r) => r.ID)).toEqual([0, 1]);
+    },
+  );
 
   it("evicts expired entries when go closes it, then waits for the trim interval", async () => {
     const env = { GOCACHEPROG_DIR: join(dir, "cache"), GOCACHEPROG_MAX_AGE: "2d" };

@@ -1,8 +1,7 @@
-import * as z from "zod/mini";
-
 /**
  * One schema per bin drives flag parsing, the environment twins, `--help` and the README tables,
- * so none of those can disagree. zod/mini keeps the client's start-up cost negligible.
+ * so none of those can disagree. Plain parsers, no schema library: building zod schemas for the client's
+ * options on every go command cost several ms of its start-up, and the values are all parsed from text.
  */
 export type OptionKind = "string" | "boolean" | "int" | "duration" | "bytes" | "enum";
 
@@ -63,34 +62,24 @@ export function parseBytes(text: string): number | undefined {
 const TRUE = new Set(["1", "true", "yes", "on"]);
 const FALSE = new Set(["0", "false", "no", "off", ""]);
 
-function custom<T>(parse: (s: string) => T | undefined, expected: string) {
-  return z.pipe(
-    z.string(),
-    z.transform((s: string, ctx) => {
-      const v = parse(s);
-      if (v === undefined) {
-        ctx.issues.push({ code: "custom", input: s, message: expected });
-        return z.NEVER;
-      }
-      return v;
-    }),
-  );
-}
+/** A kind's parser: the value, or undefined when the text is not one. */
+type Parse = (text: string) => unknown;
 
-function schemaFor(def: OptionDef): z.ZodMiniType<unknown, string> {
+/** Per kind, the parser and what the error says was expected; "string" takes any text. */
+function parserFor(def: OptionDef): [Parse, string] {
   switch (def.kind) {
     case "string":
-      return z.string();
+      return [(s) => s, ""];
     case "boolean":
-      return custom((s) => (TRUE.has(s.toLowerCase()) ? true : FALSE.has(s.toLowerCase()) ? false : undefined), "expected 1/0, true/false");
+      return [(s) => (TRUE.has(s.toLowerCase()) ? true : FALSE.has(s.toLowerCase()) ? false : undefined), "expected 1/0, true/false"];
     case "int":
-      return custom((s) => (/^-?\d+$/.test(s.trim()) ? Number(s) : undefined), "expected a whole number");
+      return [(s) => (/^-?\d+$/.test(s.trim()) ? Number(s) : undefined), "expected a whole number"];
     case "duration":
-      return custom(parseDuration, "expected a duration like 500ms, 30s, 5m, 12h or 7d");
+      return [parseDuration, "expected a duration like 500ms, 30s, 5m, 12h or 7d"];
     case "bytes":
-      return custom(parseBytes, "expected a size like 1048576, 512MiB or 10GB");
+      return [parseBytes, "expected a size like 1048576, 512MiB or 10GB"];
     case "enum":
-      return custom((s) => (def.choices?.includes(s) ? s : undefined), `expected one of ${def.choices?.join(", ")}`);
+      return [(s) => (def.choices?.includes(s) ? s : undefined), `expected one of ${def.choices?.join(", ")}`];
   }
 }
 
@@ -158,12 +147,13 @@ export function parseOptions<Defs extends Record<string, OptionDef>>(
       values[key] = def.kind === "boolean" ? false : undefined;
       continue;
     }
-    const result = z.safeParse(schemaFor(def), text);
-    if (!result.success) {
+    const [parse, expected] = parserFor(def);
+    const value = parse(text);
+    if (value === undefined) {
       const shown = def.secret ? "(secret value hidden)" : JSON.stringify(text);
-      throw new ConfigError(`invalid ${source} ${shown}: ${result.error.issues[0]?.message ?? "invalid"}`);
+      throw new ConfigError(`invalid ${source} ${shown}: ${expected}`);
     }
-    values[key] = result.data;
+    values[key] = value;
   }
   return { values: values as OptionValues<Defs>, help, version, positionals };
 }
