@@ -7,7 +7,7 @@ import { ReplyDecoder } from "./zstd-bodies.ts";
 /** Announced entries checked against the local tier before the stream is let through. */
 const LOCAL_SAMPLE = 32;
 
-/** What the receiver tells its owner (WarmStart, directly or from the worker thread). */
+/** What the receiver tells its owner (WarmStart). */
 export interface ReceiverEvents {
   /** The announce frame: every ActionID (hex) the stream will bring; `warmAlready` = the local tier holds them (stop). */
   announced(ids: string[], warmAlready: boolean): void;
@@ -17,7 +17,7 @@ export interface ReceiverEvents {
   released(actionHex: string, why: string, corrupt: boolean): void;
 }
 
-/** The receiving half of a stream, as WarmStart and the warm worker drive it. */
+/** The receiving half of a stream, as WarmStart drives it. */
 export interface StreamReceiver {
   /** Takes the next bytes of the stream; resolves when the receiver can take more (back-pressure). */
   push(chunk: Buffer): Promise<void>;
