@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import * as nodeModule from "node:module";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
@@ -163,7 +164,13 @@ describe("gocacheprog command line", () => {
     async () => {
       const done = await runBin({ GOCACHEPROG_DIR: join(dir, "cache"), TMPDIR: dir }, closeRequest(1));
       expect(done.code).toBe(0);
-      expect(await listFiles(join(dir, "node-compile-cache"))).not.toEqual([]);
+      const cached = await listFiles(join(dir, "node-compile-cache"));
+      expect(cached).not.toEqual([]);
+      // Parallel go commands share the cache; a file cut short or overwritten must cost a compile, never the session.
+      for (const file of cached) await writeFile(file, randomBytes(3000));
+      const corrupt = await runBin({ GOCACHEPROG_DIR: join(dir, "cache"), TMPDIR: dir }, closeRequest(1));
+      expect(corrupt.code).toBe(0);
+      expect(corrupt.responses.map((r) => r.ID)).toEqual([0, 1]);
       // Node's mkdir -p spins forever under procfs; such a TMPDIR must cost the cache, not hang go.
       const proc = await runBin({ GOCACHEPROG_DIR: join(dir, "cache"), TMPDIR: "/proc/self" }, closeRequest(1));
       expect(proc.code).toBe(0);
