@@ -43,8 +43,6 @@ export interface CacheTier {
   getNow?(actionId: Buffer): Hit | Miss | undefined;
   /** Rejects with IntegrityError (nothing stored) if sha256(body) is not outputId. */
   put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult>;
-  /** put() done at once, for a tier whose puts never wait (the local tier); throws where put() rejects. */
-  putNow?(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): PutResult;
   /** Flush pending work (uploads, eviction). Called once, after every request has been answered. */
   close(): Promise<void>;
 }
@@ -83,6 +81,7 @@ export interface LocalTier extends CacheTier {
 /** A tier that answers every request at once (the local tier alone): the protocol can block on go's pipes. */
 export interface ImmediateTier extends CacheTier {
   getNow(actionId: Buffer): Hit | Miss;
+  /** put() done at once; throws where put() rejects. */
   putNow(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): PutResult;
 }
 

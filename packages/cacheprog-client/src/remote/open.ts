@@ -21,8 +21,7 @@ const LINK_THRESHOLD_BYTES = 64 * 1024;
 
 /**
  * Whether the go command is one that never reads a package's source-file list back from the cache
- * (only vet, in go vet and go test, and go list -compiled do): unknown (not Linux, `go -C dir ...`)
- * counts as no.
+ * (only vet, in go vet and go test, and go list -compiled do): unknown (not Linux) counts as no.
  */
 function buildsOnly(goArgs: string[] | undefined): boolean {
   const subcommand = goSubcommand(goArgs);
