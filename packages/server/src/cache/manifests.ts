@@ -65,7 +65,10 @@ export class Manifests {
     return unionOf(await this.read(ns, buildKeyHex));
   }
 
-  /** union() for a prefetch: the key is in use, so its blob copy is rewritten (at most daily) to stay clear of gc. */
+  /**
+   * union() for a prefetch: the key is in use, so its blob copy is rewritten (at most daily) to stay
+   * clear of gc. The rewrite is not awaited: a fresh runner's stream never waits for a blob PUT.
+   */
   async forPrefetch(ns: string, buildKeyHex: string): Promise<string[]> {
     const manifests = await this.read(ns, buildKeyHex);
     const id = `${ns}/${buildKeyHex}`;
@@ -75,7 +78,7 @@ export class Manifests {
       this.refreshed.set(id, now);
       if (this.refreshed.size > REFRESHED_KEYS_MAX) this.refreshed.delete(this.refreshed.keys().next().value as string);
       const bytes = Buffer.from(StoredManifests.encode({ manifests }).finish());
-      await writeManifestCopy(this.deps.blobs, ns, buildKeyHex, bytes, this.deps.calls).catch((err: Error) =>
+      void writeManifestCopy(this.deps.blobs, ns, buildKeyHex, bytes, this.deps.calls).catch((err: Error) =>
         this.deps.logger.warn({ err: err.message }, "could not refresh a manifest's blob copy; gc may expire it"),
       );
     }
