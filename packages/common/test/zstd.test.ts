@@ -17,7 +17,8 @@ function textLike(size: number): Buffer {
 async function decodeInChunks(stored: Buffer, size: number, chunk: number): Promise<Buffer> {
   const decoder = new ZstdStreamDecoder(await loadZstd(), size);
   const out: Buffer[] = [];
-  for (let at = 0; at < stored.length; at += chunk) out.push(...decoder.push(stored.subarray(at, at + chunk)));
+  // Each frame is copied out: the codec may reuse its buffer for the next one.
+  for (let at = 0; at < stored.length; at += chunk) decoder.push(stored.subarray(at, at + chunk), (frame) => out.push(Buffer.from(frame)));
   decoder.end();
   return Buffer.concat(out);
 }
@@ -47,7 +48,13 @@ describe("zstd stored form", () => {
     const stored = await compressOutput(codec, Buffer.alloc(3 * ZSTD_FRAME_MAX));
     expect(stored.length).toBeLessThan(1024);
     const decoder = new ZstdStreamDecoder(codec, 100);
-    expect(() => decoder.push(stored)).toThrow(ZstdFormatError);
+    let decoded = 0;
+    const push = () =>
+      decoder.push(stored, (frame) => {
+        decoded += frame.length;
+      });
+    expect(push).toThrow(ZstdFormatError);
+    expect(decoded).toBe(0);
   });
 
   it("refuses a stream that decodes short of the declared size, a truncated one, and garbage", async () => {
@@ -74,5 +81,36 @@ describe("zstd stored form", () => {
     // zstd frames carry no checksum by default: damage that still decodes must at least differ (the
     // callers compare sha256 against the OutputID).
     if (decoded) expect(decoded.equals(raw)).toBe(false);
+  });
+
+  it("decodes on after a corrupt frame, and restart() begins the next output cleanly", async () => {
+    const codec = await loadZstd();
+    const first = textLike(3 * ZSTD_FRAME_MAX);
+    const second = textLike(70_000).reverse();
+    const [a, b] = [await compressOutput(codec, first), await compressOutput(codec, second)];
+    const damaged = Buffer.from(a.subarray(0, 5000));
+    for (let i = 20; i < damaged.length; i += 31) damaged[i]! ^= 0xff;
+    expect(() => decompressOutput(codec, damaged, first.length)).toThrow(ZstdFormatError);
+    expect(decompressOutput(codec, b, second.length).equals(second)).toBe(true);
+    // One decoder for a stream of outputs: the first is cut off inside a frame, the next starts clean.
+    const decoder = new ZstdStreamDecoder(codec, first.length);
+    decoder.push(a.subarray(0, a.length >> 1), () => {});
+    decoder.restart(second.length);
+    const out: Buffer[] = [];
+    decoder.push(b, (frame) => out.push(Buffer.from(frame)));
+    decoder.end();
+    expect(Buffer.concat(out).equals(second)).toBe(true);
+  });
+
+  it("reuses one output buffer for every frame where node:zlib has zstd (the client and images' runtime)", async () => {
+    const codec = await loadZstd();
+    // A Node whose zlib no longer has the parts it drives would silently fall back to a buffer per frame.
+    expect(codec.freshFrames).toBe(codec.kind === "wasm");
+    if (codec.kind === "wasm") return;
+    const frames = [textLike(1000), textLike(ZSTD_FRAME_MAX)];
+    const stored = await Promise.all(frames.map((raw) => codec.compressFrame(raw)));
+    const views = stored.map((frame, i) => codec.decodeFrame(frame, frames[i]!.length));
+    expect(views[0]!.buffer).toBe(views[1]!.buffer);
+    expect(views[1]!.equals(frames[1]!)).toBe(true);
   });
 });

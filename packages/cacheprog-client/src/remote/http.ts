@@ -117,9 +117,9 @@ export class RemoteClient {
       let wireBytes = 0;
       for await (const chunk of res) {
         wireBytes += (chunk as Buffer).length;
-        const pieces = decoder ? decoder.push(chunk as Buffer) : [chunk as Buffer];
-        for (const piece of pieces) locally(() => target.write(piece));
-        bodyBytesDone(chunk as Buffer, pieces);
+        if (decoder) decoder.push(chunk as Buffer, (decoded) => locally(() => target.write(decoded)));
+        else locally(() => target.write(chunk as Buffer));
+        bodyBytesDone(decoder ? decoder.garbageOf(chunk as Buffer) : (chunk as Buffer).length);
       }
       if (!res.complete) throw new RemoteError(`GET action: connection cut after ${wireBytes} body bytes`);
       decoder?.end();

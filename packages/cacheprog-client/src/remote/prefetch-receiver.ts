@@ -29,8 +29,8 @@ export interface StreamReceiver {
 interface Receiving {
   actionHex: string;
   sink: OutputSink;
-  /** For an entry in the zstd form: decodes its frames into the sink, bounded by its size. */
-  decoder?: ReplyDecoder;
+  /** An entry in the zstd form: the receiver's decoder, restarted for it, decodes its frames into the sink. */
+  compressed: boolean;
 }
 
 /**
@@ -48,6 +48,8 @@ export class PrefetchReceiver implements StreamReceiver {
   private readonly splitter = new FrameSplitter();
   private readonly announcedIds = new Set<string>();
   private receiving: Receiving | undefined;
+  /** One decoder for the whole stream (its buffers serve every entry in turn). */
+  private decoder: ReplyDecoder | undefined;
 
   constructor(
     private readonly local: LocalTier,
@@ -112,12 +114,13 @@ export class PrefetchReceiver implements StreamReceiver {
     const target = this.receiving!;
     try {
       const data = entry.data ?? new Uint8Array(0);
-      const pieces = target.decoder ? target.decoder.push(data) : [data];
-      for (const piece of pieces) target.sink.write(piece);
-      bodyBytesDone(data, pieces);
+      const decoder = target.compressed ? this.decoder : undefined;
+      if (decoder) decoder.push(data, (decoded) => target.sink.write(decoded));
+      else target.sink.write(data);
+      bodyBytesDone(decoder ? decoder.garbageOf(data) : data.length);
       if (!entry.last) return;
       this.receiving = undefined;
-      target.decoder?.end();
+      decoder?.end();
       this.events.stored(actionHex, target.sink.finish());
     } catch (err) {
       this.failed(target, err as Error);
@@ -141,7 +144,12 @@ export class PrefetchReceiver implements StreamReceiver {
     try {
       const putTime = new Date(Number(entry.putTimeUnixMs ?? 0));
       const sink = this.local.ingest(Buffer.from(actionHex, "hex"), Buffer.from(entry.outputId!), size, putTime);
-      return { actionHex, sink, decoder: codec === Codec.CODEC_ZSTD && this.zstd ? new ReplyDecoder(this.zstd, size) : undefined };
+      const compressed = codec === Codec.CODEC_ZSTD && this.zstd !== null;
+      if (compressed) {
+        if (this.decoder) this.decoder.restart(size);
+        else this.decoder = new ReplyDecoder(this.zstd!, size);
+      }
+      return { actionHex, sink, compressed };
     } catch (err) {
       this.release(actionHex, (err as Error).message);
       return undefined;

@@ -108,17 +108,39 @@ async function readFully(file: FileHandle, into: Buffer, position: number): Prom
  */
 export class ReplyDecoder {
   private readonly decoder: ZstdStreamDecoder;
+  private decoded = 0;
 
-  constructor(codec: ZstdCodec, size: number) {
+  constructor(
+    private readonly codec: ZstdCodec,
+    size: number,
+  ) {
     this.decoder = new ZstdStreamDecoder(codec, size);
   }
 
-  push(chunk: Uint8Array): Buffer[] {
-    return corrupt(() => this.decoder.push(chunk));
+  /** Hands `onFrame` each frame the chunk completes, decoded; it must consume it before returning (the codec reuses it). */
+  push(chunk: Uint8Array, onFrame: (decoded: Buffer) => void): void {
+    corrupt(() =>
+      this.decoder.push(chunk, (decoded) => {
+        this.decoded += decoded.length;
+        onFrame(decoded);
+      }),
+    );
+  }
+
+  /** The next output of a stream, decoded with the same buffers. */
+  restart(size: number): void {
+    this.decoder.restart(size);
   }
 
   end(): void {
     corrupt(() => this.decoder.end());
+  }
+
+  /** Bytes of garbage a chunk and its decoding left (remote/garbage.ts); resets the decoded count. */
+  garbageOf(chunk: Uint8Array): number {
+    const decoded = this.codec.freshFrames ? this.decoded : 0;
+    this.decoded = 0;
+    return chunk.length + decoded;
   }
 }
 

@@ -67,10 +67,13 @@ export class ZstdVerifier implements BodyCheck {
 
   update(chunk: Uint8Array): void {
     this.stored += chunk.byteLength;
-    for (const frame of asIntegrity(() => this.decoder.push(chunk))) {
-      this.plain.update(frame);
-      if (this.keepDecoded) this.decoded.push(frame);
-    }
+    asIntegrity(() =>
+      this.decoder.push(chunk, (frame) => {
+        this.plain.update(frame);
+        // The codec reuses the frame's buffer for the next one: what is kept is copied out.
+        if (this.keepDecoded) this.decoded.push(Buffer.from(frame));
+      }),
+    );
   }
 
   finish(): void {
