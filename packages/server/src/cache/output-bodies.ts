@@ -122,11 +122,18 @@ export class TrailerVerifier implements BodyCheck {
   private readonly hash = createHash("sha256");
   private tail = Buffer.alloc(0);
 
+  /** Hashes all but the last TRAILER_BYTES seen so far; only those few bytes are ever copied (not each chunk). */
   update(chunk: Uint8Array): void {
-    const joined = Buffer.concat([this.tail, chunk]);
-    const cut = Math.max(0, joined.length - TRAILER_BYTES);
-    this.hash.update(joined.subarray(0, cut));
-    this.tail = joined.subarray(cut);
+    if (chunk.byteLength < TRAILER_BYTES) {
+      const joined = Buffer.concat([this.tail, chunk]);
+      const cut = Math.max(0, joined.length - TRAILER_BYTES);
+      this.hash.update(joined.subarray(0, cut));
+      this.tail = joined.subarray(cut);
+      return;
+    }
+    this.hash.update(this.tail);
+    this.hash.update(chunk.subarray(0, chunk.byteLength - TRAILER_BYTES));
+    this.tail = Buffer.from(chunk.subarray(chunk.byteLength - TRAILER_BYTES));
   }
 
   finish(): void {
