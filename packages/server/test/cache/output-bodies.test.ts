@@ -11,7 +11,10 @@ async function storedBlob(): Promise<Buffer> {
   const raw = Buffer.concat([randomBytes(50_000), Buffer.alloc(200_000, 3)]);
   const frames = await compressOutput(codec, raw);
   const out: Uint8Array[] = [];
-  for await (const piece of withDigestTrailer([frames], new ZstdVerifier(codec, { size: raw.length, sha256Hex: sha256Hex(raw) })))
+  async function* upload() {
+    yield frames;
+  }
+  for await (const piece of withDigestTrailer(upload(), new ZstdVerifier(codec, { size: raw.length, sha256Hex: sha256Hex(raw) })))
     out.push(piece);
   return Buffer.concat(out);
 }
