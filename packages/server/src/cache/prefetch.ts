@@ -7,6 +7,7 @@ import {
   PREFETCH_CHUNK_BYTES,
 } from "@gocacheprog/common/proto";
 import type { ActionRecord } from "../storage/index/types.ts";
+import { bytesPassed } from "./output-bodies.ts";
 import type { OpenedOutput, OutputBody } from "./outputs.ts";
 
 /**
@@ -58,6 +59,8 @@ export async function* prefetchFrames(
   let batchBytes = 0;
   const take = () => {
     const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+    // Read into one new buffer, copied into this one: both are garbage once written.
+    bytesPassed(2 * batchBytes);
     batch = [];
     batchBytes = 0;
     return out;
