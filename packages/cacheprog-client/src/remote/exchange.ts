@@ -46,13 +46,18 @@ export class LocalStoreError extends Error {
   override name = "LocalStoreError";
 }
 
+/** A failure on the local side, as the error to throw: IntegrityError as it is, anything else a LocalStoreError. */
+export function localFailure(err: unknown): Error {
+  if (err instanceof Error && err.name === "IntegrityError") return err;
+  return new LocalStoreError(err instanceof Error ? err.message : String(err));
+}
+
 /** Runs a step of the local sink, labelling its failures so they are never blamed on the remote. */
 export function locally<T>(step: () => T): T {
   try {
     return step();
   } catch (err) {
-    if (err instanceof Error && err.name === "IntegrityError") throw err;
-    throw new LocalStoreError(err instanceof Error ? err.message : String(err));
+    throw localFailure(err);
   }
 }
 
@@ -71,7 +76,7 @@ export class Exchange {
   constructor(
     open: (onResponse: (res: IncomingMessage) => void) => ClientRequest,
     private readonly method: string,
-    body: Readable | undefined,
+    body: Readable | readonly Uint8Array[] | undefined,
     timeoutMs: number,
   ) {
     let req!: ClientRequest;
@@ -82,9 +87,15 @@ export class Exchange {
     // Awaited later by the caller; a rejection before then must not count as unhandled.
     this.response.catch(() => {});
     this.req = req;
-    if (body) {
-      body.on("error", (err) => req.destroy(err));
-      body.pipe(req);
+    if (Array.isArray(body)) {
+      // Bytes in hand go out with the headers in one write (node sends what is queued before the
+      // socket is assigned together), not through a stream's pipe.
+      for (const piece of body) req.write(piece);
+      req.end();
+    } else if (body) {
+      const stream = body as Readable;
+      stream.on("error", (err) => req.destroy(err));
+      stream.pipe(req);
     } else req.end();
     this.extendTo(timeoutMs);
   }

@@ -1,11 +1,21 @@
 import { createReadStream } from "node:fs";
 import { type Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { headers as h, isHexId, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
 import type { Hit, OutputSink } from "../tier.ts";
-import { connectionPool, Exchange, LocalStoreError, locally, nodeHttps, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
+import {
+  connectionPool,
+  Exchange,
+  LocalStoreError,
+  localFailure,
+  locally,
+  nodeHttps,
+  RemoteError,
+  RemoteRefusal,
+  RemoteTimeout,
+} from "./exchange.ts";
 import { bodyBytesDone } from "./garbage.ts";
-import { codecOrNull, packForUpload, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
+import { codecOrNull, packForUpload, readAt, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
 
 export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout };
 export type { UploadOutcome, UploadResult } from "./zstd-bodies.ts";
@@ -160,27 +170,27 @@ export class RemoteClient {
       const linked = await this.put(actionHex, outputHex, { [h.outputSize]: String(size), "content-length": "0" }, undefined, 0);
       if (linked !== "missing") return { outcome: linked === "forbidden" ? "forbidden" : "linked", wireBytes: 0 };
     }
-    const packed = this.compressUploads ? await packForUpload(diskPath, size) : null; // off go's path: uploads run behind it
+    // Off go's path: uploads run behind it. A file gone from the local tier (trimmed) is a LocalStoreError.
+    const packed = this.compressUploads ? await packForUpload(diskPath, size).catch((err) => Promise.reject(localFailure(err))) : null;
     if (packed) {
       const length = packed.reduce((sum, frame) => sum + frame.length, 0);
       const zstd = { "content-length": String(length), "content-encoding": ZSTD_ENCODING, [h.outputSize]: String(size) };
       try {
-        return stored(await this.put(actionHex, outputHex, zstd, Readable.from(packed), length), length);
+        return stored(await this.put(actionHex, outputHex, zstd, packed, length), length);
       } catch (err) {
         // A server that predates compression reads the body as the output and refuses it: raw from now on.
         if (!(err instanceof RemoteRefusal && /HTTP 4(00|15)$/.test(err.message))) throw err;
         this.compressUploads = false;
       }
     }
-    const body = size > 0 ? createReadStream(diskPath) : undefined;
-    return stored(await this.put(actionHex, outputHex, { "content-length": String(size) }, body, size), size);
+    return stored(await this.put(actionHex, outputHex, { "content-length": String(size) }, rawBody(diskPath, size), size), size);
   }
 
   private async put(
     actionHex: string,
     outputHex: string,
     extra: Record<string, string>,
-    body: Readable | undefined,
+    body: Readable | readonly Uint8Array[] | undefined,
     size: number,
   ): Promise<"stored" | "missing" | "forbidden"> {
     const headers = { ...this.auth, [h.outputId]: outputHex, ...extra };
@@ -204,7 +214,7 @@ export class RemoteClient {
   /** Stores a build manifest (an encoded ManifestUpload). Background work, like uploads. */
   async uploadManifest(body: Uint8Array, timeoutMs: number): Promise<"stored" | "forbidden"> {
     const headers = { ...this.auth, "content-type": PROTOBUF_CONTENT_TYPE, "content-length": String(body.byteLength) };
-    const call = this.start(this.uploadAgent, "POST", routes.manifests, headers, bodyStream(body), timeoutMs);
+    const call = this.start(this.uploadAgent, "POST", routes.manifests, headers, [body], timeoutMs);
     try {
       const res = await call.response;
       await call.drain(res);
@@ -269,7 +279,7 @@ export class RemoteClient {
     method: string,
     path: string,
     headers: Record<string, string>,
-    body: Readable | undefined,
+    body: Readable | readonly Uint8Array[] | undefined,
     timeoutMs: number,
   ): Exchange {
     const options = {
@@ -290,6 +300,14 @@ export class RemoteClient {
   }
 }
 
-function bodyStream(bytes: Uint8Array): Readable {
-  return Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+/** Outputs up to this size are read whole for a raw upload (one write); larger ones stream from the file. */
+const RAW_READ_WHOLE_BYTES = 256 * 1024;
+
+/** A raw upload's body: none when empty, the bytes when small, else a stream of the file. */
+function rawBody(diskPath: string, size: number): Readable | Uint8Array[] | undefined {
+  if (size === 0) return undefined;
+  if (size > RAW_READ_WHOLE_BYTES) return createReadStream(diskPath);
+  const bytes = Buffer.allocUnsafe(size);
+  if (!locally(() => readAt(diskPath, bytes, 0))) throw new LocalStoreError(`${diskPath} is shorter than its ${size} bytes`);
+  return [bytes];
 }

@@ -217,6 +217,10 @@ export class RemoteTier implements CacheTier {
         this.breaker.released();
         this.stats.remoteErrors++;
         this.warnOnce(`upload-${err.name}`, `an upload was not accepted (${err.message}); that entry stays local only`);
+      } else if (err instanceof LocalStoreError) {
+        // The output left the local tier before its upload ran (trimmed): nothing the remote did.
+        this.breaker.released();
+        this.log.debug(`upload skipped: ${err.message}`);
       } else this.remoteFailed(err);
     } finally {
       this.stats.remoteMs += performance.now() - started;

@@ -1,4 +1,4 @@
-import { type FileHandle, open } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { headers as h } from "@gocacheprog/common";
 import {
@@ -66,40 +66,45 @@ export function codecOrNull(): Promise<ZstdCodec | null> {
  * The output in our zstd form for an upload (its frames, in order), or null when it should go raw
  * (size, or too little saved). It reads the file one frame at a time, so an upload holds its
  * compressed bytes (about a quarter of the output) and one frame of raw bytes, never the whole output.
+ * The reads are synchronous: the file was just written (page cache), and a read through node's thread
+ * pool (open, read, close: three hand-offs and promises) cost more CPU than the read itself.
  */
 export async function packForUpload(diskPath: string, size: number): Promise<Buffer[] | null> {
   if (size < COMPRESS_MIN_BYTES || size > COMPRESS_MAX_BYTES) return null;
   const zstd = await codecOrNull();
   if (!zstd) return null;
-  const file = await open(diskPath, "r");
-  try {
-    const raw = Buffer.allocUnsafe(Math.min(size, ZSTD_FRAME_MAX));
-    const frames: Buffer[] = [];
-    let packed = 0;
-    for (let at = 0; at < size; at += ZSTD_FRAME_MAX) {
-      if (at > 0) await betweenFrames(zstd);
-      const want = Math.min(ZSTD_FRAME_MAX, size - at);
-      if (!(await readFully(file, raw.subarray(0, want), at))) return null;
-      const frame = await zstd.compressFrame(raw.subarray(0, want));
-      packed += frame.length;
-      // Every prefix must save enough: an incompressible output goes raw after one frame, not after all of them.
-      if (packed > (at + want) * (1 - MIN_SAVING)) return null;
-      frames.push(frame);
-    }
-    return frames;
-  } finally {
-    await file.close();
+  const raw = Buffer.allocUnsafe(Math.min(size, ZSTD_FRAME_MAX));
+  const frames: Buffer[] = [];
+  let packed = 0;
+  for (let at = 0; at < size; at += ZSTD_FRAME_MAX) {
+    if (at > 0) await betweenFrames(zstd);
+    const want = Math.min(ZSTD_FRAME_MAX, size - at);
+    if (!readAt(diskPath, raw.subarray(0, want), at)) return null;
+    const frame = await zstd.compressFrame(raw.subarray(0, want));
+    packed += frame.length;
+    // Every prefix must save enough: an incompressible output goes raw after one frame, not after all of them.
+    if (packed > (at + want) * (1 - MIN_SAVING)) return null;
+    frames.push(frame);
   }
+  return frames;
 }
 
-/** Fills `into` from `position`; false when the file ends first (it is not the output any more). */
-async function readFully(file: FileHandle, into: Buffer, position: number): Promise<boolean> {
-  for (let got = 0; got < into.length; ) {
-    const { bytesRead } = await file.read(into, got, into.length - got, position + got);
-    if (bytesRead === 0) return false;
-    got += bytesRead;
+/**
+ * Fills `into` from `position` of the file; false when the file ends first (it is not the output any
+ * more). Opened per call: no descriptor stays open across the awaits between frames.
+ */
+export function readAt(path: string, into: Buffer, position: number): boolean {
+  const fd = openSync(path, "r");
+  try {
+    for (let got = 0; got < into.length; ) {
+      const read = readSync(fd, into, got, into.length - got, position + got);
+      if (read === 0) return false;
+      got += read;
+    }
+    return true;
+  } finally {
+    closeSync(fd);
   }
-  return true;
 }
 
 /**

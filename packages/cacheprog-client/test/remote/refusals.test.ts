@@ -7,7 +7,15 @@ import { DiskTier } from "../../src/local/tier.ts";
 import { createLogger } from "../../src/ops/log.ts";
 import { Stats } from "../../src/ops/stats.ts";
 import { CircuitBreaker } from "../../src/remote/breaker.ts";
-import { type OpenSink, type RemoteClient, RemoteError, type RemoteHit, RemoteRefusal, RemoteTimeout } from "../../src/remote/http.ts";
+import {
+  LocalStoreError,
+  type OpenSink,
+  type RemoteClient,
+  RemoteError,
+  type RemoteHit,
+  RemoteRefusal,
+  RemoteTimeout,
+} from "../../src/remote/http.ts";
 import { RemoteTier } from "../../src/remote/tier.ts";
 import { idOf, sha256 } from "../helpers.ts";
 import { StubClient } from "./stub-client.ts";
@@ -41,8 +49,12 @@ describe("RemoteTier failures", () => {
     stub.uploadError = new RemoteTimeout("PUT: no complete answer within 15000 ms");
     for (const seed of ["t1", "t2", "t3", "t4"]) await guarded.put(idOf(seed), sha256(Buffer.from(seed)), Buffer.from(seed));
     await new Promise((r) => setTimeout(r, 20));
-    expect(stub.uploads).toHaveLength(8); // every upload was still tried
-    expect(stats.uploadErrors).toBe(8);
+    // An output trimmed from the local tier before its upload ran is not the remote's fault either.
+    stub.uploadError = new LocalStoreError("ENOENT: no such file or directory");
+    for (const seed of ["l1", "l2", "l3", "l4"]) await guarded.put(idOf(seed), sha256(Buffer.from(seed)), Buffer.from(seed));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stub.uploads).toHaveLength(12); // every upload was still tried
+    expect(stats.uploadErrors).toBe(12);
     expect(breaker.isClosed).toBe(true);
     // Lookups still go out and hit.
     const body = Buffer.from("still served");
