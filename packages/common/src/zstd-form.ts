@@ -27,6 +27,4 @@ export interface ZstdCodec {
    * result is valid only until the next call, so a caller consumes it (hash, write) before that.
    */
   decodeFrame(frame: Uint8Array, contentSize: number): Buffer;
-  /** decodeFrame returns a new buffer per frame (garbage once consumed), not one reused buffer. */
-  readonly freshFrames: boolean;
 }

@@ -129,6 +129,5 @@ export function nativeCodec(z: NodeZstd & NodeZstdStreams): ZstdCodec {
         ),
       ),
     decodeFrame: reused ? (frame, contentSize) => reused.decode(frame, contentSize) : perCall,
-    freshFrames: reused === null,
   };
 }

@@ -20,7 +20,6 @@ async function wasmCodec(): Promise<ZstdCodec> {
   await wasm.init();
   return {
     kind: "wasm",
-    freshFrames: true,
     compressFrame: async (raw) => {
       const out = wasm.compress(raw, ZSTD_LEVEL);
       return Buffer.from(out.buffer, out.byteOffset, out.byteLength);

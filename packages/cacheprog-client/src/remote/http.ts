@@ -129,7 +129,7 @@ export class RemoteClient {
         wireBytes += (chunk as Buffer).length;
         if (decoder) decoder.push(chunk as Buffer, (decoded) => locally(() => target.write(decoded)));
         else locally(() => target.write(chunk as Buffer));
-        bodyBytesDone(decoder ? decoder.garbageOf(chunk as Buffer) : (chunk as Buffer).length);
+        bodyBytesDone((chunk as Buffer).length);
       }
       if (!res.complete) throw new RemoteError(`GET action: connection cut after ${wireBytes} body bytes`);
       decoder?.end();

@@ -117,7 +117,7 @@ export class PrefetchReceiver implements StreamReceiver {
       const decoder = target.compressed ? this.decoder : undefined;
       if (decoder) decoder.push(data, (decoded) => target.sink.write(decoded));
       else target.sink.write(data);
-      bodyBytesDone(decoder ? decoder.garbageOf(data) : data.length);
+      bodyBytesDone(data.length);
       if (!entry.last) return;
       this.receiving = undefined;
       decoder?.end();

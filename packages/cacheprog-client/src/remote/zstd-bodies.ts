@@ -113,23 +113,14 @@ export function readAt(path: string, into: Buffer, position: number): boolean {
  */
 export class ReplyDecoder {
   private readonly decoder: ZstdStreamDecoder;
-  private decoded = 0;
 
-  constructor(
-    private readonly codec: ZstdCodec,
-    size: number,
-  ) {
+  constructor(codec: ZstdCodec, size: number) {
     this.decoder = new ZstdStreamDecoder(codec, size);
   }
 
   /** Hands `onFrame` each frame the chunk completes, decoded; it must consume it before returning (the codec reuses it). */
   push(chunk: Uint8Array, onFrame: (decoded: Buffer) => void): void {
-    corrupt(() =>
-      this.decoder.push(chunk, (decoded) => {
-        this.decoded += decoded.length;
-        onFrame(decoded);
-      }),
-    );
+    corrupt(() => this.decoder.push(chunk, onFrame));
   }
 
   /** The next output of a stream, decoded with the same buffers. */
@@ -139,13 +130,6 @@ export class ReplyDecoder {
 
   end(): void {
     corrupt(() => this.decoder.end());
-  }
-
-  /** Bytes of garbage a chunk and its decoding left (remote/garbage.ts); resets the decoded count. */
-  garbageOf(chunk: Uint8Array): number {
-    const decoded = this.codec.freshFrames ? this.decoded : 0;
-    this.decoded = 0;
-    return chunk.length + decoded;
   }
 }
 
