@@ -15,7 +15,8 @@ export function youngCollector(everyBytes: number): (bytes: number) => void {
     passed += bytes;
     if (passed < everyBytes) return;
     passed = 0;
-    collect ??= loadCollect();
+    // null (gc unreachable) is remembered: the context is not built again at every threshold.
+    if (collect === undefined) collect = loadCollect();
     collect?.({ type: "minor" });
   };
 }

@@ -32,12 +32,11 @@ interface EngineInternals {
  */
 class ReusedZstdDecoder {
   private readonly output = Buffer.allocUnsafe(ZSTD_FRAME_MAX + 1);
-  private engine: EngineInternals;
+  /** Opened on first use and after a failure closed the last one. */
+  private engine: EngineInternals | undefined;
   private failure: string | undefined;
 
-  private constructor(private readonly open: () => EngineInternals) {
-    this.engine = this.fresh();
-  }
+  private constructor(private readonly open: () => EngineInternals) {}
 
   static create(open: () => unknown): ReusedZstdDecoder | null {
     try {
@@ -52,13 +51,14 @@ class ReusedZstdDecoder {
 
   decode(frame: Uint8Array, contentSize: number): Buffer {
     const out = this.output;
-    const state = this.engine._writeState;
+    const engine = this.engine ?? this.fresh();
+    const state = engine._writeState;
     let inOff = 0;
     let produced = 0;
     // One call decodes a whole frame when the output has room; more calls only while both sides move.
     for (;;) {
       const inLen = frame.byteLength - inOff;
-      this.engine._handle.writeSync(0, frame, inOff, inLen, out, produced, out.length - produced);
+      engine._handle.writeSync(0, frame, inOff, inLen, out, produced, out.length - produced);
       if (this.failure !== undefined) break;
       const read = inLen - state[1]!;
       const wrote = out.length - produced - state[0]!;
@@ -69,8 +69,8 @@ class ReusedZstdDecoder {
     if (this.failure !== undefined || inOff !== frame.byteLength || produced !== contentSize) {
       const why = this.failure ?? `decoded to ${produced} bytes, ${contentSize} declared`;
       // A context that failed, or stopped inside a frame, is not trusted with the next one.
-      this.engine.close();
-      this.engine = this.fresh();
+      engine.close();
+      this.engine = undefined;
       throw new ZstdFormatError(`zstd frame does not decode: ${why}`);
     }
     return out.subarray(0, produced);
@@ -79,6 +79,7 @@ class ReusedZstdDecoder {
   private fresh(): EngineInternals {
     this.failure = undefined;
     const engine = this.open();
+    this.engine = engine;
     // Reported synchronously from writeSync; node's own handler would destroy the stream and emit.
     engine._handle.onerror = (message) => {
       this.failure = message;

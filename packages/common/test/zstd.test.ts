@@ -83,21 +83,24 @@ describe("zstd stored form", () => {
     if (decoded) expect(decoded.equals(raw)).toBe(false);
   });
 
-  it("decodes on after a corrupt frame, and restart() begins the next output cleanly", async () => {
+  it("decodes on after a frame that fails, and restart() begins the next output cleanly", async () => {
     const codec = await loadZstd();
+    const small = textLike(1000);
+    const frame = await codec.compressFrame(small);
+    // A frame cut short leaves a decoder inside it: the next frame must not be read as its rest.
+    expect(() => decompressOutput(codec, frame.subarray(0, frame.length - 10), small.length)).toThrow(ZstdFormatError);
+    if (codec.kind === "node:zlib")
+      expect(() => codec.decodeFrame(frame.subarray(0, frame.length - 10), small.length)).toThrow(ZstdFormatError);
+    expect(codec.decodeFrame(frame, small.length).equals(small)).toBe(true);
+    // One decoder for a stream of outputs: the first is cut off inside a frame, the next starts clean.
     const first = textLike(3 * ZSTD_FRAME_MAX);
     const second = textLike(70_000).reverse();
     const [a, b] = [await compressOutput(codec, first), await compressOutput(codec, second)];
-    const damaged = Buffer.from(a.subarray(0, 5000));
-    for (let i = 20; i < damaged.length; i += 31) damaged[i]! ^= 0xff;
-    expect(() => decompressOutput(codec, damaged, first.length)).toThrow(ZstdFormatError);
-    expect(decompressOutput(codec, b, second.length).equals(second)).toBe(true);
-    // One decoder for a stream of outputs: the first is cut off inside a frame, the next starts clean.
     const decoder = new ZstdStreamDecoder(codec, first.length);
     decoder.push(a.subarray(0, a.length >> 1), () => {});
     decoder.restart(second.length);
     const out: Buffer[] = [];
-    decoder.push(b, (frame) => out.push(Buffer.from(frame)));
+    decoder.push(b, (decoded) => out.push(Buffer.from(decoded)));
     decoder.end();
     expect(Buffer.concat(out).equals(second)).toBe(true);
   });

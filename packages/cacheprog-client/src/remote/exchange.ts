@@ -94,7 +94,8 @@ export class Exchange {
       req.end();
     } else if (body) {
       const stream = body as Readable;
-      stream.on("error", (err) => req.destroy(err));
+      // A body read from a local file that fails is the local side's failure, not the remote's.
+      stream.on("error", (err) => req.destroy(localFailure(err)));
       stream.pipe(req);
     } else req.end();
     this.extendTo(timeoutMs);

@@ -1,23 +1,13 @@
-import { createReadStream } from "node:fs";
 import { type Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { headers as h, isHexId, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
 import type { Hit, OutputSink } from "../tier.ts";
-import {
-  connectionPool,
-  Exchange,
-  LocalStoreError,
-  localFailure,
-  locally,
-  nodeHttps,
-  RemoteError,
-  RemoteRefusal,
-  RemoteTimeout,
-} from "./exchange.ts";
+import { connectionPool, Exchange, localFailure, locally, nodeHttps, RemoteError, RemoteRefusal } from "./exchange.ts";
 import { bodyBytesDone } from "./garbage.ts";
-import { codecOrNull, packForUpload, readAt, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
+import { rawBody } from "./upload-bodies.ts";
+import { codecOrNull, packForUpload, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
 
-export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout };
+export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
 export type { UploadOutcome, UploadResult } from "./zstd-bodies.ts";
 
 /** What the server said about one action, before its bytes. */
@@ -170,7 +160,7 @@ export class RemoteClient {
       const linked = await this.put(actionHex, outputHex, { [h.outputSize]: String(size), "content-length": "0" }, undefined, 0);
       if (linked !== "missing") return { outcome: linked === "forbidden" ? "forbidden" : "linked", wireBytes: 0 };
     }
-    // Off go's path: uploads run behind it. A file gone from the local tier (trimmed) is a LocalStoreError.
+    // Off go's path (uploads run behind it); a file gone from the local tier is a LocalStoreError.
     const packed = this.compressUploads ? await packForUpload(diskPath, size).catch((err) => Promise.reject(localFailure(err))) : null;
     if (packed) {
       const length = packed.reduce((sum, frame) => sum + frame.length, 0);
@@ -298,16 +288,4 @@ export class RemoteClient {
     this.lookupAgent.destroy();
     this.uploadAgent.destroy();
   }
-}
-
-/** Outputs up to this size are read whole for a raw upload (one write); larger ones stream from the file. */
-const RAW_READ_WHOLE_BYTES = 256 * 1024;
-
-/** A raw upload's body: none when empty, the bytes when small, else a stream of the file. */
-function rawBody(diskPath: string, size: number): Readable | Uint8Array[] | undefined {
-  if (size === 0) return undefined;
-  if (size > RAW_READ_WHOLE_BYTES) return createReadStream(diskPath);
-  const bytes = Buffer.allocUnsafe(size);
-  if (!locally(() => readAt(diskPath, bytes, 0))) throw new LocalStoreError(`${diskPath} is shorter than its ${size} bytes`);
-  return [bytes];
 }

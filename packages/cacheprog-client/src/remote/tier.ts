@@ -218,9 +218,11 @@ export class RemoteTier implements CacheTier {
         this.stats.remoteErrors++;
         this.warnOnce(`upload-${err.name}`, `an upload was not accepted (${err.message}); that entry stays local only`);
       } else if (err instanceof LocalStoreError) {
-        // The output left the local tier before its upload ran (trimmed): nothing the remote did.
+        // Nothing the remote did. An output trimmed from the local tier before its upload ran is
+        // expected now and then; any other local failure (permissions, descriptors) is said once.
         this.breaker.released();
-        this.log.debug(`upload skipped: ${err.message}`);
+        if (/ENOENT|shorter than/.test(err.message)) this.log.debug(`upload skipped: ${err.message}`);
+        else this.warnOnce("upload-local", `an upload could not read its output locally (${err.message}); that entry stays local only`);
       } else this.remoteFailed(err);
     } finally {
       this.stats.remoteMs += performance.now() - started;

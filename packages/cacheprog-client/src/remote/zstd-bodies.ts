@@ -1,4 +1,3 @@
-import { closeSync, openSync, readSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { headers as h } from "@gocacheprog/common";
 import {
@@ -12,6 +11,7 @@ import {
 } from "@gocacheprog/common/zstd";
 import { IntegrityError } from "../tier.ts";
 import { RemoteError } from "./exchange.ts";
+import { readAt } from "./upload-bodies.ts";
 
 /**
  * The client's side of compression (the form itself: @gocacheprog/common/zstd). Uploads go in our
@@ -65,9 +65,8 @@ export function codecOrNull(): Promise<ZstdCodec | null> {
 /**
  * The output in our zstd form for an upload (its frames, in order), or null when it should go raw
  * (size, or too little saved). It reads the file one frame at a time, so an upload holds its
- * compressed bytes (about a quarter of the output) and one frame of raw bytes, never the whole output.
- * The reads are synchronous: the file was just written (page cache), and a read through node's thread
- * pool (open, read, close: three hand-offs and promises) cost more CPU than the read itself.
+ * compressed bytes (about a quarter of the output) and one frame of raw bytes, never the whole output
+ * (read with readAt, upload-bodies.ts).
  */
 export async function packForUpload(diskPath: string, size: number): Promise<Buffer[] | null> {
   if (size < COMPRESS_MIN_BYTES || size > COMPRESS_MAX_BYTES) return null;
@@ -87,24 +86,6 @@ export async function packForUpload(diskPath: string, size: number): Promise<Buf
     frames.push(frame);
   }
   return frames;
-}
-
-/**
- * Fills `into` from `position` of the file; false when the file ends first (it is not the output any
- * more). Opened per call: no descriptor stays open across the awaits between frames.
- */
-export function readAt(path: string, into: Buffer, position: number): boolean {
-  const fd = openSync(path, "r");
-  try {
-    for (let got = 0; got < into.length; ) {
-      const read = readSync(fd, into, got, into.length - got, position + got);
-      if (read === 0) return false;
-      got += read;
-    }
-    return true;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

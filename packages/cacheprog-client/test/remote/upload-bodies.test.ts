@@ -72,6 +72,10 @@ describe("RemoteClient.upload bodies", () => {
     await expect(missing).rejects.toBeInstanceOf(LocalStoreError);
     await expect(upload("short-raw", Buffer.from("abc"), 10)).rejects.toBeInstanceOf(LocalStoreError);
     await expect(upload("short-packed", Buffer.from("x".repeat(5000)), 9000)).rejects.toBeInstanceOf(LocalStoreError);
+    // Big enough to be packed (the read fails there), and big enough to be streamed raw (random bytes).
+    const packable = client.upload(idOf("gone-2").toString("hex"), "00".repeat(32), 5000, join(dir, "no-such-file"), false);
+    await expect(packable).rejects.toBeInstanceOf(LocalStoreError);
+    await expect(upload("short-streamed", randomBytes(300_000), 400_000)).rejects.toBeInstanceOf(LocalStoreError);
     expect(received).toHaveLength(0);
   });
 });

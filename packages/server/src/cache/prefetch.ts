@@ -59,7 +59,7 @@ export async function* prefetchFrames(
   let batchBytes = 0;
   const take = () => {
     const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-    // Read into one new buffer, copied into this one: both are garbage once written.
+    // Read into one new buffer and, when joined, copied into another: garbage once written.
     bytesPassed(2 * batchBytes);
     batch = [];
     batchBytes = 0;
