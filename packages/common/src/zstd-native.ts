@@ -7,6 +7,7 @@ const EMPTY = Buffer.alloc(0);
 export interface NodeZstd {
   zstdCompress(data: Uint8Array, options: object, callback: (err: Error | null, out: Buffer) => void): void;
   zstdDecompressSync(data: Uint8Array, options: object): { buffer: Buffer; engine: object };
+  createZstdDecompress(options: object): unknown;
   constants: Record<string, number>;
 }
 
@@ -88,10 +89,6 @@ class ReusedZstdDecoder {
   }
 }
 
-export interface NodeZstdStreams {
-  createZstdDecompress(options: object): unknown;
-}
-
 /**
  * A sync node:zlib engine keeps `_outBuffer` (the result is a view of it) and outlives young-generation
  * collections, so every decoded frame lived until a full one; dropping the reference lets it die young
@@ -102,7 +99,7 @@ function releaseOutput(engine: object): void {
   if ("_outBuffer" in engine) (engine as { _outBuffer: Buffer })._outBuffer = EMPTY;
 }
 
-export function nativeCodec(z: NodeZstd & NodeZstdStreams): ZstdCodec {
+export function nativeCodec(z: NodeZstd): ZstdCodec {
   const level = z.constants.ZSTD_c_compressionLevel as number;
   const reused = ReusedZstdDecoder.create(() => z.createZstdDecompress({}));
   const perCall = (frame: Uint8Array, contentSize: number) => {

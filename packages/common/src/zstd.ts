@@ -1,6 +1,6 @@
 import zlib from "node:zlib";
 import { ZSTD_FRAME_MAX, ZSTD_LEVEL, type ZstdCodec, ZstdFormatError } from "./zstd-form.ts";
-import { type NodeZstd, type NodeZstdStreams, nativeCodec } from "./zstd-native.ts";
+import { type NodeZstd, nativeCodec } from "./zstd-native.ts";
 
 /**
  * The compressed form of outputs, shared by client and server: a standard zstd stream (ZSTD_LEVEL) of
@@ -45,9 +45,7 @@ export function loadZstd(): Promise<ZstdCodec> {
   loading ??= (async () => {
     const z = zlib as unknown as Partial<NodeZstd>;
     loaded =
-      typeof z.zstdCompress === "function" && typeof z.zstdDecompressSync === "function"
-        ? nativeCodec(z as NodeZstd & NodeZstdStreams)
-        : await wasmCodec();
+      typeof z.zstdCompress === "function" && typeof z.zstdDecompressSync === "function" ? nativeCodec(z as NodeZstd) : await wasmCodec();
     return loaded;
   })();
   return loading;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { youngCollector } from "@gocacheprog/common/garbage";
-import { type ZstdCodec, ZstdFormatError, ZstdStreamDecoder } from "@gocacheprog/common/zstd";
+import { decompressOutput, type ZstdCodec, ZstdFormatError, ZstdStreamDecoder } from "@gocacheprog/common/zstd";
 import type { BlobBody, BlobStore, VersionedBytes } from "../storage/blob/types.ts";
 import { type BodyCheck, BodyVerifier } from "../storage/blob/verify.ts";
 import { IntegrityError } from "../storage/errors.ts";
@@ -98,11 +98,14 @@ export class ZstdVerifier implements BodyCheck {
   }
 }
 
-/** Our zstd form held in memory, decoded and checked against the output (IntegrityError otherwise). */
+/**
+ * Our zstd form held in memory, decoded straight into one buffer of the output's size and checked
+ * against the output (IntegrityError otherwise).
+ */
 export function decodeVerified(codec: ZstdCodec, stored: Uint8Array, expect: Expect): Buffer {
-  const verifier = new ZstdVerifier(codec, expect, true);
-  verifyBytes(stored, verifier);
-  return Buffer.concat(verifier.takeDecoded(), expect.size);
+  const output = asIntegrity(() => decompressOutput(codec, stored, expect.size));
+  verifyBytes(output, expect);
+  return output;
 }
 
 /**

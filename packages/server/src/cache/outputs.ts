@@ -207,23 +207,21 @@ export class Outputs {
       return head ? { size } : null;
     }
     // Passed on as stored: its digest trailer proves it (once per version). Decoded: checked as it decodes.
-    const verifier = acceptZstd
-      ? new bodies.TrailerVerifier()
-      : new bodies.ZstdVerifier(await loadZstd(), { size, sha256Hex: outputHex }, true);
+    const expect = { size, sha256Hex: outputHex };
     if (size <= this.options.verifyBufferMax) {
       const got = await this.calls.blob("getBytes", (signal) => bodies.readWhole(this.blobs, key, signal));
       if (!got) return null;
       const { data } = got;
       try {
-        if (verifier instanceof bodies.TrailerVerifier) this.verified.check(key, got, () => bodies.verifyBytes(data, verifier));
-        else bodies.verifyBytes(data, verifier);
+        if (!acceptZstd) return { size, body: bodies.decodeVerified(await loadZstd(), data, expect) };
+        this.verified.check(key, got, () => bodies.verifyBytes(data, new bodies.TrailerVerifier()));
+        return { size, body: data, zstdSize: data.byteLength };
       } catch (err) {
         if (!(err instanceof IntegrityError)) throw err;
         return corrupt(err.message, data.byteLength);
       }
-      if (verifier instanceof bodies.TrailerVerifier) return { size, body: data, zstdSize: data.byteLength };
-      return { size, body: Buffer.concat(verifier.takeDecoded(), size) };
     }
+    const verifier = acceptZstd ? new bodies.TrailerVerifier() : new bodies.ZstdVerifier(await loadZstd(), expect, true);
     const got = await this.calls.blob("get", (signal) => this.blobs.get(key, { signal }));
     if (!got) return null;
     const onCorrupt = (reason: string) => corrupt(reason, got.size);
