@@ -33,7 +33,10 @@ export type Answer =
   | { found: true; body: OutputBody; size: number; result: "hit" | "miss" | "stale" }
   | { found: false; status: 404 | 410; message: string };
 
-/** Zips up to this size are read into memory once to be checked, stored and served; larger ones stay on disk. */
+/**
+ * Zips up to this size are held in memory to be checked, stored and served; larger ones, and those whose
+ * length the upstream does not announce, are spooled to disk first.
+ */
 const ZIP_IN_MEMORY_MAX = 64 << 20;
 
 type Fill = { found: true; body?: Buffer } | { found: false; status: 404 | 410; message: string };
@@ -143,7 +146,7 @@ export class GomodStore {
     const maxBytes = kind === "zip" ? options.zipMaxBytes : MAX_ANSWER_BYTES[kind];
     let fetched: Awaited<ReturnType<Upstream["get"]>>;
     try {
-      fetched = await upstream.get(request.file, { maxBytes, spool: isZip }, hops);
+      fetched = await upstream.get(request.file, { maxBytes, spoolAbove: isZip ? ZIP_IN_MEMORY_MAX : undefined }, hops);
     } catch (err) {
       if (err instanceof UpstreamError) metrics.upstreamFetches.inc({ kind, outcome: err.outcome });
       throw err;
@@ -154,29 +157,29 @@ export class GomodStore {
     }
     const spoolFile = "file" in fetched ? fetched.file : undefined;
     try {
-      if ("file" in fetched) {
-        // Most zips are checked, stored and served from one read of the spooled file.
-        const bytes = fetched.size <= ZIP_IN_MEMORY_MAX ? await readFile(fetched.file) : undefined;
-        await checkModuleZip(bytes ?? fetched.file, request.module!);
+      if (isZip) {
+        // Most zips come into memory (their length announced, at most ZIP_IN_MEMORY_MAX) and are checked,
+        // stored and served from those bytes; a spooled one is read back when it turns out small enough.
+        const spooled = "file" in fetched ? fetched : undefined;
+        const bytes = "body" in fetched ? fetched.body : spooled!.size <= ZIP_IN_MEMORY_MAX ? await readFile(spooled!.file) : undefined;
+        const size = bytes?.byteLength ?? spooled!.size;
+        await checkModuleZip(bytes ?? spooled!.file, request.module!);
         metrics.upstreamFetches.inc({ kind, outcome: "ok" });
-        metrics.bytes.inc({ kind, direction: "upstream" }, fetched.size);
-        // Nothing to fall back on if the store refuses: the spooled file goes with this request.
-        await this.deps.core.write(
-          GOMOD_NAMESPACE,
-          id,
-          fetched.sha256Hex,
-          fetched.size,
-          bytes ? once(bytes) : createReadStream(fetched.file),
-        );
+        metrics.bytes.inc({ kind, direction: "upstream" }, size);
+        const sha256Hex = spooled?.sha256Hex ?? createHash("sha256").update(bytes!).digest("hex");
+        // Nothing to fall back on if the store refuses: the upstream's bytes go with this request.
+        await this.deps.core.write(GOMOD_NAMESPACE, id, sha256Hex, size, bytes ? once(bytes) : createReadStream(spooled!.file));
         // Checked and stored: when memory keeps it, it is served from these bytes, not read back.
         const memory = this.deps.memory;
-        return bytes && memory && fetched.size <= memory.entryMax ? { found: true, body: bytes } : { found: true };
+        return bytes && memory && size <= memory.entryMax ? { found: true, body: bytes } : { found: true };
       }
-      checkAnswer(request, fetched.body);
+      // Other answers are never spooled (no spoolAbove); the fallback only satisfies the type.
+      const body = "body" in fetched ? fetched.body : await readFile(fetched.file);
+      checkAnswer(request, body);
       metrics.upstreamFetches.inc({ kind, outcome: "ok" });
-      metrics.bytes.inc({ kind, direction: "upstream" }, fetched.body.byteLength);
-      await this.store(id, fetched.body);
-      return { found: true, body: fetched.body };
+      metrics.bytes.inc({ kind, direction: "upstream" }, body.byteLength);
+      await this.store(id, body);
+      return { found: true, body };
     } catch (err) {
       if (!(err instanceof InvalidAnswerError)) throw err;
       metrics.upstreamFetches.inc({ kind, outcome: "invalid" });

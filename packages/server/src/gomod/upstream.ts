@@ -51,6 +51,12 @@ export function parseUpstreams(list: string, flag = "--gomod-upstream"): Upstrea
   return entries;
 }
 
+export interface BodyLimits {
+  maxBytes: number;
+  /** Bodies above this many bytes (or of unknown length) go to a temp file; undefined = always in memory. */
+  spoolAbove?: number;
+}
+
 export type UpstreamOutcome = "error" | "timeout" | "too-large" | "invalid";
 
 /** The upstream could not give a usable answer: 502 (or 504 for a timeout) to go. */
@@ -97,9 +103,10 @@ export class Upstream {
 
   /**
    * Asks each entry in turn for `file` (a validated path below the proxy root). A body goes to
-   * memory, or with `spool` to a temp file the caller must remove; either way at most `maxBytes`.
+   * memory, or, when it announces more than `spoolAbove` bytes or no length at all, to a temp file the
+   * caller must remove; either way at most `maxBytes`.
    */
-  async get(file: string, limits: { maxBytes: number; spool: boolean }, hops: number): Promise<Fetched> {
+  async get(file: string, limits: BodyLimits, hops: number): Promise<Fetched> {
     if (this.entries.length === 0) return { found: false, status: 404, message: "not in the module cache, and the upstream is off" };
     let notFound: Fetched | undefined;
     let failure: UpstreamError | undefined;
@@ -119,13 +126,7 @@ export class Upstream {
     return notFound!;
   }
 
-  private async getFrom(
-    entry: UpstreamEntry,
-    index: number,
-    file: string,
-    limits: { maxBytes: number; spool: boolean },
-    hops: number,
-  ): Promise<Fetched> {
+  private async getFrom(entry: UpstreamEntry, index: number, file: string, limits: BodyLimits, hops: number): Promise<Fetched> {
     const who = `upstream ${index + 1} (${entry.base})`;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -152,7 +153,7 @@ export class Upstream {
         throw new UpstreamError("too-large", `${who} offers ${declared} bytes, more than the limit of ${limits.maxBytes}`);
       }
       const chunks: Uint8Array[] = [];
-      if (limits.spool) {
+      if (limits.spoolAbove !== undefined && (declared === undefined || declared > limits.spoolAbove)) {
         const path = join(await this.spoolRoot(), randomBytes(12).toString("hex"));
         spooled = { path, handle: await open(path, "wx") };
       }

@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { ConfigError } from "@gocacheprog/common";
 import { describe, expect, it } from "vitest";
-import { parseUpstreams } from "../../src/gomod/upstream.ts";
+import { parseUpstreams, Upstream } from "../../src/gomod/upstream.ts";
 import { GOMOD_NAMESPACE } from "../../src/storage/keys.ts";
 import { TOKENS } from "../support/fakes.ts";
 import { FakeModuleUpstream, makeGomodApp, moduleZip } from "./helpers.ts";
@@ -56,6 +58,13 @@ describe("/gomod: what the upstream sends is checked before it is stored", () =>
     [
       "a corrupt zip (same length, bytes flipped)",
       async (zip: Buffer) => new Response(new Uint8Array(zip.map((b, i) => (i % 7 === 3 ? b ^ 0x5a : b)))),
+    ],
+    [
+      "a corrupt zip of announced length (checked in memory, never spooled)",
+      async (zip: Buffer) =>
+        new Response(new Uint8Array(zip.map((b, i) => (i % 7 === 3 ? b ^ 0x5a : b))), {
+          headers: { "content-length": String(zip.length) },
+        }),
     ],
     [
       "a truncated zip (connection cut)",
@@ -152,6 +161,31 @@ describe("/gomod: what the upstream sends is checked before it is stored", () =>
       "tile/8/0/001.p/3": 2,
       "tile/8/data/000": 1,
     });
+  });
+});
+
+describe("Upstream bodies", () => {
+  const body = Buffer.from("x".repeat(1000));
+  const upstream = (length: string | undefined) =>
+    new Upstream([{ base: "http://up.example", fallBackOnError: false }], {
+      timeoutMs: 5_000,
+      fetch: async () => new Response(new Uint8Array(body), { headers: length === undefined ? {} : { "content-length": length } }),
+    });
+
+  it("holds a body of announced length up to spoolAbove in memory, and spools a larger or unannounced one, hashed", async () => {
+    const inMemory = await upstream("1000").get(ZIP, { maxBytes: 1 << 20, spoolAbove: 1000 }, 0);
+    expect(inMemory).toEqual({ found: true, body });
+    for (const [length, spoolAbove] of [
+      ["1000", 999],
+      [undefined, 1 << 20],
+    ] as const) {
+      const up = upstream(length);
+      const spooled = await up.get(ZIP, { maxBytes: 1 << 20, spoolAbove }, 0);
+      expect(spooled).toMatchObject({ found: true, size: 1000, sha256Hex: createHash("sha256").update(body).digest("hex") });
+      expect(await readFile((spooled as { file: string }).file)).toEqual(body);
+      await up.close();
+    }
+    expect(await upstream(undefined).get(ZIP, { maxBytes: 1 << 20 }, 0)).toEqual({ found: true, body });
   });
 });
 

@@ -95,6 +95,35 @@ describe("module zip checks", () => {
     const outside = await zipFile([["example.com/M@v1.0.1/go.mod", "x"]]);
     await expect(checkModuleZip(outside.data, M)).rejects.toThrow(/outside/);
   });
+
+  it("in memory, inflates each file whole and holds it to its recorded size and method", async () => {
+    const text = "package m\n".repeat(400);
+    const entries: [string, string][] = [
+      [`${P}go.mod`, "module example.com/M\n"],
+      [`${P}m.go`, text],
+      [`${P}empty.go`, ""],
+    ];
+    await expect(checkModuleZip((await zipFile(entries)).data, M)).resolves.toBeUndefined();
+    await expect(checkModuleZip((await zipFile(entries, false)).data, M)).resolves.toBeUndefined();
+    // The central directory entry of m.go (the second one): sizes and method as recorded there.
+    const central = async () => {
+      const { data } = await zipFile(entries);
+      const first = data.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+      return { data, at: data.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), first + 4) };
+    };
+    for (const delta of [-1, 1]) {
+      const { data, at } = await central();
+      data.writeUInt32LE(text.length + delta, at + 24);
+      await expect(checkModuleZip(data, M)).rejects.toThrow(InvalidAnswerError);
+    }
+    const bzip = await central();
+    bzip.data.writeUInt16LE(12, bzip.at + 10);
+    await expect(checkModuleZip(bzip.data, M)).rejects.toThrow(/compression method 12/);
+    const flipped = await central();
+    const local = flipped.data.indexOf(Buffer.from(`${P}m.go`)) + `${P}m.go`.length + 20;
+    flipped.data[local] = flipped.data[local]! ^ 0xff;
+    await expect(checkModuleZip(flipped.data, M)).rejects.toThrow(InvalidAnswerError);
+  });
 });
 
 describe("other answers", () => {
