@@ -152,11 +152,13 @@ export class Upstream {
         await response.body?.cancel().catch(() => {});
         throw new UpstreamError("too-large", `${who} offers ${declared} bytes, more than the limit of ${limits.maxBytes}`);
       }
-      const chunks: Uint8Array[] = [];
       if (limits.spoolAbove !== undefined && (declared === undefined || declared > limits.spoolAbove)) {
         const path = join(await this.spoolRoot(), randomBytes(12).toString("hex"));
         spooled = { path, handle: await open(path, "wx") };
       }
+      // A body of announced length is copied once, into a buffer of that length.
+      const whole = declared !== undefined && !spooled ? Buffer.allocUnsafe(declared) : undefined;
+      const chunks: Uint8Array[] = [];
       let received = 0;
       const hash = spooled && createHash("sha256");
       for await (const chunk of response.body ?? []) {
@@ -166,12 +168,15 @@ export class Upstream {
         if (spooled) {
           hash?.update(chunk);
           await spooled.handle.write(chunk);
+        } else if (whole) {
+          if (received > whole.byteLength) throw new UpstreamError("invalid", `${who} sent more than the ${declared} bytes it announced`);
+          whole.set(chunk, received - chunk.byteLength);
         } else chunks.push(chunk);
       }
       if (declared !== undefined && received !== declared) {
         throw new UpstreamError("invalid", `${who} sent ${received} of the ${declared} bytes it announced`);
       }
-      if (!spooled) return { found: true, body: Buffer.concat(chunks, received) };
+      if (!spooled) return { found: true, body: whole ?? Buffer.concat(chunks, received) };
       await spooled.handle.close();
       const result: Fetched = { found: true, file: spooled.path, size: received, sha256Hex: hash!.digest("hex") };
       spooled = undefined;

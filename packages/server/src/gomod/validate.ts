@@ -159,7 +159,9 @@ function inflateInPlace(zip: Buffer, entry: yauzl.Entry): Buffer {
   if (entry.compressionMethod === STORED) data = stored;
   else if (entry.compressionMethod === DEFLATED) {
     // One byte over the recorded size is enough to tell a longer entry, and bounds what it can inflate to.
-    data = inflateRawSync(stored, { maxOutputLength: entry.uncompressedSize + 1 });
+    // One output buffer for most files (node:zlib joins its chunks otherwise), at most 1 MiB of it allocated ahead.
+    const chunkSize = Math.max(64, Math.min(entry.uncompressedSize + 1, 1 << 20));
+    data = inflateRawSync(stored, { maxOutputLength: entry.uncompressedSize + 1, chunkSize });
   } else throw new Error(`${entry.fileName} uses compression method ${entry.compressionMethod}`);
   if (data.byteLength !== entry.uncompressedSize) {
     throw new Error(`${entry.fileName} holds ${data.byteLength} bytes, not the ${entry.uncompressedSize} recorded`);

@@ -74,6 +74,11 @@ describe("/gomod: what the upstream sends is checked before it is stored", () =>
       "a zip shorter than announced",
       async (zip: Buffer) => new Response(new Uint8Array(zip.subarray(0, 100)), { headers: { "content-length": String(zip.length) } }),
     ],
+    [
+      "a zip longer than announced",
+      async (zip: Buffer) =>
+        new Response(new Uint8Array(Buffer.concat([zip, Buffer.from("trailing")])), { headers: { "content-length": String(zip.length) } }),
+    ],
     ["not a zip at all", async () => new Response("<html>proxy error page</html>")],
     [
       "a zip with a file outside <path>@<version>/",
