@@ -41,15 +41,25 @@ export class RemoteRefusal extends Error {
   override name = "RemoteRefusal";
 }
 
-/** Writing the received bytes to the local disk failed: neither the remote's fault nor corruption. */
+/** Reading or writing the local tier failed: neither the remote's fault nor corruption. */
 export class LocalStoreError extends Error {
   override name = "LocalStoreError";
+  constructor(
+    message: string,
+    /** The output is gone from the local tier, or shorter than its size: trimmed meanwhile, which is expected now and then. */
+    readonly trimmed = false,
+  ) {
+    super(message);
+  }
 }
 
-/** A failure on the local side, as the error to throw: IntegrityError as it is, anything else a LocalStoreError. */
+/** A failure on the local side, as the error to throw: IntegrityError and LocalStoreError as they are, anything else a LocalStoreError. */
 export function localFailure(err: unknown): Error {
-  if (err instanceof Error && err.name === "IntegrityError") return err;
-  return new LocalStoreError(err instanceof Error ? err.message : String(err));
+  if (err instanceof LocalStoreError || (err instanceof Error && err.name === "IntegrityError")) return err as Error;
+  return new LocalStoreError(
+    err instanceof Error ? err.message : String(err),
+    (err as NodeJS.ErrnoException | undefined)?.code === "ENOENT",
+  );
 }
 
 /** Runs a step of the local sink, labelling its failures so they are never blamed on the remote. */

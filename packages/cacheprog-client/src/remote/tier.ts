@@ -221,7 +221,7 @@ export class RemoteTier implements CacheTier {
         // Nothing the remote did. An output trimmed from the local tier before its upload ran is
         // expected now and then; any other local failure (permissions, descriptors) is said once.
         this.breaker.released();
-        if (/ENOENT|shorter than/.test(err.message)) this.log.debug(`upload skipped: ${err.message}`);
+        if (err.trimmed) this.log.debug(`upload skipped: ${err.message}`);
         else this.warnOnce("upload-local", `an upload could not read its output locally (${err.message}); that entry stays local only`);
       } else this.remoteFailed(err);
     } finally {

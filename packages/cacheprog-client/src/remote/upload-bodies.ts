@@ -36,7 +36,7 @@ const RAW_READ_WHOLE_BYTES = 256 * 1024;
  */
 export function rawBody(diskPath: string, size: number): Readable | Uint8Array[] | undefined {
   if (size === 0) return undefined;
-  const short = () => new LocalStoreError(`${diskPath} is shorter than its ${size} bytes`);
+  const short = () => new LocalStoreError(`${diskPath} is shorter than its ${size} bytes`, true);
   if (size <= RAW_READ_WHOLE_BYTES) {
     const bytes = Buffer.allocUnsafe(size);
     if (!locally(() => readAt(diskPath, bytes, 0))) throw short();

@@ -50,11 +50,17 @@ describe("RemoteTier failures", () => {
     for (const seed of ["t1", "t2", "t3", "t4"]) await guarded.put(idOf(seed), sha256(Buffer.from(seed)), Buffer.from(seed));
     await new Promise((r) => setTimeout(r, 20));
     // An output trimmed from the local tier before its upload ran is not the remote's fault either.
-    stub.uploadError = new LocalStoreError("ENOENT: no such file or directory");
+    // It is expected now and then and not warned about; any other local failure is, once.
+    stub.uploadError = new LocalStoreError("ENOENT: no such file or directory", true);
     for (const seed of ["l1", "l2", "l3", "l4"]) await guarded.put(idOf(seed), sha256(Buffer.from(seed)), Buffer.from(seed));
     await new Promise((r) => setTimeout(r, 20));
-    expect(stub.uploads).toHaveLength(12); // every upload was still tried
-    expect(stats.uploadErrors).toBe(12);
+    expect(logs.filter((l) => l.includes("locally"))).toEqual([]);
+    stub.uploadError = new LocalStoreError("EMFILE: too many open files");
+    for (const seed of ["m1", "m2"]) await guarded.put(idOf(seed), sha256(Buffer.from(seed)), Buffer.from(seed));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(logs.filter((l) => l.includes("could not read its output locally"))).toHaveLength(1);
+    expect(stub.uploads).toHaveLength(14); // every upload was still tried
+    expect(stats.uploadErrors).toBe(14);
     expect(breaker.isClosed).toBe(true);
     // Lookups still go out and hit.
     const body = Buffer.from("still served");

@@ -66,16 +66,20 @@ describe("RemoteClient.upload bodies", () => {
     }
   });
 
-  it("refuses a file gone from the tier, or shorter than its size, as a LocalStoreError and sends nothing", async () => {
+  it("refuses a file gone from the tier, or shorter than its size, as a trimmed LocalStoreError and sends nothing", async () => {
     received.length = 0;
+    const trimmed = { constructor: LocalStoreError, trimmed: true };
     const missing = client.upload(idOf("gone").toString("hex"), "00".repeat(32), 100, join(dir, "no-such-file"), false);
-    await expect(missing).rejects.toBeInstanceOf(LocalStoreError);
-    await expect(upload("short-raw", Buffer.from("abc"), 10)).rejects.toBeInstanceOf(LocalStoreError);
-    await expect(upload("short-packed", Buffer.from("x".repeat(5000)), 9000)).rejects.toBeInstanceOf(LocalStoreError);
+    await expect(missing).rejects.toMatchObject(trimmed);
+    await expect(upload("short-raw", Buffer.from("abc"), 10)).rejects.toMatchObject(trimmed);
+    await expect(upload("short-packed", Buffer.from("x".repeat(5000)), 9000)).rejects.toMatchObject(trimmed);
     // Big enough to be packed (the read fails there), and big enough to be streamed raw (random bytes).
     const packable = client.upload(idOf("gone-2").toString("hex"), "00".repeat(32), 5000, join(dir, "no-such-file"), false);
-    await expect(packable).rejects.toBeInstanceOf(LocalStoreError);
-    await expect(upload("short-streamed", randomBytes(300_000), 400_000)).rejects.toBeInstanceOf(LocalStoreError);
+    await expect(packable).rejects.toMatchObject(trimmed);
+    await expect(upload("short-streamed", randomBytes(300_000), 400_000)).rejects.toMatchObject(trimmed);
+    // Another local failure (a directory where the file should be) is not a trimmed output.
+    const unreadable = client.upload(idOf("dir").toString("hex"), "00".repeat(32), 100, dir, false);
+    await expect(unreadable).rejects.toMatchObject({ constructor: LocalStoreError, trimmed: false });
     expect(received).toHaveLength(0);
   });
 });
