@@ -121,12 +121,29 @@ export class FrameSplitter {
     return head;
   }
 
+  /**
+   * The first n buffered bytes: a view when one chunk holds them all, else a copy of exactly those
+   * bytes. What follows stays a view of its chunk: joining it too would copy most of a stream twice,
+   * since a frame of up to 64 KiB read in 64 KiB chunks nearly always spans two of them.
+   */
   private take(n: number): Uint8Array {
-    const joined = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.bufferedBytes);
-    const rest = joined.subarray(n);
-    this.buffered = rest.byteLength > 0 ? [rest] : [];
-    this.bufferedBytes = rest.byteLength;
-    return joined.subarray(0, n);
+    this.bufferedBytes -= n;
+    const first = this.buffered[0]!;
+    if (first.byteLength >= n) {
+      if (first.byteLength === n) this.buffered.shift();
+      else this.buffered[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const frame = Buffer.allocUnsafe(n);
+    for (let at = 0; at < n; ) {
+      const chunk = this.buffered[0]!;
+      const part = chunk.subarray(0, n - at);
+      frame.set(part, at);
+      at += part.byteLength;
+      if (part.byteLength === chunk.byteLength) this.buffered.shift();
+      else this.buffered[0] = chunk.subarray(part.byteLength);
+    }
+    return frame;
   }
 }
 

@@ -10,6 +10,17 @@ const plain = (e: IPrefetchEntry) => ({
   last: e.last,
   data: Buffer.from(e.data!),
 });
+/** A frame's body: what follows its varint length prefix. */
+const withoutLength = (frame: Uint8Array) => {
+  let i = 0;
+  while (frame[i]! & 0x80) i++;
+  return Buffer.from(frame.subarray(i + 1));
+};
+/** Whether `part` is a view into `chunk`'s bytes (small buffers share node's pool, so .buffer alone does not tell). */
+const inside = (part: Uint8Array, chunk: Uint8Array) =>
+  part.buffer === chunk.buffer &&
+  part.byteOffset >= chunk.byteOffset &&
+  part.byteOffset + part.byteLength <= chunk.byteOffset + chunk.byteLength;
 const entry = (n: number) => encodeFrame({ entry: { actionId: Buffer.alloc(32, n), data: Buffer.alloc(n * 100, n), last: true } });
 
 describe("length-delimited prefetch frames", () => {
@@ -22,8 +33,29 @@ describe("length-delimited prefetch frames", () => {
       for (let i = 0; i < all.length; i += step) out.push(...splitter.push(all.subarray(i, i + step)));
       expect(out.map((f) => (PrefetchFrame.decode(f).announce ? "announce" : "entry"))).toEqual(["announce", "entry", "entry", "entry"]);
       expect(Buffer.from(PrefetchFrame.decode(out[2]!).entry!.data!).equals(Buffer.alloc(20_000, 200))).toBe(true);
+      // Every frame's bytes exactly (the length prefix cut off), whatever chunks it came in.
+      expect(out.map((f) => Buffer.from(f).toString("hex"))).toEqual(frames.map((f) => withoutLength(f).toString("hex")));
       expect(splitter.pending).toBe(0);
     }
+  });
+
+  it("hands out frames inside one chunk as views of it, and copies only the frames that span chunks", () => {
+    const [a, b, c] = [entry(1), entry(2), entry(3)];
+    const splitter = new FrameSplitter();
+    // a and the start of b in one chunk; the rest of b and all of c in the next.
+    const cut = a.length + 10;
+    const first = Buffer.concat([a, b, c]);
+    const chunks = [first.subarray(0, cut), Buffer.from(first.subarray(cut))];
+    const [fa] = splitter.push(chunks[0]!);
+    const [fb, fc] = splitter.push(chunks[1]!);
+    expect([inside(fa!, chunks[0]!), inside(fb!, chunks[0]!), inside(fb!, chunks[1]!), inside(fc!, chunks[1]!)]).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect([fa, fb, fc].map((f) => PrefetchFrame.decode(f!).entry!.data!.length)).toEqual([100, 200, 300]);
+    expect(splitter.pending).toBe(0);
   });
 
   it("reports a truncated stream as bytes pending, and refuses an oversized frame before buffering it", () => {

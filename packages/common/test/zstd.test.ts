@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { compressOutput, decompressOutput, loadZstd, ZSTD_FRAME_MAX, ZstdFormatError, ZstdStreamDecoder } from "../src/zstd.ts";
+import { type NodeZstd, nativeCodec } from "../src/zstd-native.ts";
 
 /** Compressible bytes that are not trivially so (words with random numbers), like object code. */
 function textLike(size: number): Buffer {
@@ -115,4 +117,114 @@ describe("zstd stored form", () => {
     expect(views[0]!.buffer).toBe(views[1]!.buffer);
     expect(views[1]!.equals(frames[1]!)).toBe(true);
   });
+});
+
+/** The check loadZstd() makes: Node 20's node:zlib has no zstd, and these tests need node:zlib's. */
+const zlibZstd = zlib as unknown as Partial<NodeZstd>;
+const nodeHasZstd = typeof zlibZstd.zstdCompress === "function" && typeof zlibZstd.zstdDecompressSync === "function";
+
+/** Where a frame header keeps its content size (our frames use no dictionary); the first block header follows it. */
+function contentSizeField(frame: Buffer): { at: number; bytes: number } {
+  const fhd = frame[4]!;
+  const singleSegment = (fhd & 0x20) !== 0;
+  return { at: singleSegment ? 5 : 6, bytes: [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6]! };
+}
+
+/**
+ * node:zlib whose engine lacks one of the parts ReusedZstdDecoder drives, as a Node that reworks its zlib
+ * internals would: the codec must decode with one zstdDecompressSync per frame. The counts tell a test
+ * that this path ran (no test machine's Node lacks the parts, so nothing else reaches it).
+ */
+function withoutInternals(missing: "_handle" | "_writeState") {
+  const real = zlib as unknown as NodeZstd;
+  const calls = { opened: 0, closed: 0, perCall: 0 };
+  const z: NodeZstd = {
+    constants: real.constants,
+    zstdCompress: (data, options, callback) => real.zstdCompress(data, options, callback),
+    zstdDecompressSync: (data, options) => {
+      calls.perCall++;
+      return real.zstdDecompressSync(data, options);
+    },
+    createZstdDecompress: (options) => {
+      calls.opened++;
+      const engine = real.createZstdDecompress(options) as { _handle: unknown; _writeState: unknown; close(): void };
+      const close = () => {
+        calls.closed++;
+        engine.close();
+      };
+      return missing === "_handle" ? { _writeState: engine._writeState, close } : { _handle: engine._handle, close };
+    },
+  };
+  return { codec: nativeCodec(z), calls };
+}
+
+describe("zstd node:zlib codec on an engine without the internals it reuses (one decode per call)", () => {
+  const missingParts = ["_handle", "_writeState"] as const;
+
+  it.skipIf(!nodeHasZstd).each(missingParts)("decodes frame after frame to the original bytes (engine without %s)", async (missing) => {
+    const { codec, calls } = withoutInternals(missing);
+    expect(codec.kind).toBe("node:zlib");
+    // The probe engine is closed, and no other is ever opened.
+    expect(calls).toEqual({ opened: 1, closed: 1, perCall: 0 });
+    const frames = [textLike(1000), textLike(ZSTD_FRAME_MAX), Buffer.alloc(0), randomBytes(ZSTD_FRAME_MAX), textLike(70_000).reverse()];
+    const stored: Buffer[] = [];
+    for (const raw of frames) stored.push(await codec.compressFrame(raw));
+    // Each result is checked before the next call: the codec contract lets a decoder reuse its buffer.
+    for (const [i, raw] of frames.entries()) {
+      const decoded = codec.decodeFrame(stored[i]!, raw.length);
+      expect(decoded.length).toBe(raw.length);
+      expect(decoded.equals(raw)).toBe(true);
+    }
+    expect(calls.perCall).toBe(frames.length);
+    // A whole multi-frame output through the stream decoder, as the client and server read one.
+    const output = textLike(2 * ZSTD_FRAME_MAX + 12_345);
+    expect(decompressOutput(codec, await compressOutput(codec, output), output.length).equals(output)).toBe(true);
+    expect(calls).toEqual({ opened: 1, closed: 1, perCall: frames.length + 3 });
+  });
+
+  it.skipIf(!nodeHasZstd).each(missingParts)(
+    "refuses a corrupt frame and one whose size is not the declared one as the reused path does, and decodes on (engine without %s)",
+    async (missing) => {
+      const { codec: fallback, calls } = withoutInternals(missing);
+      const reused = nativeCodec(zlib as unknown as NodeZstd);
+      const raw = textLike(5000);
+      const frame = await reused.compressFrame(raw);
+      const big = textLike(ZSTD_FRAME_MAX);
+      const bigFrame = await reused.compressFrame(big);
+      const { at, bytes } = contentSizeField(frame);
+      expect(frame.readUIntLE(at, bytes) + (bytes === 2 ? 256 : 0)).toBe(raw.length);
+      const altered = (change: (copy: Buffer) => void) => {
+        const copy = Buffer.from(frame);
+        change(copy);
+        return copy;
+      };
+      const bad: [string, Buffer, number][] = [
+        ["cut short", frame.subarray(0, frame.length - 10), raw.length],
+        [
+          "first block of the reserved type",
+          altered((f) => {
+            f[at + bytes]! |= 0x06;
+          }),
+          raw.length,
+        ],
+        ["not zstd", Buffer.from("not a zstd frame at all"), 23],
+        // The size the stream decoder passes is the header's: libzstd holds the content to it.
+        ["header declaring a byte more", altered((f) => f.writeUIntLE(f.readUIntLE(at, bytes) + 1, at, bytes)), raw.length + 1],
+        ["header declaring a byte less", altered((f) => f.writeUIntLE(f.readUIntLE(at, bytes) - 1, at, bytes)), raw.length - 1],
+        ["more content than the size passed", frame, raw.length - 1],
+      ];
+      for (const codec of [reused, fallback]) {
+        for (const [what, input, size] of bad) {
+          expect(() => codec.decodeFrame(input, size), `${codec === reused ? "reused" : "fallback"}: ${what}`).toThrow(ZstdFormatError);
+          // The next good frame, small or of the largest size, decodes after the failure.
+          expect(codec.decodeFrame(frame, raw.length).equals(raw)).toBe(true);
+          expect(codec.decodeFrame(bigFrame, big.length).equals(big)).toBe(true);
+        }
+        // An output shorter than its declared size is refused by the stream decoder for either codec.
+        expect(() => decompressOutput(codec, frame, raw.length + 1)).toThrow(ZstdFormatError);
+        expect(decompressOutput(codec, frame, raw.length).equals(raw)).toBe(true);
+      }
+      expect(calls).toEqual({ opened: 1, closed: 1, perCall: bad.length * 3 + 2 });
+    },
+  );
 });
