@@ -72,15 +72,20 @@ describe("eviction", () => {
   });
 
   it("trims at most once per interval, recorded in a stamp file shared by all processes", async () => {
-    await entry(6 * DAY);
-    expect(await trimIfDue(dir, policy({}), NOW)).toMatchObject({ removedFiles: 1 });
-    expect((await stat(join(dir, "trim.txt"))).isFile()).toBe(true);
-
-    const laterExpired = await entry(7 * DAY);
-    expect(await trimIfDue(dir, policy({}), NOW + 30 * 60_000)).toBeUndefined();
-    expect(await listFiles(dir)).toContain(laterExpired);
+    // A directory's first session only starts the interval: it walks nothing, removes nothing.
+    const expired = await entry(6 * DAY);
+    expect(await trimIfDue(dir, policy({}), NOW)).toBeUndefined();
+    expect((await stat(join(dir, "trim.txt"))).mtimeMs).toBe(NOW);
+    expect(await listFiles(dir)).toContain(expired);
 
     expect(await trimIfDue(dir, policy({}), NOW + 2 * HOUR)).toMatchObject({ removedFiles: 1 });
+    expect(await listFiles(dir)).not.toContain(expired);
+
+    const laterExpired = await entry(7 * DAY);
+    expect(await trimIfDue(dir, policy({}), NOW + 2 * HOUR + 30 * 60_000)).toBeUndefined();
+    expect(await listFiles(dir)).toContain(laterExpired);
+
+    expect(await trimIfDue(dir, policy({}), NOW + 4 * HOUR)).toMatchObject({ removedFiles: 1 });
     expect(await listFiles(dir)).not.toContain(laterExpired);
   });
 

@@ -91,4 +91,19 @@ describe("DiskTier", () => {
     expect((await stat(diskPath)).mtimeMs).toBeCloseTo(clock, -2);
     expect((await stat(actionPath)).mtimeMs).toBeCloseTo(clock, -2);
   });
+
+  it("at the close of a directory's first session starts the trim interval without trimming; a later due close trims", async () => {
+    const policy = { maxAgeMs: 2 * 86400e3, maxSizeBytes: 0, intervalMs: 3600e3 };
+    const trimming = new DiskTier({ dir, now: () => clock, trim: policy });
+    const { diskPath } = await trimming.put(idOf("a"), sha256(body), body);
+    const tenDaysAgo = (clock - 10 * 86400e3) / 1000;
+    await utimes(diskPath, tenDaysAgo, tenDaysAgo);
+    await trimming.close();
+    expect((await stat(join(dir, "trim.txt"))).mtimeMs).toBe(clock);
+    expect((await stat(diskPath)).size).toBe(body.length);
+    clock += 2 * 3600e3;
+    await new DiskTier({ dir, now: () => clock, trim: policy }).close();
+    await expect(stat(diskPath)).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await stat(join(dir, "trim.txt"))).mtimeMs).toBe(clock);
+  });
 });
