@@ -51,7 +51,7 @@ describe("RemoteTier failures", () => {
     await new Promise((r) => setTimeout(r, 20));
     // An output trimmed from the local tier before its upload ran is not the remote's fault either.
     // It is expected now and then and not warned about; any other local failure is, once.
-    stub.uploadError = new LocalStoreError("ENOENT: no such file or directory", true);
+    stub.uploadError = new LocalStoreError("the output went from the local tier meanwhile", true);
     for (const seed of ["l1", "l2", "l3", "l4"]) await guarded.put(idOf(seed), sha256(Buffer.from(seed)), Buffer.from(seed));
     await new Promise((r) => setTimeout(r, 20));
     expect(logs.filter((l) => l.includes("locally"))).toEqual([]);

@@ -34,10 +34,12 @@ export type Answer =
   | { found: false; status: 404 | 410; message: string };
 
 /**
- * Zips up to this size are held in memory to be checked, stored and served; larger ones, and those whose
- * length the upstream does not announce, are spooled to disk first.
+ * Zips up to this size are held in memory to be checked, stored and served, from the moment the
+ * upstream's headers announce their length (each concurrent fill holds one); larger ones, and those
+ * whose length is not announced, are spooled to disk and checked and stored from there. Most module
+ * zips are far smaller (golang.org/x/text: 7 MB).
  */
-const ZIP_IN_MEMORY_MAX = 64 << 20;
+const ZIP_IN_MEMORY_MAX = 16 << 20;
 
 type Fill = { found: true; body?: Buffer } | { found: false; status: 404 | 410; message: string };
 
@@ -173,8 +175,8 @@ export class GomodStore {
         const memory = this.deps.memory;
         return bytes && memory && size <= memory.entryMax ? { found: true, body: bytes } : { found: true };
       }
-      // Other answers are never spooled (no spoolAbove); the fallback only satisfies the type.
-      const body = "body" in fetched ? fetched.body : await readFile(fetched.file);
+      if (!("body" in fetched)) throw new Error("only zips are spooled");
+      const body = fetched.body;
       checkAnswer(request, body);
       metrics.upstreamFetches.inc({ kind, outcome: "ok" });
       metrics.bytes.inc({ kind, direction: "upstream" }, body.byteLength);

@@ -148,6 +148,9 @@ export class Upstream {
       if (response.status !== 200) throw new UpstreamError("error", `${who} answered ${response.status}: ${await shortText(response)}`);
       const declaredText = response.headers.get("content-length");
       const declared = declaredText === null ? undefined : Number(declaredText);
+      if (declared !== undefined && !(Number.isSafeInteger(declared) && declared >= 0)) {
+        throw new UpstreamError("invalid", `${who} announced a length of ${JSON.stringify(declaredText)}, not a number of bytes`);
+      }
       if (declared !== undefined && declared > limits.maxBytes) {
         await response.body?.cancel().catch(() => {});
         throw new UpstreamError("too-large", `${who} offers ${declared} bytes, more than the limit of ${limits.maxBytes}`);

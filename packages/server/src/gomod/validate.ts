@@ -110,6 +110,7 @@ export async function checkModuleZip(zipFile: string | Buffer, module: { path: s
   const prefix = `${module.path}@${module.version}/`;
   const seen = new Set<string>();
   let total = 0;
+  let inflatedSinceYield = 0;
   try {
     for await (const entry of zip.eachEntry()) {
       const name = entry.fileName;
@@ -121,7 +122,16 @@ export async function checkModuleZip(zipFile: string | Buffer, module: { path: s
       total += entry.uncompressedSize;
       if (total > MAX_UNCOMPRESSED)
         throw new InvalidAnswerError(`the upstream's zip holds more than ${MAX_UNCOMPRESSED} bytes uncompressed`);
-      const crc = Buffer.isBuffer(zipFile) ? crc32(inflateInPlace(zipFile, entry)) : await streamedCrc(zip, entry);
+      let crc: number;
+      if (Buffer.isBuffer(zipFile) && entry.uncompressedSize <= INFLATE_AT_ONCE_MAX) {
+        crc = crc32(inflateInPlace(zipFile, entry));
+        // Inflating blocks the event loop: every few MiB, let the server's other requests through.
+        inflatedSinceYield += entry.uncompressedSize;
+        if (inflatedSinceYield >= YIELD_EVERY_BYTES) {
+          inflatedSinceYield = 0;
+          await new Promise(setImmediate);
+        }
+      } else crc = await streamedCrc(zip, entry);
       if (crc !== entry.crc32) throw new InvalidAnswerError(`the upstream's zip has a damaged ${JSON.stringify(name)} (CRC-32 mismatch)`);
     }
   } catch (err) {
@@ -136,6 +146,14 @@ async function streamedCrc(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<numb
   for await (const chunk of await zip.openReadStreamPromise(entry)) crc = crc32(chunk as Buffer, crc);
   return crc;
 }
+
+/**
+ * Files up to this size are inflated in one call (inflateInPlace); larger ones stream through yauzl, off
+ * the event loop and in bounded memory: one call holds the whole file (twice, while node:zlib joins
+ * its pieces), and a module author can publish a 500 MiB file that deflates to half a megabyte.
+ */
+const INFLATE_AT_ONCE_MAX = 8 << 20;
+const YIELD_EVERY_BYTES = 4 << 20;
 
 /** Deflate and stored, the methods go's module zips use (golang.org/x/mod/zip); yauzl refuses the rest too. */
 const STORED = 0;

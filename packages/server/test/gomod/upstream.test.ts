@@ -60,7 +60,7 @@ describe("/gomod: what the upstream sends is checked before it is stored", () =>
       async (zip: Buffer) => new Response(new Uint8Array(zip.map((b, i) => (i % 7 === 3 ? b ^ 0x5a : b)))),
     ],
     [
-      "a corrupt zip of announced length (checked in memory, never spooled)",
+      "a corrupt zip of announced length (held in memory)",
       async (zip: Buffer) =>
         new Response(new Uint8Array(zip.map((b, i) => (i % 7 === 3 ? b ^ 0x5a : b))), {
           headers: { "content-length": String(zip.length) },
@@ -80,6 +80,7 @@ describe("/gomod: what the upstream sends is checked before it is stored", () =>
         new Response(new Uint8Array(Buffer.concat([zip, Buffer.from("trailing")])), { headers: { "content-length": String(zip.length) } }),
     ],
     ["not a zip at all", async () => new Response("<html>proxy error page</html>")],
+    ["a malformed Content-Length", async (zip: Buffer) => new Response(new Uint8Array(zip), { headers: { "content-length": "12abc" } })],
     [
       "a zip with a file outside <path>@<version>/",
       async () => new Response(new Uint8Array(await moduleZip("example.com/other@v1.0.0", { "go.mod": "module example.com/other\n" }))),

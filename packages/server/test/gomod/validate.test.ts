@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { ZipFile } from "yazl";
 import { InvalidModuleError } from "../../src/gomod/paths.ts";
@@ -82,7 +83,7 @@ describe("module zip checks", () => {
     await expect(checkModuleZip(html, M)).rejects.toThrow(/not a readable zip/);
   });
 
-  it("gives the same verdicts on the bytes in memory (what a fill of a zip up to 64 MiB checks)", async () => {
+  it("gives the same verdicts on the bytes in memory (what a fill of a zip up to 16 MiB checks)", async () => {
     const good = await zipFile([[`${P}go.mod`, "module example.com/M\n"]]);
     await expect(checkModuleZip(good.data, M)).resolves.toBeUndefined();
     await expect(checkModuleZip(good.data.subarray(0, good.data.length - 30), M)).rejects.toThrow(InvalidAnswerError);
@@ -94,6 +95,30 @@ describe("module zip checks", () => {
     await expect(checkModuleZip(data, M)).rejects.toThrow(/CRC-32 mismatch/);
     const outside = await zipFile([["example.com/M@v1.0.1/go.mod", "x"]]);
     await expect(checkModuleZip(outside.data, M)).rejects.toThrow(/outside/);
+  });
+
+  it("in memory, reads entries written with data descriptors (sizes after the data, as go's zips have them)", async () => {
+    const zip = new ZipFile();
+    zip.addBuffer(Buffer.from("module example.com/M\n"), `${P}go.mod`);
+    zip.addReadStream(Readable.from([Buffer.from("package m\n".repeat(300))]), `${P}m.go`);
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+    const data = Buffer.concat(chunks);
+    const local = data.indexOf(Buffer.from(`${P}m.go`)) - 30;
+    expect(data.readUInt16LE(local + 6) & 0x8).toBe(0x8);
+    expect(data.readUInt32LE(local + 22)).toBe(0);
+    await expect(checkModuleZip(data, M)).resolves.toBeUndefined();
+  });
+
+  it("in memory, streams a file above 8 MiB instead of inflating it at once, with the same checks", async () => {
+    const big = "x".repeat(9 << 20);
+    const entries: [string, string][] = [[`${P}big.txt`, big]];
+    await expect(checkModuleZip((await zipFile(entries)).data, M)).resolves.toBeUndefined();
+    const { data } = await zipFile(entries);
+    const central = data.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    data.writeUInt32LE(big.length - 1, central + 24);
+    await expect(checkModuleZip(data, M)).rejects.toThrow(InvalidAnswerError);
   });
 
   it("in memory, inflates each file whole and holds it to its recorded size and method", async () => {
