@@ -1,7 +1,7 @@
-import { lstat, readdir, stat, unlink } from "node:fs/promises";
+import { lstat, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { TEMP_FILE_PREFIX } from "@gocacheprog/common";
-import { CACHE_FILE_NAME, SHARD_NAME, stampTrim, TRIM_STAMP } from "./layout.ts";
+import { CACHE_FILE_NAME, SHARD_NAME, stampTrim, trimDue } from "./layout.ts";
 
 /**
  * go never trims a cacheprog directory, so the client does: at exit, at most once per interval
@@ -32,25 +32,9 @@ interface Entry {
   temp: boolean;
 }
 
-/**
- * Costs one stat when the interval has not elapsed. Returns undefined when no trim ran.
- *
- * A directory without a stamp has never seen a session end (each end writes one): what it holds is
- * this session's, newer than RECENT_USE_GUARD_MS, so nothing is due, unless only killed sessions used
- * it for over a day. Its first interval starts now, without the walk, which go would wait for at a
- * fresh runner's first close: a stat of every entry, ~140 ms for std's 1,851 files on a CI VM. At
- * worst the first trim comes one interval later.
- */
+/** Costs one stat when the interval has not elapsed (trimDue). Returns undefined when no trim ran. */
 export async function trimIfDue(dir: string, policy: TrimPolicy, now = Date.now()): Promise<TrimReport | undefined> {
-  const stamp = await stat(join(dir, TRIM_STAMP)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return undefined;
-    throw err;
-  });
-  if (!stamp) {
-    stampTrim(dir, now);
-    return undefined;
-  }
-  if (now - stamp.mtimeMs < policy.intervalMs) return undefined;
+  if (!trimDue(dir, policy.intervalMs, now)) return undefined;
   // Claim the interval before the slow walk so concurrent exits do not all trim at once.
   if (!stampTrim(dir, now)) return undefined;
   return trim(dir, policy, now);

@@ -3,7 +3,7 @@ import { dirname, join, sep } from "node:path";
 import type { Logger } from "../ops/log.ts";
 import { type Hit, IntegrityError, type LocalTier, MISS, type Miss, type OutputSink, type PutOptions, type PutResult } from "../tier.ts";
 import type { TrimPolicy } from "./evict.ts";
-import { ACTION_SUFFIX, OUTPUT_SUFFIX, stampTrim, TRIM_STAMP } from "./layout.ts";
+import { ACTION_SUFFIX, OUTPUT_SUFFIX, trimDue } from "./layout.ts";
 import { FileSink, newSha256, openTemp } from "./sink.ts";
 
 /** Like GOCACHE's markUsed: refreshing mtime on every hit would cost a syscall per hit for nothing. */
@@ -197,15 +197,9 @@ export class DiskTier implements LocalTier {
 
   async close(): Promise<void> {
     if (!this.options.trim) return;
-    // go waits for the close reply: in the usual case (trimmed within the interval) one synchronous
-    // stat answers, without loading the trim module and node:fs/promises (several ms at exit).
-    const stamp = statSync(join(this.dir, TRIM_STAMP), { throwIfNoEntry: false });
-    // A directory's first session only starts its trim interval (see trimIfDue).
-    if (!stamp) {
-      stampTrim(this.dir, this.now());
-      return;
-    }
-    if (this.now() - stamp.mtimeMs < this.options.trim.intervalMs) return;
+    // go waits for the close reply: unless a trim is due (once an interval; never in a directory's
+    // first session) one synchronous stat answers, without loading the trim module and node:fs/promises.
+    if (!trimDue(this.dir, this.options.trim.intervalMs, this.now())) return;
     // Loaded at exit only: the walk and node:fs/promises are not worth paying for at start-up.
     const { trimIfDue } = await import("./evict.ts");
     const report = await trimIfDue(this.dir, this.options.trim, this.now());
