@@ -21,10 +21,13 @@ import { startProcess } from "./systems.ts";
  *       modules and build outputs (GOPROXY=server/gomod, GOCACHEPROG);  goal: B2/B1 <= 1.5
  *   B3  B2's build alone: the module cache already filled (untimed `go mod download`, as a docker
  *       layer of the README's recipe keeps it), empty GOCACHE and client dir. B2 - B3 is the modules' share.
+ *   B4  B2 as the README's CI recipe runs it: `gocacheprog warm` beside `go mod download`, then the build
+ *       (timed from the start of both to the build's end). go starts its cache child only once the
+ *       modules are loaded, so B2's own warm start cannot overlap the download; the warm command can.
  * M1/M0 bounds M1/M3: go's own unpacking (M0) is in every download, whatever serves it.
  */
 
-export type ModuleScenario = "M0" | "M1" | "M2" | "M3" | "B1" | "B2" | "B3";
+export type ModuleScenario = "M0" | "M1" | "M2" | "M3" | "B1" | "B2" | "B3" | "B4";
 
 const LABELS: Record<ModuleScenario, string> = {
   M0: "go mod download, from a local directory (go's own share)",
@@ -34,6 +37,7 @@ const LABELS: Record<ModuleScenario, string> = {
   B1: "go build, Go's own warm build",
   B2: "go build, fresh builder, server warm (modules + outputs)",
   B3: "go build, module cache already filled (docker layer), GOCACHE empty, server warm",
+  B4: "B2 with `gocacheprog warm` beside `go mod download` first",
 };
 
 export interface ModuleSample {
@@ -43,6 +47,8 @@ export interface ModuleSample {
   /** B2, B3: the client's build-cache hits and misses (the outputs must come from the server). */
   hits?: number;
   misses?: number;
+  /** B4: hits the local directory answered (the warm command filled it). */
+  localHits?: number;
   /** B2, B3: entries the warm-start stream stored and those go then asked for (0 = no manifest was found). */
   warmEntries?: number;
   warmUsed?: number;
@@ -69,17 +75,17 @@ function machineUpstream(): { goproxy: string; upstream: string } {
   return { goproxy, upstream };
 }
 
-function goRun(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function goRun(args: string[], env: NodeJS.ProcessEnv, command = "go"): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn("go", args, { cwd: MODULES_WORKLOAD_DIR, env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { cwd: MODULES_WORKLOAD_DIR, env, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString("utf8")).slice(-4000);
     });
     child.once("error", reject);
     child.once("close", (code) =>
-      code === 0 ? resolve(performance.now() - started) : reject(new Error(`go ${args.join(" ")}: ${stderr}`)),
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`${command} ${args.join(" ")}: ${stderr}`)),
     );
   });
 }
@@ -180,27 +186,35 @@ async function oneRep(
     record("B1", await goRun(["build", "-o", out, "."], { ...warm.env, GOPROXY: "off" }));
 
     // Fill the server's build cache (a cold builder), then measure a brand-new one.
-    const client = (dir: string) => ({ GOCACHEPROG: `${ourRuntime.node} ${CLIENT_BIN}`, GOCACHEPROG_URL: url, GOCACHEPROG_DIR: dir });
+    // One build key for all (B4's warm command needs it named; it only names the manifest).
+    const client = (dir: string) => ({
+      GOCACHEPROG: `${ourRuntime.node} ${CLIENT_BIN}`,
+      GOCACHEPROG_URL: url,
+      GOCACHEPROG_DIR: dir,
+      GOCACHEPROG_KEY: "modbench",
+    });
     // A cold runner has no binary yet: with B1's up-to-date one in place, go would skip the link's
-    // lookups and the filler's manifest would lack them (2 misses in every B2 and B3). Same path and
-    // arguments as B2's, so both have one build key.
+    // lookups and the filler's manifest would lack them (2 misses in every B2 and B3).
     const filler = await fresh(viaServer);
     await removeDir(out);
     await goRun(["build", "-o", out, "."], { ...filler.env, ...client(await scratch.dir("client")) });
-    const build = async (scenario: "B2" | "B3", env: NodeJS.ProcessEnv) => {
+    const build = async (scenario: "B2" | "B3" | "B4", env: NodeJS.ProcessEnv) => {
       const statsFile = join(scratch.root, `modbench-stats-${scenario}-${rep}.json`);
       const cpuBefore = await processCpuMs(server.child.pid);
-      const ms = await goRun(["build", "-o", out, "."], {
-        ...env,
-        ...client(await scratch.dir("client")),
-        GOCACHEPROG_STATS_FILE: statsFile,
-      });
+      const buildEnv = { ...env, ...client(await scratch.dir("client")), GOCACHEPROG_STATS_FILE: statsFile };
+      const started = performance.now();
+      if (scenario === "B4") {
+        await Promise.all([goRun([CLIENT_BIN, "warm"], buildEnv, ourRuntime.node), goRun(["mod", "download"], buildEnv)]);
+      }
+      await goRun(["build", "-o", out, "."], buildEnv);
+      const ms = performance.now() - started;
       const cpuAfter = await processCpuMs(server.child.pid);
-      const stats: { hits?: number; misses?: number; warmEntries?: number; warmUsed?: number } =
+      const stats: { hits?: number; misses?: number; localHits?: number; warmEntries?: number; warmUsed?: number } =
         parseStatsLines(await readFile(statsFile, "utf8").catch(() => "")).records.at(-1) ?? {};
       record(scenario, ms, {
         hits: stats.hits,
         misses: stats.misses,
+        localHits: stats.localHits,
         warmEntries: stats.warmEntries,
         warmUsed: stats.warmUsed,
         serverCpuMs: cpuBefore !== undefined && cpuAfter !== undefined ? Math.round(cpuAfter - cpuBefore) : undefined,
@@ -210,6 +224,7 @@ async function oneRep(
     const layered = await fresh(viaServer);
     await goRun(["mod", "download"], layered.env);
     await build("B3", layered.env);
+    await build("B4", (await fresh(viaServer)).env);
     await removeDir(gopath);
   } finally {
     await stopProcess(server.child);
@@ -252,15 +267,17 @@ export function moduleTable(results: ModuleResults): string[] {
     M3: `${ratio("M1", "M3")} (goal ≥ 5x; at most ${ratio("M1", "M0")}, go's own share)`,
     B2: `${ratio("B2", "B1")} (goal ≤ 1.5x)`,
     B3: ratio("B3", "B1"),
+    B4: `${ratio("B4", "B1")} (goal ≤ 1.5x)`,
   };
   const lines = ["| # | scenario | time: median (min–max) | ratio |", "|---|---|---|---|"];
   for (const scenario of Object.keys(LABELS) as ModuleScenario[]) {
     const last = results.samples.filter((s) => s.scenario === scenario && s.hits !== undefined).at(-1);
     const cpu = summarize(results.samples.filter((s) => s.scenario === scenario && s.serverCpuMs !== undefined).map((s) => s.serverCpuMs!));
-    const hits = last
-      ? ` (${last.hits} hits / ${last.misses} misses; ${last.warmUsed ?? 0} of them from the warm-start stream of ${last.warmEntries ?? 0}` +
-        `${cpu ? `; server CPU ${seconds(cpu.median)}` : ""})`
-      : "";
+    const from =
+      scenario === "B4"
+        ? `${last?.localHits ?? 0} of them from the local directory the warm command filled`
+        : `${last?.warmUsed ?? 0} of them from the warm-start stream of ${last?.warmEntries ?? 0}`;
+    const hits = last ? ` (${last.hits} hits / ${last.misses} misses; ${from}${cpu ? `; server CPU ${seconds(cpu.median)}` : ""})` : "";
     lines.push(`| ${scenario} | ${LABELS[scenario]}${hits} | ${format(time(scenario))} | ${goals[scenario] ?? ""} |`);
   }
   return lines;

@@ -16,6 +16,7 @@ const subcommands: Record<string, Subcommand> = {
   "canonicalize-mtimes": async (argv) => (await import("./ops/mtimes.ts")).runCanonicalizeMtimes(argv),
   summary: async (argv, env) => (await import("./ops/summary.ts")).runSummary(argv, env),
   goauth: async (argv, env) => (await import("./remote/goauth.ts")).runGoauth(argv, env),
+  warm: async (argv, env) => (await import("./remote/warm-command.ts")).runWarm(argv, env),
 };
 
 async function main(argv: readonly string[], env: Env): Promise<number> {

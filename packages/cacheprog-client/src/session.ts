@@ -26,7 +26,7 @@ export async function openTiers(
   return openRemoteTier(local, options, log, stats, atEnd, earlierHits);
 }
 
-function openLocalTier(options: ClientOptions, dir: string, log: Logger): DiskTier {
+export function openLocalTier(options: ClientOptions, dir: string, log: Logger): DiskTier {
   return new DiskTier({
     dir,
     log,

@@ -186,6 +186,7 @@ export const USAGE = `gocacheprog: a GOCACHEPROG build cache for Go (local disk 
 
 Usage: GOCACHEPROG=gocacheprog go build ./...
        gocacheprog [options]   (speaks the cacheprog protocol on stdin/stdout)
+       gocacheprog warm --key KEY   (fill the local directory from the key's manifest before go runs)
        gocacheprog canonicalize-mtimes [dir] | summary FILE | goauth   (CI helpers; each has --help)`;
 
 export function parseClientOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>) {

@@ -48,25 +48,19 @@ export function readToken(options: ClientOptions, log: Logger): string | undefin
 }
 
 /**
- * Wraps the local tier in the remote tier. Loaded with `await import()` only when a URL is
- * configured, so local-only runs never load the HTTP client (node:http, node:https). A URL that
- * does not parse is reported once and the build goes on local-only.
+ * The HTTP client for options.url with its token (static, or the job's GitHub OIDC token, renewed
+ * before it expires). null when there is no usable server: a URL that does not parse, or no OIDC
+ * token to be had (every request would be refused); reported once, and the caller goes on local-only.
  */
-export async function openRemoteTier(
-  local: LocalTier,
+export async function connectRemote(
   options: ClientOptions,
   log: Logger,
-  stats: Stats,
-  atEnd: (() => Promise<void>)[] = [],
-  /** Local hits answered before this tier opened (session.ts, blocking start): part of the manifest. */
-  earlierHits: Buffer[] = [],
-): Promise<CacheTier> {
-  let shown: string;
+): Promise<{ client: RemoteClient; token: () => string | undefined } | null> {
   try {
-    shown = displayUrl(options.url ?? "");
+    displayUrl(options.url ?? "");
   } catch {
     log.warn("GOCACHEPROG_URL is not a valid URL; using the local cache only");
-    return local;
+    return null;
   }
   let token: string | undefined;
   let idToken: IdToken | undefined;
@@ -78,7 +72,7 @@ export async function openRemoteTier(
     } catch (err) {
       // Without a token every request would be refused: go on local-only, as for an unreachable server.
       log.warn(`cannot get the GitHub Actions OIDC token (${(err as Error).message}); using the local cache only`);
-      return local;
+      return null;
     }
   } else token = readToken(options, log);
   // Before anything asks the gate; then loading starts now, so the first reply finds the codec ready.
@@ -104,6 +98,27 @@ export async function openRemoteTier(
       log,
     );
   }
+  return { client, token: () => token };
+}
+
+/**
+ * Wraps the local tier in the remote tier. Loaded with `await import()` only when a URL is
+ * configured, so local-only runs never load the HTTP client (node:http, node:https). A URL that
+ * does not parse is reported once and the build goes on local-only.
+ */
+export async function openRemoteTier(
+  local: LocalTier,
+  options: ClientOptions,
+  log: Logger,
+  stats: Stats,
+  atEnd: (() => Promise<void>)[] = [],
+  /** Local hits answered before this tier opened (session.ts, blocking start): part of the manifest. */
+  earlierHits: Buffer[] = [],
+): Promise<CacheTier> {
+  const connected = await connectRemote(options, log);
+  if (!connected) return local;
+  const { client } = connected;
+  const shown = displayUrl(options.url as string);
   if (options.sessionReport) {
     atEnd.push(async () => {
       const summary = stats.toJSON();
@@ -111,7 +126,7 @@ export async function openRemoteTier(
       // After a remote error the server may be unreachable: its status page is not worth go's wait.
       if (summary.gets === 0 || summary.remoteErrors > 0) return;
       const report = sessionReport(summary, process.env, parentGoCommand(), process.cwd(), performance.now());
-      await postSessionReport({ url: options.url as string, token, timeoutMs: options.remoteTimeout }, report, log);
+      await postSessionReport({ url: options.url as string, token: connected.token(), timeoutMs: options.remoteTimeout }, report, log);
     });
   }
   const goArgs = parentArgs();

@@ -67,6 +67,8 @@ export class WarmStart {
   private readonly asked = new Set<string>();
   private readonly abort = new AbortController();
   private streaming: Promise<void> = Promise.resolve();
+  /** Set when the announce found the local tier already holding this build's entries (the stream stops). */
+  localAlready = false;
   /** Set when a get waited its full deadline: the stream is too slow to be waited for any more. */
   private stalled = false;
 
@@ -109,11 +111,22 @@ export class WarmStart {
       });
   }
 
+  /** Resolves once the stream is over (whole, cut, refused or never started); never rejects. */
+  settled(): Promise<void> {
+    return this.streaming;
+  }
+
+  /** Entries the server's manifests listed for this key (0 before the announce, or when it had none). */
+  get predictedEntries(): number {
+    return this.predicted.size;
+  }
+
   /** What the receiver reports, on whichever thread it runs. */
   private readonly events: ReceiverEvents = {
     announced: (ids, warmAlready) => {
       this.predicted = new Set(ids);
       if (warmAlready) {
+        this.localAlready = true;
         // A warm local tier (a developer's machine): the stream would only bring what is here.
         this.log.debug(`prefetch skipped: the local tier already holds this build's entries`);
         this.abort.abort(new Error("local tier already warm"));
