@@ -287,7 +287,7 @@ func main() {
     expect(run.env["GOCACHEPROG_TOKEN_FILE"]).toBeUndefined();
   });
 
-  it("canonicalizes the checkout's mtimes through the client unless told not to; readonly is passed on", () => {
+  it("canonicalizes the checkout's mtimes through the client unless told not to; readonly and the build key are passed on", () => {
     const dir = mkdtempSync(join(work, "recording-"));
     const recorded = join(dir, "release");
     makeRelease(recorded, recordingClient(dir));
@@ -295,11 +295,13 @@ func main() {
       "download-url": `file://${recorded}`,
       url: server.url,
       readonly: "true",
+      key: "acme/app-Linux",
       "working-directory": "/src",
     });
     expect(run.status, run.stdout).toBe(0);
     expect(readFileSync(join(dir, "calls"), "utf8")).toBe("canonicalize-mtimes /src\n");
     expect(run.env["GOCACHEPROG_READONLY"]).toBe("1");
+    expect(run.env["GOCACHEPROG_KEY"]).toBe("acme/app-Linux");
     rmSync(join(dir, "calls"));
     expect(runSetup("no-mtimes", { "download-url": `file://${recorded}`, "canonicalize-mtimes": "false" }).status).toBe(0);
     expect(() => statSync(join(dir, "calls"))).toThrow();
