@@ -73,6 +73,7 @@ dirname "$client" >>"$GITHUB_PATH"
 if [ -n "$url" ]; then
   echo "GOCACHEPROG_URL=$url" >>"$GITHUB_ENV"
   is_true "${INPUT_READONLY:-}" && echo "GOCACHEPROG_READONLY=1" >>"$GITHUB_ENV"
+  case "${INPUT_KEY:-}" in *$'\n'* | *$'\r'*) fail "key must be one line" ;; esac
   [ -z "${INPUT_KEY:-}" ] || echo "GOCACHEPROG_KEY=$INPUT_KEY" >>"$GITHUB_ENV"
   case "${INPUT_TOKEN_SOURCE:-secret}" in
     secret)

@@ -240,19 +240,29 @@ describe("examples/ci", () => {
     expect(pr.if).toBe("github.event_name == 'pull_request'");
     // biome-ignore lint/suspicious/noExplicitAny: steps are checked field by field
     const step = (job: any, uses: string) => job.steps.find((s: { uses?: string }) => s.uses?.replace(/@.*/, "") === uses);
+    // One build key for both: a pull request's warm start reads the manifests main's pushes left.
+    const key = ["github.repository", "runner.os", "runner.arch"].map(expr).join("-");
     expect(step(main, "YOUR-ORG/gocacheprog").with).toEqual({
       url: expr("vars.GOCACHEPROG_URL"),
       token: expr("secrets.GOCACHEPROG_TOKEN_RW"),
       goproxy: "true",
+      key,
     });
     expect(step(pr, "YOUR-ORG/gocacheprog").with).toEqual({
       url: expr("vars.GOCACHEPROG_URL"),
       token: expr("secrets.GOCACHEPROG_TOKEN_RO"),
       readonly: "true",
       goproxy: "true",
+      key,
     });
     for (const job of [main, pr]) {
       expect(step(job, "YOUR-ORG/gocacheprog/summary").if).toBe("always()");
+      // The build cache's prefetch beside the module download, before the first go command that builds.
+      const runs: string[] = job.steps.map((s: { run?: string }) => s.run ?? "");
+      const warmAt = runs.findIndex((run) => run.includes("gocacheprog warm & go mod download; wait"));
+      expect(warmAt).toBeGreaterThan(0);
+      expect(job.steps[warmAt].shell).toBe("bash");
+      expect(runs.findIndex((run) => run.startsWith("go build"))).toBeGreaterThan(warmAt);
       // The action's inputs only: anything else would be ignored by the runner with a warning.
       const inputs = Object.keys(readYaml<{ inputs: object }>("action.yml").inputs);
       for (const key of Object.keys(step(job, "YOUR-ORG/gocacheprog").with)) expect(inputs).toContain(key);

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientBin } from "./harness/bins.ts";
 import { compiledPackages, countCompileActions, GoSandbox, LINK_ACTION } from "./harness/go.ts";
@@ -12,16 +13,15 @@ const sandbox = GoSandbox.create();
 afterAll(() => sandbox.remove());
 
 /** `gocacheprog warm` as a CI step runs it: the bin, its own environment, no go anywhere. */
-function warm(env: Record<string, string>, args: string[] = []): Promise<{ code: number; stderr: string; ms: number }> {
-  const started = performance.now();
+function warm(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [clientBin, "warm", ...args],
+      [clientBin, "warm"],
       { env: { PATH: process.env["PATH"] ?? "", ...env }, timeout: 60_000 },
       (err, _out, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-        resolve({ code, stderr, ms: performance.now() - started });
+        resolve({ code, stderr });
       },
     );
   });
@@ -79,19 +79,40 @@ describe("gocacheprog warm (embedded storage)", () => {
       // A key no build used: nothing to fetch, still exit 0.
       const unknown = await warm({ GOCACHEPROG_URL: server.url, GOCACHEPROG_DIR: sandbox.dir("client"), GOCACHEPROG_KEY: "never-built" });
       expect(unknown.code).toBe(0);
-      expect(unknown.stderr).toMatch(/warm: 0 of 0 entries/);
+      expect(unknown.stderr).toMatch(/warm: 0 of 0 entries .*\(the server has no manifest for this key\)/);
     } finally {
       await server.close();
     }
   });
 
-  it("is best effort (a server that is down is exit 0) and refuses to guess a key (exit 2, nothing written)", async () => {
+  it("is best effort: a server that is down or hangs ends in one line and exit 0, within the remote timeout", async () => {
     const dir = sandbox.dir("client");
     const down = await warm({ GOCACHEPROG_URL: `http://127.0.0.1:${await getFreePort()}`, GOCACHEPROG_DIR: dir, GOCACHEPROG_KEY: "k" });
     expect(down.code, down.stderr).toBe(0);
-    expect(down.stderr).toMatch(/warm: 0 of 0 entries .*no server/);
-    expect(down.ms).toBeLessThan(30_000);
+    expect(down.stderr).toMatch(/warm: 0 of 0 entries .*\(prefetch failed: .*ECONNREFUSED/);
 
+    // Accepts connections and never answers (a blackholed proxy): cut after --remote-timeout without a byte.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      const hung = await warm({
+        GOCACHEPROG_URL: `http://127.0.0.1:${port}`,
+        GOCACHEPROG_DIR: dir,
+        GOCACHEPROG_KEY: "k",
+        GOCACHEPROG_REMOTE_TIMEOUT: "1s",
+      });
+      expect(hung.code, hung.stderr).toBe(0);
+      expect(hung.stderr).toMatch(/warm: 0 of 0 entries .*\(prefetch stopped: no bytes for 1000 ms\)/);
+      expect(sockets.length).toBe(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it("refuses to guess a key (exit 2, nothing written); without a server there is nothing to do (exit 0)", async () => {
     const keyless = sandbox.dir("client");
     fs.rmSync(keyless, { recursive: true, force: true });
     const noKey = await warm({ GOCACHEPROG_URL: "http://127.0.0.1:9", GOCACHEPROG_DIR: keyless });
@@ -99,9 +120,22 @@ describe("gocacheprog warm (embedded storage)", () => {
     expect(noKey.stderr).toContain("warm needs the build key the go commands will use: --key or GOCACHEPROG_KEY");
     expect(fs.existsSync(keyless)).toBe(false);
 
-    const noServer = await warm({ GOCACHEPROG_DIR: keyless, GOCACHEPROG_KEY: "k" });
+    // A fork's pull request: no URL (and no key) reaches the job. Not an error.
+    const noServer = await warm({ GOCACHEPROG_DIR: keyless });
     expect(noServer.code).toBe(0);
     expect(noServer.stderr).toContain("no server (--url, GOCACHEPROG_URL); nothing to do");
     expect(fs.existsSync(keyless)).toBe(false);
+
+    // A --dir that cannot be a directory: one line, exit 0 (the build reports its own trouble).
+    const file = sandbox.file("not-a-dir");
+    fs.writeFileSync(file, "x");
+    const server = await startCacheServer();
+    try {
+      const blocked = await warm({ GOCACHEPROG_URL: server.url, GOCACHEPROG_DIR: `${file}/sub`, GOCACHEPROG_KEY: "k" });
+      expect(blocked.code, blocked.stderr).toBe(0);
+      expect(blocked.stderr.trim().split("\n")).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -26,6 +26,11 @@ export async function openTiers(
   return openRemoteTier(local, options, log, stats, atEnd, earlierHits);
 }
 
+/** The client directory: --dir, else the default under the user's cache directory. */
+export function clientDir(options: ClientOptions): string {
+  return resolve(options.dir ?? defaultCacheDir(process.env));
+}
+
 export function openLocalTier(options: ClientOptions, dir: string, log: Logger): DiskTier {
   return new DiskTier({
     dir,
@@ -65,7 +70,7 @@ function writeEarly(text: string): number {
  */
 export async function runSession(options: ClientOptions): Promise<number> {
   const log = createLogger(options.log);
-  const dir = resolve(options.dir ?? defaultCacheDir(process.env));
+  const dir = clientDir(options);
   const stats = new Stats();
   /** Work for the end of the session, once the tiers are closed (the server's session report). */
   const atEnd: (() => Promise<void>)[] = [];

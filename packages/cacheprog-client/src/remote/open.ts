@@ -55,9 +55,10 @@ export function readToken(options: ClientOptions, log: Logger): string | undefin
 export async function connectRemote(
   options: ClientOptions,
   log: Logger,
-): Promise<{ client: RemoteClient; token: () => string | undefined } | null> {
+): Promise<{ client: RemoteClient; token: () => string | undefined; shown: string } | null> {
+  let shown: string;
   try {
-    displayUrl(options.url ?? "");
+    shown = displayUrl(options.url ?? "");
   } catch {
     log.warn("GOCACHEPROG_URL is not a valid URL; using the local cache only");
     return null;
@@ -98,7 +99,7 @@ export async function connectRemote(
       log,
     );
   }
-  return { client, token: () => token };
+  return { client, token: () => token, shown };
 }
 
 /**
@@ -117,8 +118,7 @@ export async function openRemoteTier(
 ): Promise<CacheTier> {
   const connected = await connectRemote(options, log);
   if (!connected) return local;
-  const { client } = connected;
-  const shown = displayUrl(options.url as string);
+  const { client, shown } = connected;
   if (options.sessionReport) {
     atEnd.push(async () => {
       const summary = stats.toJSON();

@@ -69,6 +69,10 @@ export class WarmStart {
   private streaming: Promise<void> = Promise.resolve();
   /** Set when the announce found the local tier already holding this build's entries (the stream stops). */
   localAlready = false;
+  /** Why the stream ended before its end frame (an error or an abort's reason); undefined when whole. */
+  failure: string | undefined;
+  /** When the stream last brought bytes (performance.now()). */
+  private lastProgress = performance.now();
   /** Set when a get waited its full deadline: the stream is too slow to be waited for any more. */
   private stalled = false;
 
@@ -80,9 +84,23 @@ export class WarmStart {
     private readonly options: WarmStartOptions,
   ) {}
 
-  start(): void {
+  /**
+   * Starts the stream. `stallMs`: cut it when no byte came for that long (the warm command, which
+   * waits for the whole stream; a session never waits longer than one lookup deadline anyway).
+   */
+  start(stallMs?: number): void {
     const timer = setTimeout(() => this.abort.abort(new Error("prefetch time budget spent")), this.options.timeoutMs);
     timer.unref();
+    const watchdog =
+      stallMs === undefined
+        ? undefined
+        : setInterval(
+            () => {
+              if (performance.now() - this.lastProgress > stallMs) this.abort.abort(new Error(`no bytes for ${stallMs} ms`));
+            },
+            Math.min(1000, stallMs),
+          );
+    watchdog?.unref();
     const request = PrefetchRequest.encode({ buildKey: this.options.buildKey, maxBytes: this.options.maxBytes }).finish();
     let receiver: StreamReceiver | undefined;
     // The codec first: the request asks for compressed entries exactly when this client can decode them.
@@ -90,16 +108,27 @@ export class WarmStart {
       .then((zstd) => {
         receiver ??= new PrefetchReceiver(this.local, zstd, this.options.maxBytes, this.events);
         const into = receiver;
-        return this.client.prefetch(request, (chunk) => into.push(chunk), this.abort.signal);
+        return this.client.prefetch(
+          request,
+          (chunk) => {
+            this.lastProgress = performance.now();
+            return into.push(chunk);
+          },
+          this.abort.signal,
+        );
       })
       .catch((err: Error) => {
-        if (this.abort.signal.aborted) this.log.debug(`prefetch stopped: ${String(this.abort.signal.reason)}`);
+        const reason = this.abort.signal.reason;
+        this.failure = this.abort.signal.aborted
+          ? `stopped: ${reason instanceof Error ? reason.message : String(reason)}`
+          : `failed: ${err.message}`;
         // Not a remote error in the stats' sense (no get became a miss by it): an older server
         // without warm start answers 404, and every get then simply takes the normal path.
-        else this.log.debug(`prefetch failed: ${err.message}`);
+        this.log.debug(`prefetch ${this.failure}`);
       })
       .finally(async () => {
         clearTimeout(timer);
+        clearInterval(watchdog);
         const pending = await receiver?.end().catch((err: Error) => {
           this.log.debug(`prefetch receiver failed: ${err.message}`);
           return 0;
