@@ -276,6 +276,9 @@ describe("examples/ci", () => {
     expect(pipeline.include[0].file).toBe("ci/gitlab/gocacheprog.yml");
     expect(Object.keys(readYaml<object>("ci/gitlab/gocacheprog.yml"))).toContain(pipeline[".go"].extends);
     expect(pipeline[".go"].image).toMatch(/^golang:1\.2[6-9]-bookworm$/);
+    // The build cache's prefetch beside the module download, under one key, before the first build.
+    expect(pipeline[".go"].script.slice(0, 2)).toEqual(['"$GOCACHEPROG" warm & go mod download; wait', "go build ./..."]);
+    expect(pipeline.variables.GOCACHEPROG_KEY).toBe("$CI_PROJECT_PATH-go");
     expect(pipeline.variables.GOCACHEPROG_DOWNLOAD_URL).toMatch(/\/releases\/download\/v\d+\.\d+\.\d+$/);
     expect(pipeline["build:main"].rules[0].if).toContain("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH");
     expect(pipeline["build:main"].variables).toEqual({ GOCACHEPROG_TOKEN_FILE: "$GOCACHEPROG_TOKEN_RW" });
