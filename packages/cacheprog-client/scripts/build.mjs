@@ -11,6 +11,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outfile = join(root, "dist", "client.cjs");
 const binfile = join(root, "dist", "gocacheprog.cjs");
 
+// go waits for the handshake line before anything else it does. A session (every argument a --flag:
+// no subcommand, no --help or --version) sends it here, before the bundle is even loaded, so go's own
+// start-up runs beside ours; the bundle then sends none (session.ts, writeEarly). Its text comes from
+// protocol/wire.ts (bundled and run below), so the two can never differ.
+//
 // V8 compiles the whole bundle at every start, before a line of it runs. Node's compile cache (22.1+)
 // keeps the compiled code on disk (NODE_COMPILE_CACHE, else the OS temp dir; NODE_DISABLE_COMPILE_CACHE=1
 // turns it off) and must be on before the bundle is compiled, hence a separate file: on Node 24 the
@@ -20,11 +25,33 @@ const binfile = join(root, "dist", "gocacheprog.cjs");
 // Not under /proc or /sys: Node's mkdir -p (Node 24.x) retries forever when mkdir says ENOENT inside a
 // directory that exists, as procfs does, and a TMPDIR there would hang every go command. node:os is
 // loaded by the bundle anyway.
+const handshake = await wireHandshake();
 const LAUNCHER = `#!/usr/bin/env node
 "use strict";
+const handshake = ${JSON.stringify(handshake)};
+if (process.argv.slice(2).every((arg) => arg.startsWith("--") && !/^--(help|version)(=|$)/.test(arg))) {
+  try {
+    if (require("node:fs").writeSync(1, handshake) === handshake.length) globalThis.gocacheprogHandshakeSent = handshake;
+  } catch {}
+}
 if (!/^\\/(proc|sys)(\\/|$)/.test(require("node:os").tmpdir())) require("node:module").enableCompileCache?.();
 require("./client.cjs");
 `;
+
+/** protocol/wire.ts's encodeHandshake(), bundled and run. */
+async function wireHandshake() {
+  const probe = await build({
+    stdin: { contents: 'export { encodeHandshake } from "./src/protocol/wire.ts";', resolveDir: root, loader: "ts" },
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    write: false,
+    logLevel: "warning",
+  });
+  const module = { exports: {} };
+  new Function("module", "exports", "require", probe.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
+  return module.exports.encodeHandshake();
+}
 
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],

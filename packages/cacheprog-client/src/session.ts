@@ -55,8 +55,10 @@ function blockingStart(options: ClientOptions, local: DiskTier): ServeOptions["b
 /**
  * The handshake straight to fd 1, before process.stdout exists (see ServeOptions.streams). go's pipe is
  * empty then, so the ~50 bytes go out whole; any failure leaves the stream to try (and report) it.
+ * The bin's launcher (scripts/build.mjs) sends it before this bundle loads when it can: then it is out.
  */
 function writeEarly(text: string): number {
+  if ((globalThis as { gocacheprogHandshakeSent?: string }).gocacheprogHandshakeSent === text) return text.length;
   try {
     return writeSync(1, text);
   } catch {
