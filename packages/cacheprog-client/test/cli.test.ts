@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { clientOptionDefs } from "../src/ops/config.ts";
+import { encodeHandshake } from "../src/protocol/wire.ts";
 import { BIN, buildBin, closeRequest, getRequest, idOf, listFiles, PACKAGE_DIR, putRequest, runBin } from "./helpers.ts";
 
 let dir: string;
@@ -31,11 +32,13 @@ describe("gocacheprog command line", () => {
     expect(version.stdout).toMatch(/^gocacheprog \d+\.\d+\.\d+\n$/);
   });
 
-  it("rejects a bad setting before starting, naming the variable", async () => {
-    const done = await runBin({ GOCACHEPROG_DIR: dir, GOCACHEPROG_MAX_AGE: "soon" }, "");
+  it("rejects a bad setting at start, naming the variable, and answers nothing (go then stops, printing it)", async () => {
+    const done = await runBin({ GOCACHEPROG_DIR: dir, GOCACHEPROG_MAX_AGE: "soon" }, getRequest(1, idOf("a")));
     expect(done.code).toBe(2);
     expect(done.stderr).toMatch(/GOCACHEPROG_MAX_AGE "soon": expected a duration/);
-    expect(done.stdout).toBe("");
+    // The bin's launcher sends the handshake before the bundle reads any setting; no request is answered.
+    expect(done.stdout).toBe(encodeHandshake());
+    expect(await listFiles(dir)).toEqual([]);
   });
 
   it("defaults to a folder under the GOCACHE go passes, so DiskPaths share its prefix", async () => {
