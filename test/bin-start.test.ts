@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeHandshake } from "../packages/cacheprog-client/src/protocol/wire.ts";
 import { clientBin } from "./harness/bins.ts";
@@ -8,9 +9,9 @@ const sandbox = GoSandbox.create();
 afterAll(() => sandbox.remove());
 
 /** The bin as go runs it: arguments, a close request on stdin, everything it prints. */
-function run(args: string[], stdin = '{"ID":1,"Command":"close"}\n') {
+function run(args: string[], stdin = '{"ID":1,"Command":"close"}\n', nodeArgs: string[] = []) {
   const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "" };
-  const result = spawnSync(process.execPath, [clientBin, ...args], { env, input: stdin, encoding: "utf8", timeout: 30_000 });
+  const result = spawnSync(process.execPath, [...nodeArgs, clientBin, ...args], { env, input: stdin, encoding: "utf8", timeout: 30_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -24,6 +25,27 @@ describe("the bin's start", () => {
     const session = run(args(sandbox.dir("client")));
     expect(session.code, session.stderr).toBe(0);
     expect(session.stdout.split("\n")).toEqual([encodeHandshake().trimEnd(), '{"ID":1}', ""]);
+  });
+
+  // ops/v8-flags.ts: a session runs without V8's optimizing tiers (peak RSS; see there). Probed at exit:
+  // a function forced to optimize stays unoptimized (V8's status bit 16, "optimized").
+  it("the client runs with V8's optimizing compilers off; plain node (the probe's control) optimizes", () => {
+    const probe = `${sandbox.file("optimization-probe")}.cjs`;
+    writeFileSync(
+      probe,
+      `process.on("exit", () => {
+        const f = new Function("x", "return x + 1");
+        const status = new Function("f", "%PrepareFunctionForOptimization(f); f(1); f(2); %OptimizeFunctionOnNextCall(f); f(3); return %GetOptimizationStatus(f);")(f);
+        require("node:fs").writeSync(2, "optimization status " + status + "\\n");
+      });`,
+    );
+    const optimized = (stderr: string) => (Number(/optimization status (\d+)/.exec(stderr)?.[1] ?? Number.NaN) & 16) !== 0;
+    const node = ["--allow-natives-syntax", "-r", probe];
+    const client = run([`--dir=${sandbox.dir("client")}`], undefined, node);
+    expect(client.stderr).toMatch(/optimization status \d+/);
+    expect(optimized(client.stderr)).toBe(false);
+    const bare = spawnSync(process.execPath, [...node, "-e", "0"], { encoding: "utf8" });
+    expect(optimized(bare.stderr)).toBe(true);
   });
 
   it("subcommands, --help and --version print no handshake", () => {

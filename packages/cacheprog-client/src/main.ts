@@ -1,3 +1,4 @@
+import "./ops/v8-flags.ts";
 import { ConfigError, renderHelp } from "@gocacheprog/common";
 import packageJson from "../package.json";
 import { clientOptionDefs, parseClientOptions, USAGE } from "./ops/config.ts";
