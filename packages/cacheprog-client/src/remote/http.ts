@@ -5,7 +5,7 @@ import type { Hit, OutputSink } from "../tier.ts";
 import { connectionPool, Exchange, localFailure, locally, nodeHttps, RemoteError, RemoteRefusal } from "./exchange.ts";
 import { bodyBytesDone } from "./garbage.ts";
 import { rawBody } from "./upload-bodies.ts";
-import { codecOrNull, packForUpload, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
+import { codecOrNull, packForUpload, recycleDecoder, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
 
 export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
 export type { UploadOutcome, UploadResult } from "./zstd-bodies.ts";
@@ -122,7 +122,10 @@ export class RemoteClient {
         bodyBytesDone((chunk as Buffer).length);
       }
       if (!res.complete) throw new RemoteError(`GET action: connection cut after ${wireBytes} body bytes`);
-      decoder?.end();
+      if (decoder) {
+        decoder.end();
+        recycleDecoder(decoder);
+      }
       const head = target.head;
       const hit = locally(() => target.finish());
       call.done();

@@ -114,13 +114,30 @@ export class ReplyDecoder {
   }
 }
 
+/**
+ * Decoders of replies that finished, for the next ones: a decoder's buffer grows (64 KiB, 128, 256...)
+ * to hold a frame that spans socket chunks, and a new one per reply was that much new memory each
+ * time. Remote-warm `go build std` without a manifest (one reply per output), 5 interleaved runs each:
+ * client peak RSS 72.7-73.6 -> 69.7-70.7 MB; build times within the noise. go asks a few at a time.
+ */
+const idleDecoders: ReplyDecoder[] = [];
+const IDLE_DECODERS_MAX = 8;
+
 /** For a compressed reply, its decoder (into the announced size); null for a reply that is the output itself. */
 export function replyDecoder(headers: IncomingHttpHeaders, size: number, zstd: ZstdCodec | null): ReplyDecoder | null {
   const encoding = headers["content-encoding"];
   if (encoding === undefined || encoding === "identity") return null;
   if (encoding !== ZSTD_ENCODING || !zstd || headers[h.outputSize] === undefined)
     throw new RemoteError(`GET action: a reply in encoding ${encoding} this client did not ask for`);
-  return new ReplyDecoder(zstd, size);
+  const idle = idleDecoders.pop();
+  if (!idle) return new ReplyDecoder(zstd, size);
+  idle.restart(size);
+  return idle;
+}
+
+/** A reply's decoder after its end() passed, kept for the next reply (one that failed is dropped). */
+export function recycleDecoder(decoder: ReplyDecoder): void {
+  if (idleDecoders.length < IDLE_DECODERS_MAX) idleDecoders.push(decoder);
 }
 
 function corrupt<T>(step: () => T): T {

@@ -113,6 +113,38 @@ describe("compressed replies", () => {
     expect([stats.remoteHitBytes, stats.remoteWireBytes]).toEqual([output.length, body.length]);
   });
 
+  it("decodes reply after reply in one session with a reused decoder, also after a damaged one, each byte for byte", async () => {
+    const codec = await loadZstd();
+    const outputs = [textLike(2 * ZSTD_FRAME_MAX + 5), textLike(300_000).reverse(), textLike(ZSTD_FRAME_MAX + 1)];
+    const bodies = await Promise.all(outputs.map((o) => compressOutput(codec, o)));
+    // The damaged reply ends its decoder inside a frame: that decoder must not serve the next reply.
+    const damaged = Buffer.from(bodies[0]!.subarray(0, bodies[0]!.length - 9));
+    const names = ["first", "damaged", "second", "third"];
+    const replies = [bodies[0], damaged, bodies[1], bodies[2]] as Buffer[];
+    const expected = [outputs[0], outputs[0], outputs[1], outputs[2]] as Buffer[];
+    names.forEach((name, i) => {
+      behaviours.set(idOf(name).toString("hex"), (_req, res) => compressedReply(res, expected[i]!, replies[i]!));
+    });
+    const session = new BinSession(env());
+    for (const [i, name] of names.entries()) {
+      session.write(getRequest(i + 1, idOf(name)));
+      await session.waitForResponses(i + 2);
+    }
+    const done = await session.finish(closeRequest(names.length + 1));
+    expect(done.code).toBe(0);
+    const answers = byId(done.responses);
+    expect(answers.get(2)).toEqual({ ID: 2, Miss: true });
+    for (const [id, output] of [
+      [1, outputs[0]],
+      [3, outputs[1]],
+      [4, outputs[2]],
+    ] as const) {
+      const hit = answers.get(id) as { DiskPath: string; Size: number };
+      expect(hit.Size).toBe(output!.length);
+      expect((await readFile(hit.DiskPath)).equals(output!), `reply ${id}`).toBe(true);
+    }
+  });
+
   it("treats a bomb, damaged compressed bytes and an encoding it did not ask for as misses, storing nothing", async () => {
     const codec = await loadZstd();
     const output = textLike(200_000);
