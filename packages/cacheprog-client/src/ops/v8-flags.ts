@@ -4,7 +4,7 @@
  * A client lives for one go command and spends it in native code (file calls, zstd, sha256). V8's
  * optimizing tiers (Maglev, TurboFan) would compile its little hot JS on a background thread and map
  * more of node's binary to do it. Without them, peak RSS on Node 24 (3 interleaved runs each):
- * remote-warm `go build std` 95-97 -> 79-82 MB, local-warm 61-63 -> 53-54 MB, with build times and
+ * remote-warm `go build std` 95-97 -> 78-84 MB, local-warm 61-63 -> 53-54 MB, with build times and
  * client CPU unchanged (a cold std build too). Set after the bundle's modules have run, the local-warm
  * gain was lost (62.5 MB): their evaluation already tiers up. V8 reads both flags at each tier-up
  * decision, so setting them at run time works on Node 20 and 24; node:v8 costs 2-6 ms to load, after
