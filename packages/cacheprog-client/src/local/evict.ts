@@ -35,7 +35,15 @@ interface Entry {
 /** Costs one stat when the interval has not elapsed (trimDue). Returns undefined when no trim ran. */
 export async function trimIfDue(dir: string, policy: TrimPolicy, now = Date.now()): Promise<TrimReport | undefined> {
   if (!trimDue(dir, policy.intervalMs, now)) return undefined;
-  // Claim the interval before the slow walk so concurrent exits do not all trim at once.
+  return claimAndTrim(dir, policy, now);
+}
+
+/**
+ * The trim once trimDue said it is due (DiskTier.close asks trimDue itself, before it loads this
+ * module). The interval is claimed before the slow walk, so concurrent exits do not all trim at once:
+ * undefined when another process claimed it first.
+ */
+export async function claimAndTrim(dir: string, policy: TrimPolicy, now: number): Promise<TrimReport | undefined> {
   if (!stampTrim(dir, now)) return undefined;
   return trim(dir, policy, now);
 }

@@ -199,10 +199,11 @@ export class DiskTier implements LocalTier {
     if (!this.options.trim) return;
     // go waits for the close reply: unless a trim is due (once an interval; never in a directory's
     // first session) one synchronous stat answers, without loading the trim module and node:fs/promises.
-    if (!trimDue(this.dir, this.options.trim.intervalMs, this.now())) return;
+    const now = this.now();
+    if (!trimDue(this.dir, this.options.trim.intervalMs, now)) return;
     // Loaded at exit only: the walk and node:fs/promises are not worth paying for at start-up.
-    const { trimIfDue } = await import("./evict.ts");
-    const report = await trimIfDue(this.dir, this.options.trim, this.now());
+    const { claimAndTrim } = await import("./evict.ts");
+    const report = await claimAndTrim(this.dir, this.options.trim, now);
     if (report) {
       this.options.log?.info(`trimmed ${report.removedFiles} files (${report.removedBytes} bytes); ${report.keptBytes} bytes kept`);
     }
