@@ -1,4 +1,5 @@
 import "./ops/v8-flags.ts";
+import { closeSync } from "node:fs";
 import { ConfigError, renderHelp } from "@gocacheprog/common";
 import packageJson from "../package.json";
 import { clientOptionDefs, parseClientOptions, USAGE } from "./ops/config.ts";
@@ -45,7 +46,24 @@ async function main(argv: readonly string[], env: Env): Promise<number> {
     process.stderr.write(`gocacheprog: unexpected argument ${JSON.stringify(parsed.positionals[0])} (see --help)\n`);
     return 2;
   }
-  return runSession(parsed.values);
+  const code = await runSession(parsed.values);
+  letGoOfStdio();
+  return code;
+}
+
+/**
+ * A session has said all it has to say: its stdout and stderr close before process.exit. go waits
+ * for the EOF on stdout, and whoever captures go's output (a CI step, a test) for every writer of that
+ * pipe to close; a client then stuck in Node's own exit (ops/v8-flags.ts) holds up none of them.
+ */
+function letGoOfStdio(): void {
+  for (const fd of [1, 2]) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: nothing holds it.
+    }
+  }
 }
 
 main(process.argv.slice(2), process.env).then(

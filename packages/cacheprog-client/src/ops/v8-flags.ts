@@ -9,5 +9,12 @@
  * gain was lost (62.5 MB): their evaluation already tiers up. V8 reads both flags at each tier-up
  * decision, so setting them at run time works on Node 20 and 24; node:v8 costs 2-6 ms to load, after
  * the launcher has sent go its handshake.
+ *
+ * Sparkplug compiles on the main thread too. Node 24 compiles it on a worker by default, and such a
+ * job that needs a GC waits for the main thread to run one; if the main thread is in process.exit
+ * then, joining its workers, neither moves: a single-file client hung that way at the end of a go
+ * build in the suite (gdb: ConcurrentBaselineCompiler -> CollectionBarrier::AwaitCollectionBackground
+ * on the worker, NodePlatform::Shutdown -> uv_thread_join on the main thread; the same deadlock as
+ * nodejs/node#54918 with Maglev). Node 20 already defaults to it.
  */
-process.getBuiltinModule("node:v8").setFlagsFromString("--no-opt --no-maglev");
+process.getBuiltinModule("node:v8").setFlagsFromString("--no-opt --no-maglev --no-concurrent-sparkplug");
