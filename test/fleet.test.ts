@@ -40,6 +40,8 @@ async function seedFrom(storage: StorageKind, url: string): Promise<void> {
     if (attempt === 1) {
       expect(countCompileActions(buildA.stderr)).toBeGreaterThan(gomod.packageCount);
       expect(buildA.stats.uploadWireBytes, "uploads went in the zstd form").toBeLessThan(buildA.stats.uploadBytes * 0.6);
+      // Small outputs went up together: far fewer requests than outputs, every one stored.
+      expect(buildA.stats.uploadRequests, "uploads went in batches").toBeLessThan(buildA.stats.uploads / 4);
       expect(okLines(testA.stdout).filter((line) => line.includes("(cached)"))).toEqual([]);
       expect(buildA.stats.uploads + testA.stats.uploads, "runner A uploaded nothing").toBeGreaterThan(0);
     }

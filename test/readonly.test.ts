@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { routes } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GoResult, GoSandbox } from "./harness/go.ts";
 import { gomod, okLines } from "./harness/gomod.ts";
@@ -36,15 +37,22 @@ function runner(token: string, extra: Record<string, string> = {}) {
   return { goCache: sandbox.dir("gocache"), clientDir: copyDir(sandbox, stdlibDir), env: remoteEnv(server.url, token, extra) };
 }
 
-/** Everything the server holds or has accepted: stored files, accepted puts, PUT requests by status. */
+/**
+ * Everything the server holds or has accepted: stored files, accepted puts, upload requests (PUTs,
+ * and POSTs of batches of small outputs) and those refused as read-only.
+ */
 async function serverState() {
   const blobs = path.join(server.dataDir, "blobs");
   const files = fs.existsSync(blobs) ? fs.readdirSync(blobs, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0;
   return {
     files,
     accepted: await server.metric("gocacheprog_puts_total"),
-    putRequests: await server.metric("gocacheprog_http_requests_total", { method: "PUT" }),
-    forbidden: await server.metric("gocacheprog_http_requests_total", { method: "PUT", status: "403" }),
+    putRequests:
+      (await server.metric("gocacheprog_http_requests_total", { method: "PUT" })) +
+      (await server.metric("gocacheprog_http_requests_total", { route: routes.batchUpload })),
+    forbidden:
+      (await server.metric("gocacheprog_http_requests_total", { method: "PUT", status: "403" })) +
+      (await server.metric("gocacheprog_http_requests_total", { route: routes.batchUpload, status: "403" })),
   };
 }
 

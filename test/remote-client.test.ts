@@ -69,7 +69,30 @@ describe("RemoteClient against gocacheprog-server", () => {
   it("uploads an incompressible output raw", async () => {
     const out = await output(100_000);
     const sent = await client.upload(randomBytes(32).toString("hex"), out.hex, out.bytes.length, out.path, false);
-    expect(sent).toEqual({ outcome: "stored", wireBytes: out.bytes.length });
+    expect(sent).toEqual({ outcome: "stored", wireBytes: out.bytes.length, requests: 1 });
+  });
+
+  it("stores a batch of outputs in one request, each as its own PUT would, and reads each back byte for byte", async () => {
+    const text = Buffer.from(Array.from({ length: 5_000 }, (_, i) => `sym_${i % 313}`).join(" "));
+    const outs = await Promise.all([output(text.length, text), output(3000), output(0), output(200)]);
+    const jobs = outs.map((o) => ({
+      actionHex: randomBytes(32).toString("hex"),
+      outputHex: o.hex,
+      size: o.bytes.length,
+      diskPath: o.path,
+    }));
+    const requests = await server.metric("gocacheprog_http_requests_total", { route: "/v1/batch/upload" });
+    const answer = await client.uploadBatch(jobs);
+    if (typeof answer === "string") throw new Error(`batch not stored: ${answer}`);
+    expect(answer.results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(answer.sent[0]!.wireBytes).toBeLessThan(text.length / 2); // the text went in the zstd form
+    expect(await server.metric("gocacheprog_http_requests_total", { route: "/v1/batch/upload" })).toBe(requests + 1);
+    const local = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "gcp-remote-client-")) });
+    for (const [i, job] of jobs.entries()) {
+      const actionId = Buffer.from(job.actionHex, "hex");
+      const got = await client.lookup(job.actionHex, (e) => local.ingest(actionId, Buffer.from(e.outputHex, "hex"), e.size, e.putTime));
+      expect((await readFile(got?.hit.diskPath as string)).equals(outs[i]!.bytes)).toBe(true);
+    }
   });
 
   it("answers a lookup of an unknown action with null (a miss, not an error)", async () => {

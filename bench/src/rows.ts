@@ -20,6 +20,7 @@ export interface Row {
   hits?: number;
   misses?: number;
   uploads?: number;
+  uploadRequests?: number;
   uploadBytes?: number;
   traffic?: Traffic;
   storedBytes?: number;
@@ -146,6 +147,7 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
         hits: median(matching.map((s) => s.counts?.hits)),
         misses: median(matching.map((s) => s.counts?.misses)),
         uploads: median(matching.map((s) => s.counts?.uploads)),
+        uploadRequests: median(matching.map((s) => s.counts?.uploadRequests)),
         uploadBytes: median(matching.map((s) => s.counts?.uploadBytes)),
         traffic: medianTraffic(matching),
         storedBytes: median(matching.map((s) => s.storedBytes)),

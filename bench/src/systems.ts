@@ -13,6 +13,8 @@ export interface ClientCounts {
   hits?: number;
   misses?: number;
   uploads?: number;
+  /** Requests those uploads took (batches of small outputs, large ones alone). */
+  uploadRequests?: number;
   uploadBytes?: number;
 }
 
@@ -77,7 +79,13 @@ export async function ourCounts(statsFile: string): Promise<ClientCounts> {
   // The client appends one line per go command and scenarios reuse a file across builds: this build's is the last.
   const s = parseStatsLines(text).records.at(-1) as Record<string, number> | undefined;
   if (!s) return {};
-  return { hits: s["hits"], misses: s["misses"], uploads: s["uploads"], uploadBytes: s["uploadBytes"] };
+  return {
+    hits: s["hits"],
+    misses: s["misses"],
+    uploads: s["uploads"],
+    uploadRequests: s["uploadRequests"],
+    uploadBytes: s["uploadBytes"],
+  };
 }
 
 /**

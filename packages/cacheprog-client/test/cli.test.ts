@@ -96,6 +96,7 @@ describe("gocacheprog command line", () => {
       uploadErrors: 0,
       uploadBytes: 0,
       uploadWireBytes: 0,
+      uploadRequests: 0,
       warmEntries: 0,
       warmBytes: 0,
       warmUsed: 0,

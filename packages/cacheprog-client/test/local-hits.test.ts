@@ -3,11 +3,22 @@
 // real pipes, against a listener that counts whatever reaches it.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, expect, it } from "vitest";
-import { b64, buildBin, byId, closeRequest, getRequest, idOf, putRequest, runBin, sha256 } from "./helpers.ts";
+import {
+  b64,
+  buildBin,
+  byId,
+  closeRequest,
+  getRequest,
+  idOf,
+  listenOnLoopback,
+  putRequest,
+  runBin,
+  sha256,
+  stopServer,
+} from "./helpers.ts";
 
 let dir: string;
 let server: Server;
@@ -25,12 +36,10 @@ beforeEach(async () => {
     res.writeHead(404).end();
   });
   server.on("connection", () => heard.connections++);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listenOnLoopback(server);
 });
 afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await stopServer(server);
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -11,6 +11,8 @@ export const routes = {
   output: (outputHex: string) => `${API_PREFIX}/outputs/${outputHex}`,
   /** POST (protobuf BatchLookupRequest -> BatchLookupResponse). */
   batchLookup: `${API_PREFIX}/batch/lookup`,
+  /** POST (protobuf BatchUploadRequest -> BatchUploadResponse): small outputs stored together. Write scope. */
+  batchUpload: `${API_PREFIX}/batch/upload`,
   /** POST (protobuf ManifestUpload): what a go session used, stored under its build key. Write scope. */
   manifests: `${API_PREFIX}/manifests`,
   /** POST (protobuf PrefetchRequest -> a stream of length-delimited PrefetchFrame): warm start. */

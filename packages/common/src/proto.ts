@@ -11,6 +11,10 @@ export const ActionEntry = gocacheprog.v1.ActionEntry;
 export const BatchLookupRequest = gocacheprog.v1.BatchLookupRequest;
 export const BatchLookupResponse = gocacheprog.v1.BatchLookupResponse;
 export type IActionEntry = gocacheprog.v1.IActionEntry;
+export const BatchUploadRequest = gocacheprog.v1.BatchUploadRequest;
+export const BatchUploadResponse = gocacheprog.v1.BatchUploadResponse;
+export type IUploadItem = gocacheprog.v1.IUploadItem;
+export type IUploadItemResult = gocacheprog.v1.IUploadItemResult;
 export const ManifestUpload = gocacheprog.v1.ManifestUpload;
 export const PrefetchRequest = gocacheprog.v1.PrefetchRequest;
 export const PrefetchFrame = gocacheprog.v1.PrefetchFrame;
@@ -23,6 +27,13 @@ export type IStoredManifest = gocacheprog.v1.IStoredManifest;
 
 /** Upper bound on ActionIDs per batch request, shared so clients never exceed what servers accept. */
 export const MAX_BATCH_LOOKUP = 1000;
+
+/**
+ * A batch upload's limits, shared so clients never exceed what servers accept: items per request,
+ * and bytes of the whole encoded request (the server reads it whole, so this bounds its memory).
+ */
+export const MAX_BATCH_UPLOAD_ITEMS = 256;
+export const MAX_BATCH_UPLOAD_BYTES = 4 << 20;
 
 /** ActionIDs one manifest may list: several times the largest builds (std is ~1.1k, cmd ~4k entries). */
 export const MAX_MANIFEST_IDS = 50_000;

@@ -43,6 +43,8 @@ export interface StatsJson {
   uploadBytes: number;
   /** Body bytes those uploads sent (less than uploadBytes when compressed). */
   uploadWireBytes: number;
+  /** Requests uploads made: one or two per large output (a link attempt first), one per batch of small ones (remote/upload-batch.ts). */
+  uploadRequests: number;
   /** Warm start: entries the prefetch stream stored in the local tier, and their bytes. */
   warmEntries: number;
   warmBytes: number;
@@ -81,6 +83,7 @@ export class Stats {
   uploadErrors = 0;
   uploadBytes = 0;
   uploadWireBytes = 0;
+  uploadRequests = 0;
   warmEntries = 0;
   warmBytes = 0;
   warmUsed = 0;
@@ -122,6 +125,7 @@ export class Stats {
       uploadErrors: this.uploadErrors,
       uploadBytes: this.uploadBytes,
       uploadWireBytes: this.uploadWireBytes,
+      uploadRequests: this.uploadRequests,
       warmEntries: this.warmEntries,
       warmBytes: this.warmBytes,
       warmUsed: this.warmUsed,
@@ -143,7 +147,7 @@ export function formatStatsLine(s: StatsJson): string {
   const uploadsTried = s.uploads + s.uploadsSkipped + s.uploadsDropped + s.uploadErrors;
   const uploads =
     uploadsTried > 0
-      ? `, uploads: ${s.uploads} done (${mb(s.uploadBytes)}, ${mb(s.uploadWireBytes)} sent), ${s.uploadsSkipped} skipped, ${s.uploadsDropped} dropped, ${s.uploadErrors} failed`
+      ? `, uploads: ${s.uploads} done (${mb(s.uploadBytes)}, ${mb(s.uploadWireBytes)} sent, ${s.uploadRequests} request${s.uploadRequests === 1 ? "" : "s"}), ${s.uploadsSkipped} skipped, ${s.uploadsDropped} dropped, ${s.uploadErrors} failed`
       : "";
   const remote =
     s.remoteGets + s.remoteErrors > 0

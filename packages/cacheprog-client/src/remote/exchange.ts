@@ -1,5 +1,7 @@
 import { type ClientRequest, Agent as HttpAgent, type IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
+import { headers as h, isHexId } from "@gocacheprog/common";
+import type { Hit } from "../tier.ts";
 
 /** How long a pooled connection may sit idle when the server announces no keep-alive timeout. */
 const IDLE_SOCKET_MS = 30_000;
@@ -149,4 +151,49 @@ export class Exchange {
       return err;
     return new RemoteError(`${this.method}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** What the server said about one action, before its bytes. */
+export interface RemoteEntry {
+  outputHex: string;
+  putTime: Date;
+  /** Declared output size: the bytes the sink must receive, no more, no fewer. */
+  size: number;
+}
+
+/** The entry a 200 reply announces. Compressed replies (Content-Encoding) declare the raw size on their own. */
+export function entryOf(res: IncomingMessage, maxOutput: number): RemoteEntry {
+  const outputHex = String(res.headers[h.outputId] ?? "");
+  const putTime = new Date(String(res.headers[h.putTime] ?? ""));
+  if (!isHexId(outputHex) || Number.isNaN(putTime.getTime())) {
+    throw new RemoteError("GET action: reply lacks a valid output id or put time");
+  }
+  const declared = res.headers[h.outputSize] ?? res.headers["content-length"];
+  if (typeof declared !== "string" || !/^\d{1,16}$/.test(declared)) {
+    throw new RemoteError("GET action: reply does not declare its size (Content-Length)");
+  }
+  const size = Number(declared);
+  if (size > maxOutput) {
+    throw new RemoteRefusal(`GET action: output of ${size} bytes is above the ${maxOutput}-byte cap (--remote-max-output)`);
+  }
+  return { outputHex, putTime, size };
+}
+
+/** 5xx and other non-answers are the remote being unwell; a 4xx is a refusal of this one request. */
+export function checkStatus(what: string, res: IncomingMessage): void {
+  const status = res.statusCode ?? 0;
+  if (status === 200) return;
+  if (status >= 400 && status < 500) throw new RemoteRefusal(`${what}: HTTP ${status}`);
+  throw new RemoteError(`${what}: HTTP ${status}`);
+}
+
+/** What a lookup that hit brought: the entry, stored and verified in the local tier. */
+export interface RemoteHit {
+  entry: RemoteEntry;
+  /** The verified entry, as stored by the sink. */
+  hit: Hit;
+  /** The first bytes of the output (package archives start with the ar magic). */
+  head: Buffer;
+  /** Body bytes as they came over the wire (fewer than the output's when it came compressed). */
+  wireBytes: number;
 }

@@ -1,35 +1,32 @@
 import { type Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
-import { headers as h, isHexId, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
-import type { Hit, OutputSink } from "../tier.ts";
-import { connectionPool, Exchange, localFailure, locally, nodeHttps, RemoteError, RemoteRefusal } from "./exchange.ts";
+import { headers as h, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
+import type { OutputSink } from "../tier.ts";
+import {
+  checkStatus,
+  connectionPool,
+  Exchange,
+  entryOf,
+  localFailure,
+  locally,
+  nodeHttps,
+  type RemoteEntry,
+  RemoteError,
+  type RemoteHit,
+  RemoteRefusal,
+} from "./exchange.ts";
 import { bodyBytesDone } from "./garbage.ts";
+import { type BatchOutcome, batchResults, packBatch, type UploadJob } from "./upload-batch.ts";
 import { rawBody } from "./upload-bodies.ts";
 import { codecOrNull, packForUpload, recycleDecoder, replyDecoder, stored, type UploadResult, ZSTD_ENCODING } from "./zstd-bodies.ts";
 
+export type { RemoteEntry, RemoteHit } from "./exchange.ts";
 export { LocalStoreError, RemoteError, RemoteRefusal, RemoteTimeout } from "./exchange.ts";
+export type { BatchOutcome } from "./upload-batch.ts";
 export type { UploadOutcome, UploadResult } from "./zstd-bodies.ts";
-
-/** What the server said about one action, before its bytes. */
-export interface RemoteEntry {
-  outputHex: string;
-  putTime: Date;
-  /** Declared output size: the bytes the sink must receive, no more, no fewer. */
-  size: number;
-}
 
 /** Where a lookup's bytes go: normally the local tier's ingest (a temp file, hashed while written). */
 export type OpenSink = (entry: RemoteEntry) => OutputSink;
-
-export interface RemoteHit {
-  entry: RemoteEntry;
-  /** The verified entry, as stored by the sink. */
-  hit: Hit;
-  /** The first bytes of the output (package archives start with the ar magic). */
-  head: Buffer;
-  /** Body bytes as they came over the wire (fewer than the output's when it came compressed). */
-  wireBytes: number;
-}
 
 export interface RemoteClientOptions {
   url: string;
@@ -108,8 +105,8 @@ export class RemoteClient {
         call.done();
         return null;
       }
-      this.checkStatus("GET action", res);
-      const entry = this.entryOf(res);
+      checkStatus("GET action", res);
+      const entry = entryOf(res, this.maxOutput);
       call.extendTo(this.deadlineFor(this.options.timeoutMs, entry.size));
       const decoder = replyDecoder(res.headers, entry.size, zstd);
       const target = locally(() => open(entry));
@@ -136,32 +133,16 @@ export class RemoteClient {
     }
   }
 
-  /** The entry a 200 reply announces. Compressed replies (Content-Encoding) declare the raw size on their own. */
-  private entryOf(res: IncomingMessage): RemoteEntry {
-    const outputHex = String(res.headers[h.outputId] ?? "");
-    const putTime = new Date(String(res.headers[h.putTime] ?? ""));
-    if (!isHexId(outputHex) || Number.isNaN(putTime.getTime())) {
-      throw new RemoteError("GET action: reply lacks a valid output id or put time");
-    }
-    const declared = res.headers[h.outputSize] ?? res.headers["content-length"];
-    if (typeof declared !== "string" || !/^\d{1,16}$/.test(declared)) {
-      throw new RemoteError("GET action: reply does not declare its size (Content-Length)");
-    }
-    const size = Number(declared);
-    if (size > this.maxOutput) {
-      throw new RemoteRefusal(`GET action: output of ${size} bytes is above the ${this.maxOutput}-byte cap (--remote-max-output)`);
-    }
-    return { outputHex, putTime, size };
-  }
-
   /**
    * Stores an output under an action. Large outputs first try a body-less link (the server may hold
    * the bytes already, under another action or from another runner) and upload only on 409.
    */
   async upload(actionHex: string, outputHex: string, size: number, diskPath: string, tryLinkFirst: boolean): Promise<UploadResult> {
+    let requests = 0;
     if (tryLinkFirst) {
+      requests++;
       const linked = await this.put(actionHex, outputHex, { [h.outputSize]: String(size), "content-length": "0" }, undefined, 0);
-      if (linked !== "missing") return { outcome: linked === "forbidden" ? "forbidden" : "linked", wireBytes: 0 };
+      if (linked !== "missing") return { outcome: linked === "forbidden" ? "forbidden" : "linked", wireBytes: 0, requests };
     }
     // Off go's path (uploads run behind it); a file gone from the local tier is a LocalStoreError.
     const packed = this.compressUploads ? await packForUpload(diskPath, size).catch((err) => Promise.reject(localFailure(err))) : null;
@@ -169,14 +150,16 @@ export class RemoteClient {
       const length = packed.reduce((sum, frame) => sum + frame.length, 0);
       const zstd = { "content-length": String(length), "content-encoding": ZSTD_ENCODING, [h.outputSize]: String(size) };
       try {
-        return stored(await this.put(actionHex, outputHex, zstd, packed, length), length);
+        requests++;
+        return stored(await this.put(actionHex, outputHex, zstd, packed, length), length, requests);
       } catch (err) {
         // A server that predates compression reads the body as the output and refuses it: raw from now on.
         if (!(err instanceof RemoteRefusal && /HTTP 4(00|15)$/.test(err.message))) throw err;
         this.compressUploads = false;
       }
     }
-    return stored(await this.put(actionHex, outputHex, { "content-length": String(size) }, rawBody(diskPath, size), size), size);
+    requests++;
+    return stored(await this.put(actionHex, outputHex, { "content-length": String(size) }, rawBody(diskPath, size), size), size, requests);
   }
 
   private async put(
@@ -197,8 +180,35 @@ export class RemoteClient {
       if (res.statusCode === 200 || res.statusCode === 201) return "stored";
       if (res.statusCode === 409) return "missing";
       if (res.statusCode === 403) return "forbidden";
-      this.checkStatus("PUT action", res);
+      checkStatus("PUT action", res);
       throw new RemoteError(`PUT action: HTTP ${res.statusCode}`);
+    } catch (err) {
+      throw call.failed(err);
+    }
+  }
+
+  /**
+   * Stores small outputs in one POST batch/upload (remote/upload-batch.ts), each stored or refused on
+   * its own. "unsupported": a server that predates batches (404, 405); the caller sends them one by one.
+   */
+  async uploadBatch(jobs: readonly UploadJob[]): Promise<BatchOutcome> {
+    const packed = await packBatch(jobs, this.compressUploads);
+    if (packed.sent.length === 0) return { ...packed, results: [] };
+    const headers = { ...this.auth, "content-type": PROTOBUF_CONTENT_TYPE, "content-length": String(packed.body.byteLength) };
+    const timeoutMs = this.deadlineFor(this.options.timeoutMs * 3, packed.body.byteLength);
+    const call = this.start(this.uploadAgent, "POST", routes.batchUpload, headers, [packed.body], timeoutMs);
+    try {
+      const res = await call.response;
+      if (res.statusCode !== 200) {
+        await call.drain(res);
+        call.done();
+        if (res.statusCode === 404 || res.statusCode === 405) return "unsupported";
+        if (res.statusCode === 403) return "forbidden";
+        checkStatus("POST batch upload", res);
+      }
+      const results = await batchResults(res, packed.sent.length);
+      call.done();
+      return { ...packed, results };
     } catch (err) {
       throw call.failed(err);
     }
@@ -214,7 +224,7 @@ export class RemoteClient {
       call.done();
       if (res.statusCode === 201) return "stored";
       if (res.statusCode === 403) return "forbidden";
-      this.checkStatus("POST manifests", res);
+      checkStatus("POST manifests", res);
       throw new RemoteError(`POST manifests: HTTP ${res.statusCode}`);
     } catch (err) {
       throw call.failed(err);
@@ -257,14 +267,6 @@ export class RemoteClient {
       res.destroy();
     }
     if (!res.complete) throw new RemoteError("POST prefetch: connection cut mid-stream");
-  }
-
-  /** 5xx and other non-answers are the remote being unwell; a 4xx is a refusal of this one request. */
-  private checkStatus(what: string, res: IncomingMessage): void {
-    const status = res.statusCode ?? 0;
-    if (status === 200) return;
-    if (status >= 400 && status < 500) throw new RemoteRefusal(`${what}: HTTP ${status}`);
-    throw new RemoteError(`${what}: HTTP ${status}`);
   }
 
   private start(

@@ -151,6 +151,7 @@ export async function openRemoteTier(
     uploadQueue: options.uploadQueue,
     drainTimeoutMs: options.uploadDrainTimeout,
     linkThresholdBytes: LINK_THRESHOLD_BYTES,
+    batchUploads: true,
     displayUrl: shown,
   });
 }

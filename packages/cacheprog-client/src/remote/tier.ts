@@ -3,29 +3,17 @@ import type { Stats } from "../ops/stats.ts";
 import { type CacheTier, type Hit, IntegrityError, type LocalTier, MISS, type Miss, type PutOptions, type PutResult } from "../tier.ts";
 import type { CircuitBreaker } from "./breaker.ts";
 import { compilerOutputKey, followUpKey } from "./follow-ups.ts";
-import { LocalStoreError, type RemoteClient, type RemoteEntry, type RemoteHit, RemoteRefusal, RemoteTimeout } from "./http.ts";
-import { BoundedUploader } from "./uploader.ts";
+import { LocalStoreError, type RemoteClient, type RemoteEntry, type RemoteHit, RemoteRefusal } from "./http.ts";
+import { type UploadOptions, Uploads } from "./uploads.ts";
 import type { WarmStart } from "./warm.ts";
 
-export interface RemoteTierOptions {
-  uploads: boolean;
-  uploadConcurrency: number;
-  uploadQueue: number;
+export interface RemoteTierOptions extends UploadOptions {
   /** How long close() waits for queued uploads before abandoning them. */
   drainTimeoutMs: number;
-  /** Outputs at least this large try a body-less link before uploading. */
-  linkThresholdBytes: number;
   /** Where the remote lives, for log lines (never includes credentials). */
   displayUrl: string;
   /** Warm start (remote/warm.ts): the prefetch stream and this session's manifest; absent = off. */
   warm?: WarmStart;
-}
-
-interface UploadJob {
-  actionHex: string;
-  outputHex: string;
-  size: number;
-  diskPath: string;
 }
 
 /**
@@ -45,8 +33,7 @@ export class RemoteTier implements CacheTier {
    * while warm, both go out together. A miss (a cold build) turns the speculation off again.
    */
   private warm = false;
-  private readonly uploader: BoundedUploader<UploadJob>;
-  private uploadsOn: boolean;
+  private readonly uploads: Uploads;
   private readonly warnedAbout = new Set<string>();
 
   constructor(
@@ -57,8 +44,11 @@ export class RemoteTier implements CacheTier {
     private readonly log: Logger,
     private readonly options: RemoteTierOptions,
   ) {
-    this.uploadsOn = options.uploads;
-    this.uploader = new BoundedUploader(options.uploadConcurrency, options.uploadQueue, (job) => this.upload(job));
+    const complaints = {
+      remoteFailed: (err: unknown) => this.remoteFailed(err),
+      warnOnce: (key: string, message: string) => this.warnOnce(key, message),
+    };
+    this.uploads = new Uploads(client, breaker, stats, log, complaints, options);
   }
 
   async get(actionId: Buffer): Promise<Hit | Miss> {
@@ -174,59 +164,13 @@ export class RemoteTier implements CacheTier {
   async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
     const result = await this.local.put(actionId, outputId, body, options);
     this.options.warm?.recordPut(actionId.toString("hex"));
-    if (this.uploadsOn) {
+    if (this.uploads.on) {
       const actionHex = actionId.toString("hex");
       const outputHex = outputId.toString("hex");
       if (this.fetched.get(actionHex) === outputHex) this.stats.uploadsSkipped++;
-      else if (!this.uploader.offer({ actionHex, outputHex, size: body.length, diskPath: result.diskPath })) this.stats.uploadsDropped++;
+      else this.uploads.offer({ actionHex, outputHex, size: body.length, diskPath: result.diskPath });
     }
     return result;
-  }
-
-  private async upload(job: UploadJob): Promise<void> {
-    if (!this.uploadsOn) return;
-    if (!this.breaker.allow()) {
-      this.stats.uploadsDropped++;
-      return;
-    }
-    const started = performance.now();
-    try {
-      const { outcome, wireBytes } = await this.client.upload(
-        job.actionHex,
-        job.outputHex,
-        job.size,
-        job.diskPath,
-        job.size >= this.options.linkThresholdBytes,
-      );
-      this.breaker.succeeded();
-      if (outcome === "forbidden") {
-        this.uploadsOn = false;
-        this.warnOnce("forbidden", "the token may only read: uploads are off for this run");
-      } else if (outcome === "linked") {
-        this.stats.uploadsSkipped++;
-      } else {
-        this.stats.uploads++;
-        this.stats.uploadBytes += job.size;
-        this.stats.uploadWireBytes += wireBytes;
-      }
-    } catch (err) {
-      this.stats.uploadErrors++;
-      if (err instanceof RemoteRefusal || err instanceof RemoteTimeout) {
-        // A 413 for an output above the server's --max-body, or a large output on a slow link, says
-        // nothing about whether lookups will work: reads stay on.
-        this.breaker.released();
-        this.stats.remoteErrors++;
-        this.warnOnce(`upload-${err.name}`, `an upload was not accepted (${err.message}); that entry stays local only`);
-      } else if (err instanceof LocalStoreError) {
-        // Nothing the remote did. An output trimmed from the local tier before its upload ran is
-        // expected now and then; any other local failure (permissions, descriptors) is said once.
-        this.breaker.released();
-        if (err.trimmed) this.log.debug(`upload skipped: ${err.message}`);
-        else this.warnOnce("upload-local", `an upload could not read its output locally (${err.message}); that entry stays local only`);
-      } else this.remoteFailed(err);
-    } finally {
-      this.stats.remoteMs += performance.now() - started;
-    }
   }
 
   private remoteFailed(err: unknown): void {
@@ -246,13 +190,9 @@ export class RemoteTier implements CacheTier {
 
   async close(): Promise<void> {
     // The manifest goes up beside the last uploads, within the same drain deadline.
-    const manifest = this.options.warm?.finish(this.uploadsOn && this.breaker.isClosed ? this.options.drainTimeoutMs : 0);
-    const abandoned = await this.uploader.drain(this.options.drainTimeoutMs);
+    const manifest = this.options.warm?.finish(this.uploads.on && this.breaker.isClosed ? this.options.drainTimeoutMs : 0);
+    await this.uploads.drain(this.options.drainTimeoutMs);
     await manifest;
-    if (abandoned > 0) {
-      this.stats.uploadsDropped += abandoned;
-      this.warnOnce("drain", `${abandoned} uploads still queued at exit were dropped (drain deadline)`);
-    }
     await this.client.close();
     await this.local.close();
   }

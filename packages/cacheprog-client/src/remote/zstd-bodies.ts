@@ -30,13 +30,13 @@ export const COMPRESS_MAX_BYTES = 64 * 1024 * 1024;
 const MIN_SAVING = 0.1;
 
 export type UploadOutcome = "stored" | "linked" | "forbidden";
-/** What an upload did, and how many body bytes it sent (fewer than the output's when it went compressed). */
-export type UploadResult = { outcome: UploadOutcome; wireBytes: number };
+/** What an upload did, how many body bytes it sent (fewer than the output's when it went compressed), in how many requests. */
+export type UploadResult = { outcome: UploadOutcome; wireBytes: number; requests: number };
 
 /** An upload's result from its PUT's answer; "missing" after a full body is the server refusing it. */
-export function stored(outcome: "stored" | "missing" | "forbidden", wireBytes: number): UploadResult {
+export function stored(outcome: "stored" | "missing" | "forbidden", wireBytes: number, requests: number): UploadResult {
   if (outcome === "missing") throw new RemoteError("PUT action: server refused the body as unknown output");
-  return { outcome, wireBytes };
+  return { outcome, wireBytes, requests };
 }
 
 let codec: Promise<ZstdCodec | null> | undefined;

@@ -3,13 +3,24 @@
 // an older server that refuses compressed uploads gets them raw; --compression off asks for and sends none.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { headers as h } from "@gocacheprog/common";
 import { compressOutput, loadZstd, ZSTD_FRAME_MAX } from "@gocacheprog/common/zstd";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BinSession, buildBin, byId, closeRequest, getRequest, idOf, listFiles, putRequest, sha256 } from "../helpers.ts";
+import {
+  BinSession,
+  buildBin,
+  byId,
+  closeRequest,
+  getRequest,
+  idOf,
+  listenOnLoopback,
+  listFiles,
+  putRequest,
+  sha256,
+  stopServer,
+} from "../helpers.ts";
 
 type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -62,12 +73,10 @@ beforeAll(async () => {
     if (!behaviour) res.writeHead(404).end();
     else behaviour(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listenOnLoopback(server);
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await stopServer(server);
 });
 beforeEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });

@@ -1,10 +1,10 @@
 // A pooled connection must be dropped before the server's keep-alive timeout closes it: a request
 // sent on a socket the server is closing fails with ECONNRESET (two cold runners lost uploads so).
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RemoteClient } from "../../src/remote/http.ts";
+import { listenOnLoopback, stopServer } from "../helpers.ts";
 
 let server: Server;
 let connections = 0;
@@ -14,12 +14,10 @@ beforeAll(async () => {
   server = createServer((_req, res) => res.writeHead(404).end());
   server.keepAliveTimeout = 2000; // announced as `Keep-Alive: timeout=2`
   server.on("connection", () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listenOnLoopback(server);
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await stopServer(server);
 });
 
 it("drops an idle connection before the server's announced keep-alive timeout", async () => {

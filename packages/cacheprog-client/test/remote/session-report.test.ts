@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/ops/log.ts";
 import type { StatsJson } from "../../src/ops/stats.ts";
 import { postSessionReport, sessionReport } from "../../src/remote/session-report.ts";
+import { listenOnLoopback, stopServer } from "../helpers.ts";
 
 const silent = { error() {}, warn() {}, info() {}, debug() {} } as unknown as Logger;
 const stats = { hits: 40, misses: 2, warmUsed: 30 } as StatsJson;
@@ -22,12 +22,10 @@ const server = createServer((req, res) => {
 });
 let url = "";
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cache/`;
+  url = `${await listenOnLoopback(server)}/cache/`;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await stopServer(server);
 });
 
 describe("the session report (POST /v1/sessions)", () => {

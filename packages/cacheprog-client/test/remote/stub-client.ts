@@ -1,4 +1,5 @@
-import type { OpenSink, RemoteHit, UploadOutcome, UploadResult } from "../../src/remote/http.ts";
+import type { BatchOutcome, OpenSink, RemoteHit, UploadOutcome, UploadResult } from "../../src/remote/http.ts";
+import type { UploadJob } from "../../src/remote/upload-batch.ts";
 
 export interface StubEntry {
   outputHex: string;
@@ -14,6 +15,10 @@ export class StubClient {
   lookupError: Error | undefined;
   uploadError: Error | undefined;
   uploadOutcome: UploadOutcome = "stored";
+  /** Each batch upload's jobs, in order. */
+  batches: UploadJob[][] = [];
+  /** The answer to a batch: "unsupported"/"forbidden" as such, else each item's status in turn (201 when the list runs out). */
+  batchAnswer: "unsupported" | "forbidden" | number[] = [];
   gate: Promise<void> = Promise.resolve();
 
   /** Streams the stored body into the sink in two pieces, as a reply arriving in chunks would. */
@@ -38,7 +43,16 @@ export class StubClient {
   async upload(actionHex: string, _o: string, s: number, _p: string, link: boolean): Promise<UploadResult> {
     this.uploads.push({ actionHex, link });
     if (this.uploadError) throw this.uploadError;
-    return { outcome: this.uploadOutcome, wireBytes: this.uploadOutcome === "stored" ? s : 0 };
+    return { outcome: this.uploadOutcome, wireBytes: this.uploadOutcome === "stored" ? s : 0, requests: link ? 2 : 1 };
+  }
+  async uploadBatch(jobs: UploadJob[]): Promise<BatchOutcome> {
+    this.batches.push(jobs);
+    if (this.uploadError) throw this.uploadError;
+    const answer = this.batchAnswer;
+    if (!Array.isArray(answer)) return answer;
+    const sent = jobs.map((job) => ({ job, wireBytes: job.size }));
+    const results = jobs.map((_, i) => ({ status: answer[i] ?? 201, error: answer[i] === undefined ? "" : "refused here" }));
+    return { body: new Uint8Array(0), sent, unreadable: [], results };
   }
   async close(): Promise<void> {}
 }

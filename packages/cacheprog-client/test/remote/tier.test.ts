@@ -9,6 +9,7 @@ import { CircuitBreaker } from "../../src/remote/breaker.ts";
 import { followUpKey } from "../../src/remote/follow-ups.ts";
 import { type RemoteClient, RemoteError } from "../../src/remote/http.ts";
 import { RemoteTier } from "../../src/remote/tier.ts";
+import { BATCH_ITEM_MAX_BYTES, BATCH_LINGER_MS } from "../../src/remote/upload-batch.ts";
 import { idOf, sha256 } from "../helpers.ts";
 import { StubClient } from "./stub-client.ts";
 
@@ -17,7 +18,7 @@ let stats: Stats;
 let logs: string[];
 let tier: RemoteTier;
 
-async function makeTier(uploads = true): Promise<RemoteTier> {
+async function makeTier(uploads = true, batchUploads = false): Promise<RemoteTier> {
   const disk = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "remote-tier-")) });
   return new RemoteTier(
     disk,
@@ -31,6 +32,7 @@ async function makeTier(uploads = true): Promise<RemoteTier> {
       uploadQueue: 10,
       drainTimeoutMs: 5_000,
       linkThresholdBytes: 4,
+      batchUploads,
       displayUrl: "http://cache.test",
     },
   );
@@ -199,6 +201,71 @@ describe("RemoteTier", () => {
     await readonly.put(idOf("z"), sha256(Buffer.from("z")), Buffer.from("z"));
     await readonly.close();
     expect(stub.uploads).toHaveLength(0);
+  });
+});
+
+describe("RemoteTier batch uploads", () => {
+  const put = (t: RemoteTier, seed: string, body: Buffer) => t.put(idOf(seed), sha256(body), body);
+
+  it("sends small outputs together in one request and a large one alone (link first), counting each", async () => {
+    const batched = await makeTier(true, true);
+    const large = Buffer.alloc(BATCH_ITEM_MAX_BYTES + 1, 7);
+    for (const seed of ["a", "b", "c"]) await put(batched, seed, Buffer.from(seed.repeat(10)));
+    await put(batched, "large", large);
+    await batched.close();
+    expect(stub.batches.map((jobs) => jobs.map((j) => j.actionHex))).toEqual([["a", "b", "c"].map((s) => idOf(s).toString("hex"))]);
+    expect(stub.uploads).toEqual([{ actionHex: idOf("large").toString("hex"), link: true }]);
+    expect([stats.uploads, stats.uploadBytes, stats.uploadRequests]).toEqual([4, 30 + large.length, 1 + 2]);
+  });
+
+  it("waits a moment for more outputs, then sends what it has without waiting for the session to end", async () => {
+    const batched = await makeTier(true, true);
+    await put(batched, "a", Buffer.from("aaaa"));
+    await put(batched, "b", Buffer.from("bbbb"));
+    expect(stub.batches).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, BATCH_LINGER_MS + 100));
+    expect(stub.batches.map((jobs) => jobs.length)).toEqual([2]);
+    await batched.close();
+  });
+
+  it("counts a refused item as a failed upload and stores the rest; a failed batch fails all it carried", async () => {
+    const batched = await makeTier(true, true);
+    stub.batchAnswer = [201, 400, 201];
+    for (const seed of ["a", "b", "c"]) await put(batched, seed, Buffer.from(seed));
+    (batched as unknown as { uploads: { batcher: { flush(): void } } }).uploads.batcher.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    expect([stats.uploads, stats.uploadErrors]).toEqual([2, 1]);
+    expect(logs.join("\n")).toMatch(/an upload was not accepted \(batch upload item: HTTP 400: refused here\)/);
+    stub.uploadError = new RemoteError("POST batch upload: HTTP 503");
+    for (const seed of ["d", "e", "f", "g"]) await put(batched, seed, Buffer.from(seed));
+    await batched.close();
+    expect([stats.uploads, stats.uploadErrors, stats.remoteErrors]).toEqual([2, 5, 2]);
+  });
+
+  it("falls back to one request per output, for good, when the server has no batch route", async () => {
+    const batched = await makeTier(true, true);
+    stub.batchAnswer = "unsupported";
+    for (const seed of ["a", "b"]) await put(batched, seed, Buffer.from(seed));
+    (batched as unknown as { uploads: { batcher: { flush(): void } } }).uploads.batcher.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    await put(batched, "c", Buffer.from("c"));
+    await batched.close();
+    expect(stub.batches).toHaveLength(1);
+    expect(stub.uploads.map((u) => u.actionHex)).toEqual(["a", "b", "c"].map((s) => idOf(s).toString("hex")));
+    expect(stats.uploads).toBe(3);
+  });
+
+  it("turns uploads off when a batch is refused as read-only", async () => {
+    const batched = await makeTier(true, true);
+    stub.batchAnswer = "forbidden";
+    await put(batched, "a", Buffer.from("a"));
+    (batched as unknown as { uploads: { batcher: { flush(): void } } }).uploads.batcher.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    await put(batched, "b", Buffer.from("b"));
+    await batched.close();
+    expect(stub.batches).toHaveLength(1);
+    expect(stats.uploads).toBe(0);
+    expect(logs.join("")).toMatch(/may only read/);
   });
 });
 

@@ -58,6 +58,23 @@ describe("BoundedUploader", () => {
     u.offer(3);
     expect(await u.drain(20)).toBe(2);
   });
+
+  it("weighs a batch by the outputs it carries, in the bound and in what a drain abandons", async () => {
+    const u = new BoundedUploader<string>(1, 10, () => new Promise<void>(() => {}));
+    expect(u.offer("running", 4)).toBe(true); // taken by the worker at once
+    expect(u.offer("a", 6)).toBe(true);
+    expect(u.offer("b", 5)).toBe(false); // 6 + 5 > 10
+    expect(u.offer("c", 4)).toBe(true);
+    expect(u.offer("d", 1)).toBe(false);
+    expect(await u.drain(20)).toBe(10);
+  });
+
+  it("takes a batch heavier than the whole bound when nothing waits, so a small queue never stops uploads", () => {
+    const u = new BoundedUploader<string>(1, 2, () => new Promise<void>(() => {}));
+    expect(u.offer("running", 1)).toBe(true);
+    expect(u.offer("big", 5)).toBe(true);
+    expect(u.offer("next", 1)).toBe(false);
+  });
 });
 
 describe("displayUrl", () => {

@@ -204,6 +204,244 @@ export namespace gocacheprog {
             public static getTypeUrl(typeUrlPrefix?: string): string;
         }
 
+        /** Properties of an UploadItem. */
+        interface IUploadItem {
+
+            /** UploadItem actionId */
+            actionId?: (Uint8Array|null);
+
+            /** UploadItem outputId */
+            outputId?: (Uint8Array|null);
+
+            /** UploadItem size */
+            size?: (number|null);
+
+            /** UploadItem body */
+            body?: (Uint8Array|null);
+
+            /** UploadItem codec */
+            codec?: (gocacheprog.v1.Codec|null);
+        }
+
+        /** Represents an UploadItem. */
+        class UploadItem implements IUploadItem {
+
+            /**
+             * Constructs a new UploadItem.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: gocacheprog.v1.IUploadItem);
+
+            /** UploadItem actionId. */
+            public actionId: Uint8Array;
+
+            /** UploadItem outputId. */
+            public outputId: Uint8Array;
+
+            /** UploadItem size. */
+            public size: number;
+
+            /** UploadItem body. */
+            public body: Uint8Array;
+
+            /** UploadItem codec. */
+            public codec: gocacheprog.v1.Codec;
+
+            /**
+             * Creates a new UploadItem instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns UploadItem instance
+             */
+            public static create(properties?: gocacheprog.v1.IUploadItem): gocacheprog.v1.UploadItem;
+
+            /**
+             * Encodes the specified UploadItem message. Does not implicitly {@link gocacheprog.v1.UploadItem.verify|verify} messages.
+             * @param message UploadItem message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: gocacheprog.v1.IUploadItem, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an UploadItem message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns UploadItem
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): gocacheprog.v1.UploadItem;
+
+            /**
+             * Gets the default type url for UploadItem
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a BatchUploadRequest. */
+        interface IBatchUploadRequest {
+
+            /** BatchUploadRequest items */
+            items?: (gocacheprog.v1.IUploadItem[]|null);
+        }
+
+        /** Represents a BatchUploadRequest. */
+        class BatchUploadRequest implements IBatchUploadRequest {
+
+            /**
+             * Constructs a new BatchUploadRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: gocacheprog.v1.IBatchUploadRequest);
+
+            /** BatchUploadRequest items. */
+            public items: gocacheprog.v1.IUploadItem[];
+
+            /**
+             * Creates a new BatchUploadRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns BatchUploadRequest instance
+             */
+            public static create(properties?: gocacheprog.v1.IBatchUploadRequest): gocacheprog.v1.BatchUploadRequest;
+
+            /**
+             * Encodes the specified BatchUploadRequest message. Does not implicitly {@link gocacheprog.v1.BatchUploadRequest.verify|verify} messages.
+             * @param message BatchUploadRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: gocacheprog.v1.IBatchUploadRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a BatchUploadRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns BatchUploadRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): gocacheprog.v1.BatchUploadRequest;
+
+            /**
+             * Gets the default type url for BatchUploadRequest
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of an UploadItemResult. */
+        interface IUploadItemResult {
+
+            /** UploadItemResult status */
+            status?: (number|null);
+
+            /** UploadItemResult error */
+            error?: (string|null);
+        }
+
+        /** Represents an UploadItemResult. */
+        class UploadItemResult implements IUploadItemResult {
+
+            /**
+             * Constructs a new UploadItemResult.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: gocacheprog.v1.IUploadItemResult);
+
+            /** UploadItemResult status. */
+            public status: number;
+
+            /** UploadItemResult error. */
+            public error: string;
+
+            /**
+             * Creates a new UploadItemResult instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns UploadItemResult instance
+             */
+            public static create(properties?: gocacheprog.v1.IUploadItemResult): gocacheprog.v1.UploadItemResult;
+
+            /**
+             * Encodes the specified UploadItemResult message. Does not implicitly {@link gocacheprog.v1.UploadItemResult.verify|verify} messages.
+             * @param message UploadItemResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: gocacheprog.v1.IUploadItemResult, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an UploadItemResult message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns UploadItemResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): gocacheprog.v1.UploadItemResult;
+
+            /**
+             * Gets the default type url for UploadItemResult
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a BatchUploadResponse. */
+        interface IBatchUploadResponse {
+
+            /** BatchUploadResponse results */
+            results?: (gocacheprog.v1.IUploadItemResult[]|null);
+        }
+
+        /** Represents a BatchUploadResponse. */
+        class BatchUploadResponse implements IBatchUploadResponse {
+
+            /**
+             * Constructs a new BatchUploadResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: gocacheprog.v1.IBatchUploadResponse);
+
+            /** BatchUploadResponse results. */
+            public results: gocacheprog.v1.IUploadItemResult[];
+
+            /**
+             * Creates a new BatchUploadResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns BatchUploadResponse instance
+             */
+            public static create(properties?: gocacheprog.v1.IBatchUploadResponse): gocacheprog.v1.BatchUploadResponse;
+
+            /**
+             * Encodes the specified BatchUploadResponse message. Does not implicitly {@link gocacheprog.v1.BatchUploadResponse.verify|verify} messages.
+             * @param message BatchUploadResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: gocacheprog.v1.IBatchUploadResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a BatchUploadResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns BatchUploadResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): gocacheprog.v1.BatchUploadResponse;
+
+            /**
+             * Gets the default type url for BatchUploadResponse
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
         /** Properties of a ManifestUpload. */
         interface IManifestUpload {
 

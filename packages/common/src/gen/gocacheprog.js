@@ -540,6 +540,625 @@ export const gocacheprog = $root.gocacheprog = (() => {
             return BatchLookupResponse;
         })();
 
+        v1.UploadItem = (function() {
+
+            /**
+             * Properties of an UploadItem.
+             * @memberof gocacheprog.v1
+             * @interface IUploadItem
+             * @property {Uint8Array|null} [actionId] UploadItem actionId
+             * @property {Uint8Array|null} [outputId] UploadItem outputId
+             * @property {number|null} [size] UploadItem size
+             * @property {Uint8Array|null} [body] UploadItem body
+             * @property {gocacheprog.v1.Codec|null} [codec] UploadItem codec
+             */
+
+            /**
+             * Constructs a new UploadItem.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents an UploadItem.
+             * @implements IUploadItem
+             * @constructor
+             * @param {gocacheprog.v1.IUploadItem=} [properties] Properties to set
+             */
+            function UploadItem(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * UploadItem actionId.
+             * @member {Uint8Array} actionId
+             * @memberof gocacheprog.v1.UploadItem
+             * @instance
+             */
+            UploadItem.prototype.actionId = $util.newBuffer([]);
+
+            /**
+             * UploadItem outputId.
+             * @member {Uint8Array} outputId
+             * @memberof gocacheprog.v1.UploadItem
+             * @instance
+             */
+            UploadItem.prototype.outputId = $util.newBuffer([]);
+
+            /**
+             * UploadItem size.
+             * @member {number} size
+             * @memberof gocacheprog.v1.UploadItem
+             * @instance
+             */
+            UploadItem.prototype.size = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * UploadItem body.
+             * @member {Uint8Array} body
+             * @memberof gocacheprog.v1.UploadItem
+             * @instance
+             */
+            UploadItem.prototype.body = $util.newBuffer([]);
+
+            /**
+             * UploadItem codec.
+             * @member {gocacheprog.v1.Codec} codec
+             * @memberof gocacheprog.v1.UploadItem
+             * @instance
+             */
+            UploadItem.prototype.codec = 0;
+
+            /**
+             * Creates a new UploadItem instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.UploadItem
+             * @static
+             * @param {gocacheprog.v1.IUploadItem=} [properties] Properties to set
+             * @returns {gocacheprog.v1.UploadItem} UploadItem instance
+             */
+            UploadItem.create = function create(properties) {
+                return new UploadItem(properties);
+            };
+
+            /**
+             * Encodes the specified UploadItem message. Does not implicitly {@link gocacheprog.v1.UploadItem.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.UploadItem
+             * @static
+             * @param {gocacheprog.v1.IUploadItem} message UploadItem message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            UploadItem.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.actionId != null && Object.hasOwnProperty.call(message, "actionId"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.actionId);
+                if (message.outputId != null && Object.hasOwnProperty.call(message, "outputId"))
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.outputId);
+                if (message.size != null && Object.hasOwnProperty.call(message, "size"))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.size);
+                if (message.body != null && Object.hasOwnProperty.call(message, "body"))
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.body);
+                if (message.codec != null && Object.hasOwnProperty.call(message, "codec"))
+                    writer.uint32(/* id 5, wireType 0 =*/40).int32(message.codec);
+                return writer;
+            };
+
+            /**
+             * Decodes an UploadItem message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.UploadItem
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.UploadItem} UploadItem
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            UploadItem.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.UploadItem();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.actionId = reader.bytes();
+                            break;
+                        }
+                    case 2: {
+                            message.outputId = reader.bytes();
+                            break;
+                        }
+                    case 3: {
+                            message.size = reader.uint64();
+                            break;
+                        }
+                    case 4: {
+                            message.body = reader.bytes();
+                            break;
+                        }
+                    case 5: {
+                            message.codec = reader.int32();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for UploadItem
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.UploadItem
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            UploadItem.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.UploadItem";
+            };
+
+            return UploadItem;
+        })();
+
+        v1.BatchUploadRequest = (function() {
+
+            /**
+             * Properties of a BatchUploadRequest.
+             * @memberof gocacheprog.v1
+             * @interface IBatchUploadRequest
+             * @property {Array.<gocacheprog.v1.IUploadItem>|null} [items] BatchUploadRequest items
+             */
+
+            /**
+             * Constructs a new BatchUploadRequest.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a BatchUploadRequest.
+             * @implements IBatchUploadRequest
+             * @constructor
+             * @param {gocacheprog.v1.IBatchUploadRequest=} [properties] Properties to set
+             */
+            function BatchUploadRequest(properties) {
+                this.items = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * BatchUploadRequest items.
+             * @member {Array.<gocacheprog.v1.IUploadItem>} items
+             * @memberof gocacheprog.v1.BatchUploadRequest
+             * @instance
+             */
+            BatchUploadRequest.prototype.items = $util.emptyArray;
+
+            /**
+             * Creates a new BatchUploadRequest instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.BatchUploadRequest
+             * @static
+             * @param {gocacheprog.v1.IBatchUploadRequest=} [properties] Properties to set
+             * @returns {gocacheprog.v1.BatchUploadRequest} BatchUploadRequest instance
+             */
+            BatchUploadRequest.create = function create(properties) {
+                return new BatchUploadRequest(properties);
+            };
+
+            /**
+             * Encodes the specified BatchUploadRequest message. Does not implicitly {@link gocacheprog.v1.BatchUploadRequest.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.BatchUploadRequest
+             * @static
+             * @param {gocacheprog.v1.IBatchUploadRequest} message BatchUploadRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BatchUploadRequest.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.items != null && message.items.length)
+                    for (let i = 0; i < message.items.length; ++i)
+                        $root.gocacheprog.v1.UploadItem.encode(message.items[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            /**
+             * Decodes a BatchUploadRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.BatchUploadRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.BatchUploadRequest} BatchUploadRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BatchUploadRequest.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.BatchUploadRequest();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            if (!(message.items && message.items.length))
+                                message.items = [];
+                            message.items.push($root.gocacheprog.v1.UploadItem.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for BatchUploadRequest
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.BatchUploadRequest
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            BatchUploadRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.BatchUploadRequest";
+            };
+
+            return BatchUploadRequest;
+        })();
+
+        v1.UploadItemResult = (function() {
+
+            /**
+             * Properties of an UploadItemResult.
+             * @memberof gocacheprog.v1
+             * @interface IUploadItemResult
+             * @property {number|null} [status] UploadItemResult status
+             * @property {string|null} [error] UploadItemResult error
+             */
+
+            /**
+             * Constructs a new UploadItemResult.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents an UploadItemResult.
+             * @implements IUploadItemResult
+             * @constructor
+             * @param {gocacheprog.v1.IUploadItemResult=} [properties] Properties to set
+             */
+            function UploadItemResult(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * UploadItemResult status.
+             * @member {number} status
+             * @memberof gocacheprog.v1.UploadItemResult
+             * @instance
+             */
+            UploadItemResult.prototype.status = 0;
+
+            /**
+             * UploadItemResult error.
+             * @member {string} error
+             * @memberof gocacheprog.v1.UploadItemResult
+             * @instance
+             */
+            UploadItemResult.prototype.error = "";
+
+            /**
+             * Creates a new UploadItemResult instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.UploadItemResult
+             * @static
+             * @param {gocacheprog.v1.IUploadItemResult=} [properties] Properties to set
+             * @returns {gocacheprog.v1.UploadItemResult} UploadItemResult instance
+             */
+            UploadItemResult.create = function create(properties) {
+                return new UploadItemResult(properties);
+            };
+
+            /**
+             * Encodes the specified UploadItemResult message. Does not implicitly {@link gocacheprog.v1.UploadItemResult.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.UploadItemResult
+             * @static
+             * @param {gocacheprog.v1.IUploadItemResult} message UploadItemResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            UploadItemResult.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.status != null && Object.hasOwnProperty.call(message, "status"))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.status);
+                if (message.error != null && Object.hasOwnProperty.call(message, "error"))
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.error);
+                return writer;
+            };
+
+            /**
+             * Decodes an UploadItemResult message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.UploadItemResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.UploadItemResult} UploadItemResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            UploadItemResult.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.UploadItemResult();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.status = reader.uint32();
+                            break;
+                        }
+                    case 2: {
+                            message.error = reader.string();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for UploadItemResult
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.UploadItemResult
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            UploadItemResult.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.UploadItemResult";
+            };
+
+            return UploadItemResult;
+        })();
+
+        v1.BatchUploadResponse = (function() {
+
+            /**
+             * Properties of a BatchUploadResponse.
+             * @memberof gocacheprog.v1
+             * @interface IBatchUploadResponse
+             * @property {Array.<gocacheprog.v1.IUploadItemResult>|null} [results] BatchUploadResponse results
+             */
+
+            /**
+             * Constructs a new BatchUploadResponse.
+             * @memberof gocacheprog.v1
+             * @classdesc Represents a BatchUploadResponse.
+             * @implements IBatchUploadResponse
+             * @constructor
+             * @param {gocacheprog.v1.IBatchUploadResponse=} [properties] Properties to set
+             */
+            function BatchUploadResponse(properties) {
+                this.results = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * BatchUploadResponse results.
+             * @member {Array.<gocacheprog.v1.IUploadItemResult>} results
+             * @memberof gocacheprog.v1.BatchUploadResponse
+             * @instance
+             */
+            BatchUploadResponse.prototype.results = $util.emptyArray;
+
+            /**
+             * Creates a new BatchUploadResponse instance using the specified properties.
+             * @function create
+             * @memberof gocacheprog.v1.BatchUploadResponse
+             * @static
+             * @param {gocacheprog.v1.IBatchUploadResponse=} [properties] Properties to set
+             * @returns {gocacheprog.v1.BatchUploadResponse} BatchUploadResponse instance
+             */
+            BatchUploadResponse.create = function create(properties) {
+                return new BatchUploadResponse(properties);
+            };
+
+            /**
+             * Encodes the specified BatchUploadResponse message. Does not implicitly {@link gocacheprog.v1.BatchUploadResponse.verify|verify} messages.
+             * @function encode
+             * @memberof gocacheprog.v1.BatchUploadResponse
+             * @static
+             * @param {gocacheprog.v1.IBatchUploadResponse} message BatchUploadResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BatchUploadResponse.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.results != null && message.results.length)
+                    for (let i = 0; i < message.results.length; ++i)
+                        $root.gocacheprog.v1.UploadItemResult.encode(message.results[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            /**
+             * Decodes a BatchUploadResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof gocacheprog.v1.BatchUploadResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {gocacheprog.v1.BatchUploadResponse} BatchUploadResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BatchUploadResponse.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.gocacheprog.v1.BatchUploadResponse();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            if (!(message.results && message.results.length))
+                                message.results = [];
+                            message.results.push($root.gocacheprog.v1.UploadItemResult.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Gets the default type url for BatchUploadResponse
+             * @function getTypeUrl
+             * @memberof gocacheprog.v1.BatchUploadResponse
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            BatchUploadResponse.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/gocacheprog.v1.BatchUploadResponse";
+            };
+
+            return BatchUploadResponse;
+        })();
+
         v1.ManifestUpload = (function() {
 
             /**

@@ -1,7 +1,7 @@
 import { idToHex, sha256Hex } from "@gocacheprog/common";
 import { type IStoredManifest, StoredManifests } from "@gocacheprog/common/proto";
 import type { Logger } from "../ops/logger.ts";
-import type { BlobStore } from "../storage/blob/types.ts";
+import { type BlobStore, oneChunk } from "../storage/blob/types.ts";
 import { BackendUnavailableError } from "../storage/errors.ts";
 import type { Index } from "../storage/index/types.ts";
 import { manifestKey } from "../storage/keys.ts";
@@ -128,8 +128,4 @@ async function writeManifestCopy(blobs: BlobStore, ns: string, buildKeyHex: stri
   await calls.blob("writeManifestCopy", () =>
     blobs.put(manifestKey(ns, buildKeyHex), oneChunk(bytes), { size: bytes.length, sha256Hex: sha256Hex(bytes) }),
   );
-}
-
-async function* oneChunk(bytes: Buffer): AsyncIterable<Uint8Array> {
-  yield bytes;
 }

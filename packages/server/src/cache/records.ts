@@ -1,5 +1,5 @@
 import { sha256Hex } from "@gocacheprog/common";
-import type { BlobStore } from "../storage/blob/types.ts";
+import { type BlobStore, oneChunk } from "../storage/blob/types.ts";
 import { encodeRecord, tryDecodeRecord } from "../storage/index/record-codec.ts";
 import type { ActionRecord, Index } from "../storage/index/types.ts";
 import {
@@ -116,8 +116,4 @@ async function restoreManifests(blobs: BlobStore, index: Index, namespace: strin
   if (bytes === null) return false;
   await index.setManifests(namespace, buildKeyHex, bytes);
   return true;
-}
-
-async function* oneChunk(bytes: Buffer): AsyncIterable<Uint8Array> {
-  yield bytes;
 }

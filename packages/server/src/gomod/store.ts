@@ -4,6 +4,7 @@ import { readFile, rm } from "node:fs/promises";
 import type { CacheCore, Hit } from "../cache/core.ts";
 import type { OutputBody } from "../cache/outputs.ts";
 import type { Logger } from "../ops/logger.ts";
+import { oneChunk } from "../storage/blob/types.ts";
 import { BackendUnavailableError, IntegrityError } from "../storage/errors.ts";
 import { GOMOD_NAMESPACE, gomodEntryId } from "../storage/keys.ts";
 import type { MemoryFiles } from "./memory.ts";
@@ -170,7 +171,7 @@ export class GomodStore {
         metrics.bytes.inc({ kind, direction: "upstream" }, size);
         const sha256Hex = spooled?.sha256Hex ?? createHash("sha256").update(bytes!).digest("hex");
         // Nothing to fall back on if the store refuses: the upstream's bytes go with this request.
-        await this.deps.core.write(GOMOD_NAMESPACE, id, sha256Hex, size, bytes ? once(bytes) : createReadStream(spooled!.file));
+        await this.deps.core.write(GOMOD_NAMESPACE, id, sha256Hex, size, bytes ? oneChunk(bytes) : createReadStream(spooled!.file));
         // Checked and stored: when memory keeps it, it is served from these bytes, not read back.
         const memory = this.deps.memory;
         return bytes && memory && size <= memory.entryMax ? { found: true, body: bytes } : { found: true };
@@ -195,14 +196,10 @@ export class GomodStore {
   private async store(id: string, body: Buffer): Promise<void> {
     const sha = createHash("sha256").update(body).digest("hex");
     try {
-      await this.deps.core.write(GOMOD_NAMESPACE, id, sha, body.byteLength, once(body));
+      await this.deps.core.write(GOMOD_NAMESPACE, id, sha, body.byteLength, oneChunk(body));
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       this.deps.logger.warn({ err: err.message }, "module cache storage unavailable; answer served but not stored");
     }
   }
-}
-
-async function* once(body: Buffer): AsyncGenerator<Uint8Array> {
-  yield body;
 }

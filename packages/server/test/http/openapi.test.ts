@@ -13,6 +13,7 @@ describe("openapi.yaml", () => {
       routes.action(":id"),
       routes.output(":id"),
       routes.batchLookup,
+      routes.batchUpload,
       routes.manifests,
       routes.prefetch,
       "/healthz",

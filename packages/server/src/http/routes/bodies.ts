@@ -1,4 +1,4 @@
-import { headers, isHexId } from "@gocacheprog/common";
+import { headers, isHexId, PROTOBUF_CONTENT_TYPE } from "@gocacheprog/common";
 import { ZSTD_ENCODING } from "@gocacheprog/common/zstd";
 import type { Context } from "hono";
 import type { OutputBody } from "../../cache/outputs.ts";
@@ -71,4 +71,33 @@ async function* counted(
     counter.inc(chunk.byteLength);
     yield chunk;
   }
+}
+
+/** A protobuf message, or 400 naming what it is not. */
+export function decodeProtobuf<T>(type: { decode(bytes: Uint8Array): T }, bytes: Uint8Array, name: string): T {
+  try {
+    return type.decode(bytes);
+  } catch (err) {
+    throw new HttpError(400, `not a ${name}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A protobuf request body read whole, refused with 413 as soon as it passes `limit` (declared or
+ * actually sent), so what a peer sends never grows the server past it.
+ */
+export async function protobufBody(c: Context<AppEnv>, limit: number, metrics?: ServerMetrics): Promise<Uint8Array> {
+  const type = c.req.header("content-type") ?? "";
+  if (!type.startsWith(PROTOBUF_CONTENT_TYPE)) throw new HttpError(415, `content-type must be ${PROTOBUF_CONTENT_TYPE}`);
+  const tooLarge = () => new HttpError(413, `request body exceeds ${limit} bytes`);
+  if (Number(c.req.header("content-length") ?? 0) > limit) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const body = metrics ? requestBody(c, metrics) : ((c.req.raw.body ?? []) as AsyncIterable<Uint8Array>);
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
 }

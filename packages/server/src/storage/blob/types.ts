@@ -12,6 +12,11 @@ export interface BlobListing {
   lastModified: Date;
 }
 
+/** Bytes already in memory as a body for put(). */
+export async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
 /** A stored object's bytes as they stream out; whoever receives one must consume or destroy it. */
 export type BlobBody = AsyncIterable<Uint8Array> & { destroy?(): void };
 
