@@ -37,7 +37,7 @@ function buildTable(rows: Row[]): string[] {
       : r.uploadBytes
         ? `— / ${megabytes(r.uploadBytes)}`
         : "";
-    const inRequests = r.uploadRequests !== undefined ? ` in ${r.uploadRequests} requests` : "";
+    const inRequests = r.uploadRequests ? ` in ${r.uploadRequests} requests` : "";
     const requests = r.traffic ? String(r.traffic.requests) : r.uploads !== undefined ? `${r.uploads} uploads${inRequests}` : "";
     lines.push(
       `| ${r.number} | ${r.scenarioLabel} | ${r.systemLabel} | ${formatSummary(r.time)} | ${r.ratioLabel ? `${r.ratioLabel} = ${formatRatio(r.ratio)}` : ""} | ${r.oursOverTheirs !== undefined ? formatRatio(r.oursOverTheirs) : ""} | ${r.rssKb ? mb(r.rssKb) : ""} | ${hits} | ${requests} | ${traffic} | ${r.storedBytes !== undefined ? megabytes(r.storedBytes) : ""} |`,
