@@ -87,6 +87,7 @@ export class Uploads {
     try {
       const outcome = await this.client.uploadBatch(jobs);
       this.breaker.succeeded();
+      if (typeof outcome === "string" || outcome.sent.length > 0) this.stats.uploadRequests++;
       if (outcome === "unsupported") {
         this.batching = false;
         this.log.debug("the server has no batch uploads: one request per output");
@@ -94,7 +95,6 @@ export class Uploads {
         return;
       }
       if (outcome === "forbidden") return this.forbidden();
-      if (outcome.sent.length > 0) this.stats.uploadRequests++;
       for (const { err } of outcome.unreadable) this.uploadFailed(err);
       outcome.sent.forEach(({ job, wireBytes }, i) => {
         const { status, error } = outcome.results[i]!;

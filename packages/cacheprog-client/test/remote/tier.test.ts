@@ -252,7 +252,7 @@ describe("RemoteTier batch uploads", () => {
     await batched.close();
     expect(stub.batches).toHaveLength(1);
     expect(stub.uploads.map((u) => u.actionHex)).toEqual(["a", "b", "c"].map((s) => idOf(s).toString("hex")));
-    expect(stats.uploads).toBe(3);
+    expect([stats.uploads, stats.uploadRequests]).toEqual([3, 1 + 3]); // the refused batch, then a PUT each
   });
 
   it("turns uploads off when a batch is refused as read-only", async () => {
