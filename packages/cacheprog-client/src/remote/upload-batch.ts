@@ -1,15 +1,16 @@
 import type { IncomingMessage } from "node:http";
 import { BatchUploadRequest, BatchUploadResponse, Codec, type IUploadItem, type IUploadItemResult } from "@gocacheprog/common/proto";
-import { LocalStoreError, localFailure, RemoteError } from "./exchange.ts";
-import { readAt } from "./upload-bodies.ts";
+import { localFailure, RemoteError } from "./exchange.ts";
+import { readWhole } from "./upload-bodies.ts";
 import { packForUpload } from "./zstd-bodies.ts";
 
 /**
- * Batched uploads. A cold build puts an output or two per compile, and one PUT each cost the client
- * about a millisecond of CPU in Node's HTTP stack and the server as much again, on the cores the
- * compiler is using (a cold `go build std`: 1461 uploads plus 249 link attempts). Small outputs
- * (most of them) wait here a moment and go up together in one POST batch/upload; each item is
- * stored or refused on its own, as a PUT of it would be. Large outputs keep their own streamed PUT.
+ * Batched uploads. A cold build puts an output or two per compile, each of which went up in a PUT of
+ * its own (a cold `go build std`: 1461 PUTs plus 249 link tries), on the cores the compiler is using.
+ * Small outputs (most of them) wait here a moment and go up together in one POST batch/upload; each
+ * item is stored or refused on its own, as a PUT of it would be. Large outputs keep their own
+ * streamed PUT. Cold std, a fresh embedded server each, this stop's VM: 1710 requests -> 152, client
+ * CPU 5.3-5.6 s -> 3.5-4.7 s, the server's 5.9-6.5 s -> 3.2-4.1 s.
  */
 
 /** One output to upload: where the local tier holds it. */
@@ -80,7 +81,7 @@ export async function packBatch(jobs: readonly UploadJob[], compress: boolean): 
   for (const job of jobs) {
     try {
       const frames = compress ? await packForUpload(job.diskPath, job.size) : null;
-      const body = frames ? Buffer.concat(frames) : readWhole(job);
+      const body = frames ? Buffer.concat(frames) : readWhole(job.diskPath, job.size);
       const codec = frames ? Codec.CODEC_ZSTD : Codec.CODEC_NONE;
       items.push({ actionId: Buffer.from(job.actionHex, "hex"), outputId: Buffer.from(job.outputHex, "hex"), size: job.size, body, codec });
       batch.sent.push({ job, wireBytes: body.length });
@@ -113,11 +114,4 @@ export async function batchResults(res: IncomingMessage, items: number): Promise
   }
   if (results.length !== items) throw new RemoteError(`POST batch upload: ${results.length} results for ${items} items`);
   return results;
-}
-
-function readWhole(job: UploadJob): Buffer {
-  const bytes = Buffer.allocUnsafe(job.size);
-  if (job.size > 0 && !readAt(job.diskPath, bytes, 0))
-    throw new LocalStoreError(`${job.diskPath} is shorter than its ${job.size} bytes`, true);
-  return bytes;
 }

@@ -36,16 +36,22 @@ const RAW_READ_WHOLE_BYTES = 256 * 1024;
  */
 export function rawBody(diskPath: string, size: number): Readable | Uint8Array[] | undefined {
   if (size === 0) return undefined;
-  const short = () => new LocalStoreError(`${diskPath} is shorter than its ${size} bytes`, true);
-  if (size <= RAW_READ_WHOLE_BYTES) {
-    const bytes = Buffer.allocUnsafe(size);
-    if (!locally(() => readAt(diskPath, bytes, 0))) throw short();
-    return [bytes];
-  }
+  if (size <= RAW_READ_WHOLE_BYTES) return [readWhole(diskPath, size)];
   const fd = locally(() => openSync(diskPath, "r"));
   if (locally(() => fstatSync(fd).size) < size) {
     closeSync(fd);
-    throw short();
+    throw shorter(diskPath, size);
   }
   return createReadStream("", { fd, start: 0, end: size - 1 });
+}
+
+/** The output's first `size` bytes, read whole; a file gone or shorter (trimmed meanwhile) is a LocalStoreError. */
+export function readWhole(diskPath: string, size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  if (size > 0 && !locally(() => readAt(diskPath, bytes, 0))) throw shorter(diskPath, size);
+  return bytes;
+}
+
+function shorter(diskPath: string, size: number): LocalStoreError {
+  return new LocalStoreError(`${diskPath} is shorter than its ${size} bytes`, true);
 }

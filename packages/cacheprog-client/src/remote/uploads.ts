@@ -76,15 +76,29 @@ export class Uploads {
     if (!this.uploader.offer(job, outputs)) this.stats.uploadsDropped += outputs;
   }
 
-  /** A batch of small outputs in one request; each is counted as its own upload would be. */
-  private async uploadBatch(jobs: UploadJob[]): Promise<void> {
+  /**
+   * One request's worth of uploads (`outputs` of them), when uploads are on and the breaker lets it
+   * through (else they are dropped); a failure of the whole request fails them all.
+   */
+  private async attempt(outputs: number, send: () => Promise<void>): Promise<void> {
     if (!this.uploadsOn) return;
     if (!this.breaker.allow()) {
-      this.stats.uploadsDropped += jobs.length;
+      this.stats.uploadsDropped += outputs;
       return;
     }
     const started = performance.now();
     try {
+      await send();
+    } catch (err) {
+      this.uploadFailed(err, outputs);
+    } finally {
+      this.stats.remoteMs += performance.now() - started;
+    }
+  }
+
+  /** A batch of small outputs in one request; each is counted as its own upload would be. */
+  private uploadBatch(jobs: UploadJob[]): Promise<void> {
+    return this.attempt(jobs.length, async () => {
       const outcome = await this.client.uploadBatch(jobs);
       this.breaker.succeeded();
       if (typeof outcome === "string" || outcome.sent.length > 0) this.stats.uploadRequests++;
@@ -101,21 +115,11 @@ export class Uploads {
         if (status === 201) this.uploaded(job.size, wireBytes);
         else this.uploadFailed(new RemoteRefusal(`batch upload item: HTTP ${status}: ${error ?? ""}`));
       });
-    } catch (err) {
-      this.uploadFailed(err, jobs.length);
-    } finally {
-      this.stats.remoteMs += performance.now() - started;
-    }
+    });
   }
 
-  private async upload(job: UploadJob): Promise<void> {
-    if (!this.uploadsOn) return;
-    if (!this.breaker.allow()) {
-      this.stats.uploadsDropped++;
-      return;
-    }
-    const started = performance.now();
-    try {
+  private upload(job: UploadJob): Promise<void> {
+    return this.attempt(1, async () => {
       const { outcome, wireBytes, requests } = await this.client.upload(
         job.actionHex,
         job.outputHex,
@@ -128,11 +132,7 @@ export class Uploads {
       if (outcome === "forbidden") this.forbidden();
       else if (outcome === "linked") this.stats.uploadsSkipped++;
       else this.uploaded(job.size, wireBytes);
-    } catch (err) {
-      this.uploadFailed(err);
-    } finally {
-      this.stats.remoteMs += performance.now() - started;
-    }
+    });
   }
 
   private uploaded(size: number, wireBytes: number): void {

@@ -5,6 +5,7 @@ import type { BlobStore } from "../storage/blob/types.ts";
 import type { ActionRecord, Index, NamespaceUsage } from "../storage/index/types.ts";
 import { GOMOD_NAMESPACE, parseActionRecordKey, parseManifestKey, parseOutputKey } from "../storage/keys.ts";
 import { bytesInRecord, outputBlobKey } from "./outputs.ts";
+import { inPool } from "./pool.ts";
 import { deleteRecordCopy, readRecordCopy } from "./records.ts";
 import { correctUsage, plus } from "./usage.ts";
 
@@ -230,14 +231,6 @@ function exactUsage(entries: Iterable<Entry>, outputs: ReadonlyMap<string, { siz
 function toEntry(namespace: string, actionHex: string, record: ActionRecord): Entry {
   const key = outputBlobKey(namespace, record);
   return { namespace, actionHex, outputKey: key, size: key ? record.size : bytesInRecord(record), lastAccessMs: record.lastAccessMs };
-}
-
-async function inPool<T>(items: readonly T[], concurrency = 8, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from "@gocacheprog/common/proto";
 import type { Context, Hono } from "hono";
 import type { UploadForm } from "../../cache/outputs.ts";
+import { inPool } from "../../cache/pool.ts";
 import { oneChunk } from "../../storage/blob/types.ts";
 import { IntegrityError } from "../../storage/errors.ts";
 import { HttpError } from "../errors.ts";
@@ -59,13 +60,9 @@ export function registerBatchRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     if (items.length === 0) throw new HttpError(400, "a batch upload carries at least one item");
     if (items.length > MAX_BATCH_UPLOAD_ITEMS) throw new HttpError(413, `a batch upload carries at most ${MAX_BATCH_UPLOAD_ITEMS} items`);
     const results: IUploadItemResult[] = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < items.length; i = next++) {
-        results[i] = await storeItem(deps, namespace, items[i]!, i);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(UPLOAD_ITEMS_AT_ONCE, items.length) }, worker));
+    await inPool([...items.keys()], UPLOAD_ITEMS_AT_ONCE, async (i) => {
+      results[i] = await storeItem(deps, namespace, items[i]!, i);
+    });
     return protobufReply(c, BatchUploadResponse.encode({ results }).finish());
   });
 }
