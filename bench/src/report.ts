@@ -7,7 +7,7 @@ import { type ModuleResults, moduleTable } from "./modules.ts";
 import type { BenchOptions } from "./options.ts";
 import { RESULTS_DIR } from "./paths.ts";
 import { buildRows, type CompressionComparison, compressionRatio, type Row } from "./rows.ts";
-import type { BuildResults } from "./scenarios.ts";
+import { type BuildResults, COMPRESSION_PAIRS } from "./scenarios.ts";
 import { formatRatio, formatSummary, megabytes, ratio, seconds } from "./summary.ts";
 
 export interface RunResults {
@@ -54,7 +54,7 @@ function compressionLine({ ratio, compressed, uncompressed }: CompressionCompari
       ? ` = ${formatRatio(compressed.clientCpuMs / uncompressed.clientCpuMs)}`
       : "";
   return (
-    `Compression on loopback: remote-warm (5) compressed ÷ uncompressed = ${formatRatio(ratio)} ` +
+    `Compression on loopback: remote-warm (5) compressed ÷ uncompressed, medians of ${COMPRESSION_PAIRS} interleaved pairs = ${formatRatio(ratio)} ` +
     `(${formatSummary(compressed.time)} against ${formatSummary(uncompressed.time)}; goal ≤ 1.0x); ` +
     `client CPU ${cpu(compressed)} against ${cpu(uncompressed)}${cpuRatio}.`
   );
@@ -87,8 +87,9 @@ export function renderMarkdown(results: RunResults): string {
     "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4), (9)/(2), (10)/(2). Ours ÷ theirs compares with our embedded server for gocached,",
     "with our local tier for go-cacher's local dir, and with",
     "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario; for (7), (8) and (10), with the peer's (5), (6) and (9).",
-    "Embedded, uncompressed (std, row 5 only): a second embedded server filled raw through its HTTP API and read by our client",
-    "with --compression off, run right after the embedded row; the line under the table divides the two.",
+    `Compression (std, row 5 only): two more embedded servers, both filled through the HTTP API, one with zstd bodies ("paired`,
+    `with uncompressed") and one raw (its client with --compression off), read in ${COMPRESSION_PAIRS} interleaved pairs of remote-warm`,
+    "builds, the order alternated; the line under the table divides their medians.",
     "",
   ];
   for (const workload of options.workloads) {

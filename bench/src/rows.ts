@@ -1,6 +1,6 @@
 import type { Traffic } from "./delay-proxy.ts";
 import type { WorkloadName } from "./gobuild.ts";
-import type { BuildResults, Sample, ScenarioId } from "./scenarios.ts";
+import { type BuildResults, PAIRED_SYSTEM, type Sample, type ScenarioId } from "./scenarios.ts";
 import { ratio, type Summary, summarize } from "./summary.ts";
 
 /** One line of the results table: a scenario on a system, summarized over repetitions. */
@@ -30,6 +30,7 @@ const SYSTEM_LABELS: Record<string, string> = {
   go: "go (GOCACHE)",
   "gocacheprog-embedded": "gocacheprog, embedded",
   "gocacheprog-embedded-uncompressed": "gocacheprog, embedded, uncompressed",
+  [PAIRED_SYSTEM]: "gocacheprog, embedded, paired with uncompressed",
   "gocacheprog-s3": "gocacheprog, S3+Redis",
   gocached: "go-cacher + gocached",
   "gocached-local": "go-cacher, local dir only",
@@ -75,6 +76,7 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
   ];
   const remoteSystems = [
     "gocacheprog-embedded",
+    PAIRED_SYSTEM,
     "gocacheprog-embedded-uncompressed",
     "gocacheprog-s3",
     "gocached",
@@ -165,11 +167,12 @@ export interface CompressionComparison {
 
 /**
  * Issue 12's loopback goal: remote-warm (5) with compression ÷ the same on a server used raw
- * (--compression off), from one run; undefined when the run lacks either row.
+ * (--compression off), medians of the interleaved pairs (scenarios.ts, compressionPairs);
+ * undefined when the run lacks either side.
  */
 export function compressionRatio(rows: Row[]): CompressionComparison | undefined {
   const row = (system: string) => rows.find((r) => r.scenario === "remote-warm" && r.system === system);
-  const compressed = row("gocacheprog-embedded");
+  const compressed = row(PAIRED_SYSTEM);
   const uncompressed = row("gocacheprog-embedded-uncompressed");
   const r = ratio(compressed?.time, uncompressed?.time);
   return r === undefined || !compressed || !uncompressed ? undefined : { ratio: r, compressed, uncompressed };

@@ -14,23 +14,12 @@ import { describe, expect, it } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { actionRecordKey, compressedOutputKey, outputKey } from "../../src/storage/keys.ts";
+import { flipBytes, textLike } from "../support/compressed-real.ts";
 import { LogCapture, makeTestApp, randomHex, sha256Hex } from "../support/fakes.ts";
 
 type App = ReturnType<typeof makeTestApp>["app"];
 /** The digest trailer the server closes every compressed blob with. */
 const TRAILER = 40;
-
-/** Compressible like object code: symbol-ish words, not one repeated byte. */
-function textLike(size: number, seed = 1): Buffer {
-  const parts: string[] = [];
-  let length = 0;
-  for (let i = 0; length < size; i++) {
-    const word = `sym_${(i * seed) % 977}_${(i * 7919 + seed) % 65_521} `;
-    parts.push(word);
-    length += word.length;
-  }
-  return Buffer.from(parts.join("")).subarray(0, size);
-}
 
 const putRaw = (app: App, action: string, body: Uint8Array) =>
   app.request(routes.action(action), {
@@ -212,7 +201,7 @@ describe("compressed outputs (zstd form)", () => {
       expect((await putZstd(app, action, raw)).status).toBe(201);
       const key = compressedOutputKey("default", sha256Hex(raw), size);
       const data = blobs.objects.get(key)!.data;
-      for (let i = 30; i < data.length; i += 101) data[i] = data[i]! ^ 0x55;
+      flipBytes(data);
       const res = await app.request(routes.action(action), { headers: accept ? { "accept-encoding": "zstd" } : {} });
       if (res.status === 200) await expect(res.arrayBuffer()).rejects.toThrow();
       else expect(res.status).toBe(404);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { outputKey } from "../../src/storage/keys.ts";
+import { compressedEntriesOnRealStore, flipBytes } from "../support/compressed-real.ts";
 import { afterTimestampTick } from "../support/contract-helpers.ts";
 import { LogCapture } from "../support/fakes.ts";
 import { putOutput, randomId, send, sha256, startTestServer } from "../support/real-server.ts";
@@ -26,6 +27,16 @@ afterAll(async () => {
 });
 
 describe("embedded default on a real port", () => {
+  const pathOf = (key: string) => join(server.options.dataDir!, "blobs", ...key.split("/"));
+  compressedEntriesOnRealStore(() => server.url, {
+    async corrupt(key) {
+      const onDisk = await readFile(pathOf(key));
+      flipBytes(onDisk);
+      await writeFile(pathOf(key), onDisk);
+    },
+    has: (key) => exists(pathOf(key)),
+  });
+
   it("streams a 64 MiB output up and back down with identical bytes", async () => {
     const data = randomBytes(64 * 1024 * 1024);
     const action = randomId();

@@ -1,10 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { routes } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVersitygw, type VersitygwServer } from "../../../../test/harness/versitygw.ts";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
+import { compressedEntriesOnRealStore, flipBytes } from "../support/compressed-real.ts";
 import { LogCapture } from "../support/fakes.ts";
 import { putOutput, randomId, send, startTestServer } from "../support/real-server.ts";
 
@@ -28,6 +36,27 @@ afterAll(async () => {
 });
 
 describe("S3 blob store (versitygw) on a real port", () => {
+  const objectKey = (key: string) => ({ Bucket: s3.bucket, Key: `cache/${key}` });
+  const behind = <T>(use: (client: S3Client) => Promise<T>): Promise<T> => {
+    const client = new S3Client(s3.s3Config());
+    return use(client).finally(() => client.destroy());
+  };
+  compressedEntriesOnRealStore(() => server.url, {
+    corrupt: (key) =>
+      behind(async (client) => {
+        const stored = Buffer.from(await (await client.send(new GetObjectCommand(objectKey(key)))).Body!.transformToByteArray());
+        flipBytes(stored);
+        await client.send(new PutObjectCommand({ ...objectKey(key), Body: stored }));
+      }),
+    has: (key) =>
+      behind((client) =>
+        client.send(new HeadObjectCommand(objectKey(key))).then(
+          () => true,
+          () => false,
+        ),
+      ),
+  });
+
   it("stores outputs in S3 and serves them, inline ones without touching S3", async () => {
     expect(server.core.blobs.kind).toBe("s3");
     const large = randomBytes(12 * 1024 * 1024);
