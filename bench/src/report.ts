@@ -7,7 +7,7 @@ import { type ModuleResults, moduleTable } from "./modules.ts";
 import type { BenchOptions } from "./options.ts";
 import { RESULTS_DIR } from "./paths.ts";
 import { buildRows, type CompressionComparison, compressionRatio, type Row } from "./rows.ts";
-import { type BuildResults, COMPRESSION_PAIRS } from "./scenarios.ts";
+import { type BuildResults, COMPRESSION_PAIRS, LINK_RUNS } from "./scenarios.ts";
 import { formatRatio, formatSummary, megabytes, ratio, seconds } from "./summary.ts";
 
 export interface RunResults {
@@ -76,7 +76,7 @@ export function renderMarkdown(results: RunResults): string {
     "after thousands were deleted, which a fresh runner never pays (bench/src/paths.ts). Remote-warm (5) means a brand-new",
     "client directory and GOCACHE against a full server; (6) adds the stated round-trip time per request through a loopback",
     "delay proxy (half each way), which also counts the requests and bytes shown; (9) also limits that proxy to a link of the",
-    "stated rate each way, shared by all connections (a CI runner's uplink to a cache in another zone). MB at rest: what",
+    `stated rate each way, shared by all connections (a CI runner's uplink to a cache in another zone); (9) and (10) are the median of ${LINK_RUNS} builds each. MB at rest: what`,
     "the store's outputs take on its disk or bucket (our server's own count, gocached's directory). Our embedded server is filled by the cold",
     "build (3); the other stores get the entries of the plain cold build's GOCACHE: the peers through their own client,",
     "our S3+Redis server through its HTTP API (our client's bounded upload queue may drop part of such a burst).",
