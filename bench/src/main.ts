@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       rttsMs: options.rttsMs,
       linkMbits: options.linkMbits,
       systems,
-      uncompressed: { raw: ourSystem(undefined, "off"), compressed: ourSystem(undefined) },
+      compressionPair: { raw: ourSystem(undefined, "off"), compressed: ourSystem(undefined) },
     };
     const builds = await runBuildScenarios(plan, scratch, log);
     const modules = options.modules ? await runModuleScenarios(options.reps, scratch, log) : undefined;

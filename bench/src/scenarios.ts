@@ -72,7 +72,7 @@ export interface BuildPlan {
    * (--compression off) against one used with zstd (`compressed`, reported as
    * gocacheprog-embedded-paired), both seeded alike and read in COMPRESSION_PAIRS interleaved pairs.
    */
-  uncompressed?: { raw: RemoteSystem; compressed: RemoteSystem };
+  compressionPair?: { raw: RemoteSystem; compressed: RemoteSystem };
 }
 
 /**
@@ -105,7 +105,7 @@ export async function runBuildScenarios(plan: BuildPlan, scratch: Scratch, log: 
       const ctx = new RepContext(workload, rep, plan, scratch, results, log);
       const entries = await ctx.plainGo();
       if (embedded) await ctx.guard(embedded, "cold..remote-warm", () => ctx.ourColdAndWarm(embedded));
-      const pair = plan.uncompressed;
+      const pair = plan.compressionPair;
       if (pair && UNCOMPRESSED_WORKLOADS.includes(workload.name)) {
         await ctx.guard(pair.raw, "compression pairs", () => ctx.compressionPairs(pair.compressed, pair.raw, entries));
       }

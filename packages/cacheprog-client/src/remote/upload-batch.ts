@@ -9,7 +9,7 @@ import { packForUpload } from "./zstd-bodies.ts";
  * its own (a cold `go build std`: 1461 PUTs plus 249 link tries), on the cores the compiler is using.
  * Small outputs (most of them) wait here a moment and go up together in one POST batch/upload; each
  * item is stored or refused on its own, as a PUT of it would be. Large outputs keep their own
- * streamed PUT. Cold std, a fresh embedded server each, this stop's VM: 1710 requests -> 152, client
+ * streamed PUT. Cold std, a fresh embedded server each, 2-core CI machine kind: 1710 requests -> 152, client
  * CPU 5.3-5.6 s -> 3.5-4.7 s, the server's 5.9-6.5 s -> 3.2-4.1 s.
  */
 
