@@ -7,7 +7,7 @@ import { type ModuleResults, moduleTable } from "./modules.ts";
 import type { BenchOptions } from "./options.ts";
 import { RESULTS_DIR } from "./paths.ts";
 import { buildRows, type CompressionComparison, compressionRatio, type Row } from "./rows.ts";
-import { type BuildResults, COMPRESSION_PAIRS, LINK_RUNS } from "./scenarios.ts";
+import { type BuildResults, COMPRESSION_PAIRS, LINK_RUNS, LOCAL_RUNS, WARM_START_RUNS } from "./scenarios.ts";
 import { formatRatio, formatSummary, megabytes, ratio, seconds } from "./summary.ts";
 
 export interface RunResults {
@@ -81,9 +81,11 @@ export function renderMarkdown(results: RunResults): string {
     "build (3); the other stores get the entries of the plain cold build's GOCACHE: the peers through their own client,",
     "our S3+Redis server through its HTTP API (our client's bounded upload queue may drop part of such a burst).",
     "Our client runs (5) and (6) under build keys no build has used (no manifest: one request per entry); (7) and (8) are",
-    "another brand-new runner under (5)'s key, so its manifest drives one streamed prefetch (warm start); (10) is (8) through (9)'s link.",
+    `${WARM_START_RUNS} more brand-new runners each (in rounds: 7, then 8 at each RTT) under (5)'s key, so its manifest drives one streamed`,
+    "prefetch (warm start); (10) is (8) through (9)'s link.",
     "Local-warm (4) reads a full client directory with a fresh GOCACHE and no server: ours as the cold build (3) left it,",
-    "go-cacher's (local dir only) filled with the plain build's entries through go-cacher itself.",
+    "go-cacher's (local dir only) filled with the plain build's entries through go-cacher itself. Plain warm (2) and every (4)",
+    `are read at the end of the workload, in ${LOCAL_RUNS} rounds of one build each, the order rotated each round.`,
     "Ratios: (3)/(1), (4)/(2), (5)/(2), (6)/(2), (7)/(4), (8)/(4), (9)/(2), (10)/(2). Ours ÷ theirs compares with our embedded server for gocached,",
     "with our local tier for go-cacher's local dir, and with",
     "our S3+Redis server for go-cache-plugin (which talks to S3 itself), same scenario; for (7), (8) and (10), with the peer's (5), (6) and (9).",
