@@ -10,6 +10,16 @@ export const ZSTD_FRAME_MAX = 1 << 20;
  * with the compiler. Decoding costs the same at either level.
  */
 export const ZSTD_LEVEL = 1;
+/**
+ * The most bytes our compressed form of an output of `outputSize` bytes may take. A client sends it
+ * only when it saves at least a tenth (else the raw bytes go), and the server adds a 40-byte digest
+ * trailer; anything longer is padding (skippable or empty frames), which would make a small output's
+ * record or whole read as large as the body limit. Decoders and uploads refuse it.
+ */
+export function maxCompressedSize(outputSize: number): number {
+  return outputSize + 64;
+}
+
 /** The Content-Encoding token of the stored form (RFC 8878). */
 export const ZSTD_ENCODING = "zstd";
 

@@ -1,4 +1,4 @@
-import { ZSTD_FRAME_MAX, type ZstdCodec, ZstdFormatError } from "./zstd-form.ts";
+import { maxCompressedSize, ZSTD_FRAME_MAX, type ZstdCodec, ZstdFormatError } from "./zstd-form.ts";
 
 /** Our compressed form cut into frames by their headers and decoded with bounded memory (see zstd.ts). */
 
@@ -88,15 +88,18 @@ function scanFrame(buf: Buffer, len: number, scan: FrameScan): number {
  * Turns our compressed form back into the output, chunk by chunk, with bounded memory (one frame):
  * frames are cut from the stream by their headers, their declared sizes are added up and refused as
  * soon as they pass `declaredSize` (before anything is decoded), and each frame must decode to
- * exactly its declared size. Small skippable frames (the server's digest trailer) are passed over.
- * end() throws unless the whole output arrived. restart() begins the next output with the same
- * buffers (one decoder for a whole stream of outputs).
+ * exactly its declared size. Small skippable frames (the server's digest trailer) are passed over;
+ * compressed bytes beyond maxCompressedSize(declaredSize) are refused (padding). end() throws
+ * unless the whole output arrived. restart() begins the next output with the same buffers (one
+ * decoder for a whole stream of outputs).
  */
 export class ZstdStreamDecoder {
   private buf = EMPTY;
   private len = 0;
   private scan: FrameScan = { cursor: -1, contentSize: 0, checksum: false };
   private produced = 0;
+  /** Compressed bytes taken for this output. */
+  private consumed = 0;
 
   constructor(
     private readonly codec: ZstdCodec,
@@ -109,6 +112,7 @@ export class ZstdStreamDecoder {
     this.len = 0;
     this.scan = { cursor: -1, contentSize: 0, checksum: false };
     this.produced = 0;
+    this.consumed = 0;
   }
 
   /**
@@ -116,22 +120,36 @@ export class ZstdStreamDecoder {
    * codec's reused buffer (ZstdCodec.decodeFrame): valid only during that call. Throws ZstdFormatError.
    */
   push(chunk: Uint8Array, onFrame: (decoded: Buffer) => void): void {
+    for (const decoded of this.frames(chunk)) onFrame(decoded);
+  }
+
+  /**
+   * push() one frame at a time: each decoded frame is made only when the caller asks for the next, so
+   * a caller that hands frames on (a reader that cannot take the compressed form) holds one at a
+   * time, however many frames of zeros a small chunk holds. Finish iterating before the next call.
+   */
+  *frames(chunk: Uint8Array): Generator<Buffer> {
+    this.consumed += chunk.byteLength;
+    if (this.consumed > maxCompressedSize(this.declaredSize))
+      throw new ZstdFormatError(`zstd form longer than its ${this.declaredSize}-byte output allows (padding)`);
     let input = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     // Whole frames inside the chunk itself are decoded in place, without copying them.
     while (this.len === 0 && input.length > 0) {
       const end = scanFrame(input, input.length, this.scan);
       if (end === 0) break;
-      this.decode(input.subarray(0, end), onFrame);
+      const decoded = this.decode(input.subarray(0, end));
       input = input.subarray(end);
+      if (decoded) yield decoded;
     }
     if (input.length === 0) return;
     this.append(input);
     for (;;) {
       const end = scanFrame(this.buf, this.len, this.scan);
       if (end === 0) return;
-      this.decode(this.buf.subarray(0, end), onFrame);
+      const decoded = this.decode(this.buf.subarray(0, end));
       this.buf.copyWithin(0, end, this.len);
       this.len -= end;
+      if (decoded) yield decoded;
     }
   }
 
@@ -141,16 +159,17 @@ export class ZstdStreamDecoder {
       throw new ZstdFormatError(`zstd stream holds ${this.produced} bytes, ${this.declaredSize} declared`);
   }
 
-  private decode(frame: Buffer, onFrame: (decoded: Buffer) => void): void {
+  /** A whole frame's decoded bytes (the codec's reused buffer); undefined for a skippable or empty one. */
+  private decode(frame: Buffer): Buffer | undefined {
     const { contentSize, skippable } = this.scan;
     this.scan = { cursor: -1, contentSize: 0, checksum: false };
-    if (skippable) return;
+    if (skippable) return undefined;
     if (this.produced + contentSize > this.declaredSize)
       throw new ZstdFormatError(`zstd stream holds more than the ${this.declaredSize} bytes declared`);
     const raw = this.codec.decodeFrame(frame, contentSize);
     if (raw.length !== contentSize) throw new ZstdFormatError(`zstd frame decoded to ${raw.length} bytes, ${contentSize} declared`);
     this.produced += contentSize;
-    if (raw.length > 0) onFrame(raw);
+    return raw.length > 0 ? raw : undefined;
   }
 
   private append(input: Buffer): void {

@@ -1,7 +1,15 @@
 import { randomBytes } from "node:crypto";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { compressOutput, decompressOutput, loadZstd, ZSTD_FRAME_MAX, ZstdFormatError, ZstdStreamDecoder } from "../src/zstd.ts";
+import {
+  compressOutput,
+  decompressOutput,
+  loadZstd,
+  maxCompressedSize,
+  ZSTD_FRAME_MAX,
+  ZstdFormatError,
+  ZstdStreamDecoder,
+} from "../src/zstd.ts";
 import { type NodeZstd, nativeCodec } from "../src/zstd-native.ts";
 
 /** Compressible bytes that are not trivially so (words with random numbers), like object code. */
@@ -56,6 +64,45 @@ describe("zstd stored form", () => {
         decoded += frame.length;
       });
     expect(push).toThrow(ZstdFormatError);
+    expect(decoded).toBe(0);
+  });
+
+  it("refuses compressed bytes beyond maxCompressedSize(declared): a valid output padded with small skippable frames", async () => {
+    const codec = await loadZstd();
+    const raw = textLike(5000);
+    const real = await compressOutput(codec, raw);
+    /** Small skippable frames (each passed over on its own) taking exactly `bytes`. */
+    const padding = (bytes: number) => {
+      const frames: Buffer[] = [];
+      for (let left = bytes; left > 0; ) {
+        let take = Math.min(left, 8 + 1000);
+        if (left - take > 0 && left - take < 8) take -= 8;
+        const frame = Buffer.alloc(take);
+        frame.writeUInt32LE(0x184d2a50, 0);
+        frame.writeUInt32LE(take - 8, 4);
+        frames.push(frame);
+        left -= take;
+      }
+      return Buffer.concat(frames);
+    };
+    const atBound = Buffer.concat([real, padding(maxCompressedSize(raw.length) - real.length)]);
+    expect(atBound.length).toBe(maxCompressedSize(raw.length));
+    expect((await decodeInChunks(atBound, raw.length, 4096)).equals(raw)).toBe(true);
+
+    const padded = Buffer.concat([real, padding(maxCompressedSize(raw.length) - real.length + 8)]);
+    for (const chunk of [1, 4096, padded.length]) {
+      await expect(decodeInChunks(padded, raw.length, chunk)).rejects.toThrow(ZstdFormatError);
+      await expect(decodeInChunks(padded, raw.length, chunk)).rejects.toThrow(/padding/);
+    }
+    expect(() => decompressOutput(codec, padded, raw.length)).toThrow(ZstdFormatError);
+    // Refused as soon as the bytes pass the bound, before anything of the chunk that passes it is decoded.
+    const decoder = new ZstdStreamDecoder(codec, raw.length);
+    let decoded = 0;
+    expect(() =>
+      decoder.push(padded, (frame) => {
+        decoded += frame.length;
+      }),
+    ).toThrow(ZstdFormatError);
     expect(decoded).toBe(0);
   });
 

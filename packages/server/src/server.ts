@@ -107,6 +107,9 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     },
     admission,
   );
+  // No callback: a socket that stays silent this long is destroyed, and with it the response's
+  // stream (its blob reads are closed) and the admission slots it held.
+  server.setTimeout(options.idleTimeout);
   answerExpectContinue(server, auth, options.maxBody);
   const bound = (server.address() as AddressInfo).port;
   const metricsAt = options.metricsListen ? parseHostPort(options.metricsListen, "--metrics-listen") : null;

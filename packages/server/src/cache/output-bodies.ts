@@ -65,36 +65,40 @@ export class ZstdVerifier implements BodyCheck {
   stored = 0;
   private readonly decoder: ZstdStreamDecoder;
   private readonly plain: BodyVerifier;
-  private decoded: Buffer[] = [];
 
-  /** keepDecoded: collect the decoded bytes for takeDecoded() (a reader that cannot take the compressed form). */
-  constructor(
-    codec: ZstdCodec,
-    expect: Expect,
-    private readonly keepDecoded = false,
-  ) {
+  constructor(codec: ZstdCodec, expect: Expect) {
     this.decoder = new ZstdStreamDecoder(codec, expect.size);
     this.plain = new BodyVerifier(expect);
   }
 
   update(chunk: Uint8Array): void {
+    for (const _ of this.decodeEach(chunk, false));
+  }
+
+  /**
+   * update() for a reader that cannot take the compressed form: yields each frame's decoded bytes (a
+   * copy: the codec reuses its buffer) only when asked for the next, so a small chunk holding many
+   * frames of zeros is never decoded whole into memory.
+   */
+  *decodeEach(chunk: Uint8Array, keep = true): Generator<Buffer> {
     this.stored += chunk.byteLength;
-    asIntegrity(() =>
-      this.decoder.push(chunk, (frame) => {
+    try {
+      for (const frame of this.decoder.frames(chunk)) {
         this.plain.update(frame);
-        // The codec reuses the frame's buffer for the next one: what is kept is copied out.
-        if (this.keepDecoded) this.decoded.push(Buffer.from(frame));
-      }),
-    );
+        if (keep) yield Buffer.from(frame);
+      }
+    } catch (err) {
+      throw integrityError(err);
+    }
   }
 
   finish(): void {
-    asIntegrity(() => this.decoder.end());
+    try {
+      this.decoder.end();
+    } catch (err) {
+      throw integrityError(err);
+    }
     this.plain.finish();
-  }
-
-  takeDecoded(): Buffer[] {
-    return this.decoded.splice(0);
   }
 }
 
@@ -114,7 +118,7 @@ export function decodeVerified(codec: ZstdCodec, stored: Uint8Array, expect: Exp
  * it itself) then proves the blob intact by hashing its compressed bytes, without decoding them.
  */
 const TRAILER_MAGIC = 0x184d2a5c;
-const TRAILER_BYTES = 40;
+export const DIGEST_TRAILER_BYTES = 40;
 
 /** Our zstd upload checked while it passes (ZstdVerifier), then the digest trailer; throws before the end on a mismatch. */
 export async function* withDigestTrailer(upload: AsyncIterable<Uint8Array>, verifier: ZstdVerifier): AsyncGenerator<Uint8Array> {
@@ -125,7 +129,7 @@ export async function* withDigestTrailer(upload: AsyncIterable<Uint8Array>, veri
     yield chunk;
   }
   verifier.finish();
-  const trailer = Buffer.alloc(TRAILER_BYTES);
+  const trailer = Buffer.alloc(DIGEST_TRAILER_BYTES);
   trailer.writeUInt32LE(TRAILER_MAGIC, 0);
   trailer.writeUInt32LE(32, 4);
   hash.digest().copy(trailer, 8);
@@ -137,23 +141,23 @@ export class TrailerVerifier implements BodyCheck {
   private readonly hash = createHash("sha256");
   private tail = Buffer.alloc(0);
 
-  /** Hashes all but the last TRAILER_BYTES seen so far; only those few bytes are ever copied (not each chunk). */
+  /** Hashes all but the last DIGEST_TRAILER_BYTES seen so far; only those few bytes are ever copied (not each chunk). */
   update(chunk: Uint8Array): void {
-    if (chunk.byteLength < TRAILER_BYTES) {
+    if (chunk.byteLength < DIGEST_TRAILER_BYTES) {
       const joined = Buffer.concat([this.tail, chunk]);
-      const cut = Math.max(0, joined.length - TRAILER_BYTES);
+      const cut = Math.max(0, joined.length - DIGEST_TRAILER_BYTES);
       this.hash.update(joined.subarray(0, cut));
       this.tail = joined.subarray(cut);
       return;
     }
     this.hash.update(this.tail);
-    this.hash.update(chunk.subarray(0, chunk.byteLength - TRAILER_BYTES));
-    this.tail = Buffer.from(chunk.subarray(chunk.byteLength - TRAILER_BYTES));
+    this.hash.update(chunk.subarray(0, chunk.byteLength - DIGEST_TRAILER_BYTES));
+    this.tail = Buffer.from(chunk.subarray(chunk.byteLength - DIGEST_TRAILER_BYTES));
   }
 
   finish(): void {
     const { tail } = this;
-    if (tail.length !== TRAILER_BYTES || tail.readUInt32LE(0) !== TRAILER_MAGIC || tail.readUInt32LE(4) !== 32)
+    if (tail.length !== DIGEST_TRAILER_BYTES || tail.readUInt32LE(0) !== TRAILER_MAGIC || tail.readUInt32LE(4) !== 32)
       throw new IntegrityError("compressed blob lacks its digest trailer");
     if (!this.hash.digest().equals(tail.subarray(8))) throw new IntegrityError("compressed blob does not match its sha256 trailer");
   }
@@ -172,9 +176,13 @@ function asIntegrity<T>(work: () => T): T {
   try {
     return work();
   } catch (err) {
-    if (err instanceof ZstdFormatError) throw new IntegrityError(err.message);
-    throw err;
+    throw integrityError(err);
   }
+}
+
+/** Bytes that are not our compressed form are a body that does not match: IntegrityError. */
+function integrityError(err: unknown): unknown {
+  return err instanceof ZstdFormatError ? new IntegrityError(err.message) : err;
 }
 
 /** Reads a body fully, checking it (inline outputs, small blobs). */
@@ -196,29 +204,38 @@ export async function drainVerified(source: AsyncIterable<Uint8Array>, check: Ex
   verifier.finish();
 }
 
+/** A body passed on while it is checked; destroy() closes its source, whether or not it was ever read. */
+export type CheckedStream = AsyncGenerator<Uint8Array> & { destroy(): void };
+
 /**
  * Passes a stored blob through while checking it. The last piece is held back until the check is
  * done: on a mismatch onCorrupt is called and the stream throws before the final bytes go out, so
  * the response ends short of its Content-Length and no client can mistake it for a complete body.
- * With `decoded`, what goes out is what the check decoded (the output, for a reader that cannot
- * take the compressed form) instead of the stored bytes.
+ * With `decoding`, what goes out is what it decodes (the output, for a reader that cannot take the
+ * compressed form), one frame at a time, instead of the stored bytes.
  */
-export async function* verifyWhileStreaming(
+export function verifyWhileStreaming(
   source: BlobBody,
   check: Expect | BodyCheck,
   onCorrupt: (reason: string) => void,
-  decoded?: () => Uint8Array[],
-): AsyncGenerator<Uint8Array> {
-  const verifier = "update" in check ? check : new BodyVerifier(check);
-  let held: Uint8Array[] = [];
+  decoding?: ZstdVerifier,
+): CheckedStream {
+  const stream = checked(source, decoding ?? ("update" in check ? check : new BodyVerifier(check)), onCorrupt, decoding !== undefined);
+  // A generator never started runs no finally: a reader that gives up before the first byte (a
+  // prefetch stream cut at its announce) would leave the file or S3 response open.
+  return Object.assign(stream, { destroy: () => source.destroy?.() });
+}
+
+async function* checked(source: BlobBody, verifier: BodyCheck, onCorrupt: (reason: string) => void, decode: boolean) {
+  let held: Uint8Array | undefined;
   try {
     for await (const chunk of source) {
       if (chunk.byteLength === 0) continue;
-      verifier.update(chunk);
-      const pieces = decoded ? decoded() : [chunk];
-      if (pieces.length === 0) continue;
-      yield* held;
-      held = pieces;
+      const pieces = decode ? (verifier as ZstdVerifier).decodeEach(chunk) : passOn(verifier, chunk);
+      for (const piece of pieces) {
+        if (held) yield held;
+        held = piece;
+      }
     }
     verifier.finish();
   } catch (err) {
@@ -227,7 +244,12 @@ export async function* verifyWhileStreaming(
   } finally {
     source.destroy?.();
   }
-  yield* held;
+  if (held) yield held;
+}
+
+function passOn(verifier: BodyCheck, chunk: Uint8Array): Uint8Array[] {
+  verifier.update(chunk);
+  return [chunk];
 }
 
 /**

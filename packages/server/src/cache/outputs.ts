@@ -1,5 +1,5 @@
 import { idToHex } from "@gocacheprog/common";
-import { loadZstd } from "@gocacheprog/common/zstd";
+import { loadZstd, maxCompressedSize } from "@gocacheprog/common/zstd";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobBody, BlobStore } from "../storage/blob/types.ts";
@@ -100,6 +100,9 @@ export class Outputs {
   private async keep(ns: string, expect: bodies.Expect, body: AsyncIterable<Uint8Array>, form: UploadForm): Promise<Stored> {
     const { size, sha256Hex: outputHex } = expect;
     const ref: OutputRef = { outputId: Buffer.from(outputHex, "hex"), size };
+    // Stored with its digest trailer, the body must stay within what every decoder accepts.
+    if (form.encoding === "zstd" && form.bodySize + bodies.DIGEST_TRAILER_BYTES > maxCompressedSize(size))
+      throw new IntegrityError(`a zstd body of ${form.bodySize} bytes is longer than its ${size}-byte output: send it raw`);
     const zstd = form.encoding === "zstd" ? await loadZstd() : undefined;
     if (zstd) ref.codec = "zstd";
     const check = () => (zstd ? new bodies.ZstdVerifier(zstd, expect) : new BodyVerifier(expect));
@@ -221,13 +224,12 @@ export class Outputs {
         return corrupt(err.message, data.byteLength);
       }
     }
-    const verifier = acceptZstd ? new bodies.TrailerVerifier() : new bodies.ZstdVerifier(await loadZstd(), expect, true);
+    const decoding = acceptZstd ? undefined : new bodies.ZstdVerifier(await loadZstd(), expect);
     const got = await this.calls.blob("get", (signal) => this.blobs.get(key, { signal }));
     if (!got) return null;
     const onCorrupt = (reason: string) => corrupt(reason, got.size);
-    if (verifier instanceof bodies.TrailerVerifier)
-      return { size, body: bodies.verifyWhileStreaming(got.body, verifier, onCorrupt), zstdSize: got.size };
-    return { size, body: bodies.verifyWhileStreaming(got.body, verifier, onCorrupt, () => verifier.takeDecoded()) };
+    if (decoding) return { size, body: bodies.verifyWhileStreaming(got.body, expect, onCorrupt, decoding) };
+    return { size, body: bodies.verifyWhileStreaming(got.body, new bodies.TrailerVerifier(), onCorrupt), zstdSize: got.size };
   }
 
   private async openBlob(ns: string, outputHex: string, expectedSize: number | undefined, wantBody: boolean): Promise<OpenedOutput | null> {

@@ -122,10 +122,13 @@ async function* framePieces(source: PrefetchSource, actionHexes: readonly string
 
   let sent = 0;
   let missing = 0;
+  /** The slot being sent: out of the window, but still to close if the client goes away now. */
+  let current: (typeof window)[number] | undefined;
   try {
     for (const entry of planned) {
       fill();
       const slot = window.shift()!;
+      current = slot;
       if (!slot.done) yield WAITING;
       const opened = await slot.opened;
       const head: IPrefetchEntry = {
@@ -144,6 +147,7 @@ async function* framePieces(source: PrefetchSource, actionHexes: readonly string
           // A body that fails verification or breaks mid-stream: what was sent is discarded by the client.
         }
       }
+      current = undefined;
       windowBytes -= slot.size;
       if (ok) sent++;
       else {
@@ -153,8 +157,9 @@ async function* framePieces(source: PrefetchSource, actionHexes: readonly string
       source.counted(ok ? "sent" : "missing", ok ? entry.record.size : 0);
     }
   } finally {
-    // The client went away mid-stream: streams already opened ahead must not leak their descriptors.
-    for (const slot of window) void slot.opened.then((opened) => destroy(opened?.body));
+    // The client went away mid-stream: streams already opened ahead must not leak their descriptors
+    // (or, on S3, their pooled sockets).
+    for (const slot of current ? [current, ...window] : window) void slot.opened.then((opened) => destroy(opened?.body));
   }
   yield encodeFrame({ end: { sent, missing, truncated } });
 }

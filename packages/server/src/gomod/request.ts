@@ -64,6 +64,10 @@ function parse(raw: string): ProxyRequest {
     throw new InvalidModuleError("malformed percent-encoding");
   }
   if (!/^[\x21-\x7e]*$/.test(rest)) throw new InvalidModuleError("module proxy paths are printable ASCII without spaces");
+  // The decoded path goes upstream as it is: a "." or ".." element (%2F.. in the request) would leave
+  // the upstream's base path there, with its credentials. go's rules allow none anywhere.
+  if (rest.split("/").some((element) => element === "." || element === ".."))
+    throw new InvalidModuleError('module proxy paths have no "." or ".." elements');
   if (rest.startsWith("sumdb/")) return parseSumdbPath(rest);
 
   if (rest.endsWith("/@latest")) {

@@ -133,6 +133,14 @@ export function verifyCredentials(auth: TokenAuth, authorization: string | undef
   return auth.verify(asBearer(authorization));
 }
 
+/**
+ * The token a request presents, however its header is spelled (Bearer or Basic with any user name,
+ * any case and spacing); undefined when it presents none. Admission keys its per-token budget on it.
+ */
+export function presentedToken(authorization: string | undefined): string | undefined {
+  return /^Bearer +(\S+)\s*$/i.exec(asBearer(authorization) ?? "")?.[1];
+}
+
 function asBearer(authorization: string | undefined): string | undefined {
   const basic = /^Basic +([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorization ?? "");
   if (!basic) return authorization;

@@ -1,5 +1,5 @@
 import type { TokenAuth } from "../auth/tokens.ts";
-import { authenticate } from "../gomod/routes.ts";
+import { authenticate, presentedToken } from "../gomod/routes.ts";
 import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
@@ -85,9 +85,7 @@ export class Admission {
   private tokenKey(authorization: string | undefined): string | null {
     if (this.deps.auth.openAccess) return null;
     if (!authenticate(this.deps.auth, authorization)) return "?";
-    const basic = /^Basic +(\S+)/i.exec(authorization ?? "");
-    if (!basic) return authorization ?? "?";
-    const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
-    return `Bearer ${decoded.slice(decoded.indexOf(":") + 1)}`;
+    // The token, not the header: "bearer  tok" and "Bearer tok" must share one budget.
+    return presentedToken(authorization) ?? "?";
   }
 }

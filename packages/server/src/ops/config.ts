@@ -196,6 +196,14 @@ export const serverOptionDefs = {
     default: "30s",
     description: "Longest time to receive a request's headers (Node's headersTimeout), so idle half-open requests cannot pile up.",
   },
+  idleTimeout: {
+    flag: "idle-timeout",
+    env: "GOCACHEPROG_SERVER_IDLE_TIMEOUT",
+    kind: "duration",
+    default: "2m",
+    description:
+      "Longest a connection may go without a byte moving either way while a request is in progress (a client that stops reading a download or a warm-start stream): it is closed, freeing the reads and the admission slots it held (0 = no limit).",
+  },
   prefetchConcurrency: {
     flag: "prefetch-concurrency",
     env: "GOCACHEPROG_SERVER_PREFETCH_CONCURRENCY",

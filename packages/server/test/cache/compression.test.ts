@@ -9,12 +9,12 @@ import {
   PrefetchFrame,
   PrefetchRequest,
 } from "@gocacheprog/common/proto";
-import { compressOutput, decompressOutput, loadZstd, ZSTD_FRAME_MAX } from "@gocacheprog/common/zstd";
+import { compressOutput, decompressOutput, loadZstd, maxCompressedSize, ZSTD_FRAME_MAX } from "@gocacheprog/common/zstd";
 import { describe, expect, it } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { actionRecordKey, compressedOutputKey, outputKey } from "../../src/storage/keys.ts";
-import { flipBytes, textLike } from "../support/compressed-real.ts";
+import { flipBytes, skippableFrames, textLike } from "../support/compressed-real.ts";
 import { LogCapture, makeTestApp, randomHex, sha256Hex } from "../support/fakes.ts";
 
 type App = ReturnType<typeof makeTestApp>["app"];
@@ -161,6 +161,63 @@ describe("compressed outputs (zstd form)", () => {
     expect(await res.json()).toMatchObject({ error: expect.stringMatching(/more than the 100000 bytes declared/) });
     expect(blobs.objects.size).toBe(0);
     expect(index.records.size).toBe(0);
+  });
+
+  it("refuses a body longer than its output (a valid frame padded with skippable frames) with 400, storing nothing", async () => {
+    const { app, blobs, index, core, registry } = makeTestApp();
+    const codec = await loadZstd();
+    const metrics = async () =>
+      Promise.all(
+        ["gocacheprog_output_stored_bytes_total", "gocacheprog_output_logical_bytes_total"].map((m) => registry.getSingleMetricAsString(m)),
+      );
+    const before = await metrics();
+    // An inline output (its record would carry the padding) and a streamed one.
+    for (const [raw, padding] of [
+      [textLike(100), skippableFrames(100)],
+      [textLike(200_000), skippableFrames(160, 1000)],
+    ] as const) {
+      const body = Buffer.concat([await compressOutput(codec, raw), padding]);
+      expect(body.length).toBeGreaterThan(maxCompressedSize(raw.length));
+      const action = randomHex();
+      const res = await putZstd(app, action, raw, body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: expect.stringMatching(new RegExp(`longer than its ${raw.length}-byte output`)) });
+      expect((await app.request(routes.action(action))).status).toBe(404);
+      expect((await app.request(routes.output(sha256Hex(raw)))).status).toBe(404);
+    }
+    expect(blobs.objects.size).toBe(0);
+    expect(index.records.size).toBe(0);
+    expect((await core.index.usage()).get("default")).toBeUndefined();
+    expect(await metrics()).toEqual(before);
+    // Skippable frames as such are fine (a digest trailer is one): only the length is refused.
+    const raw = textLike(200_000);
+    const action = randomHex();
+    expect((await putZstd(app, action, raw, Buffer.concat([await compressOutput(codec, raw), skippableFrames(1, 3)]))).status).toBe(201);
+    expect((await getAs(app, routes.action(action), false)).body.equals(raw)).toBe(true);
+  });
+
+  it("keeps only bodies whose stored form (with its digest trailer) every reader decodes: the limit is exact", async () => {
+    const { app } = makeTestApp();
+    const raw = textLike(200_000);
+    const frame = await compressOutput(await loadZstd(), raw);
+    const paddedTo = (length: number) => {
+      // Frames of 1024 bytes, then two smaller ones for the rest (a skippable frame holds 1024 at most).
+      const full = Math.floor((length - frame.length) / 1024) - 1;
+      const rest = length - frame.length - full * 1024 - 16;
+      const half = Math.floor(rest / 2);
+      return Buffer.concat([frame, skippableFrames(full, 1016), skippableFrames(1, half), skippableFrames(1, rest - half)]);
+    };
+    const limit = maxCompressedSize(raw.length) - 40;
+    const over = randomHex();
+    expect((await putZstd(app, over, raw, paddedTo(limit + 1))).status).toBe(400);
+    expect((await app.request(routes.action(over))).status).toBe(404);
+    const at = randomHex();
+    expect(paddedTo(limit).length).toBe(limit);
+    expect((await putZstd(app, at, raw, paddedTo(limit))).status).toBe(201);
+    for (const acceptZstd of [false, true]) {
+      expect((await getAs(app, routes.action(at), acceptZstd)).res.status).toBe(200);
+    }
+    expect((await getAs(app, routes.action(at), false)).body.equals(raw)).toBe(true);
   });
 
   it("refuses a body that decodes to other bytes than its OutputID (sha256 mismatch) or is not zstd, storing nothing", async () => {

@@ -96,6 +96,8 @@ describe("/gomod: module files", () => {
     ["no @v", "/gomod/github.com/x/y"],
     ["control character", "/gomod/github.com/x/y/@v/%0a.info"],
     ["bad sumdb name", "/gomod/sumdb/UPPER.example/latest"],
+    ["'..' elements in the sumdb name (%2F..)", "/gomod/sumdb/sum.golang.org%2F..%2F..%2Fadmin%2Fexport/supported"],
+    ["a '.' element in the sumdb name", "/gomod/sumdb/sum.golang.org%2F.%2Fx/latest"],
     ["bad tile", "/gomod/sumdb/sum.example/tile/8/0/12"],
     ["bad lookup", "/gomod/sumdb/sum.example/lookup/github.com/x/y@latest"],
     ["partial tile too wide", "/gomod/sumdb/sum.example/tile/8/0/000.p/256"],

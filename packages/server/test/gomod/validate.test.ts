@@ -180,4 +180,20 @@ describe("parsed proxy paths", () => {
     expect(parseProxyPath(path)).toEqual(first);
     for (let i = 0; i < 2; i++) expect(() => parseProxyPath("github.com/x/../y/@v/v1.0.0.zip")).toThrow(InvalidModuleError);
   });
+
+  it('refuses "." and ".." elements anywhere, the checksum database\'s name included (decoded from %2F..)', () => {
+    for (const path of [
+      "sumdb/sum.golang.org%2F..%2F..%2Fadmin/supported",
+      "sumdb/sum.golang.org/../../admin/supported",
+      "sumdb/sum.golang.org/./latest",
+      "sumdb/sum.golang.org/../sum.golang.org/lookup/example.com/m@v1.0.0",
+      "github.com/x/../y/@v/v1.0.0.zip",
+      "github.com/x/y%2F..%2F..%2Fz/@v/list",
+      "github.com/x/./y/@v/list",
+      "github.com/x/y/../@latest",
+    ]) {
+      expect(() => parseProxyPath(path), path).toThrow(InvalidModuleError);
+    }
+    expect(parseProxyPath("sumdb/sum.golang.org/supported")).toMatchObject({ kind: "sumdb-supported" });
+  });
 });

@@ -60,6 +60,28 @@ describe("admission control", () => {
     const open = admission({ maxInFlight: 3, maxInFlightPerToken: 1 }, "").gate;
     expect([1, 2, 3, 4].map(() => open.admit("/v1/x", undefined).admitted)).toEqual([true, true, true, false]);
   });
+
+  it("keys a token's budget on the token, however its header spells it (scheme case, spaces, Basic with any user name)", async () => {
+    const basic = (user: string, token: string) => `Basic ${Buffer.from(`${user}:${token}`).toString("base64")}`;
+    const spellings = [
+      `Bearer ${TOKENS.writer}`,
+      `bearer  ${TOKENS.writer}`,
+      `BEARER ${TOKENS.writer}`,
+      `Bearer ${TOKENS.writer} `,
+      basic("go", TOKENS.writer),
+    ];
+    const { gate, registry } = admission({ maxInFlight: 100, maxInFlightPerToken: spellings.length });
+    const held = spellings.map((authorization) => gate.admit("/v1/actions/x", authorization));
+    expect(held.map((t) => t.admitted)).toEqual(spellings.map(() => true));
+    // The budget is spent whatever the next request's spelling: each one is the N+1th of the same token.
+    for (const authorization of [...spellings, `bEaReR   ${TOKENS.writer}`, basic("ci", TOKENS.writer)])
+      expect(gate.admit("/v1/actions/x", authorization), authorization).toMatchObject({ admitted: false, status: 429 });
+    expect(gate.admit("/v1/actions/x", bearer(TOKENS.other)).admitted).toBe(true);
+    const first = held[0]!;
+    if (first.admitted) first.release();
+    expect(gate.admit("/v1/actions/x", `BEARER ${TOKENS.writer}`).admitted).toBe(true);
+    expect(await registry.getSingleMetricAsString("gocacheprog_requests_shed_total")).toContain('reason="token"} 7');
+  });
 });
 
 describe("in front of the app (guardRequests on a real port)", () => {
@@ -108,6 +130,22 @@ describe("in front of the app (guardRequests on a real port)", () => {
     while (waiting.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
     release();
     expect((await again).status).toBe(200);
+  });
+
+  it("sheds the N+1th concurrent request of one token with 429 however each request spells its header", async () => {
+    const { url, waiting, release, appCalls } = await held({ maxInFlight: 10, maxInFlightPerToken: 2 });
+    const get = (authorization: string) => fetch(`${url}/v1/actions/x`, { headers: { authorization } });
+    const pending = [get(`Bearer ${TOKENS.writer}`), get(`bearer  ${TOKENS.writer}`)];
+    while (waiting.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const basic = `Basic ${Buffer.from(`go:${TOKENS.writer}`).toString("base64")}`;
+    for (const authorization of [`BEARER ${TOKENS.writer}`, basic]) {
+      // Answered at once, or it was admitted (and the app holds it): then the timeout fails the test.
+      const refused = await fetch(`${url}/v1/actions/x`, { headers: { authorization }, signal: AbortSignal.timeout(2000) });
+      expect([refused.status, refused.headers.get("retry-after")]).toEqual([429, "1"]);
+    }
+    expect(appCalls()).toBe(2);
+    release();
+    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
   });
 
   it(`cuts a connection that pipelines more than ${MAX_PIPELINED} requests; the app sees at most that many`, async () => {

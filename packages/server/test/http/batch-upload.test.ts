@@ -8,8 +8,9 @@ import {
   MAX_BATCH_UPLOAD_BYTES,
   MAX_BATCH_UPLOAD_ITEMS,
 } from "@gocacheprog/common/proto";
-import { compressOutput, loadZstd } from "@gocacheprog/common/zstd";
+import { compressOutput, loadZstd, maxCompressedSize } from "@gocacheprog/common/zstd";
 import { describe, expect, it } from "vitest";
+import { skippableFrames } from "../support/compressed-real.ts";
 import { makeTestApp, randomHex, sha256Hex, TEAM_TOKENS, TOKENS } from "../support/fakes.ts";
 
 type TestApp = ReturnType<typeof makeTestApp>;
@@ -78,6 +79,24 @@ describe("POST batch/upload: many small outputs in one request", () => {
     for (const bad of [wrongHash, short, bomb, tooLarge, unknownCodec]) expect(await stored(t, bad)).toBeNull();
     // Nothing of the refused items reached the store: only the good item's output and record copy.
     expect(t.blobs.objects.size).toBe(2);
+  });
+
+  it("refuses a zstd item longer than its output (padded with skippable frames) with 400, storing nothing for it", async () => {
+    const t = makeTestApp();
+    const zstd = await loadZstd();
+    const text = Buffer.from("package main\nfunc main() {}\n".repeat(400));
+    const body = Buffer.concat([await compressOutput(zstd, text), skippableFrames(40, 1000)]);
+    expect(body.length).toBeGreaterThan(maxCompressedSize(text.length));
+    const good = item(randomBytes(3000));
+    const padded = item(text, { body, codec: Codec.CODEC_ZSTD });
+    const res = await results(await post(t.app, BatchUploadRequest.encode({ items: [good, padded] }).finish()));
+    expect(res.map((r) => r.status)).toEqual([201, 400]);
+    expect(res[1]!.error).toMatch(new RegExp(`^items\\[1\\]: .*longer than its ${text.length}-byte output`));
+    expect(await stored(t, padded)).toBeNull();
+    expect((await stored(t, good))?.equals(good.body as Buffer)).toBe(true);
+    // Only the good item's output and its record copy.
+    expect(t.blobs.objects.size).toBe(2);
+    expect((await t.core.index.usage()).get("default")?.entries).toBe(1);
   });
 
   it("refuses a whole request that is not a batch, too large, empty or read-only, storing nothing", async () => {

@@ -187,6 +187,23 @@ describe("input checks", () => {
     expect(blobs.calls.put).toBe(0);
   });
 
+  it("refuses a link (Content-Length 0) declaring an output above --max-body with 413, logging no error", async () => {
+    const { app, index, logs } = makeTestApp({ maxBody: 1000 });
+    const body = big(1000);
+    await put(app, randomHex(), body);
+    for (const size of ["1001", String(Number.MAX_SAFE_INTEGER), "9999999999999999"]) {
+      const res = await app.request(routes.action(randomHex()), {
+        method: "PUT",
+        headers: { [headers.outputId]: sha256Hex(body), [headers.outputSize]: size, "content-length": "0" },
+      });
+      expect(res.status, size).toBe(413);
+      expect(await res.json()).toEqual({ error: expect.stringContaining("exceeds the server's limit of 1000 bytes") });
+    }
+    expect(index.records.size).toBe(1);
+    expect(logs.text).not.toContain("unexpected error");
+    expect(logs.text).not.toContain('"level":50');
+  });
+
   it("answers unknown routes with 404 JSON", async () => {
     const { app } = makeTestApp();
     for (const path of ["/", "/v1/nothing", "/v2/actions/x"]) {

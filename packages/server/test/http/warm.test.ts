@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { headers, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common";
 import {
   FrameSplitter,
@@ -9,9 +12,18 @@ import {
   PrefetchFrame,
   PrefetchRequest,
 } from "@gocacheprog/common/proto";
-import { describe, expect, it } from "vitest";
+import { compressOutput, loadZstd } from "@gocacheprog/common/zstd";
+import { Registry } from "prom-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
+import { CacheCore } from "../../src/cache/core.ts";
+import { createApp } from "../../src/http/app.ts";
+import { createLogger } from "../../src/ops/logger.ts";
+import { ServerMetrics } from "../../src/ops/metrics.ts";
+import { FsBlobStore } from "../../src/storage/blob/fs.ts";
 import { manifestKey, outputKey } from "../../src/storage/keys.ts";
-import { makeTestApp, randomHex, sha256Hex, TEAM_TOKENS, TOKENS } from "../support/fakes.ts";
+import { textLike } from "../support/compressed-real.ts";
+import { FakeIndex, LogCapture, makeTestApp, randomHex, sha256Hex, TEAM_TOKENS, TOKENS } from "../support/fakes.ts";
 
 type App = ReturnType<typeof makeTestApp>["app"];
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -203,5 +215,77 @@ describe("warm start: manifests and the prefetch stream", () => {
     index.manifests.clear();
     expect(entries(await prefetch(app, key)).size).toBe(1);
     expect(index.manifests.size).toBe(1);
+  });
+});
+
+/** The filesystem store, counting the read streams it opened that are not closed yet. */
+class CountingFsBlobStore extends FsBlobStore {
+  opened = 0;
+  open = 0;
+  override async get(key: string) {
+    const got = await super.get(key);
+    if (got) {
+      this.opened++;
+      this.open++;
+      (got.body as NodeJS.ReadableStream).once("close", () => this.open--);
+    }
+    return got;
+  }
+}
+
+describe("warm start: a client that goes away", () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("leaves no blob stream open when the reader cancels right after the announce (raw and compressed, either encoding)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gcp-prefetch-cancel-"));
+    dirs.push(dir);
+    const blobs = new CountingFsBlobStore({ root: dir });
+    const metrics = new ServerMetrics(new Registry());
+    const logger = createLogger("warn", new LogCapture());
+    // Outputs above the verify buffer are streamed from the store, not read whole.
+    const core = new CacheCore({
+      blobs,
+      index: new FakeIndex(),
+      metrics,
+      logger,
+      options: { inlineMax: 1024, verifyBufferMax: 64 * 1024, backendTimeoutMs: 5000, touchIntervalMs: 0 },
+    });
+    const app = createApp({ core, auth: new TokenAuth(parseTokens("", "t")), metrics, logger, maxBody: 1 << 30 });
+    const actions = [randomHex(), randomHex(), randomHex()];
+    await put(app, actions[0]!, output(200_000));
+    await put(app, actions[1]!, output(150_000));
+    const raw = textLike(400_000);
+    const compressed = await compressOutput(await loadZstd(), raw);
+    const zstdPut = await app.request(routes.action(actions[2]!), {
+      method: "PUT",
+      body: compressed,
+      headers: {
+        [headers.outputId]: sha256Hex(raw),
+        "content-length": String(compressed.length),
+        "content-encoding": "zstd",
+        [headers.outputSize]: String(raw.length),
+      },
+    });
+    expect(zstdPut.status).toBe(201);
+    const key = randomBytes(32);
+    // The compressed entry first, then the raw ones: each kind is the entry being sent in one round.
+    for (const order of [actions, [actions[2]!, actions[0]!, actions[1]!]]) {
+      expect((await upload(app, key, order)).status).toBe(201);
+      for (const accept of [{}, { "accept-encoding": "zstd" }] as Record<string, string>[]) {
+        const body = PrefetchRequest.encode({ buildKey: key }).finish().slice();
+        const res = await app.request(routes.prefetch, { method: "POST", body, headers: { ...proto, ...accept } });
+        expect(res.status).toBe(200);
+        const reader = res.body!.getReader();
+        const first = await reader.read();
+        const [frame] = new FrameSplitter().push(first.value!);
+        expect(PrefetchFrame.decode(frame!).announce?.entries).toHaveLength(3);
+        await reader.cancel();
+      }
+    }
+    expect(blobs.opened).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => blobs.open, { timeout: 2000, interval: 20 }).toBe(0);
   });
 });

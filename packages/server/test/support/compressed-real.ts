@@ -21,6 +21,14 @@ export function flipBytes(data: Uint8Array): void {
   for (let i = 30; i < data.length; i += 101) data[i] = data[i]! ^ 0x55;
 }
 
+/** `count` small skippable frames (zstd passes over them) of `payload` bytes each: padding. */
+export function skippableFrames(count: number, payload = 0): Buffer {
+  const frame = Buffer.alloc(8 + payload);
+  frame.writeUInt32LE(0x184d2a50, 0);
+  frame.writeUInt32LE(payload, 4);
+  return Buffer.concat(Array.from({ length: count }, () => frame));
+}
+
 /** The store behind a real server, reached around it (the bucket or the data directory). */
 export interface StoreBehind {
   /** Flips bytes inside the stored object at `key` (as a disk or a bucket might). */

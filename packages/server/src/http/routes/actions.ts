@@ -44,7 +44,9 @@ export function registerActionRoutes(app: Hono<AppEnv>, { core, metrics, maxBody
     if (encoding !== "identity") throw new HttpError(415, `Content-Encoding must be identity or ${ZSTD_ENCODING}`);
     if (linkText !== undefined && size === 0) {
       if (!/^[1-9]\d{0,15}$/.test(linkText)) throw new HttpError(400, `${headers.outputSize} must be a positive whole number`);
-      const linked = await core.link(namespace, actionHex, outputHex, Number(linkText));
+      const outputSize = Number(linkText);
+      if (outputSize > maxBody) throw new HttpError(413, `output of ${outputSize} bytes exceeds the server's limit of ${maxBody} bytes`);
+      const linked = await core.link(namespace, actionHex, outputHex, outputSize);
       if (!linked) return c.json({ error: "output not held with that size; send the full body" }, 409);
       return c.json({ result: "linked" }, 201);
     }
