@@ -43,7 +43,9 @@ async function main(argv: readonly string[], env: Env): Promise<number> {
     return 0;
   }
   if (parsed.positionals.length > 0) {
-    process.stderr.write(`gocacheprog: unexpected argument ${JSON.stringify(parsed.positionals[0])} (see --help)\n`);
+    // Only up to "=": a Go-style single-dash flag (-token=...) lands here with its value, maybe a secret.
+    const shown = parsed.positionals[0]!.replace(/=.*/s, "=…");
+    process.stderr.write(`gocacheprog: unexpected argument ${JSON.stringify(shown)} (see --help)\n`);
     return 2;
   }
   const code = await runSession(parsed.values);

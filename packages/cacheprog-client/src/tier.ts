@@ -87,6 +87,17 @@ export interface ImmediateTier extends CacheTier {
 
 export const MISS: Miss = Object.freeze({ hit: false });
 
+/** The last instant go's JSON decoder reads back (RFC 3339: four-digit years). */
+const GO_TIME_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Whether a put time from elsewhere (the server, a record on disk) can go to go: an instant in the
+ * years 1970-9999. Any other fails go's whole build ("parsing time"), so such an entry is a miss.
+ */
+export function isGoPutTime(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 0 && ms <= GO_TIME_MAX_MS;
+}
+
 export class IntegrityError extends Error {
   override name = "IntegrityError";
 }

@@ -41,6 +41,17 @@ describe("gocacheprog command line", () => {
     expect(await listFiles(dir)).toEqual([]);
   });
 
+  it("refuses a Go-style single-dash flag (-token=...) without echoing its value, which may be a secret", async () => {
+    const done = await runBin({ GOCACHEPROG_DIR: dir }, getRequest(1, idOf("a")), ["-token=supersecret"]);
+    expect(done.code).toBe(2);
+    expect(done.stderr).toContain('unexpected argument "-token=…"');
+    expect(done.stderr).not.toContain("supersecret");
+    expect(done.responses.filter((r) => r.ID === 1)).toEqual([]);
+    const spaced = await runBin({ GOCACHEPROG_DIR: dir }, "", ["-token", "supersecret"]);
+    expect(spaced.code).toBe(2);
+    expect(spaced.stderr).not.toContain("supersecret");
+  });
+
   it("defaults to a folder under the GOCACHE go passes, so DiskPaths share its prefix", async () => {
     const gocache = join(dir, "gocache");
     const done = await runBin({ GOCACHE: gocache }, putRequest(1, idOf("a"), Buffer.from("x")));

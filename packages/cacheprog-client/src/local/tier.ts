@@ -1,7 +1,29 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, type Stats, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  type Stats,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, sep } from "node:path";
 import type { Logger } from "../ops/log.ts";
-import { type Hit, IntegrityError, type LocalTier, MISS, type Miss, type OutputSink, type PutOptions, type PutResult } from "../tier.ts";
+import {
+  type Hit,
+  IntegrityError,
+  isGoPutTime,
+  type LocalTier,
+  MISS,
+  type Miss,
+  type OutputSink,
+  type PutOptions,
+  type PutResult,
+} from "../tier.ts";
 import type { TrimPolicy } from "./evict.ts";
 import { ACTION_SUFFIX, OUTPUT_SUFFIX, trimDue } from "./layout.ts";
 import { FileSink, newSha256, openTemp } from "./sink.ts";
@@ -136,8 +158,10 @@ export class DiskTier implements LocalTier {
     const putTime = options?.putTime ?? new Date(this.now());
     const diskPath = this.outputPath(outputHex);
     const existing = statSync(diskPath, { throwIfNoEntry: false });
-    if (existing?.isFile() && existing.size === body.length) {
-      // The bytes are already here (another action, another process): only record the action.
+    // The bytes are already here (another action, another process): only record the action. Compared,
+    // as go's own cache hashes such a file, since a crash can leave one of the right size but zeroed
+    // (nothing is fsynced) and it would be trusted for good.
+    if (existing?.isFile() && existing.size === body.length && sameBytes(diskPath, body)) {
       this.markUsed(diskPath, existing.mtimeMs);
       this.writeRecord(this.actionPath(actionId.toString("hex")), recordFor(outputHex, body.length, putTime));
       return { diskPath };
@@ -225,8 +249,16 @@ function recordFor(outputHex: string, size: number, putTime: Date): Buffer {
   return Buffer.from(`v1 ${outputHex} ${size} ${Math.floor(putTime.getTime())}\n`, "latin1");
 }
 
+function sameBytes(path: string, body: Uint8Array): boolean {
+  try {
+    return readFileSync(path).equals(body);
+  } catch {
+    return false;
+  }
+}
+
 function parseRecord(text: string): ActionRecord | undefined {
   const m = RECORD.exec(text);
-  if (!m) return undefined;
+  if (!m || !isGoPutTime(Number(m[3]))) return undefined;
   return { outputHex: m[1] as string, size: Number(m[2]), putTimeMs: Number(m[3]) };
 }

@@ -93,7 +93,7 @@ export const clientOptionDefs = {
     kind: "duration",
     default: "5s",
     description:
-      "Give up on one remote request after this long, plus its size at --remote-min-rate (a remote failure is a miss, never a failed build).",
+      "Give up on one remote request after this long, plus its size at --remote-min-rate, or once its body brings no byte for this long (a remote failure is a miss, never a failed build).",
   },
   remoteMinRate: {
     flag: "remote-min-rate",

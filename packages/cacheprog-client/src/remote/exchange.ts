@@ -1,7 +1,7 @@
 import { type ClientRequest, Agent as HttpAgent, type IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { headers as h, isHexId } from "@gocacheprog/common";
-import type { Hit } from "../tier.ts";
+import { type Hit, isGoPutTime } from "../tier.ts";
 
 /** How long a pooled connection may sit idle when the server announces no keep-alive timeout. */
 const IDLE_SOCKET_MS = 30_000;
@@ -83,6 +83,7 @@ export class Exchange {
   private readonly req: ClientRequest;
   private readonly startedAt = performance.now();
   private timer: NodeJS.Timeout | undefined;
+  private idle: NodeJS.Timeout | undefined;
   private timedOutAfter: number | undefined;
 
   constructor(
@@ -123,6 +124,22 @@ export class Exchange {
     }, left);
   }
 
+  /**
+   * Once a large body's deadline has grown with its size (minutes for a large archive), a body
+   * that stops flowing (a stalled server, a dropped link) must not hold go that long: no bytes for
+   * `idleMs` ends it as well. progress() is called for every chunk.
+   */
+  watchBody(idleMs: number): void {
+    this.idle = setTimeout(() => {
+      this.timedOutAfter = idleMs;
+      this.req.destroy(new RemoteTimeout(`${this.method}: no body bytes for ${idleMs} ms`));
+    }, idleMs);
+  }
+
+  progress(): void {
+    this.idle?.refresh();
+  }
+
   /** Reads and discards a (small) reply body so the keep-alive socket can be reused. */
   async drain(res: IncomingMessage): Promise<void> {
     for await (const _ of res) {
@@ -132,6 +149,7 @@ export class Exchange {
 
   done(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.idle);
   }
 
   /**
@@ -139,7 +157,7 @@ export class Exchange {
    * pool). Returns the error to throw: a RemoteTimeout whenever the deadline was what ended it.
    */
   failed(err: unknown): unknown {
-    clearTimeout(this.timer);
+    this.done();
     this.req.destroy();
     if (this.timedOutAfter !== undefined) {
       return err instanceof RemoteTimeout ? err : new RemoteTimeout(`${this.method}: no complete answer within ${this.timedOutAfter} ms`);
@@ -165,7 +183,7 @@ export interface RemoteEntry {
 export function entryOf(res: IncomingMessage, maxOutput: number): RemoteEntry {
   const outputHex = String(res.headers[h.outputId] ?? "");
   const putTime = new Date(String(res.headers[h.putTime] ?? ""));
-  if (!isHexId(outputHex) || Number.isNaN(putTime.getTime())) {
+  if (!isHexId(outputHex) || !isGoPutTime(putTime.getTime())) {
     throw new RemoteError("GET action: reply lacks a valid output id or put time");
   }
   const declared = res.headers[h.outputSize] ?? res.headers["content-length"];

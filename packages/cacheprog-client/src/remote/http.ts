@@ -108,11 +108,13 @@ export class RemoteClient {
       checkStatus("GET action", res);
       const entry = entryOf(res, this.maxOutput);
       call.extendTo(this.deadlineFor(this.options.timeoutMs, entry.size));
+      call.watchBody(this.options.timeoutMs);
       const decoder = replyDecoder(res.headers, entry.size, zstd);
       const target = locally(() => open(entry));
       sink = target;
       let wireBytes = 0;
       for await (const chunk of res) {
+        call.progress();
         wireBytes += (chunk as Buffer).length;
         if (decoder) decoder.push(chunk as Buffer, (decoded) => locally(() => target.write(decoded)));
         else locally(() => target.write(chunk as Buffer));

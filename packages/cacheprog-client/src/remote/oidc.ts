@@ -32,7 +32,10 @@ export async function fetchGithubIdToken(env: Env, audience: string, timeoutMs: 
   });
   if (!res.ok) throw new Error(`the runner's token endpoint answered HTTP ${res.status}`);
   const body = (await res.json()) as { value?: unknown };
-  if (typeof body.value !== "string" || body.value.split(".").length !== 3) throw new Error("the runner's token endpoint sent no JWT");
+  // A compact JWT is three base64url parts; anything else (a line break above all) must not reach a
+  // header, nor goauth's answer, where it would inject a header line.
+  if (typeof body.value !== "string" || !/^[\w-]+\.[\w-]+\.[\w-]*$/.test(body.value))
+    throw new Error("the runner's token endpoint sent no JWT");
   return { token: body.value, expiresAtMs: expiresAt(body.value) };
 }
 

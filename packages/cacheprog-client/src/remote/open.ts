@@ -35,16 +35,26 @@ export function displayUrl(raw: string): string {
 }
 
 export function readToken(options: ClientOptions, log: Logger): string | undefined {
-  if (options.token) return options.token;
-  if (!options.tokenFile) return undefined;
-  try {
-    return readFileSync(options.tokenFile, "utf8").trim() || undefined;
-  } catch (err) {
-    log.warn(
-      `cannot read the token file ${options.tokenFile} (${(err as NodeJS.ErrnoException).code ?? "error"}); going on without a token`,
-    );
+  let token: string | undefined;
+  if (options.token?.trim()) token = options.token.trim();
+  else if (options.tokenFile) {
+    try {
+      token = readFileSync(options.tokenFile, "utf8").trim();
+    } catch (err) {
+      log.warn(
+        `cannot read the token file ${options.tokenFile} (${(err as NodeJS.ErrnoException).code ?? "error"}); going on without a token`,
+      );
+      return undefined;
+    }
+  }
+  // A secret pasted with a newline is trimmed above; one with whitespace or control characters inside
+  // cannot go in a header at all (node would throw on every request, and a line break would inject
+  // another header into goauth's answer): said once, never shown.
+  if (token && !/^[\x21-\x7e]+$/.test(token)) {
+    log.warn("the token holds spaces or control characters, which an HTTP header cannot carry; going on without a token");
     return undefined;
   }
+  return token || undefined;
 }
 
 /**

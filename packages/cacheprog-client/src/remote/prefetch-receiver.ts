@@ -1,6 +1,6 @@
 import { Codec, FrameSplitter, type IPrefetchEntry, PrefetchFrame } from "@gocacheprog/common/proto";
 import type { ZstdCodec } from "@gocacheprog/common/zstd";
-import { type Hit, IntegrityError, type LocalTier, type OutputSink } from "../tier.ts";
+import { type Hit, IntegrityError, isGoPutTime, type LocalTier, type OutputSink } from "../tier.ts";
 import { bodyBytesDone } from "./garbage.ts";
 import { ReplyDecoder } from "./zstd-bodies.ts";
 
@@ -47,6 +47,7 @@ interface Receiving {
 export class PrefetchReceiver implements StreamReceiver {
   private readonly splitter = new FrameSplitter();
   private readonly announcedIds = new Set<string>();
+  private announceSeen = false;
   private receiving: Receiving | undefined;
   /** One decoder for the whole stream (its buffers serve every entry in turn). */
   private decoder: ReplyDecoder | undefined;
@@ -63,6 +64,9 @@ export class PrefetchReceiver implements StreamReceiver {
     for (const bytes of this.splitter.push(chunk)) {
       const frame = PrefetchFrame.decode(bytes);
       if (frame.announce) {
+        // One announce per stream: each one's IDs are kept until the end, so more would grow without bound.
+        if (this.announceSeen) throw new RangeError("prefetch stream sent a second announce frame");
+        this.announceSeen = true;
         const ids = (frame.announce.entries ?? []).filter((e) => e.actionId?.length === 32).map((e) => Buffer.from(e.actionId!));
         const warmAlready = await this.alreadyLocal(ids);
         if (!warmAlready) for (const id of ids) this.announcedIds.add(id.toString("hex"));
@@ -130,13 +134,15 @@ export class PrefetchReceiver implements StreamReceiver {
   /** A sink for an entry's first frame; undefined (and the entry released) when it is not one to take. */
   private open(actionHex: string, entry: IPrefetchEntry): Receiving | undefined {
     const size = Number(entry.size ?? 0);
-    // Unknown codecs and entries not announced or larger than the budget are skipped, never written.
+    // Unknown codecs, entries not announced or larger than the budget, and put times go cannot read
+    // are skipped, never written.
     const codec = entry.codec ?? Codec.CODEC_NONE;
     const usable =
       this.announcedIds.has(actionHex) &&
       (codec === Codec.CODEC_NONE || (codec === Codec.CODEC_ZSTD && this.zstd !== null)) &&
       size <= this.maxBytes &&
-      entry.outputId?.length === 32;
+      entry.outputId?.length === 32 &&
+      isGoPutTime(Number(entry.putTimeUnixMs ?? 0));
     if (!usable) {
       this.release(actionHex, "not usable here");
       return undefined;

@@ -1,9 +1,27 @@
 import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RECENT_USE_GUARD_MS, type TrimPolicy, trim, trimIfDue } from "../../src/local/evict.ts";
 import { listFiles } from "../helpers.ts";
+
+/**
+ * node:fs/promises as evict.ts sees it: the real module, with a hook run (once) before the next
+ * unlink, so a test can play another process that uses an entry in the middle of a trim.
+ */
+const fsHooks = vi.hoisted(() => ({ beforeUnlink: undefined as ((path: string) => Promise<void>) | undefined }));
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:fs/promises")>();
+  return {
+    ...real,
+    unlink: async (path: string) => {
+      const hook = fsHooks.beforeUnlink;
+      fsHooks.beforeUnlink = undefined;
+      await hook?.(path);
+      return real.unlink(path);
+    },
+  };
+});
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -14,6 +32,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "gocacheprog-evict-"));
 });
 afterEach(async () => {
+  fsHooks.beforeUnlink = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -69,6 +88,22 @@ describe("eviction", () => {
     const b = await entry(2 * HOUR);
     await trim(dir, policy({ maxSizeBytes: 50 }), NOW);
     expect(await listFiles(dir)).toEqual([a, b].sort());
+  });
+
+  it("keeps an entry another process used after the walk listed it (its mtime moved), removing the rest", async () => {
+    // Doomed in this order: the two expired ones (walk order), then `used`, over the size budget.
+    const expired = [await entry(6 * DAY), await entry(7 * DAY)];
+    const used = await entry(3 * DAY);
+    const fresh = await entry(HOUR);
+    fsHooks.beforeUnlink = async (first) => {
+      expect(expired).toContain(first);
+      // A hit in another process (DiskTier.markUsed) while this trim is between its walk and its unlinks.
+      await utimes(used, NOW / 1000, NOW / 1000);
+    };
+    await trim(dir, policy({ maxAgeMs: 5 * DAY, maxSizeBytes: 150 }), NOW);
+    expect(fsHooks.beforeUnlink).toBeUndefined(); // the hook ran
+    expect(await listFiles(dir)).toEqual([used, fresh].sort());
+    expect((await stat(used)).mtimeMs).toBe(NOW);
   });
 
   it("trims at most once per interval, recorded in a stamp file shared by all processes", async () => {

@@ -51,6 +51,13 @@ describe("DiskTier", () => {
     expect(await readFile(diskPath)).toEqual(body);
   });
 
+  it("replaces an output file of the right size but other bytes (zeroed by a crash) on the next put", async () => {
+    const { diskPath } = await tier.put(idOf("a"), sha256(body), body);
+    await writeFile(diskPath, Buffer.alloc(body.length));
+    await tier.put(idOf("b"), sha256(body), body);
+    expect(await readFile(diskPath)).toEqual(body);
+  });
+
   it("records the time of the latest put of an action, or the time it is given", async () => {
     await tier.put(idOf("a"), sha256(body), body);
     clock += 5000;
@@ -74,6 +81,21 @@ describe("DiskTier", () => {
     const { diskPath } = await tier.put(idOf("b"), sha256(body), body);
     await rm(diskPath);
     expect(await tier.get(idOf("b"))).toEqual({ hit: false });
+  });
+
+  it("misses on a record whose put time go cannot read back (past the year 9999), and hits up to it", async () => {
+    const { diskPath } = await tier.put(idOf("a"), sha256(body), body);
+    const outputHex = sha256(body).toString("hex");
+    const record = tier.actionPath(idOf("a").toString("hex"));
+    // 253402300800000 is +010000-01-01: go's RFC 3339 decoder fails the whole build on it; 9e15 is
+    // past what a Date holds at all (toISOString would throw answering go).
+    for (const putTimeMs of ["253402300800000", "9000000000000000", "99999999999999999999"]) {
+      await writeFile(record, `v1 ${outputHex} ${body.length} ${putTimeMs}\n`);
+      expect(await tier.get(idOf("a")), putTimeMs).toEqual({ hit: false });
+    }
+    const lastMs = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+    await writeFile(record, `v1 ${outputHex} ${body.length} ${lastMs}\n`);
+    expect(await tier.get(idOf("a"))).toMatchObject({ hit: true, diskPath, putTime: new Date(lastMs) });
   });
 
   it("refreshes mtime on a hit only when it is older than the mark-used threshold", async () => {

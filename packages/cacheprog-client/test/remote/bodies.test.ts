@@ -169,6 +169,20 @@ describe("remote bodies stream into the tier, bounded", () => {
     expect(await tierFiles()).toEqual([]);
   });
 
+  it("treats a reply whose put time is past the year 9999 as a miss, storing nothing, and goes on answering", async () => {
+    // go's JSON decoder fails the whole build on such a Time ("parsing time"); a Date takes it.
+    const body = Buffer.from("from the far future");
+    const action = idOf("year-10000");
+    behaviours.set(action.toString("hex"), (_req, res) => {
+      res.writeHead(200, entryHeaders(body, { [h.putTime]: "+010000-01-01T00:00:00.000Z", "content-length": body.length }));
+      res.end(body);
+    });
+    const { answer, stats } = await getOnce(action);
+    expect(answer).toEqual({ ID: 1, Miss: true });
+    expect(stats.remoteErrors).toBe(1);
+    expect(await tierFiles()).toEqual([]);
+  });
+
   it("treats a body longer than its Content-Length, one cut short, and a corrupt one as misses, storing nothing", async () => {
     const output = randomBytes(300_000);
     const cases: Record<string, Behaviour> = {

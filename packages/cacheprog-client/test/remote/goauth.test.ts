@@ -40,7 +40,7 @@ describe("gocacheprog goauth", () => {
     const injected = goauth({ GOCACHEPROG_URL: "https://cache.example", GOCACHEPROG_TOKEN: "abc\nX-Other: 1" });
     expect(injected.code).toBe(0);
     expect(injected.stdout).toBe("");
-    expect(injected.stderr).toContain("line break");
+    expect(injected.stderr).toContain("control characters");
     expect(injected.stderr).not.toContain("abc");
   });
 
@@ -54,9 +54,10 @@ describe("gocacheprog goauth with GOCACHEPROG_TOKEN_SOURCE=github-oidc", () => {
   it("hands go a fresh job token from the runner's endpoint, asked for the configured audience", async () => {
     const jwt = `${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from('{"exp":4102444800}').toString("base64url")}.c2ln`;
     const asked: string[] = [];
+    let value = jwt;
     const endpoint = createServer((req, res) => {
       asked.push(`${req.url} ${req.headers.authorization}`);
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ value: jwt }));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ value }));
     });
     await new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve));
     try {
@@ -76,6 +77,11 @@ describe("gocacheprog goauth with GOCACHEPROG_TOKEN_SOURCE=github-oidc", () => {
       const without = await promisify(execFile)(BIN, ["goauth"], { env: { ...env, ACTIONS_ID_TOKEN_REQUEST_URL: "" } });
       expect(without.stdout).toBe("");
       expect(without.stderr).toContain("id-token: write");
+      // Something other than a compact JWT (here with a line break) never reaches go: it would add a header line.
+      value = `${jwt}\nX-Injected: 1`;
+      const injected = await promisify(execFile)(BIN, ["goauth"], { env });
+      expect(injected.stdout).toBe("");
+      expect(injected.stderr).toContain("no JWT");
     } finally {
       await new Promise<void>((resolve) => endpoint.close(() => resolve()));
     }

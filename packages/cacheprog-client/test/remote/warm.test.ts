@@ -148,6 +148,59 @@ describe("WarmStart", () => {
     expect([stats.warmEntries, stats.remoteCorrupt]).toEqual([1, 1]);
   });
 
+  it("skips an entry whose put time go cannot read (past the year 9999) and releases it at once to the normal path", async () => {
+    const body = Buffer.from("output");
+    const withPutTime = (seed: string, putTimeUnixMs: number) => {
+      const frames = entryFrames(seed, body);
+      frames[0]!.entry!.putTimeUnixMs = putTimeUnixMs;
+      return frames;
+    };
+    let release = () => {};
+    stub.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    stub.chunks = [
+      bytes(
+        announce(["year-10000", body.length], ["no-date", body.length], ["good", body.length]),
+        // +010000-01-01T00:00:00Z, and a number past what a Date holds at all.
+        ...withPutTime("year-10000", 253_402_300_800_000),
+        ...withPutTime("no-date", 9e15),
+      ),
+      bytes(...entryFrames("good", body)),
+    ];
+    const w = await warm();
+    for (const seed of ["year-10000", "no-date"]) {
+      const hex = idOf(seed).toString("hex");
+      // The stream is held after these entries: only a release (not the stream's end) lets ready() return in time.
+      await w.ready(hex);
+      expect([w.coming(hex), w.storedHit(hex)], seed).toEqual([false, undefined]);
+      expect(await disk.get(idOf(seed)), seed).toEqual({ hit: false });
+    }
+    expect((w as unknown as { stalled: boolean }).stalled).toBe(false);
+    release();
+    await w.ready(idOf("good").toString("hex"));
+    expect(w.storedHit(idOf("good").toString("hex"))).toMatchObject({ hit: true, putTime: new Date(1_700_000_000_000) });
+    await w.finish(0);
+    expect(stats.warmEntries).toBe(1);
+  });
+
+  it("ends the stream at a second announce frame, so the announced IDs cannot grow without bound", async () => {
+    const body = Buffer.from("output");
+    stub.chunks = [
+      bytes(announce(["a", body.length]), ...entryFrames("a", body)),
+      bytes(announce(["b", body.length], ["c", 1]), ...entryFrames("b", body)),
+    ];
+    const w = await warm();
+    await w.settled();
+    expect(w.failure).toMatch(/second announce/);
+    expect(w.predictedEntries).toBe(1);
+    expect(w.storedHit(idOf("a").toString("hex"))).toMatchObject({ hit: true });
+    expect(w.storedHit(idOf("b").toString("hex"))).toBeUndefined();
+    expect(await disk.get(idOf("b"))).toEqual({ hit: false });
+    await w.finish(0);
+    expect(stats.warmEntries).toBe(1);
+  });
+
   it("uploads the session's manifest in first-use order, unless it is exactly what was predicted or the token is read-only", async () => {
     stub.chunks = [bytes(announce(["p", 1]), ...entryFrames("p", Buffer.from("p")))];
     let w = await warm();
