@@ -11,6 +11,7 @@ import { createGomod, describeUpstreams } from "./gomod/wiring.ts";
 import { Admission } from "./http/admission.ts";
 import { createApp, createMetricsApp } from "./http/app.ts";
 import { answerExpectContinue } from "./http/continue.ts";
+import { closeIdleConnections } from "./http/idle.ts";
 import { guardedServerFactory } from "./http/pipelining.ts";
 import { parseHostPort, parseListen, type ServerOptions } from "./ops/config.ts";
 import type { Logger } from "./ops/logger.ts";
@@ -107,9 +108,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     },
     admission,
   );
-  // No callback: a socket that stays silent this long is destroyed, and with it the response's
-  // stream (its blob reads are closed) and the admission slots it held.
-  server.setTimeout(options.idleTimeout);
+  closeIdleConnections(server, options.idleTimeout);
   answerExpectContinue(server, auth, options.maxBody);
   const bound = (server.address() as AddressInfo).port;
   const metricsAt = options.metricsListen ? parseHostPort(options.metricsListen, "--metrics-listen") : null;

@@ -202,7 +202,7 @@ export const serverOptionDefs = {
     kind: "duration",
     default: "2m",
     description:
-      "Longest a connection may go without a byte moving either way while a request is in progress (a client that stops reading a download or a warm-start stream): it is closed, freeing the reads and the admission slots it held (0 = no limit).",
+      "Longest a connection may go without a byte moving once its response has begun (a client that stopped reading a download or a warm-start stream): it is closed, freeing the reads and the admission slots it held. Time before the response (a module fill, a slow upload) does not count (0 = no limit).",
   },
   prefetchConcurrency: {
     flag: "prefetch-concurrency",

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { connect, type Socket } from "node:net";
+import { createServer } from "node:http";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { routes } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOKENS } from "../support/fakes.ts";
@@ -51,6 +52,23 @@ describe("--idle-timeout", () => {
       expect(status).toBe(404);
     } finally {
       stalled.destroy();
+    }
+  });
+
+  it("does not count the time before the response begins: a module fill from a slow upstream is answered", async () => {
+    const upstream = createServer((_req, res) => {
+      setTimeout(() => res.end("module example.com/m\n"), 2500);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    const { port } = upstream.address() as AddressInfo;
+    const proxy = await startTestServer(["--gomod-upstream", `http://127.0.0.1:${port}`, "--gomod-anonymous", "--idle-timeout", "1s"]);
+    try {
+      const res = await fetch(`${proxy.url}/gomod/example.com/m/@v/v1.0.0.mod`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("module example.com/m\n");
+    } finally {
+      await proxy.close();
+      await new Promise<void>((resolve) => upstream.close(() => resolve()));
     }
   });
 });
