@@ -43,7 +43,9 @@ export function parseProxyPath(raw: string): ProxyRequest {
   const known = parsed.get(raw);
   if (known) return known;
   const request = parse(raw);
-  // Bounded: a flood of distinct paths only resets it; a fleet asks for the same few thousand.
+  // Bounded: a flood of distinct paths only resets it; a fleet asks for the same few thousand, of
+  // ordinary length (a path may be ~16 KiB: 10,000 of those would be ~300 MB).
+  if (raw.length > PARSED_PATH_MAX) return request;
   if (parsed.size >= PARSED_MAX) parsed.clear();
   parsed.set(raw, request);
   return request;
@@ -55,6 +57,7 @@ export function parseProxyPath(raw: string): ProxyRequest {
  */
 const parsed = new Map<string, ProxyRequest>();
 const PARSED_MAX = 10_000;
+const PARSED_PATH_MAX = 512;
 
 function parse(raw: string): ProxyRequest {
   let rest: string;

@@ -82,7 +82,7 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
     } catch (err) {
       metrics.requests.inc({ kind, result: "error" });
       if (err instanceof UpstreamError) {
-        logger.warn({ kind, outcome: err.outcome, err: err.message }, "module proxy upstream failed");
+        logger.warn({ kind, outcome: err.outcome, upstream: err.upstream, err: err.message }, "module proxy upstream failed");
         return text(c, err.status, err.message);
       }
       // /gomod may be anonymous: the backend's message (hosts, ports) goes to the log only.

@@ -41,6 +41,12 @@ export type Answer =
  * zips are far smaller (golang.org/x/text: 7 MB).
  */
 const ZIP_IN_MEMORY_MAX = 16 << 20;
+/**
+ * After the upstream failed for a mutable file, its cached answer is served without asking again for
+ * this long: a hung upstream would otherwise cost every list or @latest its full timeout (30 s each).
+ */
+const STALE_RETRY_MS = 30_000;
+const FAILED_MAX = 10_000;
 
 type Fill = { found: true; body?: Buffer } | { found: false; status: 404 | 410; message: string };
 
@@ -53,6 +59,8 @@ type Fill = { found: true; body?: Buffer } | { found: false; status: 404 | 410; 
  */
 export class GomodStore {
   private readonly flights = new Map<string, Promise<Fill>>();
+  /** Mutable files whose upstream just failed, with when to ask it again (their stale copy is served until then). */
+  private readonly upstreamFailed = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly deps: GomodStoreDeps) {
@@ -75,15 +83,24 @@ export class GomodStore {
       const body = hit?.body && (memory ? await this.remember(id, hit.body, hit.size) : hit.body);
       if (body) return { found: true, body, size: hit.size, result: "hit" };
     }
+    // The upstream failed for this file moments ago: its cached answer now, not another full timeout.
+    const retryAt = this.upstreamFailed.get(id);
+    if (known && retryAt !== undefined && this.now() < retryAt) {
+      const stale = await this.stale(id);
+      if (stale) return stale;
+    }
     let fill: Fill;
     try {
       fill = await this.fill(request, id, hops);
+      this.upstreamFailed.delete(id);
     } catch (err) {
       if (!(err instanceof UpstreamError) || !known) throw err;
-      const stale = await this.read(id, true);
-      if (!stale?.body) throw err;
-      this.deps.logger.warn({ kind: request.kind, err: err.message }, "upstream failed; serving the cached answer");
-      return { found: true, body: stale.body, size: stale.size, result: "stale" };
+      if (this.upstreamFailed.size >= FAILED_MAX) this.upstreamFailed.clear();
+      this.upstreamFailed.set(id, this.now() + STALE_RETRY_MS);
+      const stale = await this.stale(id);
+      if (!stale) throw err;
+      this.deps.logger.warn({ kind: request.kind, upstream: err.upstream, err: err.message }, "upstream failed; serving the cached answer");
+      return stale;
     }
     if (!fill.found) return fill;
     if (fill.body) {
@@ -93,6 +110,11 @@ export class GomodStore {
     const stored = await this.read(id, true);
     if (!stored?.body) throw new BackendUnavailableError("the file just stored could not be read back");
     return { found: true, body: stored.body, size: stored.size, result: "miss" };
+  }
+
+  private async stale(id: string): Promise<Answer | null> {
+    const stale = await this.read(id, true);
+    return stale?.body ? { found: true, body: stale.body, size: stale.size, result: "stale" } : null;
   }
 
   /**

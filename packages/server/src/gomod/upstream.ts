@@ -62,6 +62,8 @@ export type UpstreamOutcome = "error" | "timeout" | "too-large" | "invalid";
 /** The upstream could not give a usable answer: 502 (or 504 for a timeout) to go. */
 export class UpstreamError extends Error {
   override name = "UpstreamError";
+  /** The base URL of the upstream that failed (for the log; the message names it by its place only). */
+  upstream?: string;
   constructor(
     readonly outcome: UpstreamOutcome,
     message: string,
@@ -127,7 +129,8 @@ export class Upstream {
   }
 
   private async getFrom(entry: UpstreamEntry, index: number, file: string, limits: BodyLimits, hops: number): Promise<Fetched> {
-    const who = `upstream ${index + 1} (${entry.base})`;
+    // go shows the message, and /gomod may be anonymous: the upstream's address goes to the log only.
+    const who = `upstream ${index + 1}`;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const rearm = () => {
@@ -139,14 +142,16 @@ export class Upstream {
     let spooled: { path: string; handle: FileHandle } | undefined;
     try {
       rearm();
-      const url = `${entry.base}/${file.split("/").map(encodeURIComponent).join("/")}`;
+      const url = `${entry.base}/${file.split("/").map(pathEscape).join("/")}`;
       const response = await this.fetchImpl(url, { headers, signal: controller.signal });
       rearm();
       if (response.status === 404 || response.status === 410) {
         return { found: false, status: response.status, message: await shortText(response) };
       }
       if (response.status !== 200) throw new UpstreamError("error", `${who} answered ${response.status}: ${await shortText(response)}`);
-      const declaredText = response.headers.get("content-length");
+      // An upstream that compresses anyway: fetch decodes the body, so its Content-Length (of the encoded
+      // bytes) says nothing about what arrives; the limit counts decoded bytes.
+      const declaredText = response.headers.get("content-encoding") ? null : response.headers.get("content-length");
       const declared = declaredText === null ? undefined : Number(declaredText);
       if (declared !== undefined && !(Number.isSafeInteger(declared) && declared >= 0)) {
         throw new UpstreamError("invalid", `${who} announced a length of ${JSON.stringify(declaredText)}, not a number of bytes`);
@@ -185,7 +190,10 @@ export class Upstream {
       spooled = undefined;
       return result;
     } catch (err) {
-      if (err instanceof UpstreamError) throw err;
+      if (err instanceof UpstreamError) {
+        err.upstream ??= entry.base;
+        throw err;
+      }
       if (controller.signal.aborted) throw new UpstreamError("timeout", `${who} was silent for ${this.options.timeoutMs} ms`);
       throw new UpstreamError("error", `${who}: ${describeFetchError(err)}`);
     } finally {
@@ -207,9 +215,21 @@ export class Upstream {
   }
 }
 
-/** The start of an error body, for go's "server response:" line; printable characters only. */
+/** The start of an error body, for go's "server response:" line; printable characters only, 4 KiB read at most. */
 async function shortText(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
+  let text = "";
+  try {
+    const reader = response.body?.getReader();
+    const decoder = new TextDecoder();
+    while (reader && text.length < ERROR_TEXT_MAX) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader?.cancel();
+  } catch {
+    // The message is a courtesy: whatever arrived is enough.
+  }
   return (
     text
       .slice(0, 500)
@@ -218,6 +238,13 @@ async function shortText(response: Response): Promise<string> {
     response.statusText ||
     "(no message)"
   );
+}
+
+const ERROR_TEXT_MAX = 4096;
+
+/** One path element as go's url.PathEscape writes it: "@", "+", ":" and "!" stay as they are. */
+function pathEscape(element: string): string {
+  return encodeURIComponent(element).replace(/%(40|2B|3A)/g, (escaped) => decodeURIComponent(escaped));
 }
 
 /** undici wraps the useful part ("connect ECONNREFUSED ...", "other side closed") in err.cause. */

@@ -62,8 +62,12 @@ export function checkAnswer(request: ProxyRequest, body: Buffer): void {
   const what = `the upstream's ${request.kind} answer`;
   switch (request.kind) {
     case "list":
-    case "mod":
       text(body, what);
+      return;
+    case "mod":
+      // Stored for good: an HTML sign-in or error page answered with 200 must not become the go.mod.
+      // Every proxy's .mod declares its module, a synthesized one for a repository without go.mod too.
+      if (!/^\s*module\s+\S/m.test(text(body, what))) throw new InvalidAnswerError(`${what} has no module directive`);
       return;
     case "latest":
     case "query":
