@@ -16,9 +16,13 @@ url="${url%/}"
 home="${RUNNER_TEMP:?RUNNER_TEMP is not set: run this as a GitHub Actions step}/gocacheprog"
 mkdir -p "$home/bin"
 
-# Which version: the input, else this action's ref when it is a release tag (v1.2.3), else the latest.
+# Which version: the input, else this action's ref when it is a release tag (v1.2.3), else, for the major
+# tag the release workflow moves (v0), the release it points at (its client's package.json), else the latest.
 version="${INPUT_VERSION:-}"
 if [ -z "$version" ] && [[ "${ACTION_REF:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]]; then version="${ACTION_REF#v}"; fi
+if [ -z "$version" ] && [[ "${ACTION_REF:-}" =~ ^v[0-9]+$ ]]; then
+  version="$(sed -n 's/^  "version": "\([0-9][0-9.]*\)",$/\1/p' "$(dirname "$0")/../packages/cacheprog-client/package.json" 2>/dev/null | head -n 1)"
+fi
 version="${version#v}"
 
 install_release() {

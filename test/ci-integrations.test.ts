@@ -275,6 +275,19 @@ func main() {
     expect(run.env).toEqual({});
   });
 
+  it("at the major tag the release workflow moves (@v0), installs the release it points at, not the latest", () => {
+    const version = JSON.parse(readFileSync(join(repoRoot, "packages/cacheprog-client/package.json"), "utf8")).version as string;
+    const host = join(work, "host");
+    makeRelease(join(host, "owner/gocacheprog/releases/download", `v${version}`), clientBundle);
+    const run = runSetup(
+      "major-tag",
+      { url: server.url, "canonicalize-mtimes": "false" },
+      { GITHUB_SERVER_URL: `file://${host}`, ACTION_REPOSITORY: "owner/gocacheprog", ACTION_REF: "v0" },
+    );
+    expect(run.status, run.stdout).toBe(0);
+    expect(run.env["GOCACHEPROG"]).toBeDefined();
+  });
+
   it("with token-source github-oidc: needs the runner's token request, then leaves the token to the client", () => {
     const inputs = { ...download, url: server.url, "token-source": "github-oidc", "oidc-audience": "gocache" };
     const without = runSetup("oidc-missing", inputs);

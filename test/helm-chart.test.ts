@@ -22,7 +22,13 @@ import {
   validateObjects,
 } from "./infra/files.ts";
 
-const VALUES = ["ci/shared-values.yaml", "ci/sentinel-values.yaml", "ci/cluster-values.yaml", "ci/embedded-values.yaml"];
+const VALUES = [
+  "ci/shared-values.yaml",
+  "ci/sentinel-values.yaml",
+  "ci/cluster-values.yaml",
+  "ci/embedded-values.yaml",
+  "ci/oidc-values.yaml",
+];
 const serverEnvNames = new Set<string>(Object.values(serverOptionDefs).map((d) => d.env));
 const imageCmd = execForm(instructions(readDockerfile("infra/server.Dockerfile").at(-1) as Stage, "CMD")[0]?.args ?? "");
 const appVersion = /^appVersion:\s*"?([^"\s]+)"?/m.exec(readFileSync(join(chartDir, "Chart.yaml"), "utf8"))?.[1];
@@ -68,7 +74,14 @@ describe.each(VALUES)("chart with %s", (values) => {
       }
       const tokens = spec.volumes.find((v: { name: string }) => v.name === "tokens");
       const mount = container.volumeMounts.find((m: { name: string }) => m.name === "tokens");
-      expect(`${mount.mountPath}/${tokens.secret.items[0].path}`).toBe(configMap.data.GOCACHEPROG_SERVER_TOKENS_FILE);
+      if (tokens) {
+        expect(tokens.secret.optional).toBeUndefined();
+        expect(`${mount.mountPath}/${tokens.secret.items[0].path}`).toBe(configMap.data.GOCACHEPROG_SERVER_TOKENS_FILE);
+      } else {
+        // OIDC only: no file to read. Empty, not absent: the image's ENV names a default path.
+        expect(mount).toBeUndefined();
+        expect(configMap.data.GOCACHEPROG_SERVER_TOKENS_FILE).toBe("");
+      }
     }
     for (const name of Object.keys(configMap.data))
       if (name.startsWith("GOCACHEPROG_SERVER_")) expect(serverEnvNames, name).toContain(name);
@@ -152,6 +165,50 @@ describe("chart shapes", () => {
     expect(byKind(objects, "ConfigMap").data.GOCACHEPROG_SERVER_GC_INTERVAL).toBeUndefined();
   });
 
+  it("OIDC only: no tokens volume and no tokens file for the server or the gc job, so nothing reads a missing file", () => {
+    for (const objects of [
+      renderChart(["ci/oidc-values.yaml"]),
+      renderChart(["ci/oidc-values.yaml"], { "s3.bucket": "b", "redis.url": "redis://r:6379" }),
+    ]) {
+      const configMap = byKind(objects, "ConfigMap");
+      expect(configMap.data.GOCACHEPROG_SERVER_TOKENS_FILE).toBe("");
+      expect(configMap.data.GOCACHEPROG_SERVER_OIDC_ISSUERS).toBe("https://token.actions.githubusercontent.com");
+      for (const workload of objects.filter((o) => o.kind === "Deployment" || o.kind === "CronJob")) {
+        const spec = pod(workload);
+        expect(
+          spec.volumes.map((v: { name: string }) => v.name),
+          workload.kind,
+        ).not.toContain("tokens");
+        expect(
+          spec.containers[0].volumeMounts.map((m: { name: string }) => m.name),
+          workload.kind,
+        ).not.toContain("tokens");
+      }
+    }
+    // With tokens as well, the file is mounted and required.
+    const both = renderChart(["ci/cluster-values.yaml"]);
+    expect(byKind(both, "ConfigMap").data.GOCACHEPROG_SERVER_TOKENS_FILE).toBe("/etc/gocacheprog/tokens");
+  });
+
+  it("single pod: the outputs' and the module files' budgets fit the volume; /tmp holds a few module zips", () => {
+    const objects = renderChart(["ci/embedded-values.yaml"]);
+    const data = byKind(objects, "ConfigMap").data;
+    const bytes = (text: string) => {
+      const m = /^(\d+)(B|KiB|MiB|GiB|TiB|Ki|Mi|Gi|Ti)?$/.exec(text);
+      if (!m) throw new Error(`unexpected size ${text}`);
+      const unit = (m[2] ?? "B").replace(/i?B$|i$/, "");
+      return Number(m[1]) * 1024 ** ["", "K", "M", "G", "T"].indexOf(unit);
+    };
+    const volume = bytes(byKind(objects, "PersistentVolumeClaim").spec.resources.requests.storage);
+    expect(bytes(data.GOCACHEPROG_SERVER_MAX_SIZE) + bytes(data.GOCACHEPROG_SERVER_GOMOD_MAX_SIZE)).toBeLessThan(volume);
+    const tmp = pod(byKind(objects, "Deployment")).volumes.find((v: { name: string }) => v.name === "tmp");
+    expect(bytes(tmp.emptyDir.sizeLimit)).toBeGreaterThanOrEqual(3 * bytes(data.GOCACHEPROG_SERVER_GOMOD_ZIP_MAX));
+    expect(pod(byKind(renderChart(["ci/embedded-values.yaml"], { tmpSize: "5Gi" }), "Deployment")).volumes).toContainEqual({
+      name: "tmp",
+      emptyDir: { sizeLimit: "5Gi" },
+    });
+  });
+
   it("Sentinel and Cluster: their settings, and the password from a Secret", () => {
     const sentinel = renderChart(["ci/sentinel-values.yaml"]);
     expect(byKind(sentinel, "ConfigMap").data).toMatchObject({
@@ -174,6 +231,7 @@ describe("chart shapes", () => {
 
   it("refuses values that could not work, saying what to set", () => {
     expect(chartRefusal({})).toContain("auth.tokens.existingSecret");
+    expect(chartRefusal({ "auth.oidc.enabled": "true" })).toContain("GOCACHEPROG_SERVER_OIDC_ISSUERS");
     expect(chartRefusal({ "auth.tokens.existingSecret": "t", replicaCount: "3" })).toContain("one replica");
     expect(chartRefusal({ "auth.tokens.existingSecret": "t", "s3.bucket": "b" })).toContain("shared index");
     expect(chartRefusal({ "auth.tokens.existingSecret": "t", "redis.mode": "ring" })).toMatch(/redis.mode.*standalone.*sentinel.*cluster/);

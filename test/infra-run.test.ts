@@ -245,4 +245,16 @@ describe("Helm chart: the rendered Deployment's command, settings, Secret, probe
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toBeTypeOf("object");
   });
+
+  it("starts with OIDC alone: no tokens file is read (not even the image's default path), and requests need a token", async () => {
+    const objects = renderChart(["ci/oidc-values.yaml"]);
+    const container = byKind(objects, "Deployment").spec.template.spec.containers[0];
+    const settings = byKind(objects, "ConfigMap").data as Record<string, string>;
+    const env = localEnv({ ...imageEnv, ...settings }, await getFreePort(), repoRoot);
+    env["GOCACHEPROG_SERVER_TOKENS_FILE"] = settings["GOCACHEPROG_SERVER_TOKENS_FILE"] as string;
+    env["GOCACHEPROG_SERVER_METRICS_LISTEN"] = `127.0.0.1:${await getFreePort()}`;
+    const url = await startServer(container.command, env, repoRoot);
+    expect((await fetch(`${url}${container.readinessProbe.httpGet.path}`)).status).toBe(200);
+    expect((await fetch(`${url}/v1/actions/${"0".repeat(64)}`)).status).toBe(401);
+  });
 });

@@ -42,6 +42,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{ include "gcp.fullname" . }}
 {{- end }}
 
+{{/* A tokens file is configured (an existing Secret or inline): only then is it mounted and named to the server. */}}
+{{- define "gcp.hasTokens" -}}
+{{- if or .Values.auth.tokens.existingSecret .Values.auth.tokens.inline }}true{{ end }}
+{{- end }}
+
 {{- define "gcp.tokensSecret" -}}
 {{ default (include "gcp.secretName" .) .Values.auth.tokens.existingSecret }}
 {{- end }}
@@ -61,7 +66,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if and (include "gcp.shared" .) (not (or .Values.redis.existingSecret .Values.redis.url .Values.redis.sentinels .Values.redis.clusterNodes)) }}
 {{- fail "replicas sharing S3 need a shared index: set redis.url or redis.existingSecret (standalone), redis.sentinels or redis.clusterNodes" }}
 {{- end }}
-{{- if not (or .Values.auth.tokens.existingSecret .Values.auth.tokens.inline .Values.auth.oidc.enabled) }}
+{{- if not (or (include "gcp.hasTokens" .) .Values.auth.oidc.enabled) }}
 {{- fail "the server image refuses to run without tokens: set auth.tokens.existingSecret (or auth.tokens.inline), or enable auth.oidc" }}
+{{- end }}
+{{- if and .Values.auth.oidc.enabled (not (include "gcp.hasTokens" .)) (not (or .Values.auth.oidc.env.GOCACHEPROG_SERVER_OIDC_ISSUERS .Values.server.extraEnv.GOCACHEPROG_SERVER_OIDC_ISSUERS)) }}
+{{- fail "auth.oidc without tokens needs its issuers: set auth.oidc.env.GOCACHEPROG_SERVER_OIDC_ISSUERS (with _AUDIENCE and _RULES), else the server would run without any authentication" }}
 {{- end }}
 {{- end }}

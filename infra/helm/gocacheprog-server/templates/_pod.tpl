@@ -49,14 +49,25 @@ capabilities:
   drop: ["ALL"]
 {{- end }}
 
+{{/* The tokens file, only when tokens are configured (OIDC alone has none). Not optional: a missing Secret
+     keeps the pod from starting with a clear event rather than crash-looping on a missing file. */}}
 {{- define "gcp.tokensVolume" -}}
+{{- if include "gcp.hasTokens" . }}
 - name: tokens
   secret:
     secretName: {{ include "gcp.tokensSecret" . }}
-    optional: {{ .Values.auth.oidc.enabled }}
     items:
       - key: {{ .Values.auth.tokens.key }}
         path: tokens
+{{- end }}
+{{- end }}
+
+{{- define "gcp.tokensMount" -}}
+{{- if include "gcp.hasTokens" . }}
+- name: tokens
+  mountPath: /etc/gocacheprog
+  readOnly: true
+{{- end }}
 {{- end }}
 
 {{/* Checksums of what the chart renders, so a changed setting or Secret rolls the pods. Existing Secrets are
