@@ -5,7 +5,7 @@ import type { BlobStore } from "../storage/blob/types.ts";
 import type { ActionRecord, Index, NamespaceUsage } from "../storage/index/types.ts";
 import { GOMOD_NAMESPACE, parseActionRecordKey, parseManifestKey, parseOutputKey } from "../storage/keys.ts";
 import { bytesInRecord, outputBlobKey } from "./outputs.ts";
-import { inPool } from "./pool.ts";
+import { ItemFailures, inPool } from "./pool.ts";
 import { deleteRecordCopy, readRecordCopy } from "./records.ts";
 import { correctUsage, plus } from "./usage.ts";
 
@@ -101,7 +101,7 @@ export async function runGc(
   const reindexedUsage = new Map<string, NamespaceUsage>();
   await inPool(copies, options.concurrency, async ({ namespace, actionHex }) => {
     if (entries.has(`${namespace}/${actionHex}`)) return;
-    const record = await readRecordCopy(blobs, namespace, actionHex);
+    const record = await readRecordCopy(blobs, namespace, actionHex, undefined, now);
     // Undecodable copies are garbage: nothing could ever restore from them.
     if (!record) return deleteRecordCopy(blobs, namespace, actionHex);
     await index.set(namespace, actionHex, record);
@@ -113,20 +113,26 @@ export async function runGc(
     );
     reindexed++;
   });
-  await correctUsage(index, counted, exactUsage(entries.values(), outputs), reindexedUsage);
+  const failures = new ItemFailures();
+  // Best effort: at a Redis maxmemory (noeviction) the counters cannot grow, and the deletions below are what frees it.
+  await failures.tolerate(() => correctUsage(index, counted, exactUsage(entries.values(), outputs), reindexedUsage))(undefined);
 
   const refs = new Map<string, number>();
   for (const entry of entries.values()) if (entry.outputKey) refs.set(entry.outputKey, (refs.get(entry.outputKey) ?? 0) + 1);
+  // Outputs nothing refers to, past the grace period: step 3 deletes them, so they take no budget here.
+  const orphaned = (key: string, o: { lastModifiedMs: number }) => !refs.get(key) && o.lastModifiedMs < now - options.graceMs;
   const freed = new Set<string>();
   const evict: Entry[] = [];
-  // Outputs belong to their entries' namespace, so each pool's bytes and budget are its own.
+  // Outputs belong to their entries' namespace, so each pool's bytes and budget are its own. Grouped
+  // once: each pool then reads only its namespaces (a pass per budgeted namespace over every entry
+  // held the event loop for seconds on a large store).
+  const byNamespace = groupByNamespace(entries.values(), outputs, orphaned);
   const inGomod = (namespace: string) => namespace === GOMOD_NAMESPACE;
   const evictPool = (policy: EvictionPolicy, isMember: (namespace: string) => boolean): PoolReport => {
-    const members = [...entries.values()].filter((e) => isMember(e.namespace));
-    const inlineBytes = members.reduce((sum, e) => sum + (e.outputKey ? 0 : e.size), 0);
-    const blobBytes = [...outputs].reduce((sum, [key, o]) => sum + (isMember(parseOutputKey(key)!.namespace) ? o.size : 0), 0);
-    const bytesBefore = blobBytes + inlineBytes;
-    let bytes = bytesBefore;
+    const groups = [...byNamespace].filter(([namespace]) => isMember(namespace)).map(([, group]) => group);
+    const members = groups.flatMap((group) => group.entries);
+    const bytesBefore = groups.reduce((sum, group) => sum + group.bytes, 0);
+    let bytes = bytesBefore - groups.reduce((sum, group) => sum + group.orphanBytes, 0);
     const release = (entry: Entry) => {
       evict.push(entry);
       if (!entry.outputKey) {
@@ -163,27 +169,41 @@ export async function runGc(
       evictPool(policy, (namespace) => namespace === name),
     );
   }
-  const poolOf = (namespace: string) => (inGomod(namespace) ? gomod : (own.get(namespace) ?? shared));
 
-  await inPool(evict, options.concurrency, async (entry) => {
-    await index.delete(entry.namespace, entry.actionHex);
-    await deleteRecordCopy(blobs, entry.namespace, entry.actionHex);
-  });
+  await inPool(
+    evict,
+    options.concurrency,
+    // The copy first: with the index entry gone and the copy kept (a failure between the two), the next
+    // pass would put the evicted entry back, as if read then.
+    failures.tolerate(async (entry) => {
+      await deleteRecordCopy(blobs, entry.namespace, entry.actionHex);
+      await index.delete(entry.namespace, entry.actionHex);
+    }),
+  );
 
-  await inPool(staleManifests, options.concurrency, async ({ namespace, buildKeyHex, key }) => {
-    await index.setManifests(namespace, buildKeyHex, null);
-    await blobs.delete(key);
-  });
+  await inPool(
+    staleManifests,
+    options.concurrency,
+    failures.tolerate(async ({ namespace, buildKeyHex, key }) => {
+      await index.setManifests(namespace, buildKeyHex, null);
+      await blobs.delete(key);
+    }),
+  );
 
-  const orphans = [...outputs].filter(([key, o]) => !refs.get(key) && (freed.has(key) || o.lastModifiedMs < now - options.graceMs));
-  await inPool(orphans, options.concurrency, async ([key, o]) => {
-    await blobs.delete(key);
-    await index.addUsage(parseOutputKey(key)!.namespace, { entries: 0, bytes: -o.size });
-  });
-  // Orphans inside the grace period are still counted: they are on disk.
-  for (const [key, o] of orphans) {
-    if (!freed.has(key)) poolOf(parseOutputKey(key)!.namespace).bytesAfter -= o.size;
-  }
+  const orphans = [...outputs].filter(([key, o]) => freed.has(key) || orphaned(key, o));
+  await inPool(
+    orphans,
+    options.concurrency,
+    failures.tolerate(async ([key, o]) => {
+      await blobs.delete(key);
+      await index.addUsage(parseOutputKey(key)!.namespace, { entries: 0, bytes: -o.size });
+    }),
+  );
+  if (failures.count > 0)
+    logger.warn(
+      { failed: failures.count, first: failures.first },
+      "gc: some deletions or counter updates failed; the next pass retries them",
+    );
   const build = [...own.values()].reduce(addPools, shared);
 
   // A put in flight has a temp file or multipart upload too: only those older than the grace period go.
@@ -218,6 +238,38 @@ function addPools(a: PoolReport, b: PoolReport): PoolReport {
   };
 }
 
+interface NamespaceGroup {
+  entries: Entry[];
+  /** Output blobs plus inline bytes. */
+  bytes: number;
+  /** Of those, outputs to be deleted as orphans. */
+  orphanBytes: number;
+}
+
+function groupByNamespace(
+  entries: Iterable<Entry>,
+  outputs: ReadonlyMap<string, { size: number; lastModifiedMs: number }>,
+  orphaned: (key: string, output: { lastModifiedMs: number }) => boolean,
+): Map<string, NamespaceGroup> {
+  const groups = new Map<string, NamespaceGroup>();
+  const group = (namespace: string) => {
+    const found = groups.get(namespace) ?? { entries: [], bytes: 0, orphanBytes: 0 };
+    groups.set(namespace, found);
+    return found;
+  };
+  for (const entry of entries) {
+    const g = group(entry.namespace);
+    g.entries.push(entry);
+    if (!entry.outputKey) g.bytes += entry.size;
+  }
+  for (const [key, output] of outputs) {
+    const g = group(parseOutputKey(key)!.namespace);
+    g.bytes += output.size;
+    if (orphaned(key, output)) g.orphanBytes += output.size;
+  }
+  return groups;
+}
+
 /** What storage holds per namespace: entries in the index, output blobs plus inline bytes. */
 function exactUsage(entries: Iterable<Entry>, outputs: ReadonlyMap<string, { size: number }>): Map<string, NamespaceUsage> {
   const usage = new Map<string, NamespaceUsage>();
@@ -231,41 +283,4 @@ function exactUsage(entries: Iterable<Entry>, outputs: ReadonlyMap<string, { siz
 function toEntry(namespace: string, actionHex: string, record: ActionRecord): Entry {
   const key = outputBlobKey(namespace, record);
   return { namespace, actionHex, outputKey: key, size: key ? record.size : bytesInRecord(record), lastAccessMs: record.lastAccessMs };
-}
-
-/**
- * Runs GC every intervalMs, never two at once; stop() waits for a pass in progress. runSoon() starts
- * a pass now (a write found a budget exceeded), at most once per minSpacingMs: a pass lists the whole
- * store, so a stream of writes over budget must not turn into a stream of passes.
- */
-export function scheduleGc(
-  run: () => Promise<unknown>,
-  intervalMs: number,
-  logger: Logger,
-  minSpacingMs = Math.min(intervalMs, 60_000),
-): { stop(): Promise<void>; runSoon(): void } {
-  let running: Promise<unknown> | null = null;
-  let lastStartMs = -Infinity;
-  let stopped = false;
-  const start = () => {
-    if (running || stopped) return;
-    lastStartMs = Date.now();
-    running = run()
-      .catch((err) => logger.error({ err }, "scheduled gc failed"))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(start, intervalMs);
-  timer.unref();
-  return {
-    runSoon() {
-      if (Date.now() - lastStartMs >= minSpacingMs) start();
-    },
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

@@ -6,3 +6,26 @@ export async function inPool<T>(items: readonly T[], concurrency = 8, work: (ite
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
+
+/**
+ * Per-item failures of a pass (a backend hiccup, Redis refusing counter updates at maxmemory): each
+ * is counted and the pass goes on, since deleting is what frees space; past MAX_FAILURES the backend
+ * is down rather than refusing one thing, and the pass ends.
+ */
+export class ItemFailures {
+  count = 0;
+  first: string | undefined;
+  tolerate<T>(work: (item: T) => Promise<unknown>): (item: T) => Promise<void> {
+    return async (item) => {
+      try {
+        await work(item);
+      } catch (err) {
+        this.count++;
+        this.first ??= (err as Error).message;
+        if (this.count > MAX_FAILURES) throw err;
+      }
+    };
+  }
+}
+
+const MAX_FAILURES = 100;

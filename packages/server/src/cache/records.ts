@@ -22,15 +22,21 @@ export async function writeRecordCopy(blobs: BlobStore, namespace: string, actio
   await blobs.put(actionRecordKey(namespace, actionHex), oneChunk(bytes), { size: bytes.length, sha256Hex: sha256Hex(bytes) });
 }
 
-/** The stored copy, or null when there is none or it cannot be decoded (treated as a miss). */
+/**
+ * A record copy as it goes back into the index; null when there is none or it cannot be decoded (a miss). The copy is written at put time only (reads since
+ * touched the index alone), so it counts as read at `now`: restored with its put time, every entry
+ * older than --max-age would go at the next gc after an index loss, however hot.
+ */
 export async function readRecordCopy(
   blobs: BlobStore,
   namespace: string,
   actionHex: string,
   signal?: AbortSignal,
+  now = Date.now(),
 ): Promise<ActionRecord | null> {
   const bytes = await blobs.getBytes(actionRecordKey(namespace, actionHex), { signal });
-  return bytes === null ? null : tryDecodeRecord(bytes);
+  const record = bytes === null ? null : tryDecodeRecord(bytes);
+  return record && { ...record, lastAccessMs: Math.max(record.lastAccessMs, now) };
 }
 
 export async function deleteRecordCopy(blobs: BlobStore, namespace: string, actionHex: string): Promise<void> {

@@ -38,7 +38,7 @@ export class IndexRepair {
 
   /** Index first; on a miss (flushed Redis) or an index outage, the record copy in the blob store. */
   async find(ns: string, actionHex: string): Promise<ActionRecord | null> {
-    const { index, blobs, calls } = this.deps;
+    const { index, blobs, calls, now } = this.deps;
     let indexDown = false;
     try {
       const record = await calls.index("get", () => index.get(ns, actionHex));
@@ -50,7 +50,7 @@ export class IndexRepair {
       indexDown = true;
       this.warnIndexDown({ err: err.message });
     }
-    const record = await calls.blob("readRecordCopy", (signal) => readRecordCopy(blobs, ns, actionHex, signal));
+    const record = await calls.blob("readRecordCopy", (signal) => readRecordCopy(blobs, ns, actionHex, signal, now()));
     if (!record) return null;
     if (!indexDown) await calls.index("set", () => index.set(ns, actionHex, record)).catch(() => {});
     return record;

@@ -97,7 +97,7 @@ export const serverOptionDefs = {
     env: "GOCACHEPROG_SERVER_TOKENS_FILE",
     kind: "string",
     description:
-      "File of bearer tokens (JSON array or one `token scope namespace [maxSize=SIZE] [maxEntries=N]` per line; maxSize/maxEntries give the namespace a budget of its own, evicted inside it). No tokens = open access.",
+      "File of bearer tokens (JSON array or one `token scope namespace [maxSize=SIZE] [maxEntries=N]` per line; maxSize/maxEntries give the namespace a budget of its own, evicted inside it). Neither this nor --tokens nor OIDC = open access; a file that holds no tokens stops the server from starting.",
   },
   tokens: {
     flag: "tokens",

@@ -94,7 +94,12 @@ export async function loadAuth(options: ServerOptions, logger: Logger): Promise<
   } else if (options.oidcRules || options.oidcRulesFile) {
     throw new ConfigError("claim rules are set but no --oidc-issuers to trust");
   }
-  return { auth: new TokenAuth(await readTokenEntries(options), { jwt }), oidc: jwt };
+  const entries = await readTokenEntries(options);
+  // A tokens file asks for tokens: an empty one is a Secret mounted before it was filled, not a wish
+  // for open access (which is leaving --tokens-file out), so the server does not start wide open.
+  if (options.tokensFile && entries.length === 0 && !jwt)
+    throw new ConfigError(`--tokens-file ${options.tokensFile} holds no tokens: not starting with open access (leave it out for that)`);
+  return { auth: new TokenAuth(entries, { jwt }), oidc: jwt };
 }
 
 async function readConfigFile(path: string, flag: string): Promise<string> {

@@ -89,6 +89,11 @@ describe("tokens reload while serving", () => {
     }
   });
 
+  it("refuses to start on an empty tokens file (a Secret not filled yet) instead of serving everyone", async () => {
+    await writeTokens("# filled in later\n");
+    await expect(startTestServer(["--tokens-file", tokensFile])).rejects.toThrow(/holds no tokens: not starting with open access/);
+  });
+
   it("the bin reloads on SIGHUP and keeps serving", async () => {
     await writeTokens(`${A} read-write team\n`);
     const bin = await buildTestBin();

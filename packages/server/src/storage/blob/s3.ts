@@ -13,6 +13,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { IntegrityError } from "../errors.ts";
+import { parseActionRecordKey, parseManifestKey, parseOutputKey } from "../keys.ts";
 import { isNotFound, toBackendError } from "./s3-errors.ts";
 import { readParts } from "./s3-parts.ts";
 import type { BlobBody, BlobListing, BlobStore, ReadOptions, VersionedBytes } from "./types.ts";
@@ -141,12 +142,15 @@ export class S3BlobStore implements BlobStore {
         if (next.done) throw new IntegrityError("body ended without a final part");
         part = next.value;
       }
-      // readParts has verified size and sha256 before it handed out the last part.
-      await this.call((o) =>
-        this.client.send(
-          new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: completed } }),
-          o,
-        ),
+      // readParts has verified size and sha256 before it handed out the last part. Completing a large
+      // object can take S3 far longer than a small request's timeout: it gets the upload's.
+      await this.call(
+        (o) =>
+          this.client.send(
+            new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: completed } }),
+            o,
+          ),
+        { upload: true },
       );
     } catch (error) {
       await parts.return(undefined).catch(() => {});
@@ -244,6 +248,8 @@ export class S3BlobStore implements BlobStore {
       const page = await this.call((o) => this.client.send(command, o));
       for (const { Key, UploadId, Initiated } of page.Uploads ?? []) {
         if (!Key || !UploadId || !Initiated || Initiated >= olderThan) continue;
+        // Without --s3-prefix the bucket may be shared: only uploads of our own keys are ours to abort.
+        if (!this.prefix && !isStoreKey(Key)) continue;
         await this.call((o) => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }), o));
         removed++;
       }
@@ -272,4 +278,8 @@ export class S3BlobStore implements BlobStore {
       throw options.raw ? error : toBackendError(error);
     }
   }
+}
+
+function isStoreKey(key: string): boolean {
+  return parseOutputKey(key) !== null || parseActionRecordKey(key) !== null || parseManifestKey(key) !== null;
 }
