@@ -5,6 +5,18 @@ import { makeTestApp } from "../support/fakes.ts";
 
 /** What the server asks its upstream for, and what it does with the answer's framing (fetch stubbed). */
 
+function proxyOver(upstream: string, fetchImpl: typeof fetch) {
+  const settings = {
+    gomodUpstream: upstream,
+    gomodAnonymous: true,
+    gomodUpstreamTimeout: 2000,
+    gomodZipMax: 1 << 20,
+    gomodMutableTtl: 60_000,
+    gomodMemory: 0,
+  };
+  return makeTestApp({ gomod: (deps) => createGomod(settings, { ...deps, fetch: fetchImpl }) });
+}
+
 describe("/gomod: the upstream's base path", () => {
   it("never sends a path with '..' upstream: a %2F.. in a checksum database name is 400 and no request is made", async () => {
     const asked: string[] = [];
@@ -12,15 +24,7 @@ describe("/gomod: the upstream's base path", () => {
       asked.push(new URL(String(input)).href);
       return new Response("secret\n", { status: 200, headers: { "content-length": "7" } });
     };
-    const settings = {
-      gomodUpstream: "https://user:pw@artifactory.test/api/go/golang-remote",
-      gomodAnonymous: true,
-      gomodUpstreamTimeout: 2000,
-      gomodZipMax: 1 << 20,
-      gomodMutableTtl: 60_000,
-      gomodMemory: 0,
-    };
-    const { app, index } = makeTestApp({ gomod: (deps) => createGomod(settings, { ...deps, fetch: fetchImpl }) });
+    const { app, index } = proxyOver("https://user:pw@artifactory.test/api/go/golang-remote", fetchImpl);
     for (const path of [
       "/gomod/sumdb/sum.golang.org%2F..%2F..%2Fadmin%2Fexport/supported",
       "/gomod/sumdb/sum.golang.org%2F..%2F..%2F..%2F..%2Fadmin/latest",
@@ -42,15 +46,7 @@ describe("/gomod: the upstream's base path", () => {
       asked.push(new URL(String(input)).pathname);
       return new Response("module example.com/m\n", { status: 200 });
     };
-    const settings = {
-      gomodUpstream: "https://proxy.test/go",
-      gomodAnonymous: true,
-      gomodUpstreamTimeout: 2000,
-      gomodZipMax: 1 << 20,
-      gomodMutableTtl: 60_000,
-      gomodMemory: 0,
-    };
-    const { app } = makeTestApp({ gomod: (deps) => createGomod(settings, { ...deps, fetch: fetchImpl }) });
+    const { app } = proxyOver("https://proxy.test/go", fetchImpl);
     expect((await app.request("/gomod/example.com/m/@v/v2.0.0+incompatible.mod")).status).toBe(200);
     expect(asked).toEqual(["/go/example.com/m/@v/v2.0.0+incompatible.mod"]);
   });
@@ -70,26 +66,11 @@ describe("/gomod: the upstream's base path", () => {
       });
       return new Response(endless, { status: 500 });
     };
-    const settings = {
-      gomodUpstream: "https://proxy.test/go",
-      gomodAnonymous: true,
-      gomodUpstreamTimeout: 2000,
-      gomodZipMax: 1 << 20,
-      gomodMutableTtl: 60_000,
-      gomodMemory: 0,
-    };
-    const { app } = makeTestApp({
-      gomod: (deps) =>
-        createGomod(settings, {
-          ...deps,
-          fetch: async (input, init) => {
-            const res = await fetchImpl(input, init);
-            // What fetch does with a compressed body: decodes it, keeping the encoded length's header.
-            if (res.headers.get("content-encoding") === "gzip")
-              return new Response(gunzipSync(Buffer.from(await res.arrayBuffer())), { status: 200, headers: res.headers });
-            return res;
-          },
-        }),
+    // What fetch does with a compressed body: decodes it, keeping the encoded length's header.
+    const { app } = proxyOver("https://proxy.test/go", async (input, init) => {
+      const res = await fetchImpl(input, init);
+      if (res.headers.get("content-encoding") !== "gzip") return res;
+      return new Response(gunzipSync(Buffer.from(await res.arrayBuffer())), { status: 200, headers: res.headers });
     });
     const mod = await app.request("/gomod/example.com/m/@v/v1.0.0.mod");
     expect([mod.status, await mod.text()]).toEqual([200, "module example.com/m\n"]);
