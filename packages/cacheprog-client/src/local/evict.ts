@@ -76,8 +76,8 @@ export async function trim(dir: string, policy: TrimPolicy, now = Date.now()): P
     try {
       // The walk took minutes on a large directory: another process sharing it may have handed this
       // entry to go since (a hit refreshes its mtime). Such an entry stays, as in go's own trim.
-      const now = await lstat(entry.path);
-      if (now.mtimeMs !== entry.mtimeMs) {
+      const current = await lstat(entry.path);
+      if (current.mtimeMs !== entry.mtimeMs) {
         keptFiles++;
         keptBytes += entry.size;
         continue;
