@@ -1,6 +1,6 @@
 import "./ops/v8-flags.ts";
 import { closeSync } from "node:fs";
-import { ConfigError, renderHelp } from "@gocacheprog/common";
+import { ConfigError, renderHelp, shownArguments } from "@gocacheprog/common";
 import packageJson from "../package.json";
 import { clientOptionDefs, parseClientOptions, USAGE } from "./ops/config.ts";
 import { runSession } from "./session.ts";
@@ -43,9 +43,7 @@ async function main(argv: readonly string[], env: Env): Promise<number> {
     return 0;
   }
   if (parsed.positionals.length > 0) {
-    // Only up to "=": a Go-style single-dash flag (-token=...) lands here with its value, maybe a secret.
-    const shown = parsed.positionals[0]!.replace(/=.*/s, "=…");
-    process.stderr.write(`gocacheprog: unexpected argument ${JSON.stringify(shown)} (see --help)\n`);
+    process.stderr.write(`gocacheprog: unexpected argument ${shownArguments(parsed.positionals)} (see --help)\n`);
     return 2;
   }
   const code = await runSession(parsed.values);

@@ -50,6 +50,10 @@ describe("gocacheprog command line", () => {
     const spaced = await runBin({ GOCACHEPROG_DIR: dir }, "", ["-token", "supersecret"]);
     expect(spaced.code).toBe(2);
     expect(spaced.stderr).not.toContain("supersecret");
+    const warm = await runBin({ GOCACHEPROG_DIR: dir }, "", ["warm", "-token=supersecret"]);
+    expect(warm.code).toBe(2);
+    expect(warm.stderr).toContain('unexpected argument "-token=…"');
+    expect(warm.stderr).not.toContain("supersecret");
   });
 
   it("defaults to a folder under the GOCACHE go passes, so DiskPaths share its prefix", async () => {

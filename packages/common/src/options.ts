@@ -164,6 +164,16 @@ function flagLabel(def: OptionDef): string {
   return `--${def.flag} <${placeholder}>`;
 }
 
+/**
+ * An argument the parser did not take, as an error message may show it: up to its "=" only, and the
+ * ones after it counted, not shown. A Go-style single-dash flag (-token=..., -tokens "tok read ns")
+ * lands among the positionals with its value, and stderr goes to CI and container logs.
+ */
+export function shownArguments(args: readonly string[]): string {
+  const first = JSON.stringify((args[0] ?? "").replace(/=.*/s, "=…"));
+  return args.length > 1 ? `${first} (and ${args.length - 1} more)` : first;
+}
+
 export function renderHelp(usage: string, defs: Record<string, OptionDef>): string {
   const rows = Object.values(defs).map((def) => {
     const dflt = def.default !== undefined && def.default !== "" ? ` (default ${def.default})` : "";

@@ -1,4 +1,4 @@
-import { ConfigError, renderHelp } from "@gocacheprog/common";
+import { ConfigError, renderHelp, shownArguments } from "@gocacheprog/common";
 import { clientOptionDefs, parseClientOptions } from "../ops/config.ts";
 import { createLogger } from "../ops/log.ts";
 import { Stats } from "../ops/stats.ts";
@@ -31,7 +31,7 @@ export async function runWarm(argv: readonly string[], env: Env): Promise<number
   let parsed: ReturnType<typeof parseClientOptions>;
   try {
     parsed = parseClientOptions(argv, env);
-    if (parsed.positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);
+    if (parsed.positionals.length > 0) throw new ConfigError(`unexpected argument ${shownArguments(parsed.positionals)}`);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return usageError(err.message);

@@ -132,7 +132,8 @@ export class CacheCore {
           if (this.now() - record.lastAccessMs < this.options.touchIntervalMs) return;
           this.calls
             .index("touch", () => this.index.touch(ns, actionHex, this.now()))
-            .catch((err) => this.logger.warn({ err: err.message }, "touch failed"));
+            // As on the read path: under a slow index these fail by the thousand, one per streamed entry.
+            .catch((err) => this.logger.debug({ err: err.message }, "touch failed"));
         },
         counted: (result, bytes) => {
           this.metrics.prefetchEntries.inc({ result });

@@ -45,6 +45,9 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
   const { auth, logger } = deps;
   const { store, metrics } = deps.gomod;
   const logUnavailable = throttledLog(logger, "warn", "module proxy: storage backend unavailable");
+  // /gomod may be anonymous: a failing upstream or a bug must not put one line per request in the log.
+  const logUpstreamFailed = throttledLog(logger, "warn", "module proxy upstream failed");
+  const logUnexpected = throttledLog(logger, "error", "unexpected module proxy error");
 
   app.use(`${GOMOD_PREFIX}/*`, async (c, next) => {
     const authorization = c.req.header("authorization");
@@ -82,7 +85,7 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
     } catch (err) {
       metrics.requests.inc({ kind, result: "error" });
       if (err instanceof UpstreamError) {
-        logger.warn({ kind, outcome: err.outcome, upstream: err.upstream, err: err.message }, "module proxy upstream failed");
+        logUpstreamFailed({ kind, outcome: err.outcome, upstream: err.upstream, err: err.message, detail: err.detail });
         return text(c, err.status, err.message);
       }
       // /gomod may be anonymous: the backend's message (hosts, ports) goes to the log only.
@@ -90,7 +93,7 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
         logUnavailable({ kind, err: err.message });
         return text(c, 503, "storage backend unavailable");
       }
-      logger.error({ err, kind }, "unexpected module proxy error");
+      logUnexpected({ err, kind });
       return text(c, 500, "internal error");
     }
   });

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import type { CacheCore, Hit } from "../cache/core.ts";
 import type { OutputBody } from "../cache/outputs.ts";
+import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
 import { oneChunk } from "../storage/blob/types.ts";
 import { BackendUnavailableError, IntegrityError } from "../storage/errors.ts";
@@ -63,7 +64,15 @@ export class GomodStore {
   private readonly upstreamFailed = new Map<string, number>();
   private readonly now: () => number;
 
+  /** Per request, so once per 30 s each: an outage (storage or upstream) fails them all. */
+  private readonly logServedStale: (fields: Record<string, unknown>) => void;
+  private readonly logReadUnavailable: (fields: Record<string, unknown>) => void;
+  private readonly logWriteUnavailable: (fields: Record<string, unknown>) => void;
+
   constructor(private readonly deps: GomodStoreDeps) {
+    this.logServedStale = throttledLog(deps.logger, "warn", "upstream failed; serving the cached answer");
+    this.logReadUnavailable = throttledLog(deps.logger, "warn", "module cache storage unavailable; asking the upstream");
+    this.logWriteUnavailable = throttledLog(deps.logger, "warn", "module cache storage unavailable; answer served but not stored");
     this.now = deps.now ?? Date.now;
   }
 
@@ -99,7 +108,7 @@ export class GomodStore {
       this.upstreamFailed.set(id, this.now() + STALE_RETRY_MS);
       const stale = await this.stale(id);
       if (!stale) throw err;
-      this.deps.logger.warn({ kind: request.kind, upstream: err.upstream, err: err.message }, "upstream failed; serving the cached answer");
+      this.logServedStale({ kind: request.kind, upstream: err.upstream, err: err.message, detail: err.detail });
       return stale;
     }
     if (!fill.found) return fill;
@@ -147,7 +156,7 @@ export class GomodStore {
       return await this.deps.core.read(GOMOD_NAMESPACE, id, wantBody);
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
-      this.deps.logger.warn({ err: err.message }, "module cache storage unavailable; asking the upstream");
+      this.logReadUnavailable({ err: err.message });
       return null;
     }
   }
@@ -221,7 +230,7 @@ export class GomodStore {
       await this.deps.core.write(GOMOD_NAMESPACE, id, sha, body.byteLength, oneChunk(body));
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
-      this.deps.logger.warn({ err: err.message }, "module cache storage unavailable; answer served but not stored");
+      this.logWriteUnavailable({ err: err.message });
     }
   }
 }

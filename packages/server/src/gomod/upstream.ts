@@ -64,6 +64,8 @@ export class UpstreamError extends Error {
   override name = "UpstreamError";
   /** The base URL of the upstream that failed (for the log; the message names it by its place only). */
   upstream?: string;
+  /** What the connection attempt said ("connect ECONNREFUSED 10.0.0.5:3000"): it names hosts, so the log's only. */
+  detail?: string;
   constructor(
     readonly outcome: UpstreamOutcome,
     message: string,
@@ -195,7 +197,10 @@ export class Upstream {
         throw err;
       }
       if (controller.signal.aborted) throw new UpstreamError("timeout", `${who} was silent for ${this.options.timeoutMs} ms`);
-      throw new UpstreamError("error", `${who}: ${describeFetchError(err)}`);
+      throw Object.assign(new UpstreamError("error", `${who}: ${fetchErrorCode(err)}`), {
+        upstream: entry.base,
+        detail: describeFetchError(err),
+      });
     } finally {
       clearTimeout(timer);
       if (spooled) {
@@ -245,6 +250,12 @@ const ERROR_TEXT_MAX = 4096;
 /** One path element as go's url.PathEscape writes it: "@", "+", ":" and "!" stay as they are. */
 function pathEscape(element: string): string {
   return encodeURIComponent(element).replace(/%(40|2B|3A)/g, (escaped) => decodeURIComponent(escaped));
+}
+
+/** For go: the cause's code (ECONNREFUSED, ENOTFOUND), never its message, which names the host and port. */
+function fetchErrorCode(err: unknown): string {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  return cause?.code ?? (err as Error).message ?? String(err);
 }
 
 /** undici wraps the useful part ("connect ECONNREFUSED ...", "other side closed") in err.cause. */

@@ -22,6 +22,8 @@ export class HttpError extends Error {
 export function errorHandler(logger: Logger): ErrorHandler {
   // An outage fails every request: one line per 30 s with the reason, not one per request.
   const logUnavailable = throttledLog(logger, "warn", "backend unavailable");
+  // A request that hits a bug may be repeated by anyone (an unauthenticated route too): once per 30 s.
+  const logUnexpected = throttledLog(logger, "error", "unexpected error");
   return (err, c) => {
     if (isStorageFull(err)) {
       // Already logged (once per interval) by the core, which also flags it for /readyz.
@@ -31,7 +33,7 @@ export function errorHandler(logger: Logger): ErrorHandler {
     }
     const status =
       err instanceof HttpError ? err.status : err instanceof IntegrityError ? 400 : err instanceof BackendUnavailableError ? 503 : 500;
-    if (status === 500) logger.error({ err, route: routeLabel(c) }, "unexpected error");
+    if (status === 500) logUnexpected({ err, route: routeLabel(c) });
     else if (status === 503 && !(err instanceof HttpError)) logUnavailable({ err: err.message, route: routeLabel(c) });
     // The backend's own message names hosts and ports: it goes to the log, never to the caller.
     const message =

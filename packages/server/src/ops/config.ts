@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, type OptionDef, type OptionValues, parseOptions, renderHelp } from "@gocacheprog/common";
+import { ConfigError, type OptionDef, type OptionValues, parseOptions, renderHelp, shownArguments } from "@gocacheprog/common";
 import { oidcOptionDefs } from "../auth/options.ts";
 import { gomodOptionDefs } from "../gomod/options.ts";
 import { parseUpstreams } from "../gomod/upstream.ts";
@@ -263,9 +263,9 @@ export interface ParsedCommandLine {
 export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommandLine {
   const parsed = parseOptions(serverOptionDefs, argv, env);
   const [first, ...rest] = parsed.positionals;
-  if (rest.length > 0) throw new ConfigError(`unexpected arguments: ${rest.join(" ")}`);
+  if (rest.length > 0) throw new ConfigError(`unexpected argument ${shownArguments(rest)}`);
   const command = (first ?? "serve") as Command;
-  if (!COMMANDS.includes(command)) throw new ConfigError(`unknown command ${JSON.stringify(first)} (see --help)`);
+  if (!COMMANDS.includes(command)) throw new ConfigError(`unknown command ${shownArguments([first!])} (see --help)`);
   const options = parsed.values;
   options.dataDir ??= defaultDataDir(env);
   parseListen(options.listen);

@@ -115,7 +115,9 @@ export async function buildStatus(deps: StatusDeps, viewer: Viewer): Promise<Sta
       runs: deps.gcRuns.list().map((run) => ({
         startedAt: new Date(run.startedAtMs).toISOString(),
         durationMs: run.durationMs,
-        ...(viewer.all ? { report: run.report, error: run.error } : { error: run.error === undefined ? undefined : "failed" }),
+        // A pass's error is a backend's message (hosts, buckets): for an admin or the operator's own open server only.
+        ...(viewer.all ? { report: run.report } : {}),
+        error: run.error === undefined ? undefined : viewer.all && viewer.how !== "public" ? run.error : "failed",
       })),
     },
   };

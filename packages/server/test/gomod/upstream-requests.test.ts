@@ -78,4 +78,19 @@ describe("/gomod: the upstream's base path", () => {
     expect(failed.status).toBe(502);
     expect(errorPageRead).toBeLessThanOrEqual(8 * 1024);
   });
+
+  it("tells go why an upstream failed by its error code, the address only to the log, once for many requests", async () => {
+    const { app, logs } = proxyOver("https://proxy.internal.test/go", async () => {
+      throw new TypeError("fetch failed", {
+        cause: Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:3000"), { code: "ECONNREFUSED" }),
+      });
+    });
+    for (let i = 0; i < 3; i++) {
+      const res = await app.request("/gomod/example.com/m/@v/list");
+      expect([res.status, await res.text()]).toEqual([502, "upstream 1: ECONNREFUSED\n"]);
+    }
+    expect(logs.text.match(/module proxy upstream failed/g)).toHaveLength(1);
+    expect(logs.text).toContain("connect ECONNREFUSED 10.0.0.5:3000");
+    expect(logs.text).toContain("https://proxy.internal.test/go");
+  });
 });

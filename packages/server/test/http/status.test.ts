@@ -18,7 +18,8 @@ const ADMIN = "admin-token-eeeeeeeeeeeeeeeeee";
 function statusApp(options: { tokens?: string; public?: boolean } = {}) {
   const registry = new Registry();
   const metrics = new ServerMetrics(registry);
-  const logger = createLogger("trace", new LogCapture());
+  const logs = new LogCapture();
+  const logger = createLogger("trace", logs);
   const activity = new Activity();
   const index = new FakeIndex();
   const core = new CacheCore({
@@ -47,6 +48,8 @@ function statusApp(options: { tokens?: string; public?: boolean } = {}) {
   return {
     app,
     index,
+    logs,
+    gcRuns: report.gcRuns,
     put: (token: string, data: Buffer, action = randomHex()) =>
       app.request(routes.action(action), {
         method: "PUT",
@@ -56,10 +59,10 @@ function statusApp(options: { tokens?: string; public?: boolean } = {}) {
     get: (token: string, action: string) => app.request(routes.action(action), { headers: bearer(token) }),
     status: async (token?: string) => app.request("/v1/status", { headers: token ? bearer(token) : {} }),
     page: (headers: Record<string, string> = {}) => app.request("/", { headers }),
-    signIn: (token: string) =>
+    signIn: (token: string, headers: Record<string, string> = {}) =>
       app.request("/signin", {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(`token=${token}`.length) },
+        headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(`token=${token}`.length), ...headers },
         body: `token=${encodeURIComponent(token)}`,
       }),
     session: (token: string, body: string) =>
@@ -124,6 +127,41 @@ describe("GET /v1/status", () => {
     const report = (await (await s.status()).json()) as StatusReport;
     expect(report.namespaces.map((n) => n.name)).toEqual(["team-b"]);
     expect((await s.page()).status).toBe(200);
+  });
+});
+
+describe("gc runs", () => {
+  it("--status-public shows that a gc pass failed, and its message (hosts, buckets) to an admin of a private page only", async () => {
+    for (const [open, viewer, error] of [
+      [true, undefined, "failed"],
+      [false, ADMIN, "Redis unavailable: connect ECONNREFUSED redis-0.internal:6379"],
+    ] as const) {
+      const s = statusApp({ public: open });
+      s.gcRuns.add({ startedAtMs: Date.now(), durationMs: 5, error: "Redis unavailable: connect ECONNREFUSED redis-0.internal:6379" });
+      const report = (await (await s.status(viewer)).json()) as StatusReport;
+      expect(report.gc.runs[0]?.error).toBe(error);
+    }
+  });
+});
+
+describe("signing in", () => {
+  it("refuses a sign-in or sign-out posted from another site (403), and a form that does not parse with 400, logging no error", async () => {
+    const s = statusApp();
+    for (const site of ["cross-site", "same-site"]) {
+      const refused = await s.signIn(TOKENS.reader, { "sec-fetch-site": site });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get("set-cookie")).toBeNull();
+      expect((await s.app.request("/signout", { method: "POST", headers: { "sec-fetch-site": site } })).status).toBe(403);
+    }
+    expect((await s.signIn(TOKENS.reader, { "sec-fetch-site": "same-origin" })).status).toBe(303);
+    const garbage = "--a\r\nnot a part";
+    const malformed = await s.app.request("/signin", {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=a", "content-length": String(garbage.length) },
+      body: garbage,
+    });
+    expect(malformed.status).toBe(400);
+    expect(s.logs.text).not.toContain("unexpected error");
   });
 });
 

@@ -28,6 +28,19 @@ describe("server options", () => {
     expect(parseListen("[::1]:80")).toEqual({ host: "::1", port: 80 });
   });
 
+  it("never echoes a mistyped flag's value (a Go-style -flag=secret, or the words after -tokens)", () => {
+    const message = (argv: string[]) => {
+      try {
+        parseCommandLine(argv, {});
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error("accepted");
+    };
+    expect(message(["-redis-url=redis://:s3cret@redis:6379"])).toBe('unknown command "-redis-url=…" (see --help)');
+    expect(message(["serve", "-tokens", "s3cret-token-0123456789 read ns"])).toBe('unexpected argument "-tokens" (and 1 more)');
+  });
+
   it("--help lists every option and its environment twin", () => {
     const help = helpText();
     for (const def of Object.values(serverOptionDefs)) {

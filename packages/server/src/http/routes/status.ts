@@ -42,8 +42,11 @@ export function registerStatusRoutes(app: Hono<AppEnv>, auth: TokenAuth, deps: S
 
   app.post("/signin", async (c) => {
     pageHeaders(c);
+    sameOrigin(c);
     smallBody(c);
-    const form = await c.req.parseBody();
+    const form = await c.req.parseBody().catch(() => {
+      throw new HttpError(400, "expected the sign-in form (token=...)");
+    });
     const token = typeof form["token"] === "string" ? form["token"].trim() : "";
     const principal = token === "" ? null : await auth.verify(`Bearer ${token}`);
     if (!principal || auth.openAccess) return c.html(await signInPage("That token is not valid here."), 401);
@@ -59,6 +62,7 @@ export function registerStatusRoutes(app: Hono<AppEnv>, auth: TokenAuth, deps: S
 
   app.post("/signout", (c) => {
     pageHeaders(c);
+    sameOrigin(c);
     deleteCookie(c, COOKIE, { path: "/", secure: isHttps(c) });
     return c.redirect("/", 303);
   });
@@ -104,6 +108,16 @@ function pageHeaders(c: Context): void {
   c.header("cache-control", "no-store");
   c.header("referrer-policy", "no-referrer");
   c.header("x-content-type-options", "nosniff");
+}
+
+/**
+ * Sign-in and sign-out only from the page itself: a form on another site could sign a visitor in with
+ * its own token (the page would then show that token's namespace) or out. Browsers say where a request
+ * comes from in Sec-Fetch-Site; other clients send none and are not refused.
+ */
+function sameOrigin(c: Context): void {
+  const site = c.req.header("sec-fetch-site");
+  if (site === "cross-site" || site === "same-site") throw new HttpError(403, "sign in from the status page itself");
 }
 
 function smallBody(c: Context): void {
