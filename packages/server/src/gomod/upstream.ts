@@ -142,10 +142,12 @@ export class Upstream {
     const headers: Record<string, string> = { "accept-encoding": "identity", [HOP_HEADER]: String(hops + 1) };
     if (entry.authorization) headers["authorization"] = entry.authorization;
     let spooled: { path: string; handle: FileHandle } | undefined;
+    let answered = false;
     try {
       rearm();
       const url = `${entry.base}/${file.split("/").map(pathEscape).join("/")}`;
       const response = await this.fetchImpl(url, { headers, signal: controller.signal });
+      answered = true;
       rearm();
       if (response.status === 404 || response.status === 410) {
         return { found: false, status: response.status, message: await shortText(response) };
@@ -197,7 +199,10 @@ export class Upstream {
         throw err;
       }
       if (controller.signal.aborted) throw new UpstreamError("timeout", `${who} was silent for ${this.options.timeoutMs} ms`);
-      throw Object.assign(new UpstreamError("error", `${who}: ${fetchErrorCode(err)}`), {
+      // Before an answer the reason names the host ("connect ECONNREFUSED 10.0.0.5:3000"): go gets its code.
+      // A body that broke off says how ("other side closed"), which go may show.
+      const reason = answered ? describeFetchError(err) : fetchErrorCode(err);
+      throw Object.assign(new UpstreamError("error", `${who}: ${reason}`), {
         upstream: entry.base,
         detail: describeFetchError(err),
       });
