@@ -170,8 +170,8 @@ export class TokenAuth {
   async verify(authorization: string | undefined): Promise<Principal | null> {
     const found = this.authenticate(authorization);
     if (found || !this.jwt) return found;
-    const m = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
-    return m ? this.jwt.verify(m[1] as string) : null;
+    const token = bearerToken(authorization);
+    return token ? this.jwt.verify(token) : null;
   }
 
   get size(): number {
@@ -184,17 +184,22 @@ export class TokenAuth {
    */
   authenticate(authorization: string | undefined): Principal | null {
     if (this.openAccess) return OPEN_ACCESS;
-    const m = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
-    if (!m) return null;
+    const token = bearerToken(authorization);
+    if (!token) return null;
     // Comparing fixed-length digests keeps the comparison time independent of the token's length
     // and content; scanning all entries keeps it independent of which entry matched.
-    const digest = sha256(m[1] as string);
+    const digest = sha256(token);
     let found: Principal | null = null;
     for (const stored of this.tokens) {
       if (timingSafeEqual(stored.digest, digest)) found = stored.principal;
     }
-    return found ?? this.jwt?.cached(m[1] as string) ?? null;
+    return found ?? this.jwt?.cached(token) ?? null;
   }
+}
+
+/** The token of an `Authorization: Bearer <token>` header (any case and spacing), or undefined. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer +(\S+)\s*$/i.exec(authorization ?? "")?.[1];
 }
 
 function digestAll(entries: readonly TokenEntry[]): StoredToken[] {

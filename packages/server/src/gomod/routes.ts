@@ -1,5 +1,5 @@
 import type { Context, Hono } from "hono";
-import type { Principal, TokenAuth } from "../auth/tokens.ts";
+import { bearerToken, type Principal, type TokenAuth } from "../auth/tokens.ts";
 import type { OutputBody } from "../cache/outputs.ts";
 import type { AppEnv } from "../http/types.ts";
 import { throttledLog } from "../ops/log-throttle.ts";
@@ -141,7 +141,7 @@ export function verifyCredentials(auth: TokenAuth, authorization: string | undef
  * any case and spacing); undefined when it presents none. Admission keys its per-token budget on it.
  */
 export function presentedToken(authorization: string | undefined): string | undefined {
-  return /^Bearer +(\S+)\s*$/i.exec(asBearer(authorization) ?? "")?.[1];
+  return bearerToken(asBearer(authorization));
 }
 
 function asBearer(authorization: string | undefined): string | undefined {

@@ -198,7 +198,8 @@ export class Upstream {
         err.upstream ??= entry.base;
         throw err;
       }
-      if (controller.signal.aborted) throw new UpstreamError("timeout", `${who} was silent for ${this.options.timeoutMs} ms`);
+      if (controller.signal.aborted)
+        throw Object.assign(new UpstreamError("timeout", `${who} was silent for ${this.options.timeoutMs} ms`), { upstream: entry.base });
       // Before an answer the reason names the host ("connect ECONNREFUSED 10.0.0.5:3000"): go gets its code.
       // A body that broke off says how ("other side closed"), which go may show.
       const reason = answered ? describeFetchError(err) : fetchErrorCode(err);
