@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from "jose";
+import { createRemoteJWKSet, customFetch, decodeJwt, type FetchImplementation, type JWTPayload, jwtVerify } from "jose";
 import { throttledLog } from "../ops/log-throttle.ts";
 import type { Logger } from "../ops/logger.ts";
+import { FetchBackoff } from "./backoff.ts";
 import { type ClaimRule, principalFor } from "./rules.ts";
 import type { Principal, TokenVerifier } from "./tokens.ts";
 
@@ -20,6 +21,12 @@ export interface OidcOptions {
   jwksCooldownMs?: number;
   /** Discovery and JWKS requests give up after this long. */
   fetchTimeoutMs?: number;
+  /**
+   * After a failed discovery or JWKS fetch the issuer is not asked again for this long, doubling
+   * with each failure in a row up to fetchBackoffMaxMs (FetchBackoff); tests shorten them.
+   */
+  fetchBackoffMinMs?: number;
+  fetchBackoffMaxMs?: number;
   now?: () => number;
 }
 
@@ -45,6 +52,7 @@ interface Verified {
  */
 export class OidcVerifier implements TokenVerifier {
   private readonly keySets = new Map<string, Promise<KeySet>>();
+  private readonly backoffs = new Map<string, FetchBackoff>();
   private readonly verified = new Map<string, Verified>();
   private readonly now: () => number;
   private readonly refused: (fields: Record<string, unknown>) => void;
@@ -104,7 +112,10 @@ export class OidcVerifier implements TokenVerifier {
     this.verified.clear();
   }
 
-  /** Discovery once per issuer (retried after a failure); jose keeps the key set fresh from then on. */
+  /**
+   * Discovery once per issuer (retried after a failure, once its back-off is over); jose keeps the
+   * key set fresh from then on.
+   */
   private keySet(issuer: string): Promise<KeySet> {
     let found = this.keySets.get(issuer);
     if (!found) {
@@ -115,8 +126,35 @@ export class OidcVerifier implements TokenVerifier {
     return found;
   }
 
+  private backoff(issuer: string): FetchBackoff {
+    let found = this.backoffs.get(issuer);
+    if (!found) {
+      const { fetchBackoffMinMs = 5_000, fetchBackoffMaxMs = 60_000 } = this.options;
+      found = new FetchBackoff(issuer, { minMs: fetchBackoffMinMs, maxMs: fetchBackoffMaxMs, now: this.now });
+      this.backoffs.set(issuer, found);
+    }
+    return found;
+  }
+
   private async discover(issuer: string): Promise<KeySet> {
+    const backoff = this.backoff(issuer);
+    backoff.check();
     const timeout = this.options.fetchTimeoutMs ?? 5000;
+    let jwksUrl: URL;
+    try {
+      jwksUrl = await this.fetchJwksUrl(issuer, timeout);
+    } catch (err) {
+      this.fetchFailed(issuer, backoff, err as Error);
+      throw err;
+    }
+    return createRemoteJWKSet(jwksUrl, {
+      timeoutDuration: timeout,
+      cooldownDuration: this.options.jwksCooldownMs ?? 30_000,
+      [customFetch]: this.jwksFetch(issuer, backoff),
+    });
+  }
+
+  private async fetchJwksUrl(issuer: string, timeout: number): Promise<URL> {
     const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
     const res = await fetch(url, { signal: AbortSignal.timeout(timeout), redirect: "error" });
     if (!res.ok) throw new Error(`discovery for ${issuer}: HTTP ${res.status}`);
@@ -124,9 +162,37 @@ export class OidcVerifier implements TokenVerifier {
     // The document must speak for the issuer it was fetched for (OpenID Connect Discovery 1.0, 4.3).
     if (doc.issuer !== issuer) throw new Error(`discovery for ${issuer} names another issuer`);
     if (typeof doc.jwks_uri !== "string") throw new Error(`discovery for ${issuer} has no jwks_uri`);
-    return createRemoteJWKSet(new URL(doc.jwks_uri), {
-      timeoutDuration: timeout,
-      cooldownDuration: this.options.jwksCooldownMs ?? 30_000,
-    });
+    return new URL(doc.jwks_uri);
+  }
+
+  /**
+   * jose's fetch of the JWKS, behind the issuer's back-off. The body is read and checked here, not
+   * only by jose, because a 200 whose body is no key set is a failure to back off from as well.
+   */
+  private jwksFetch(issuer: string, backoff: FetchBackoff): FetchImplementation {
+    return async (url, init) => {
+      backoff.check();
+      try {
+        const res = await fetch(url, init);
+        if (res.status !== 200) throw new Error(`JWKS of ${issuer}: HTTP ${res.status}`);
+        const text = await res.text();
+        const body = JSON.parse(text) as { keys?: unknown };
+        if (!Array.isArray(body?.keys)) throw new Error(`JWKS of ${issuer} holds no key set`);
+        backoff.succeeded();
+        return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
+      } catch (err) {
+        this.fetchFailed(issuer, backoff, err as Error);
+        throw err;
+      }
+    };
+  }
+
+  /** At most one line per failed fetch, and the back-off spaces those out. */
+  private fetchFailed(issuer: string, backoff: FetchBackoff, err: Error): void {
+    const retryInS = backoff.failed() / 1000;
+    this.options.logger.warn(
+      { issuer, err: err.message, retryInS },
+      "OIDC issuer fetch failed; tokens that need it are refused until the retry",
+    );
   }
 }

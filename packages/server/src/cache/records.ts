@@ -10,6 +10,7 @@ import {
   parseActionRecordKey,
   parseManifestKey,
 } from "../storage/keys.ts";
+import { inPool } from "./pool.ts";
 
 /**
  * Action records live twice: in the index (fast) and as a copy in the blob store next to the
@@ -48,6 +49,11 @@ export interface RebuildOptions {
   namespaces?: readonly string[];
   /** Entries checked against the index per round trip. Default 256. */
   batchSize?: number;
+  /**
+   * Record copies read and restored at once. Default 16: each read is a blob-store round trip (an S3
+   * GET), and each restore an index write, so one at a time a large store takes hours.
+   */
+  concurrency?: number;
 }
 
 export interface RebuildResult {
@@ -67,6 +73,7 @@ export interface RebuildResult {
 export async function rebuildIndex(blobs: BlobStore, index: Index, options: RebuildOptions = {}): Promise<RebuildResult> {
   const result: RebuildResult = { scanned: 0, restored: 0, present: 0, skipped: 0, manifests: 0 };
   const batchSize = options.batchSize ?? 256;
+  const concurrency = options.concurrency ?? 16;
   const prefixes = options.namespaces ? options.namespaces.flatMap((ns) => [actionRecordsPrefix(ns), manifestsPrefix(ns)]) : [""];
   let batch: { namespace: string; actionHex: string }[] = [];
 
@@ -78,21 +85,24 @@ export async function rebuildIndex(blobs: BlobStore, index: Index, options: Rebu
       namespace,
       batch.map((entry) => entry.actionHex),
     );
-    for (let i = 0; i < batch.length; i++) {
-      const { actionHex } = batch[i]!;
-      if (existing[i] !== null) {
-        result.present++;
-        continue;
-      }
-      const record = await readRecordCopy(blobs, namespace, actionHex);
-      if (record === null) {
-        result.skipped++;
-        continue;
-      }
-      await index.set(namespace, actionHex, record);
-      result.restored++;
-    }
+    const missing = batch.filter((_, i) => existing[i] === null);
+    result.present += batch.length - missing.length;
     batch = [];
+    // The pool's other workers would go on taking copies after one failed; a rebuild stops at the
+    // first failure, as the pass one copy at a time did.
+    let failed = false;
+    await inPool(missing, concurrency, async ({ actionHex }) => {
+      if (failed) return;
+      try {
+        const record = await readRecordCopy(blobs, namespace, actionHex);
+        if (record === null) return void result.skipped++;
+        await index.set(namespace, actionHex, record);
+        result.restored++;
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    });
   };
 
   for (const prefix of prefixes) {

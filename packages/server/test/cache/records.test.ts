@@ -11,6 +11,24 @@ import { RedisIndex } from "../../src/storage/index/redis.ts";
 import { actionRecordKey, outputKey } from "../../src/storage/keys.ts";
 import { sampleRecord } from "../storage/index/index.contract.ts";
 import { chunked, freshNamespace, randomHexId } from "../support/contract-helpers.ts";
+import { FakeBlobStore, FakeIndex } from "../support/fakes.ts";
+
+/** A blob store whose reads take a millisecond, and which records how many overlap (and can fail one key). */
+class SlowBlobStore extends FakeBlobStore {
+  inFlight = 0;
+  maxInFlight = 0;
+  failing: string | undefined;
+  override async getBytes(key: string): Promise<Buffer | null> {
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (key === this.failing) throw new Error("read failed");
+      return await super.getBytes(key);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
 
 let redis: RedisServer;
 let dir: string;
@@ -69,6 +87,48 @@ describe("rebuildIndex", () => {
     expect(await index.get(b, copies[6]!.action)).toEqual(readNow(copies[6]!.record));
     expect(await index.get(a, copies[1]!.action)).toBeNull();
     await index.close();
+  });
+
+  it("reads the copies 16 at once and restores exactly what one at a time restores; the first failed read ends it", async () => {
+    const blobs = new SlowBlobStore();
+    const [a, b] = [freshNamespace(), freshNamespace()];
+    // Grouped by namespace, as real stores list keys sorted (a batch is cut where the namespace changes).
+    const copies = Array.from({ length: 700 }, (_, i) => ({
+      ns: i < 600 ? a : b,
+      action: randomHexId(),
+      record: sampleRecord({ size: i }),
+    }));
+    for (const { ns, action, record } of copies) await writeRecordCopy(blobs, ns, action, record);
+    const junk = Buffer.from("not a record");
+    await blobs.put(actionRecordKey(a, randomHexId()), chunked(junk), { size: junk.length, sha256Hex: sha256Hex(junk) });
+    const present = copies.filter((_, i) => i % 10 === 0);
+
+    const rebuilt = async (concurrency?: number) => {
+      const index = new FakeIndex();
+      for (const { ns, action, record } of present) await index.set(ns, action, { ...record, lastAccessMs: 5000 });
+      blobs.maxInFlight = 0;
+      const result = await rebuildIndex(blobs, index, concurrency === undefined ? {} : { concurrency });
+      const entries = new Map([...index.records].map(([key, record]) => [key, { ...record, lastAccessMs: record.lastAccessMs === 5000 }]));
+      return { result, entries, maxInFlight: blobs.maxInFlight, complete: index.complete };
+    };
+    const one = await rebuilt(1);
+    const many = await rebuilt();
+    expect(one.result).toEqual({ scanned: 701, restored: 630, present: 70, skipped: 1, manifests: 0 });
+    expect(many.result).toEqual(one.result);
+    expect(many.entries).toEqual(one.entries);
+    expect(many.entries.size).toBe(700);
+    expect(many.complete && one.complete).toBe(true);
+    expect(one.maxInFlight).toBe(1);
+    expect(many.maxInFlight).toBe(16);
+
+    // A read that fails rejects the rebuild; reads in flight finish, none starts after it.
+    const first = new FakeIndex();
+    blobs.failing = actionRecordKey(a, copies[40]!.action);
+    blobs.calls.getBytes = 0;
+    await expect(rebuildIndex(blobs, first)).rejects.toThrow("read failed");
+    await new Promise((resolve) => setTimeout(resolve, 100)); // room for any read started after the failure
+    expect(blobs.calls.getBytes).toBeLessThan(40 + 16);
+    expect(first.complete).toBe(false);
   });
 
   it("readRecordCopy answers null for a missing copy", async () => {
