@@ -4,7 +4,7 @@ import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
 import type { ActionRecord, Index, NamespaceUsage } from "../storage/index/types.ts";
 import { GOMOD_NAMESPACE, parseActionRecordKey, parseManifestKey, parseOutputKey } from "../storage/keys.ts";
-import { bytesInRecord, outputBlobKey } from "./outputs.ts";
+import { bytesInRecord, outputBlobKey } from "./output-lifetime.ts";
 import { ItemFailures, inPool } from "./pool.ts";
 import { deleteRecordCopy, readRecordCopy } from "./records.ts";
 import { correctUsage, plus } from "./usage.ts";
@@ -67,8 +67,8 @@ interface Entry {
  *  1. list the blob store; record copies the index lacks (a flushed Redis) are put back first, so
  *     their outputs never look unreferenced;
  *  2. evict entries unread for longer than maxAge, then least recently read ones until under maxSize;
- *  3. delete outputs no remaining entry refers to (older than the grace period, or freed in step 2).
- * Concurrent puts are safe: a record written for an output deleted here only costs a miss later.
+ *  3. delete outputs no remaining entry refers to, older than the grace period (freed in step 2 or not).
+ * A put during the pass is unseen by step 1: cache/output-lifetime.ts says why it still keeps its output.
  * The usage counters (cache/usage.ts) are corrected to what step 1 found, then follow the deletions.
  */
 export async function runGc(
@@ -120,8 +120,8 @@ export async function runGc(
   const refs = new Map<string, number>();
   for (const entry of entries.values()) if (entry.outputKey) refs.set(entry.outputKey, (refs.get(entry.outputKey) ?? 0) + 1);
   // Outputs nothing refers to, past the grace period: step 3 deletes them, so they take no budget here.
-  const orphaned = (key: string, o: { lastModifiedMs: number }) => !refs.get(key) && o.lastModifiedMs < now - options.graceMs;
-  const freed = new Set<string>();
+  const settled = (lastModifiedMs: number) => lastModifiedMs <= now - options.graceMs;
+  const orphaned = (key: string, o: { lastModifiedMs: number }) => !refs.get(key) && settled(o.lastModifiedMs);
   const evict: Entry[] = [];
   // Outputs belong to their entries' namespace, so each pool's bytes and budget are its own. Grouped
   // once: each pool then reads only its namespaces (a pass per budgeted namespace over every entry
@@ -141,10 +141,9 @@ export async function runGc(
       }
       const left = (refs.get(entry.outputKey) ?? 1) - 1;
       refs.set(entry.outputKey, left);
-      if (left === 0 && outputs.has(entry.outputKey)) {
-        freed.add(entry.outputKey);
-        bytes -= outputs.get(entry.outputKey)!.size;
-      }
+      // A young output freed here stays until it settles (step 3), yet counts as freed: evicting
+      // more entries would not delete it any sooner.
+      if (left === 0 && outputs.has(entry.outputKey)) bytes -= outputs.get(entry.outputKey)!.size;
     };
     const byLastAccess = members.sort((a, b) => a.lastAccessMs - b.lastAccessMs);
     let next = 0;
@@ -190,13 +189,21 @@ export async function runGc(
     }),
   );
 
-  const orphans = [...outputs].filter(([key, o]) => freed.has(key) || orphaned(key, o));
+  // Freed or not, a young output stays: a put reuses one as it is, and its record may be one the scan missed.
+  const orphans = [...outputs].filter(([key, o]) => orphaned(key, o));
+  let skipped = 0;
   await inPool(
     orphans,
     options.concurrency,
-    failures.tolerate(async ([key, o]) => {
+    failures.tolerate(async ([key]) => {
+      // The listing is as old as the pass: a put that found this output too old to reuse wrote it again since.
+      const current = await blobs.head(key);
+      if (!current || !settled(current.lastModified.getTime())) {
+        skipped++;
+        return;
+      }
       await blobs.delete(key);
-      await index.addUsage(parseOutputKey(key)!.namespace, { entries: 0, bytes: -o.size });
+      await index.addUsage(parseOutputKey(key)!.namespace, { entries: 0, bytes: -current.size });
     }),
   );
   if (failures.count > 0)
@@ -212,12 +219,12 @@ export async function runGc(
   const metrics = deps.metrics?.gcRemoved;
   metrics?.inc({ kind: "expired" }, build.expired + gomod.expired);
   metrics?.inc({ kind: "over-budget" }, build.evictedForSize + gomod.evictedForSize);
-  metrics?.inc({ kind: "orphan-output" }, orphans.length);
+  metrics?.inc({ kind: "orphan-output" }, orphans.length - skipped);
   metrics?.inc({ kind: "leftover" }, leftovers.removed);
   const report: GcReport = {
     ...build,
     reindexed,
-    orphanOutputs: orphans.length,
+    orphanOutputs: orphans.length - skipped,
     expiredManifests: staleManifests.length,
     leftovers: leftovers.removed,
     leftoverBytes: leftovers.bytes,

@@ -5,10 +5,10 @@ import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobBody, BlobStore } from "../storage/blob/types.ts";
 import { type BodyCheck, BodyVerifier } from "../storage/blob/verify.ts";
 import { IntegrityError } from "../storage/errors.ts";
-import { inlineBytes } from "../storage/index/record-codec.ts";
 import type { ActionRecord } from "../storage/index/types.ts";
 import { compressedOutputKey, outputKey, parseOutputKey } from "../storage/keys.ts";
 import * as bodies from "./output-bodies.ts";
+import { reusable } from "./output-lifetime.ts";
 import type { StorageCalls } from "./storage-calls.ts";
 import type { Usage } from "./usage.ts";
 
@@ -45,6 +45,8 @@ export interface OutputsOptions {
   inlineMax: number;
   /** Blobs up to this size are read whole and verified before a byte is sent; larger ones while streaming. */
   verifyBufferMax: number;
+  /** Held blobs older than this are stored again, not reused (cache/output-lifetime.ts); unset = always reused. */
+  reuseMaxAgeMs?: number;
 }
 
 export interface OutputsDeps {
@@ -117,8 +119,8 @@ export class Outputs {
 
   private async storeBlob(ns: string, ref: OutputRef, key: string, upload: AsyncIterable<Uint8Array>, check: () => Check): Promise<Stored> {
     // Content-addressed and already held (in either form): prove the client's claim anyway, store nothing new.
-    // held() saw what the raw name holds (the compressed one holds nothing here), so no third stat.
-    const { ref: held, rawSize } = await this.held(ns, idToHex(ref.outputId), ref.size);
+    // held() saw what both names hold, so no third stat.
+    const { ref: held, rawSize, zstdSize } = await this.held(ns, idToHex(ref.outputId), ref.size);
     if (held) {
       await bodies.drainVerified(upload, check());
       return { result: "deduplicated", ref: held, storedSize: 0 };
@@ -130,19 +132,21 @@ export class Outputs {
     // Not raced against the deadline: an upload's duration depends on the client.
     await this.blobs.put(key, body, stored);
     const storedSize = stored instanceof bodies.ByteCounter ? stored.stored : ref.size;
-    // A blob of another size under this key (a damaged one) was replaced, not added to.
-    await this.usage.add(ns, { entries: 0, bytes: storedSize - (ref.codec === "zstd" ? 0 : (rawSize ?? 0)) });
+    // A blob already under this key (a damaged one, or one too old to reuse) was replaced, not added to.
+    await this.usage.add(ns, { entries: 0, bytes: storedSize - ((ref.codec === "zstd" ? zstdSize : rawSize) ?? 0) });
     return { result: "stored", ref, storedSize };
   }
 
-  /** For a link-only put: the output when held as a blob of that logical size (either form), else null (409); and a raw blob's size. */
-  async held(ns: string, outputHex: string, size: number): Promise<{ ref: OutputRef | null; rawSize?: number }> {
+  /** For a link-only put: the output when held as a reusable blob of that logical size (either form), else null (409); and what each name holds. */
+  async held(ns: string, outputHex: string, size: number): Promise<{ ref: OutputRef | null; rawSize?: number; zstdSize?: number }> {
     const outputId = Buffer.from(outputHex, "hex");
+    const maxAge = this.options.reuseMaxAgeMs;
     // The compressed blob's name carries its logical size, so its presence proves the size claim.
     const zstd = await this.calls.blob("head", (signal) => this.blobs.head(compressedOutputKey(ns, outputHex, size), { signal }));
-    if (zstd) return { ref: { outputId, size, codec: "zstd" } };
+    if (zstd && reusable(zstd.lastModified, maxAge)) return { ref: { outputId, size, codec: "zstd" } };
     const head = await this.calls.blob("head", (signal) => this.blobs.head(outputKey(ns, outputHex), { signal }));
-    return { ref: head?.size === size ? { outputId, size } : null, rawSize: head?.size };
+    const ref = head?.size === size && reusable(head.lastModified, maxAge) ? { outputId, size } : null;
+    return { ref, rawSize: head?.size, zstdSize: zstd?.size };
   }
 
   /**
@@ -285,16 +289,4 @@ export class Outputs {
       this.logger.warn({ err: (err as Error).message, key }, "could not remove corrupt output");
     }
   }
-}
-
-/** The blob that holds a record's output, or null when the record holds it itself (inline or empty). */
-export function outputBlobKey(ns: string, ref: OutputRef): string | null {
-  if (ref.size === 0 || ref.inline) return null;
-  const outputHex = idToHex(ref.outputId);
-  return ref.codec === "zstd" ? compressedOutputKey(ns, outputHex, ref.size) : outputKey(ns, outputHex);
-}
-
-/** Output bytes stored inside the record itself (counted against the size budget by gc). */
-export function bytesInRecord(ref: OutputRef): number {
-  return inlineBytes(ref);
 }
