@@ -65,13 +65,19 @@ it("gives the event loop turns while a buffered stream runs, so go's requests ar
   stream.chunks = frames.map((frame) => Buffer.from(encodeFrame(frame)));
   const disk = new DiskTier({ dir: await mkdtemp(join(tmpdir(), "warm-turns-")) });
   const stats = new Stats();
-  const warm = new WarmStart(disk, stream as unknown as RemoteClient, stats, createLogger("error", () => {}), {
-    buildKey: Buffer.alloc(32, 1),
-    maxBytes: 1 << 30,
-    timeoutMs: 60_000,
-    waitMs: 5_000,
-    uploadManifest: false,
-  });
+  const warm = new WarmStart(
+    disk,
+    stream as unknown as RemoteClient,
+    stats,
+    createLogger("error", () => {}),
+    {
+      buildKey: Buffer.alloc(32, 1),
+      maxBytes: 1 << 30,
+      timeoutMs: 60_000,
+      waitMs: 5_000,
+      uploadManifest: false,
+    },
+  );
   warm.start();
   await warm.settled();
   expect(stats.warmEntries).toBe(60);
