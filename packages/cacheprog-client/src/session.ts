@@ -74,13 +74,21 @@ export async function runSession(options: ClientOptions): Promise<number> {
   const log = createLogger(options.log);
   const dir = clientDir(options);
   const stats = new Stats();
-  /** Work for the end of the session, once the tiers are closed (the server's session report). */
+  /**
+   * Work for the end of the session that needs go's answers only (the server's session report): it
+   * starts as the tiers close, beside the last uploads' drain, not one round trip after it.
+   */
   const atEnd: (() => Promise<void>)[] = [];
+  let endWork: Promise<unknown> | undefined;
+  const startEndWork = () => {
+    endWork ??= Promise.allSettled(atEnd.map((run) => run()));
+    return endWork;
+  };
   let reported = false;
   const report = async () => {
     if (reported) return;
     reported = true;
-    await Promise.allSettled(atEnd.map((run) => run()));
+    await startEndWork();
     const summary = stats.toJSON();
     if (options.stats) process.stderr.write(formatStatsLine(summary));
     if (options.statsFile) {
@@ -102,6 +110,7 @@ export async function runSession(options: ClientOptions): Promise<number> {
       blocking: blockingStart(options, local),
       stats,
       log,
+      closing: () => void startEndWork(),
       beforeDone: report,
     });
     log.debug(`session ended by ${reason}`);

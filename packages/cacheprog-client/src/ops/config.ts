@@ -72,7 +72,7 @@ export const clientOptionDefs = {
     kind: "boolean",
     default: "true",
     description:
-      "At exit, tell the server what this go command did (project and go subcommand, hits, misses, time) for its status page; at most 2 s. A go command answered by the local tier alone never contacts the server and sends none. GOCACHEPROG_SESSION_KEY names the project (default: GITHUB_REPOSITORY, CI_PROJECT_PATH or the directory's name).",
+      "At exit, tell the server what this go command did (project and go subcommand, hits, misses, time) for its status page; at most 2 s, beside the last uploads. A go command answered by the local tier alone never contacts the server and sends none. GOCACHEPROG_SESSION_KEY names the project (default: GITHUB_REPOSITORY, CI_PROJECT_PATH or the directory's name).",
   },
   oidcAudience: {
     flag: "oidc-audience",

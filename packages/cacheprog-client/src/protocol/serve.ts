@@ -35,6 +35,11 @@ export interface ServeOptions {
   stats: Stats;
   log: Logger;
   /**
+   * Called once every request is answered, as the session starts closing its tiers (which may take
+   * a while: the last uploads drain): work that needs no more than the answers can run meanwhile.
+   */
+  closing?: () => void;
+  /**
    * Runs once all work is done and before go hears so (close reply, end of stdout): go returns as
    * soon as stdout closes, so a stats file written here is complete when the go command exits.
    */
@@ -164,6 +169,7 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   }
 
   await settle();
+  options.closing?.();
   await closeCache(cacheReady, log);
   await options.beforeDone?.();
   if (closeId !== undefined) writer.send(encodeResponse({ id: closeId }));
