@@ -177,7 +177,10 @@ export class OidcVerifier implements TokenVerifier {
         if (res.status !== 200) throw new Error(`JWKS of ${issuer}: HTTP ${res.status}`);
         const text = await res.text();
         const body = JSON.parse(text) as { keys?: unknown };
-        if (!Array.isArray(body?.keys)) throw new Error(`JWKS of ${issuer} holds no key set`);
+        // jose's own test of a key set: anything less fails every token after this "success".
+        const keys = body?.keys;
+        if (!Array.isArray(keys) || !keys.every((key) => typeof key === "object" && key !== null && !Array.isArray(key)))
+          throw new Error(`JWKS of ${issuer} holds no key set`);
         backoff.succeeded();
         return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
       } catch (err) {

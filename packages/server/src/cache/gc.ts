@@ -119,14 +119,18 @@ export async function runGc(
 
   const refs = new Map<string, number>();
   for (const entry of entries.values()) if (entry.outputKey) refs.set(entry.outputKey, (refs.get(entry.outputKey) ?? 0) + 1);
-  // Outputs nothing refers to, past the grace period: step 3 deletes them, so they take no budget here.
+  // Outputs nothing refers to, past the grace period: step 3 deletes them.
   const settled = (lastModifiedMs: number) => lastModifiedMs <= now - options.graceMs;
   const orphaned = (key: string, o: { lastModifiedMs: number }) => !refs.get(key) && settled(o.lastModifiedMs);
+  // No unreferenced output takes budget, young ones included (freed by an earlier pass, waiting to
+  // settle): evicting live entries would not delete them any sooner, and passes in a row would each
+  // evict more for bytes none of them can free.
+  const unreferenced = (key: string) => !refs.get(key);
   const evict: Entry[] = [];
   // Outputs belong to their entries' namespace, so each pool's bytes and budget are its own. Grouped
   // once: each pool then reads only its namespaces (a pass per budgeted namespace over every entry
   // held the event loop for seconds on a large store).
-  const byNamespace = groupByNamespace(entries.values(), outputs, orphaned);
+  const byNamespace = groupByNamespace(entries.values(), outputs, unreferenced);
   const inGomod = (namespace: string) => namespace === GOMOD_NAMESPACE;
   const evictPool = (policy: EvictionPolicy, isMember: (namespace: string) => boolean): PoolReport => {
     const groups = [...byNamespace].filter(([namespace]) => isMember(namespace)).map(([, group]) => group);
@@ -256,7 +260,7 @@ interface NamespaceGroup {
 function groupByNamespace(
   entries: Iterable<Entry>,
   outputs: ReadonlyMap<string, { size: number; lastModifiedMs: number }>,
-  orphaned: (key: string, output: { lastModifiedMs: number }) => boolean,
+  unreferenced: (key: string) => boolean,
 ): Map<string, NamespaceGroup> {
   const groups = new Map<string, NamespaceGroup>();
   const group = (namespace: string) => {
@@ -272,7 +276,7 @@ function groupByNamespace(
   for (const [key, output] of outputs) {
     const g = group(parseOutputKey(key)!.namespace);
     g.bytes += output.size;
-    if (orphaned(key, output)) g.orphanBytes += output.size;
+    if (unreferenced(key)) g.orphanBytes += output.size;
   }
   return groups;
 }

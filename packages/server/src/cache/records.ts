@@ -88,21 +88,22 @@ export async function rebuildIndex(blobs: BlobStore, index: Index, options: Rebu
     const missing = batch.filter((_, i) => existing[i] === null);
     result.present += batch.length - missing.length;
     batch = [];
-    // The pool's other workers would go on taking copies after one failed; a rebuild stops at the
-    // first failure, as the pass one copy at a time did.
-    let failed = false;
+    // A rebuild stops at the first failure, as the pass one copy at a time did: the other workers take
+    // no more copies, and the failure is thrown only once those in flight are done, so the caller never
+    // closes the index under a write still running.
+    let failure: { err: unknown } | undefined;
     await inPool(missing, concurrency, async ({ actionHex }) => {
-      if (failed) return;
+      if (failure) return;
       try {
         const record = await readRecordCopy(blobs, namespace, actionHex);
         if (record === null) return void result.skipped++;
         await index.set(namespace, actionHex, record);
         result.restored++;
       } catch (err) {
-        failed = true;
-        throw err;
+        failure ??= { err };
       }
     });
+    if (failure) throw failure.err;
   };
 
   for (const prefix of prefixes) {

@@ -8,7 +8,7 @@ import { parseRules } from "../../src/auth/rules.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { LogCapture } from "../support/fakes.ts";
 
-type Mode = "up" | "down" | "garbage";
+type Mode = "up" | "down" | "garbage" | "not-keys";
 type Key = { kid: string; privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"]; jwk: JWK };
 
 /** A loopback issuer whose discovery and JWKS can each fail (500) or serve garbage; it counts the requests it gets. */
@@ -16,6 +16,7 @@ async function startIssuer() {
   const state = { url: "", discovery: "up" as Mode, jwks: "up" as Mode, published: [] as JWK[], discoveryFetches: 0, jwksFetches: 0 };
   const answer = (res: import("node:http").ServerResponse, mode: Mode, body: unknown) => {
     if (mode === "down") res.statusCode = 500;
+    if (mode === "not-keys") return void res.end(JSON.stringify({ keys: ["not a key"] }));
     res.end(mode === "garbage" ? "<html>maintenance</html>" : JSON.stringify(body));
   };
   const server: Server = createServer((req, res) => {
@@ -160,5 +161,12 @@ describe("OIDC back-off after a failed issuer fetch", () => {
     expect(await requests(oidc, 10)).toBe(10);
     expect(issuer.state.jwksFetches).toBe(4);
     expect(failureLines()).toBe(3);
+  });
+
+  it("a 200 JWKS whose keys are not key objects is a failed fetch too: 20 requests cost 1 fetch", async () => {
+    const oidc = verifier();
+    issuer.state.jwks = "not-keys";
+    expect(await requests(oidc, 20)).toBe(0);
+    expect(issuer.state).toMatchObject({ discoveryFetches: 1, jwksFetches: 1 });
   });
 });

@@ -103,4 +103,21 @@ describe("gc against a put that reuses an output during the pass", () => {
     expect(await put(made, action, data)).toBe(201);
     expect((await get(made, action)).status).toBe(200);
   });
+
+  it("does not evict more in the next pass for outputs freed before that are still waiting to settle", async () => {
+    const { app: made, blobs, index } = app();
+    const actions = Array.from({ length: 10 }, () => randomHex());
+    for (const [i, action] of actions.entries()) expect(await put(made, action, Buffer.alloc(1000, i))).toBe(201);
+
+    const budget = { ...policy, maxSizeBytes: 5000 };
+    const first = await runGc({ blobs, index, logger }, budget);
+    const second = await runGc({ blobs, index, logger }, budget);
+
+    // The first pass evicts down to the budget; the outputs it freed are young, so they stay, and the
+    // second pass, with the entries left within budget, evicts nothing.
+    expect([first.evictedForSize, second.evictedForSize]).toEqual([5, 0]);
+    const left = await Promise.all(actions.map(async (action) => (await get(made, action)).status));
+    expect(left.filter((status) => status === 200)).toHaveLength(5);
+    expect(second.bytesAfter).toBe(5000);
+  });
 });

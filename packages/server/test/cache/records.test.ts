@@ -121,12 +121,16 @@ describe("rebuildIndex", () => {
     expect(one.maxInFlight).toBe(1);
     expect(many.maxInFlight).toBe(16);
 
-    // A read that fails rejects the rebuild; reads in flight finish, none starts after it.
+    // A read that fails rejects the rebuild once the reads in flight are done (the caller then closes
+    // the index: no write may land after that); none starts after it.
     const first = new FakeIndex();
     blobs.failing = actionRecordKey(a, copies[40]!.action);
     blobs.calls.getBytes = 0;
     await expect(rebuildIndex(blobs, first)).rejects.toThrow("read failed");
+    expect(blobs.inFlight).toBe(0);
+    const written = first.records.size;
     await new Promise((resolve) => setTimeout(resolve, 100)); // room for any read started after the failure
+    expect(first.records.size).toBe(written);
     expect(blobs.calls.getBytes).toBeLessThan(40 + 16);
     expect(first.complete).toBe(false);
   });
