@@ -8,6 +8,8 @@ export class GomodMetrics {
   readonly coalesced: Counter<"kind">;
   readonly upstreamFetches: Counter<"kind" | "outcome">;
   readonly bytes: Counter<"kind" | "direction">;
+  /** .zip and .mod files compared with the checksum database's record before they are stored (--gomod-sumdb). */
+  readonly sumdbChecks: Counter<"kind" | "result">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -25,7 +27,7 @@ export class GomodMetrics {
     });
     this.upstreamFetches = new Counter({
       name: "gocacheprog_gomod_upstream_fetches_total",
-      help: "Requests to the upstream module proxies by file kind and outcome: ok, not-found, invalid (malformed or truncated answer, not stored), too-large, error, timeout.",
+      help: "Requests to the upstream module proxies by file kind and outcome: ok, not-found, invalid (malformed or truncated answer, not stored), mismatch (a .zip or .mod the checksum database records otherwise, not stored), too-large, error, timeout.",
       labelNames: ["kind", "outcome"],
       registers,
     });
@@ -33,6 +35,12 @@ export class GomodMetrics {
       name: "gocacheprog_gomod_bytes_total",
       help: "Module proxy bytes by file kind and direction: out (sent to go), upstream (received from the upstream).",
       labelNames: ["kind", "direction"],
+      registers,
+    });
+    this.sumdbChecks = new Counter({
+      name: "gocacheprog_gomod_sumdb_checks_total",
+      help: "Module .zip and .mod files checked against the checksum database (--gomod-sumdb) before they are stored, by result: match, mismatch (refused, not stored), unknown (no record there: stored after the structural check), lookup-failed (stored unverified), excluded (--gomod-nosumdb).",
+      labelNames: ["kind", "result"],
       registers,
     });
   }

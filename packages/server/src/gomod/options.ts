@@ -32,6 +32,22 @@ export const gomodOptionDefs = {
     default: "500MiB",
     description: "Largest module zip fetched and stored (go's own limit is 500 MiB); a bigger one is refused with 502 and not stored.",
   },
+  gomodSumdb: {
+    flag: "gomod-sumdb",
+    env: "GOCACHEPROG_SERVER_GOMOD_SUMDB",
+    kind: "string",
+    default: "off",
+    description:
+      "The checksum database a module's .zip and .mod are compared with before they are stored, asked through the upstream (its sumdb/<name>/lookup, like go's lookups): e.g. the value of `go env GOSUMDB`, go's default checksum database unless set. A file it records otherwise is refused (502) and not stored; one it has no record of, or when the lookup fails, is stored after the structural checks. `off` = structural checks only.",
+  },
+  gomodNoSumdb: {
+    flag: "gomod-nosumdb",
+    env: "GOCACHEPROG_SERVER_GOMOD_NOSUMDB",
+    kind: "string",
+    default: "",
+    description:
+      "Module path patterns the checksum database is never asked about, in GONOSUMDB syntax (comma-separated globs matching path prefixes, e.g. `corp.example/*`; no [classes]): your private modules, whose paths --gomod-sumdb would otherwise send it through the upstream.",
+  },
   gomodMutableTtl: {
     flag: "gomod-mutable-ttl",
     env: "GOCACHEPROG_SERVER_GOMOD_MUTABLE_TTL",

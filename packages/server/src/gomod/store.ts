@@ -8,9 +8,11 @@ import type { Logger } from "../ops/logger.ts";
 import { oneChunk } from "../storage/blob/types.ts";
 import { BackendUnavailableError, IntegrityError } from "../storage/errors.ts";
 import { GOMOD_NAMESPACE, gomodEntryId } from "../storage/keys.ts";
+import { DirHash, goModHash } from "./dirhash.ts";
 import type { MemoryFiles } from "./memory.ts";
 import type { GomodMetrics } from "./metrics.ts";
 import type { ProxyRequest } from "./request.ts";
+import { SumdbCheck } from "./sumdb-check.ts";
 import { type Upstream, UpstreamError } from "./upstream.ts";
 import { checkAnswer, checkModuleZip, InvalidAnswerError, MAX_ANSWER_BYTES } from "./validate.ts";
 
@@ -18,6 +20,8 @@ export interface GomodStoreOptions {
   /** How long a mutable answer (list, @latest, queries, sumdb latest) is served without asking the upstream. */
   mutableTtlMs: number;
   zipMaxBytes: number;
+  /** --gomod-sumdb (absent = off) and the module paths --gomod-nosumdb keeps from it. */
+  sumdb?: { name: string; excluded: (path: string) => boolean };
 }
 
 export interface GomodStoreDeps {
@@ -63,6 +67,7 @@ export class GomodStore {
   /** Mutable files whose upstream just failed, with when to ask it again (their stale copy is served until then). */
   private readonly upstreamFailed = new Map<string, number>();
   private readonly now: () => number;
+  private readonly sumdb: SumdbCheck | undefined;
 
   /** Per request, so once per 30 s each: an outage (storage or upstream) fails them all. */
   private readonly logServedStale: (fields: Record<string, unknown>) => void;
@@ -74,6 +79,10 @@ export class GomodStore {
     this.logReadUnavailable = throttledLog(deps.logger, "warn", "module cache storage unavailable; asking the upstream");
     this.logWriteUnavailable = throttledLog(deps.logger, "warn", "module cache storage unavailable; answer served but not stored");
     this.now = deps.now ?? Date.now;
+    const sumdb = deps.options.sumdb;
+    // Lookups go through answer(): stored, coalesced and checked like go's own, which usually follow.
+    const lookup = (request: ProxyRequest, hops: number) => this.answer(request, hops);
+    this.sumdb = sumdb && new SumdbCheck(sumdb.name, sumdb.excluded, { lookup, metrics: deps.metrics, logger: deps.logger, now: this.now });
   }
 
   async answer(request: ProxyRequest, hops: number): Promise<Answer> {
@@ -178,6 +187,8 @@ export class GomodStore {
     const kind = request.kind;
     const isZip = kind === "zip";
     const maxBytes = kind === "zip" ? options.zipMaxBytes : MAX_ANSWER_BYTES[kind];
+    // Asked beside the file itself; it never rejects.
+    const expecting = kind === "zip" || kind === "mod" ? this.sumdb?.expected(request, hops) : undefined;
     let fetched: Awaited<ReturnType<Upstream["get"]>>;
     try {
       fetched = await upstream.get(request.file, { maxBytes, spoolAbove: isZip ? ZIP_IN_MEMORY_MAX : undefined }, hops);
@@ -197,7 +208,10 @@ export class GomodStore {
         const spooled = "file" in fetched ? fetched : undefined;
         const bytes = "body" in fetched ? fetched.body : spooled!.size <= ZIP_IN_MEMORY_MAX ? await readFile(spooled!.file) : undefined;
         const size = bytes?.byteLength ?? spooled!.size;
-        await checkModuleZip(bytes ?? spooled!.file, request.module!);
+        const expected = await expecting;
+        const hash = expected?.hash === undefined ? undefined : new DirHash();
+        await checkModuleZip(bytes ?? spooled!.file, request.module!, hash);
+        if (expected) this.sumdb!.verify(request, expected, hash?.digest());
         metrics.upstreamFetches.inc({ kind, outcome: "ok" });
         metrics.bytes.inc({ kind, direction: "upstream" }, size);
         const sha256Hex = spooled?.sha256Hex ?? createHash("sha256").update(bytes!).digest("hex");
@@ -210,6 +224,8 @@ export class GomodStore {
       if (!("body" in fetched)) throw new Error("only zips are spooled");
       const body = fetched.body;
       checkAnswer(request, body);
+      const expected = await expecting;
+      if (expected) this.sumdb!.verify(request, expected, expected.hash === undefined ? undefined : goModHash(body));
       metrics.upstreamFetches.inc({ kind, outcome: "ok" });
       metrics.bytes.inc({ kind, direction: "upstream" }, body.byteLength);
       await this.store(id, body);

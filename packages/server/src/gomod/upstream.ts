@@ -57,7 +57,7 @@ export interface BodyLimits {
   spoolAbove?: number;
 }
 
-export type UpstreamOutcome = "error" | "timeout" | "too-large" | "invalid";
+export type UpstreamOutcome = "error" | "timeout" | "too-large" | "invalid" | "mismatch";
 
 /** The upstream could not give a usable answer: 502 (or 504 for a timeout) to go. */
 export class UpstreamError extends Error {

@@ -1,6 +1,8 @@
 import { isUtf8 } from "node:buffer";
+import { createHash, type Hash } from "node:crypto";
 import { crc32, inflateRawSync } from "node:zlib";
 import yauzl from "yauzl";
+import type { DirHash } from "./dirhash.ts";
 import { canonicalVersion } from "./paths.ts";
 import type { ProxyRequest } from "./request.ts";
 
@@ -100,9 +102,10 @@ export function checkAnswer(request: ProxyRequest, body: Buffer): void {
 /**
  * A module zip: a readable central directory, every file under "<path>@<version>/", no two names
  * equal but for case, at most MAX_UNCOMPRESSED in all, and every file inflating to its recorded
- * size and CRC-32 (which also catches a truncated or bit-flipped download).
+ * size and CRC-32 (which also catches a truncated or bit-flipped download). With `hash`, every entry
+ * is added to it as it is inflated (so within the same bounds), to compare with go's h1.
  */
-export async function checkModuleZip(zipFile: string | Buffer, module: { path: string; version: string }): Promise<void> {
+export async function checkModuleZip(zipFile: string | Buffer, module: { path: string; version: string }, hash?: DirHash): Promise<void> {
   let zip: yauzl.ZipFile;
   const options = { strictFileNames: true, validateEntrySizes: true };
   try {
@@ -119,7 +122,13 @@ export async function checkModuleZip(zipFile: string | Buffer, module: { path: s
     for await (const entry of zip.eachEntry()) {
       const name = entry.fileName;
       if (!name.startsWith(prefix)) throw new InvalidAnswerError(`the upstream's zip holds ${JSON.stringify(name)}, outside ${prefix}`);
-      if (name.endsWith("/")) continue;
+      if (name.endsWith("/")) {
+        // go hashes a directory entry as an empty file, and fails on one with content.
+        if (entry.uncompressedSize !== 0)
+          throw new InvalidAnswerError(`the upstream's zip has a directory ${JSON.stringify(name)} with content`);
+        hash?.add(entry.fileNameRaw, EMPTY_SHA256);
+        continue;
+      }
       const folded = name.toLowerCase();
       if (seen.has(folded)) throw new InvalidAnswerError(`the upstream's zip holds ${JSON.stringify(name)} twice (ignoring case)`);
       seen.add(folded);
@@ -127,16 +136,20 @@ export async function checkModuleZip(zipFile: string | Buffer, module: { path: s
       if (total > MAX_UNCOMPRESSED)
         throw new InvalidAnswerError(`the upstream's zip holds more than ${MAX_UNCOMPRESSED} bytes uncompressed`);
       let crc: number;
+      const sha256 = hash && createHash("sha256");
       if (Buffer.isBuffer(zipFile) && entry.uncompressedSize <= INFLATE_AT_ONCE_MAX) {
-        crc = crc32(inflateInPlace(zipFile, entry));
+        const data = inflateInPlace(zipFile, entry);
+        crc = crc32(data);
+        sha256?.update(data);
         // Inflating blocks the event loop: every few MiB, let the server's other requests through.
         inflatedSinceYield += entry.uncompressedSize;
         if (inflatedSinceYield >= YIELD_EVERY_BYTES) {
           inflatedSinceYield = 0;
           await new Promise(setImmediate);
         }
-      } else crc = await streamedCrc(zip, entry);
+      } else crc = await streamedCrc(zip, entry, sha256);
       if (crc !== entry.crc32) throw new InvalidAnswerError(`the upstream's zip has a damaged ${JSON.stringify(name)} (CRC-32 mismatch)`);
+      if (sha256) hash!.add(entry.fileNameRaw, sha256.digest());
     }
   } catch (err) {
     throw err instanceof InvalidAnswerError ? err : new InvalidAnswerError(`the upstream's zip is damaged: ${(err as Error).message}`);
@@ -145,11 +158,16 @@ export async function checkModuleZip(zipFile: string | Buffer, module: { path: s
   }
 }
 
-async function streamedCrc(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<number> {
+async function streamedCrc(zip: yauzl.ZipFile, entry: yauzl.Entry, sha256?: Hash): Promise<number> {
   let crc = 0;
-  for await (const chunk of await zip.openReadStreamPromise(entry)) crc = crc32(chunk as Buffer, crc);
+  for await (const chunk of await zip.openReadStreamPromise(entry)) {
+    crc = crc32(chunk as Buffer, crc);
+    sha256?.update(chunk as Buffer);
+  }
   return crc;
 }
+
+const EMPTY_SHA256 = createHash("sha256").digest();
 
 /**
  * Files up to this size are inflated in one call (inflateInPlace); larger ones stream through yauzl, off

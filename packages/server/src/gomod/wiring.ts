@@ -4,6 +4,7 @@ import type { Logger } from "../ops/logger.ts";
 import { MemoryFiles } from "./memory.ts";
 import { GomodMetrics } from "./metrics.ts";
 import { GomodStore } from "./store.ts";
+import { parseNoSumdb, parseSumdbName } from "./sumdb-check.ts";
 import { parseUpstreams, Upstream, type UpstreamEntry } from "./upstream.ts";
 
 export interface GomodSettings {
@@ -13,6 +14,9 @@ export interface GomodSettings {
   gomodZipMax: number;
   gomodMutableTtl: number;
   gomodMemory: number;
+  /** Absent = off. */
+  gomodSumdb?: string;
+  gomodNoSumdb?: string;
 }
 
 /** A file served from memory is reported as read to the store this often, for its eviction by age. */
@@ -27,7 +31,7 @@ export interface Gomod {
   close(): Promise<void>;
 }
 
-/** The module proxy over the build cache's own storage; throws ConfigError for a bad upstream list. */
+/** The module proxy over the build cache's own storage; throws ConfigError for a bad upstream list or sumdb setting. */
 export function createGomod(
   options: GomodSettings,
   deps: { core: CacheCore; registry: Registry; logger: Logger; fetch?: typeof fetch; now?: () => number },
@@ -37,12 +41,14 @@ export function createGomod(
     timeoutMs: options.gomodUpstreamTimeout,
     fetch: deps.fetch,
   });
+  const sumdbName = parseSumdbName(options.gomodSumdb ?? "off");
+  const sumdb = sumdbName === undefined ? undefined : { name: sumdbName, excluded: parseNoSumdb(options.gomodNoSumdb ?? "") };
   const store = new GomodStore({
     core: deps.core,
     upstream,
     metrics,
     logger: deps.logger,
-    options: { mutableTtlMs: options.gomodMutableTtl, zipMaxBytes: options.gomodZipMax },
+    options: { mutableTtlMs: options.gomodMutableTtl, zipMaxBytes: options.gomodZipMax, sumdb },
     memory: options.gomodMemory > 0 ? new MemoryFiles(options.gomodMemory, MEMORY_TOUCH_MS) : undefined,
     now: deps.now,
   });

@@ -80,6 +80,9 @@ export interface GomodAppOptions {
   timeoutMs?: number;
   /** --gomod-memory (default 0: every answer from the store, as the storage tests expect). */
   memoryBytes?: number;
+  /** --gomod-sumdb and --gomod-nosumdb (default off). */
+  sumdb?: string;
+  noSumdb?: string;
   now?: () => number;
 }
 
@@ -92,6 +95,8 @@ export function makeGomodApp(fake: FakeModuleUpstream, options: GomodAppOptions 
     gomodZipMax: options.zipMax ?? 1 << 20,
     gomodMutableTtl: options.mutableTtlMs ?? 60_000,
     gomodMemory: options.memoryBytes ?? 0,
+    gomodSumdb: options.sumdb ?? "off",
+    gomodNoSumdb: options.noSumdb ?? "",
   };
   const made = makeTestApp({
     tokens: options.tokens,
