@@ -1,44 +1,35 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import type { ServerResponse } from "node:http";
+import { type JWK, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OidcVerifier } from "../../src/auth/oidc.ts";
 import { parseRules } from "../../src/auth/rules.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { LogCapture } from "../support/fakes.ts";
+import { type IssuerKey, newKey, startIssuerServer } from "../support/oidc-issuer.ts";
 
 type Mode = "up" | "down" | "garbage" | "not-keys";
-type Key = { kid: string; privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"]; jwk: JWK };
 
 /** A loopback issuer whose discovery and JWKS can each fail (500) or serve garbage; it counts the requests it gets. */
 async function startIssuer() {
   const state = { url: "", discovery: "up" as Mode, jwks: "up" as Mode, published: [] as JWK[], discoveryFetches: 0, jwksFetches: 0 };
-  const answer = (res: import("node:http").ServerResponse, mode: Mode, body: unknown) => {
+  const answer = (res: ServerResponse, mode: Mode, body: unknown) => {
     if (mode === "down") res.statusCode = 500;
     if (mode === "not-keys") return void res.end(JSON.stringify({ keys: ["not a key"] }));
     res.end(mode === "garbage" ? "<html>maintenance</html>" : JSON.stringify(body));
   };
-  const server: Server = createServer((req, res) => {
-    if (req.url === "/.well-known/openid-configuration") {
+  const { url, close } = await startIssuerServer({
+    discovery: (res, document) => {
       state.discoveryFetches++;
-      answer(res, state.discovery, { issuer: state.url, jwks_uri: `${state.url}/jwks` });
-    } else if (req.url === "/jwks") {
+      answer(res, state.discovery, document);
+    },
+    jwks: (res) => {
       state.jwksFetches++;
       answer(res, state.jwks, { keys: state.published });
-    } else {
-      res.statusCode = 404;
-      res.end("{}");
-    }
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { state, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-async function newKey(kid: string): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
-  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
+  state.url = url;
+  return { state, close };
 }
 
 const RULES = parseRules(JSON.stringify([{ claims: { repository: "acme/app" }, namespace: "app", scope: "read-write" }]), "test");
@@ -46,8 +37,8 @@ const MIN_MS = 1000;
 const MAX_MS = 4000;
 
 let issuer: Awaited<ReturnType<typeof startIssuer>>;
-let key: Key;
-let stranger: Key;
+let key: IssuerKey;
+let stranger: IssuerKey;
 let clock: number;
 let logs: LogCapture;
 
@@ -78,7 +69,7 @@ function verifier(): OidcVerifier {
 }
 
 /** A fresh token each time (the same bytes would be answered from the verified-token cache). */
-function sign(signer: Key = key): Promise<string> {
+function sign(signer: IssuerKey = key): Promise<string> {
   const nowS = Math.floor(Date.now() / 1000);
   return new SignJWT({ repository: "acme/app" })
     .setProtectedHeader({ alg: "RS256", kid: signer.kid })
@@ -91,7 +82,7 @@ function sign(signer: Key = key): Promise<string> {
 }
 
 /** `n` requests, half of them at once and half one after another; how many were accepted. */
-async function requests(oidc: OidcVerifier, n: number, signer?: Key): Promise<number> {
+async function requests(oidc: OidcVerifier, n: number, signer?: IssuerKey): Promise<number> {
   const tokens = await Promise.all(Array.from({ length: n }, () => sign(signer)));
   const results = await Promise.all(tokens.slice(0, n / 2).map((token) => oidc.verify(token)));
   for (const token of tokens.slice(n / 2)) results.push(await oidc.verify(token));

@@ -1,12 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { routes } from "@gocacheprog/common";
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import { type JWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type IssuerKey, newKey, startIssuerServer } from "../support/oidc-issuer.ts";
 import { putOutput, randomId, send, startTestServer } from "../support/real-server.ts";
-
-type Key = { kid: string; privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"]; jwk: JWK };
 
 /**
  * An OIDC issuer on loopback: discovery document and JWKS, keys generated per run. `published` is
@@ -14,26 +11,19 @@ type Key = { kid: string; privateKey: Awaited<ReturnType<typeof generateKeyPair>
  */
 async function startIssuer() {
   const state = { published: [] as JWK[], fetches: 0, url: "" };
-  const server: Server = createServer((req, res) => {
-    res.setHeader("content-type", "application/json");
-    if (req.url === "/.well-known/openid-configuration") {
-      res.end(JSON.stringify({ issuer: state.url, jwks_uri: `${state.url}/jwks` }));
-    } else if (req.url === "/jwks") {
+  const { url, close } = await startIssuerServer({
+    discovery: (res, document) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(document));
+    },
+    jwks: (res) => {
       state.fetches++;
+      res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ keys: state.published }));
-    } else {
-      res.statusCode = 404;
-      res.end("{}");
-    }
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { state, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-async function newKey(kid: string): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
-  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
+  state.url = url;
+  return { state, close };
 }
 
 const MAIN = { repository: "acme/app", ref: "refs/heads/main", event_name: "push" };
@@ -46,9 +36,9 @@ const STATIC = "static-token-dddddddddddddddd";
 
 let issuer: Awaited<ReturnType<typeof startIssuer>>;
 let server: Awaited<ReturnType<typeof startTestServer>>;
-let key1: Key;
+let key1: IssuerKey;
 
-function sign(claims: Record<string, unknown>, options: { key?: Key; iss?: string; aud?: string; exp?: number } = {}) {
+function sign(claims: Record<string, unknown>, options: { key?: IssuerKey; iss?: string; aud?: string; exp?: number } = {}) {
   const key = options.key ?? key1;
   const now = Math.floor(Date.now() / 1000);
   return (
