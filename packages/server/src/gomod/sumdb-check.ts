@@ -77,7 +77,6 @@ function globRegExp(glob: string, flag: string): RegExp {
 export class SumdbCheck {
   private lookupFailedUntil = -Infinity;
   private readonly logLookupFailed: (fields: Record<string, unknown>) => void;
-  private readonly logMismatch: (fields: Record<string, unknown>) => void;
 
   constructor(
     readonly name: string,
@@ -85,7 +84,6 @@ export class SumdbCheck {
     private readonly deps: { lookup: Lookup; metrics: GomodMetrics; logger: Logger; now: () => number },
   ) {
     this.logLookupFailed = throttledLog(deps.logger, "warn", "checksum database lookup failed; module files stored unverified");
-    this.logMismatch = throttledLog(deps.logger, "warn", "module file does not match the checksum database; not stored");
   }
 
   /**
@@ -117,7 +115,10 @@ export class SumdbCheck {
     }
   }
 
-  /** Throws UpstreamError (502, nothing stored) when `actual` is not what the database records. */
+  /**
+   * Throws UpstreamError (502, nothing stored) when `actual` is not what the database records; the
+   * route logs it (throttled) with its message, which names both hashes.
+   */
   verify(request: ProxyRequest, expected: Expected, actual: string | undefined): void {
     const kind = request.kind;
     if (expected.hash === undefined || expected.hash === actual) {
@@ -127,7 +128,6 @@ export class SumdbCheck {
     const module = `${request.module!.path}@${request.module!.version}`;
     this.deps.metrics.sumdbChecks.inc({ kind, result: "mismatch" });
     this.deps.metrics.upstreamFetches.inc({ kind, outcome: "mismatch" });
-    this.logMismatch({ kind, module, got: actual, recorded: expected.hash });
     throw new UpstreamError(
       "mismatch",
       `${module}: the upstream's .${kind} does not match the checksum database ${this.name} (it hashes to ${actual}, the database records ${expected.hash}); not stored`,

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import type { IndexEntry } from "../../src/storage/index/types.ts";
-import { outputKey } from "../../src/storage/keys.ts";
 import { type FakeIndex, LogCapture, makeTestApp, randomHex } from "../support/fakes.ts";
+import { put, storeOutput } from "./gc-support.ts";
 
 const logger = createLogger("silent", new LogCapture());
 const HOUR = 3600e3;
@@ -16,15 +16,6 @@ function app() {
 }
 
 type App = ReturnType<typeof app>["app"];
-
-const put = async (made: App, action: string, data: Buffer) =>
-  (
-    await made.request(routes.action(action), {
-      method: "PUT",
-      body: data,
-      headers: { [headers.outputId]: sha256Hex(data), "content-length": String(data.length) },
-    })
-  ).status;
 
 const link = async (made: App, action: string, data: Buffer) =>
   (
@@ -55,9 +46,8 @@ describe("gc against a put that reuses an output during the pass", () => {
   it("keeps an old orphaned output a put stored under a new action after the scan", async () => {
     const { app: made, blobs, index } = app();
     const data = Buffer.alloc(5000, 9);
-    const key = outputKey("default", sha256Hex(data));
     // Nothing refers to it any more (its entry was evicted long ago), and it is past the grace period.
-    blobs.objects.set(key, { data, lastModified: new Date(Date.now() - 2 * HOUR) });
+    const key = storeOutput(blobs, data, Date.now() - 2 * HOUR);
     const action = randomHex();
     whenScanned(index, async () => expect(await put(made, action, data)).toBe(201));
 
@@ -89,8 +79,7 @@ describe("gc against a put that reuses an output during the pass", () => {
   it("asks for the body of a link to an old orphaned output after the scan, rather than link to what gc deletes", async () => {
     const { app: made, blobs, index } = app();
     const data = Buffer.alloc(5000, 6);
-    const key = outputKey("default", sha256Hex(data));
-    blobs.objects.set(key, { data, lastModified: new Date(Date.now() - 2 * HOUR) });
+    const key = storeOutput(blobs, data, Date.now() - 2 * HOUR);
     const action = randomHex();
     whenScanned(index, async () => expect(await link(made, action, data)).toBe(409));
 

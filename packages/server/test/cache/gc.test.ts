@@ -5,30 +5,19 @@ import { rebuildIndex } from "../../src/cache/records.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { GOMOD_NAMESPACE, gomodEntryId, outputKey } from "../../src/storage/keys.ts";
 import { FakeBlobStore, FakeIndex, LogCapture, makeTestApp, randomHex } from "../support/fakes.ts";
+import { put, storeOutput } from "./gc-support.ts";
 
 const logger = createLogger("silent", new LogCapture());
 const HOUR = 3600e3;
 const DAY = 24 * HOUR;
-
-async function put(app: ReturnType<typeof makeTestApp>["app"], action: string, data: Buffer): Promise<number> {
-  const headers = { "x-gocacheprog-output-id": sha256Hex(data), "content-length": String(data.length) };
-  return (await app.request(`/v1/actions/${action}`, { method: "PUT", body: data, headers })).status;
-}
-
-async function storeOutput(blobs: FakeBlobStore, data: Buffer, modifiedMs: number): Promise<string> {
-  const hex = sha256Hex(data);
-  const key = outputKey("default", hex);
-  blobs.objects.set(key, { data, lastModified: new Date(modifiedMs) });
-  return key;
-}
 
 describe("gc", () => {
   it("deletes unreferenced outputs past the grace period and keeps younger ones (uploads in flight)", async () => {
     const blobs = new FakeBlobStore();
     const index = new FakeIndex();
     const now = Date.now();
-    const stale = await storeOutput(blobs, Buffer.from("stale orphan"), now - 2 * HOUR);
-    const young = await storeOutput(blobs, Buffer.from("upload in flight"), now - 60_000);
+    const stale = storeOutput(blobs, Buffer.from("stale orphan"), now - 2 * HOUR);
+    const young = storeOutput(blobs, Buffer.from("upload in flight"), now - 60_000);
     const report = await runGc({ blobs, index, logger }, { maxAgeMs: 0, maxSizeBytes: 0, graceMs: HOUR }, now);
     expect(report.orphanOutputs).toBe(1);
     expect([blobs.objects.has(stale), blobs.objects.has(young)]).toEqual([false, true]);
@@ -116,10 +105,10 @@ describe("gc", () => {
     for (const [i, action] of live.entries()) expect(await put(app, action, Buffer.alloc(1000, i + 1))).toBe(201);
     // 10 KB nothing refers to any more (puts whose record never came), past the grace period...
     const orphans: string[] = [];
-    for (let i = 0; i < 10; i++) orphans.push(await storeOutput(blobs, Buffer.alloc(1000, 100 + i), now - 2 * HOUR));
+    for (let i = 0; i < 10; i++) orphans.push(storeOutput(blobs, Buffer.alloc(1000, 100 + i), now - 2 * HOUR));
     // ...and one inside it (a put in flight, or freed by an earlier pass), which stays on disk and takes
     // no budget either: evicting live entries would not delete it any sooner.
-    const young = await storeOutput(blobs, Buffer.alloc(1000, 200), now - 60_000);
+    const young = storeOutput(blobs, Buffer.alloc(1000, 200), now - 60_000);
     const report = await runGc({ blobs, index, logger }, { maxAgeMs: 0, maxSizeBytes: 15_000, graceMs: HOUR }, now);
     expect(report).toMatchObject({
       entries: 10,
