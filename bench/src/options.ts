@@ -22,7 +22,7 @@ export interface BenchOptions {
   resultName: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--workloads std,cmd,gomod] [--reps N] [--rtts 2,10] [--link-mbits 200] [--no-peers] [--no-load] [--no-builds] [--load-seconds N] [--node PATH]
+const USAGE = `Usage: npm run bench -- [--quick] [--workloads std,cmd,gomod] [--reps N] [--rtts 2,10] [--link-mbits 200] [--no-peers] [--no-load] [--no-builds] [--no-modules] [--load-seconds N] [--node PATH]
 
   --quick          1 repetition of std and the test module, 3 s load tests (under 10 minutes on 2 cores)
   default          2 repetitions of std, cmd and the test module, 8 s load tests (about 35 minutes on 2 cores)

@@ -9,6 +9,7 @@ import { RESULTS_DIR } from "./paths.ts";
 import { buildRows, type CompressionComparison, compressionRatio, type Row } from "./rows.ts";
 import { type BuildResults, COMPRESSION_PAIRS, LINK_RUNS, LOCAL_RUNS, WARM_START_RUNS } from "./scenarios.ts";
 import { formatRatio, formatSummary, megabytes, ratio, seconds } from "./summary.ts";
+import { writeFloorLine } from "./write-floor.ts";
 
 export interface RunResults {
   command: string;
@@ -100,6 +101,11 @@ export function renderMarkdown(results: RunResults): string {
     out.push(`## ${workload.description}`, "", ...buildTable(rows), "");
     const compression = compressionRatio(rows);
     if (compression) out.push(compressionLine(compression), "");
+    const floor = writeFloorLine(
+      results.builds.samples.filter((s) => s.workload === workload.name),
+      rows,
+    );
+    if (floor) out.push(floor, "");
     const seeds = results.builds.seeds.filter((s) => s.workload === workload.name);
     if (seeds.length > 0) {
       const first = seeds[0]!;
@@ -173,6 +179,6 @@ export async function writeResults(results: RunResults, log: (line: string) => v
   await writeFile(md, `${markdown}\n`);
   log("");
   log(markdown);
-  log(`(build time total ${seconds(results.builds.samples.reduce((sum, s) => sum + s.ms, 0))})`);
+  log(`(build time total ${seconds(results.builds.samples.reduce((sum, s) => sum + (s.scenario === "write-floor" ? 0 : s.ms), 0))})`);
   return [json, md];
 }

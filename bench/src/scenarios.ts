@@ -4,6 +4,7 @@ import { removeDir, type Scratch } from "./paths.ts";
 import { type GoCacheEntry, readGoCache, seedOverHttp, seedThroughClient } from "./seed.ts";
 import { seconds } from "./summary.ts";
 import { type ClientCounts, ourClient, type RemoteSystem } from "./systems.ts";
+import { copyDirectory } from "./write-floor.ts";
 
 export type ScenarioId =
   | "go-cold"
@@ -15,7 +16,9 @@ export type ScenarioId =
   | `remote-warm+${number}ms@${number}Mbit`
   | "remote-warm-manifest"
   | `remote-warm-manifest+${number}ms`
-  | `remote-warm-manifest+${number}ms@${number}Mbit`;
+  | `remote-warm-manifest+${number}ms@${number}Mbit`
+  /** Not a build: the copy of a (7) runner's filled directory into a new one (write-floor.ts). */
+  | "write-floor";
 
 /** Round-trip time of the throttled scenarios (9, 10): a link of limited rate also has some latency. */
 export const LINK_RTT_MS = 2;
@@ -56,6 +59,8 @@ export interface Sample {
   traffic?: Traffic;
   /** What the store held at rest when this build ran (remote-warm only). */
   storedBytes?: number;
+  /** What a write-floor sample copied. */
+  copied?: { files: number; bytes: number };
 }
 
 export interface SeedRecord {
@@ -100,9 +105,10 @@ const UNCOMPRESSED_WORKLOADS: readonly WorkloadName[] = ["std"];
 /**
  * Remote-warm builds per side in the compression comparison. One build each was a coin toss on a
  * shared 2-core machine (five full runs gave 0.76x to 1.21x); the median of interleaved pairs, with
- * the order alternated, is what the goal is read from.
+ * the order alternated, is what the goal is read from. Three pairs still gave 0.93x, 0.96x and
+ * 1.05x with overlapping ranges in three full runs of the same code; five cost ~20 s more.
  */
-export const COMPRESSION_PAIRS = 3;
+export const COMPRESSION_PAIRS = 5;
 
 /** The id under which the compressed side of the comparison is reported (row 5, beside the raw one). */
 export const PAIRED_SYSTEM = "gocacheprog-embedded-paired";
@@ -360,6 +366,18 @@ class RepContext {
     }
   }
 
+  /** The floor of the warm-start build that just filled clientDir: the same bytes copied into new files (write-floor.ts). */
+  private async writeFloor(system: RemoteSystem, clientDir: string): Promise<void> {
+    const copy = await this.scratch.dir("floor");
+    try {
+      const { ms, files, bytes } = await copyDirectory(clientDir, copy);
+      const sample: Sample = { workload: this.workload.name, scenario: "write-floor", system: system.id, rep: this.rep, ms, lingerMs: 0 };
+      this.report({ ...sample, copied: { files, bytes } });
+    } finally {
+      await removeDir(copy);
+    }
+  }
+
   /**
    * Scenario 5 straight to the server, then 6 through the delay proxy at each round-trip time. Our
    * client runs them under build keys no build has used, so they show the per-entry path (no
@@ -378,6 +396,7 @@ class RepContext {
       try {
         const prog = keyed(system.client(clientDir, proxy?.port ?? system.port(), statsFile), key);
         await this.build(scenario, system, prog, statsFile, proxy);
+        if (scenario === "remote-warm-manifest" && system.id === "gocacheprog-embedded") await this.writeFloor(system, clientDir);
       } finally {
         await proxy?.stop();
         await removeDir(clientDir);
