@@ -83,4 +83,15 @@ describe("gocacheprog summary over a job's go commands", () => {
     expect(markdown).toContain(`| **total** |  | ${gets} | ${hits} | ${rate} |`);
     expect(markdown.split("### gocacheprog build cache")).toHaveLength(3); // --json and text runs each appended once
   });
+
+  it("names the go command through a wrapper that forks (GNU time, a shell script that does not exec)", async () => {
+    const wrapper = path.join(sandbox.dir("wrapper"), "wrap.sh");
+    // Not `exec`: the client's parent is this shell, and go is its grandparent.
+    fs.writeFileSync(wrapper, `#!/bin/sh\n'${clientBin}' "$@"\nstatus=$?\nexit $status\n`, { mode: 0o755 });
+    const statsFile = path.join(sandbox.dir("job"), "stats.jsonl");
+    const job = { goCache: sandbox.dir("gocache"), clientDir: sandbox.dir("client"), env: { GOCACHEPROG: wrapper } };
+    const result = await sandbox.run(["build", "./stats"], { ...job, statsFile });
+    expect(result.code, result.stderr).toBe(0);
+    expect(records(statsFile).map((s) => s["command"])).toEqual(["go build"]);
+  });
 });

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { appendFile, mkdir } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { goCommandArgv } from "./go-process.ts";
 import type { StatsJson } from "./stats.ts";
 
 /**
@@ -30,17 +30,14 @@ export function goSubcommand(goArgs: readonly string[] | undefined): string | un
   return undefined;
 }
 
-/** Which go command started this client (Linux: the parent's argv), e.g. "go test"; undefined elsewhere. */
+/** Which go command started this client (Linux: see goCommandArgv), e.g. "go test"; undefined elsewhere. */
 export function parentGoCommand(): string | undefined {
-  try {
-    const argv = readFileSync(`/proc/${process.ppid}/cmdline`, "utf8").split("\0");
-    const name = basename(argv[0] ?? "");
-    const sub = goSubcommand(argv.slice(1));
-    if (!/^[\w.-]{1,32}$/.test(name)) return undefined;
-    return sub !== undefined && /^[a-z][a-z0-9]{0,15}$/.test(sub) ? `${name} ${sub}` : name;
-  } catch {
-    return undefined;
-  }
+  const argv = goCommandArgv();
+  if (!argv) return undefined;
+  const name = basename(argv[0] ?? "");
+  const sub = goSubcommand(argv.slice(1));
+  if (!/^[\w.-]{1,32}$/.test(name)) return undefined;
+  return sub !== undefined && /^[a-z][a-z0-9]{0,15}$/.test(sub) ? `${name} ${sub}` : name;
 }
 
 /**

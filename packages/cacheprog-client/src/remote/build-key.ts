@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { goCommandArgv } from "../ops/go-process.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -32,7 +33,7 @@ export interface BuildKeyInputs {
   override?: string;
   env: Env;
   cwd: string;
-  /** The go command's own arguments (Linux: /proc/<ppid>/cmdline); build tags and packages live here. */
+  /** The go command's own arguments (Linux: from /proc, see goCommandArgv); build tags and packages live here. */
   goArgs?: readonly string[];
 }
 
@@ -56,17 +57,9 @@ export function buildKey(inputs: BuildKeyInputs): Buffer {
     .digest();
 }
 
-/** The go command that started us, on Linux: its argv from /proc. undefined elsewhere or when unreadable. */
+/** The go command's arguments without argv[0] (Linux; see goCommandArgv): how go was found (a path that differs per runner image) is not what it was asked. */
 export function parentArgs(): string[] | undefined {
-  if (process.platform !== "linux") return undefined;
-  try {
-    const raw = readFileSync(`/proc/${process.ppid}/cmdline`, "utf8");
-    const args = raw.split("\0").filter((arg) => arg !== "");
-    // argv[0] is how go was found (a path that differs per runner image), not what it was asked.
-    return args.slice(1);
-  } catch {
-    return undefined;
-  }
+  return goCommandArgv()?.slice(1);
 }
 
 /** The `module` line of the nearest go.mod at or above `dir` (GOWORK setups key on the directory alone). */
