@@ -46,7 +46,7 @@ async function main(argv: readonly string[], env: Env): Promise<number> {
     process.stderr.write(`gocacheprog: unexpected argument ${shownArguments(parsed.positionals)} (see --help)\n`);
     return 2;
   }
-  const code = await runSession(parsed.values);
+  const code = await runSession(parsed.values, parsed.warnings);
   letGoOfStdio();
   return code;
 }

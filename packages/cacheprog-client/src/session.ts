@@ -70,8 +70,9 @@ function writeEarly(text: string): number {
  * One go session, what the bin does when run without a subcommand: cacheprog protocol on
  * stdin/stdout over the tier stack, then the exit report. Resolves with the process exit code.
  */
-export async function runSession(options: ClientOptions): Promise<number> {
+export async function runSession(options: ClientOptions, configWarnings: readonly string[] = []): Promise<number> {
   const log = createLogger(options.log);
+  for (const warning of configWarnings) log.warn(warning);
   const dir = clientDir(options);
   const stats = new Stats();
   /**

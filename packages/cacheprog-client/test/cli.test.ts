@@ -56,6 +56,24 @@ describe("gocacheprog command line", () => {
     expect(warm.stderr).not.toContain("supersecret");
   });
 
+  it("still takes --token, with one warning on stderr that names what to use instead and not the token", async () => {
+    const warning =
+      "gocacheprog: warn: --token on the command line is readable by every local user (ps, /proc/PID/cmdline): set GOCACHEPROG_TOKEN or use --token-file instead";
+    const input = putRequest(1, idOf("a"), Buffer.from("x")) + closeRequest(2);
+    const done = await runBin({ GOCACHEPROG_DIR: dir }, input, ["--token", "supersecret"]);
+    expect(done.code).toBe(0);
+    expect(done.stderr.split("\n").filter((line) => line.includes("--token"))).toEqual([warning]);
+    expect(done.stderr).not.toContain("supersecret");
+    // stdout is go's: the handshake and the two answers, nothing else.
+    expect(done.responses.map((r) => r.ID)).toEqual([0, 1, 2]);
+    expect(done.stdout.split("\n").filter((line) => line.trim() !== "")).toHaveLength(3);
+    const warm = await runBin({ GOCACHEPROG_DIR: dir }, "", ["warm", "--token=supersecret"]);
+    expect(warm.stderr.split("\n").filter((line) => line.includes("--token"))).toEqual([warning]);
+    expect(warm.stderr).not.toContain("supersecret");
+    const fromEnv = await runBin({ GOCACHEPROG_DIR: dir, GOCACHEPROG_TOKEN: "supersecret" }, closeRequest(1));
+    expect(fromEnv.stderr).toBe("");
+  });
+
   it("defaults to a folder under the GOCACHE go passes, so DiskPaths share its prefix", async () => {
     const gocache = join(dir, "gocache");
     const done = await runBin({ GOCACHE: gocache }, putRequest(1, idOf("a"), Buffer.from("x")));

@@ -15,7 +15,10 @@ export interface OptionDef {
   /** Default in the same text form a user would type. */
   readonly default?: string;
   readonly choices?: readonly string[];
-  /** Never echoed back in errors or logs. */
+  /**
+   * Never echoed back in errors or logs. Given as a flag it still works, with a warning: argv is
+   * readable by every local user. A `<flag>-file` option, where the schema has one, is named as the way out.
+   */
   readonly secret?: boolean;
 }
 
@@ -88,6 +91,11 @@ export interface ParsedOptions<Defs extends Record<string, OptionDef>> {
   help: boolean;
   version: boolean;
   positionals: string[];
+  /**
+   * Said, not thrown, and left to the caller: each bin logs them through its own logger, after
+   * --log / --log-level is known (the client's stdout is go's protocol stream).
+   */
+  warnings: string[];
 }
 
 /** Precedence: flag, then environment twin, then default. */
@@ -134,6 +142,7 @@ export function parseOptions<Defs extends Record<string, OptionDef>>(
   }
 
   const values: Record<string, unknown> = {};
+  const warnings: string[] = [];
   for (const [key, def] of Object.entries(defs)) {
     const flagText = fromFlags.get(key);
     const envText = env[def.env];
@@ -154,8 +163,27 @@ export function parseOptions<Defs extends Record<string, OptionDef>>(
       throw new ConfigError(`invalid ${source} ${shown}: ${expected}`);
     }
     values[key] = value;
+    if (def.secret && flagText !== undefined && exposesSecret(def, flagText)) {
+      warnings.push(secretFlagWarning(def, byFlag.get(`${def.flag}-file`)?.[1]));
+    }
   }
-  return { values: values as OptionValues<Defs>, help, version, positionals };
+  return { values: values as OptionValues<Defs>, help, version, positionals, warnings };
+}
+
+/**
+ * Whether a secret option's flag text puts a secret in argv. The default is printed by --help, and a
+ * URL-valued secret (--redis-url, --gomod-upstream) is one for its userinfo or query alone: a warning
+ * on `--redis-url redis://redis:6379` would teach people to ignore it.
+ */
+function exposesSecret(def: OptionDef, text: string): boolean {
+  if (text === "" || text === def.default) return false;
+  return !text.includes("://") || /[@?]/.test(text);
+}
+
+/** Names the flag and its replacements only: the value itself must not reach a log either. */
+function secretFlagWarning(def: OptionDef, fileDef: OptionDef | undefined): string {
+  const instead = fileDef ? `set ${def.env} or use --${fileDef.flag}` : `set ${def.env}`;
+  return `--${def.flag} on the command line is readable by every local user (ps, /proc/PID/cmdline): ${instead} instead`;
 }
 
 function flagLabel(def: OptionDef): string {

@@ -57,3 +57,39 @@ describe("options schema", () => {
     }
   });
 });
+
+describe("a secret given as a flag", () => {
+  const secrets = {
+    token: { flag: "token", env: "T_TOKEN", kind: "string", secret: true, description: "Token." },
+    tokenFile: { flag: "token-file", env: "T_TOKEN_FILE", kind: "string", description: "Token file." },
+    password: { flag: "password", env: "T_PASSWORD", kind: "string", secret: true, description: "Password." },
+    upstream: { flag: "upstream", env: "T_UPSTREAM", kind: "string", secret: true, default: "off", description: "URLs." },
+    dir: { flag: "dir", env: "T_DIR", kind: "string", description: "Directory." },
+  } as const;
+  const warned = (flag: string, instead: string) =>
+    `--${flag} on the command line is readable by every local user (ps, /proc/PID/cmdline): ${instead} instead`;
+
+  it("is still used, with one warning per option naming the flag and what to use instead, never the value", () => {
+    const parsed = parseOptions(secrets, ["--token", "s3cr3t-1", "--token=s3cr3t-2", "--password=s3cr3t-3"], { T_TOKEN: "env" });
+    expect([parsed.values.token, parsed.values.password]).toEqual(["s3cr3t-2", "s3cr3t-3"]);
+    expect(parsed.warnings).toEqual([warned("token", "set T_TOKEN or use --token-file"), warned("password", "set T_PASSWORD")]);
+    expect(parsed.warnings.join("\n")).not.toContain("s3cr3t");
+  });
+
+  it("draws no warning from the environment twin, a -file option or a flag that is not secret", () => {
+    expect(
+      parseOptions(secrets, [], { T_TOKEN: "s3cr3t", T_PASSWORD: "s3cr3t", T_UPSTREAM: "https://u:s3cr3t@up.example" }).warnings,
+    ).toEqual([]);
+    expect(parseOptions(secrets, ["--token-file", "/run/secrets/token", "--dir=/x"], {}).warnings).toEqual([]);
+  });
+
+  it("warns about a URL only when it carries credentials, and never about the default", () => {
+    for (const bare of ["https://up.example", "https://a.example,https://b.example|https://c.example", "off", ""]) {
+      expect(parseOptions(secrets, [`--upstream=${bare}`], {}).warnings, bare).toEqual([]);
+    }
+    for (const secret of ["https://user:s3cr3t@up.example", "https://up.example/?token=s3cr3t"]) {
+      const { warnings } = parseOptions(secrets, ["--upstream", secret], {});
+      expect(warnings, secret).toEqual([warned("upstream", "set T_UPSTREAM")]);
+    }
+  });
+});

@@ -26,6 +26,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const logger = createLogger(parsed.options.logLevel);
+  for (const warning of parsed.warnings) logger.warn(warning);
   try {
     if (parsed.command === "serve") return await serveUntilSignalled(parsed.options, logger);
     if (parsed.command === "status") return await printStatus(parsed.options, (text) => process.stdout.write(text));

@@ -1,6 +1,6 @@
 import { ConfigError, renderHelp, shownArguments } from "@gocacheprog/common";
 import { clientOptionDefs, parseClientOptions } from "../ops/config.ts";
-import { createLogger } from "../ops/log.ts";
+import { createLogger, type Logger } from "../ops/log.ts";
 import { Stats } from "../ops/stats.ts";
 import { clientDir, openLocalTier } from "../session.ts";
 import { buildKey } from "./build-key.ts";
@@ -41,6 +41,8 @@ export async function runWarm(argv: readonly string[], env: Env): Promise<number
     return 0;
   }
   const options = parsed.values;
+  const log = createLogger(options.log);
+  for (const warning of parsed.warnings) log.warn(warning);
   // No server is a job without the cache's secrets (a fork's pull request), not a mistake.
   if (!options.url || !options.warmStart) {
     process.stderr.write(
@@ -51,7 +53,7 @@ export async function runWarm(argv: readonly string[], env: Env): Promise<number
   if (!options.key) return usageError("warm needs the build key the go commands will use: --key or GOCACHEPROG_KEY");
   const dir = clientDir(options);
   try {
-    process.stderr.write(`gocacheprog warm: ${await fill(options, dir)}\n`);
+    process.stderr.write(`gocacheprog warm: ${await fill(options, dir, log)}\n`);
   } catch (err) {
     // The local directory (unwritable, not a directory): the build will say so itself; this step must not fail.
     process.stderr.write(`gocacheprog warm: nothing stored in ${dir}: ${(err as Error).message}\n`);
@@ -65,9 +67,8 @@ function usageError(message: string): number {
 }
 
 /** Streams the key's entries into `dir`; returns the summary line. */
-async function fill(options: ReturnType<typeof parseClientOptions>["values"], dir: string): Promise<string> {
+async function fill(options: ReturnType<typeof parseClientOptions>["values"], dir: string, log: Logger): Promise<string> {
   const started = performance.now();
-  const log = createLogger(options.log);
   const local = openLocalTier(options, dir, log);
   const stats = new Stats();
   let predicted = 0;

@@ -258,6 +258,7 @@ export interface ParsedCommandLine {
   options: ServerOptions;
   help: boolean;
   version: boolean;
+  warnings: string[];
 }
 
 export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommandLine {
@@ -277,7 +278,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   }
   if (options.requestTimeout > 0 && options.headersTimeout > options.requestTimeout)
     throw new ConfigError("--headers-timeout must not exceed --request-timeout");
-  return { command, options, help: parsed.help, version: parsed.version };
+  return { command, options, help: parsed.help, version: parsed.version, warnings: parsed.warnings };
 }
 
 function defaultDataDir(env: Readonly<Record<string, string | undefined>>): string {

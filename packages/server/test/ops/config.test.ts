@@ -41,6 +41,23 @@ describe("server options", () => {
     expect(message(["serve", "-tokens", "s3cret-token-0123456789 read ns"])).toBe('unexpected argument "-tokens" (and 1 more)');
   });
 
+  it("warns, once per option and without the value, about a secret given as a flag", () => {
+    const argv = ["--tokens", "s3cret-token-0123456789 read ns", "--redis-password=s3cret", "--redis-url", "redis://:s3cret@r:6379"];
+    const { options, warnings } = parseCommandLine([...argv, "--listen", "0.0.0.0:8080"], {});
+    expect(options.tokens).toBe("s3cret-token-0123456789 read ns");
+    expect(warnings).toEqual([
+      "--redis-url on the command line is readable by every local user (ps, /proc/PID/cmdline): set GOCACHEPROG_SERVER_REDIS_URL instead",
+      "--redis-password on the command line is readable by every local user (ps, /proc/PID/cmdline): set GOCACHEPROG_SERVER_REDIS_PASSWORD instead",
+      "--tokens on the command line is readable by every local user (ps, /proc/PID/cmdline): set GOCACHEPROG_SERVER_TOKENS or use --tokens-file instead",
+    ]);
+    expect(warnings.join("\n")).not.toContain("s3cret");
+    const env = { GOCACHEPROG_SERVER_TOKENS: "s3cret-token-0123456789 read ns", GOCACHEPROG_SERVER_REDIS_PASSWORD: "s3cret" };
+    expect(parseCommandLine(["--tokens-file", "/run/tokens", "--listen", "0.0.0.0:8080"], env).warnings).toEqual([]);
+    // The README's own commands: URLs that carry no credentials.
+    const bare = ["--redis-url", "redis://redis:6379", "--gomod-upstream", "https://goproxy.corp.example"];
+    expect(parseCommandLine(bare, {}).warnings).toEqual([]);
+  });
+
   it("--help lists every option and its environment twin", () => {
     const help = helpText();
     for (const def of Object.values(serverOptionDefs)) {
