@@ -21,6 +21,8 @@ export interface ModuleUpstream {
   total(): number;
   /** Misbehave on every request for `file` until cleared with fault(file, null). */
   fault(file: string, fault: Fault | null): void;
+  /** Answer `file` with `data` (a file the fixture lacks, such as a module's @latest); null goes back to the fixture. */
+  serve(file: string, data: string | Buffer | null): void;
   /** Hold answers for `file` until the returned function is called. */
   hold(file: string): () => void;
   /** Stop listening and cut open connections (a dead upstream), then start() again on the same port. */
@@ -40,6 +42,7 @@ export async function startModuleUpstream(fixture: ModuleFixture): Promise<Modul
   const counts = new Map<string, number>();
   const faults = new Map<string, Fault>();
   const holds = new Map<string, Promise<void>>();
+  const served = new Map<string, Buffer>();
   let server: Server | undefined;
   const sockets = new Set<Socket>();
 
@@ -49,11 +52,12 @@ export async function startModuleUpstream(fixture: ModuleFixture): Promise<Modul
     await holds.get(file);
     const root = file.startsWith("sumdb/") ? fixture.sumdbRoot : fixture.proxyDir;
     const onDisk = path.resolve(root, file);
-    if (!onDisk.startsWith(root + path.sep) || !fs.existsSync(onDisk) || !fs.statSync(onDisk).isFile()) {
+    const given = served.get(file);
+    if (!given && (!onDisk.startsWith(root + path.sep) || !fs.existsSync(onDisk) || !fs.statSync(onDisk).isFile())) {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`not found: ${file}\n`);
       return;
     }
-    const data = fs.readFileSync(onDisk);
+    const data = given ?? fs.readFileSync(onDisk);
     const type = CONTENT_TYPES.find(([re]) => re.test(file))?.[1] ?? "text/plain; charset=utf-8";
     const fault = faults.get(file);
     if (fault === "error") {
@@ -101,6 +105,10 @@ export async function startModuleUpstream(fixture: ModuleFixture): Promise<Modul
     fault: (file, fault) => {
       if (fault) faults.set(file, fault);
       else faults.delete(file);
+    },
+    serve: (file, data) => {
+      if (data === null) served.delete(file);
+      else served.set(file, Buffer.from(data));
     },
     hold: (file) => {
       let release = () => {};

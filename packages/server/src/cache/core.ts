@@ -10,6 +10,7 @@ import { Manifests } from "./manifests.ts";
 import { type OutputBody, Outputs, type OutputsOptions, type StoreResult, type UploadForm } from "./outputs.ts";
 import { type PrefetchLimits, prefetchFrames } from "./prefetch.ts";
 import { deleteRecordCopy, writeRecordCopy } from "./records.ts";
+import { type RemoveOptions, removeEntry } from "./remove.ts";
 import { IndexRepair } from "./repair.ts";
 import { StorageCalls } from "./storage-calls.ts";
 import { StorageFullWatch } from "./storage-full.ts";
@@ -236,6 +237,12 @@ export class CacheCore {
     this.metrics.outputsStored.inc({ result: "linked" });
     this.observer?.put(ns, 0);
     return true;
+  }
+
+  /** An entry removed on request (cache/remove.ts); true when there was one. */
+  remove(ns: string, actionHex: string, options: RemoveOptions): Promise<boolean> {
+    const { blobs, index, calls, usage } = this;
+    return removeEntry({ blobs, index, calls, usage }, ns, actionHex, options);
   }
 
   /**

@@ -4,7 +4,8 @@
  * fleet asks for the same few hundred files over and over: from memory an answer costs no index read,
  * no blob open, read or sha256, and goes out in one write. Only bytes that were read back from the
  * store and verified, or just checked and stored by a fill, are kept; they can never change, so a copy
- * here is as good as the store's, even after gc evicts the store's.
+ * here is as good as the store's. They can be removed, though (an operator's purge, on any replica):
+ * a file served from here is checked against the store at each touch, and dropped once it is gone.
  */
 
 interface Held {
@@ -41,6 +42,15 @@ export class MemoryFiles {
     const touch = nowMs - held.touchedMs >= this.touchEveryMs;
     if (touch) held.touchedMs = nowMs;
     return { body: held.body, touch };
+  }
+
+  /** true when the file was held. */
+  delete(id: string): boolean {
+    const held = this.files.get(id);
+    if (!held) return false;
+    this.files.delete(id);
+    this.held -= held.body.byteLength;
+    return true;
   }
 
   set(id: string, body: Buffer, nowMs: number): void {

@@ -10,6 +10,8 @@ export class GomodMetrics {
   readonly bytes: Counter<"kind" | "direction">;
   /** .zip and .mod files compared with the checksum database's record before they are stored (--gomod-sumdb). */
   readonly sumdbChecks: Counter<"kind" | "result">;
+  /** Files an admin's purge removed (DELETE /gomod/<module>/@v/<version>). */
+  readonly purged: Counter<"kind">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -41,6 +43,12 @@ export class GomodMetrics {
       name: "gocacheprog_gomod_sumdb_checks_total",
       help: "Module .zip and .mod files checked against the checksum database (--gomod-sumdb) before they are stored, by result: match, mismatch (refused, not stored), unknown (no record there: stored after the structural check), lookup-failed (stored unverified), excluded (--gomod-nosumdb).",
       labelNames: ["kind", "result"],
+      registers,
+    });
+    this.purged = new Counter({
+      name: "gocacheprog_gomod_purged_total",
+      help: "Module proxy files removed by an admin's purge (DELETE /gomod/<module>/@v/<version>), by kind: info, mod, zip of the version, list and latest of its module (dropped to be asked for again).",
+      labelNames: ["kind"],
       registers,
     });
   }

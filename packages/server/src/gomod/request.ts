@@ -59,7 +59,8 @@ const parsed = new Map<string, ProxyRequest>();
 const PARSED_MAX = 10_000;
 const PARSED_PATH_MAX = 512;
 
-function parse(raw: string): ProxyRequest {
+/** The path below /gomod/, percent-decoded and checked before any of its parts is looked at. */
+function decodePath(raw: string): string {
   let rest: string;
   try {
     rest = decodeURIComponent(raw);
@@ -71,6 +72,11 @@ function parse(raw: string): ProxyRequest {
   // the upstream's base path there, with its credentials. go's rules allow none anywhere.
   if (rest.split("/").some((element) => element === "." || element === ".."))
     throw new InvalidModuleError('module proxy paths have no "." or ".." elements');
+  return rest;
+}
+
+function parse(raw: string): ProxyRequest {
+  const rest = decodePath(raw);
   if (rest.startsWith("sumdb/")) return parseSumdbPath(rest);
 
   if (rest.endsWith("/@latest")) {
@@ -93,6 +99,43 @@ function parse(raw: string): ProxyRequest {
   // go asks for .mod and .zip by canonical version only; a query (a branch, "v1.2") may only be resolved by .info.
   if (ext !== "info") throw new InvalidModuleError(`${path}@${version}: .${ext} needs a canonical version of this module`);
   return { kind: "query", file: rest, immutable: false };
+}
+
+/** What DELETE /gomod/<module>/@v/<version> removes: the version's files, then the module's cached mutable answers. */
+export interface PurgeRequest {
+  module: { path: string; version: string };
+  /** .info, .mod and .zip, named exactly as a GET for each of them names it (so they share its storage ID). */
+  files: ProxyRequest[];
+  /** @v/list and @latest: they may name the purged version, and are refetched once dropped. */
+  answers: ProxyRequest[];
+}
+
+/**
+ * `raw` is the URL path after "/gomod/" of a purge: `<module>/@v/<version>`, case-encoded like a GET's,
+ * with a canonical version (the only kind whose files are stored for good). Throws InvalidModuleError (400).
+ */
+export function parsePurgePath(raw: string): PurgeRequest {
+  const rest = decodePath(raw);
+  const at = rest.indexOf("/@v/");
+  if (at < 0 || rest.startsWith("sumdb/"))
+    throw new InvalidModuleError("not a module version: expected <module>/@v/<version> (its .info, .mod and .zip are purged)");
+  const escapedPath = rest.slice(0, at);
+  const escapedVersion = rest.slice(at + "/@v/".length);
+  const path = unescapePath(escapedPath);
+  const version = unescapeVersion(escapedVersion);
+  if (!isImmutableVersion(path, version))
+    throw new InvalidModuleError(
+      `${path}@${version}: a purge names one canonical version of this module (such as v1.2.3), not a query or a file`,
+    );
+  const module = { path, version };
+  const files = (["info", "mod", "zip"] as const).map(
+    (kind): ProxyRequest => ({ kind, file: `${escapedPath}/@v/${escapedVersion}.${kind}`, immutable: true, module }),
+  );
+  const answers: ProxyRequest[] = [
+    { kind: "list", file: `${escapedPath}/@v/list`, immutable: false },
+    { kind: "latest", file: `${escapedPath}/@latest`, immutable: false },
+  ];
+  return { module, files, answers };
 }
 
 function parseSumdbPath(rest: string): ProxyRequest {

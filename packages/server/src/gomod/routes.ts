@@ -7,7 +7,7 @@ import type { Logger } from "../ops/logger.ts";
 import { BackendUnavailableError } from "../storage/errors.ts";
 import type { GomodMetrics } from "./metrics.ts";
 import { InvalidModuleError } from "./paths.ts";
-import { type FileKind, parseProxyPath } from "./request.ts";
+import { type FileKind, type PurgeRequest, parseProxyPath, parsePurgePath } from "./request.ts";
 import type { GomodStore } from "./store.ts";
 import { HOP_HEADER, UpstreamError } from "./upstream.ts";
 
@@ -40,6 +40,7 @@ const CONTENT_TYPES: Record<FileKind, string> = {
  * The GOPROXY protocol under /gomod (GOPROXY=http://host:8080/gomod), checksum database included
  * (/gomod/sumdb/<name>/...). Errors are text/plain: that is the only body go prints after
  * "server response:". 404 and 410 keep go's meaning: go moves on to the next entry of its GOPROXY.
+ * DELETE <module>/@v/<version> is an admin's purge of one version (GomodStore.purge).
  */
 export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): void {
   const { auth, logger } = deps;
@@ -98,6 +99,34 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
     }
   });
 
+  app.delete(`${GOMOD_PREFIX}/*`, async (c) => {
+    // Admin only, like the status page's view of every namespace; and like it, a server without tokens
+    // (the operator's own, on loopback by default) lets anyone who reaches it, as it lets them write.
+    // --gomod-anonymous opens reading alone: its principal is never an admin.
+    if (!auth.openAccess && !c.get("principal").admin) return text(c, 403, "purging module files needs an admin token");
+    let purge: PurgeRequest;
+    try {
+      purge = parsePurgePath(new URL(c.req.url).pathname.slice(GOMOD_PREFIX.length + 1));
+    } catch (err) {
+      if (!(err instanceof InvalidModuleError)) throw err;
+      return text(c, 400, err.message);
+    }
+    const { path, version } = purge.module;
+    try {
+      const removed = await store.purge(purge);
+      if (removed.length === 0) return text(c, 404, `${path}@${version}: no file of this version is stored here`);
+      logger.info({ module: path, version, removed }, "module proxy: module version purged");
+      return c.body(null, 204);
+    } catch (err) {
+      if (err instanceof BackendUnavailableError) {
+        logUnavailable({ kind: "purge", err: err.message });
+        return text(c, 503, "storage backend unavailable: the purge may be partial, send it again");
+      }
+      logUnexpected({ err, kind: "purge" });
+      return text(c, 500, "internal error");
+    }
+  });
+
   function send(c: Context<AppEnv>, kind: FileKind, body: OutputBody, size: number): Response {
     const head = { "content-type": CONTENT_TYPES[kind], "content-length": String(size) };
     if (c.req.method === "HEAD") {
@@ -118,7 +147,7 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
   }
 }
 
-function text(c: Context<AppEnv>, status: 400 | 401 | 404 | 410 | 500 | 502 | 503 | 504 | 508, message: string): Response {
+function text(c: Context<AppEnv>, status: 400 | 401 | 403 | 404 | 410 | 500 | 502 | 503 | 504 | 508, message: string): Response {
   if (c.req.method === "HEAD") return c.body(null, status);
   return c.body(`${message}\n`, status, { "content-type": "text/plain; charset=utf-8" });
 }

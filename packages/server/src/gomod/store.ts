@@ -11,7 +11,7 @@ import { GOMOD_NAMESPACE, gomodEntryId } from "../storage/keys.ts";
 import { DirHash, goModHash } from "./dirhash.ts";
 import type { MemoryFiles } from "./memory.ts";
 import type { GomodMetrics } from "./metrics.ts";
-import type { ProxyRequest } from "./request.ts";
+import type { FileKind, ProxyRequest, PurgeRequest } from "./request.ts";
 import { SumdbCheck } from "./sumdb-check.ts";
 import { type Upstream, UpstreamError } from "./upstream.ts";
 import { checkAnswer, checkModuleZip, InvalidAnswerError, MAX_ANSWER_BYTES } from "./validate.ts";
@@ -90,8 +90,7 @@ export class GomodStore {
     const memory = request.immutable ? this.deps.memory : undefined;
     const held = memory?.get(id, this.now());
     if (held) {
-      // The store still hears that the file is read, or its age policy would evict a file in daily use.
-      if (held.touch) this.read(id, false).catch(() => {});
+      if (held.touch) this.touch(id);
       return { found: true, body: held.body, size: held.body.byteLength, result: "hit" };
     }
     // A mutable answer's body is only opened once it is known to be fresh (or needed stale).
@@ -128,6 +127,41 @@ export class GomodStore {
     const stored = await this.read(id, true);
     if (!stored?.body) throw new BackendUnavailableError("the file just stored could not be read back");
     return { found: true, body: stored.body, size: stored.size, result: "miss" };
+  }
+
+  /**
+   * An operator's purge (DELETE /gomod/<module>/@v/<version>): the version's files leave the store and
+   * this replica's memory, then the module's list and @latest are dropped so that they are asked for
+   * again. The kinds removed; none when nothing of that version was held, and then nothing else changes.
+   */
+  async purge(request: PurgeRequest): Promise<FileKind[]> {
+    const remove = async (file: ProxyRequest): Promise<FileKind[]> => {
+      const id = gomodEntryId(file.kind, file.file);
+      const inMemory = this.deps.memory?.delete(id) ?? false;
+      this.upstreamFailed.delete(id);
+      // A zip's files all live under <module>@<version>/, so no other entry shares its blob and its bytes
+      // can go now; a .info or .mod may be another version's byte for byte, so its blob is left to gc.
+      const stored = await this.deps.core.remove(GOMOD_NAMESPACE, id, { output: file.kind === "zip" });
+      return stored || inMemory ? [file.kind] : [];
+    };
+    const files = (await Promise.all(request.files.map(remove))).flat();
+    const removed = files.length === 0 ? [] : [...files, ...(await Promise.all(request.answers.map(remove))).flat()];
+    for (const kind of removed) this.deps.metrics.purged.inc({ kind });
+    return removed;
+  }
+
+  /**
+   * The store hears that a file served from memory is read (its age policy would evict a file in daily
+   * use), and says whether it still holds it: a purge on another replica (or gc) removed it, so this
+   * copy goes too and the next request fetches the file again. A storage outage keeps the copy.
+   */
+  private touch(id: string): void {
+    this.deps.core.read(GOMOD_NAMESPACE, id, false).then(
+      (hit) => {
+        if (!hit) this.deps.memory?.delete(id);
+      },
+      () => {},
+    );
   }
 
   private async stale(id: string): Promise<Answer | null> {

@@ -19,7 +19,11 @@ export interface GomodSettings {
   gomodNoSumdb?: string;
 }
 
-/** A file served from memory is reported as read to the store this often, for its eviction by age. */
+/**
+ * A file served from memory is reported as read to the store this often, for its eviction by age; it is
+ * also checked to be still stored then, so another replica's purge reaches this replica's memory within
+ * this time (the answer that triggers the check is the last one served from here).
+ */
 const MEMORY_TOUCH_MS = 60_000;
 
 export interface Gomod {

@@ -33,5 +33,7 @@ describe("openapi.yaml", () => {
     const sumdb = ["supported", "latest", "lookup/{module}@{version}", "tile/{tile}"].map((f) => `/gomod/sumdb/{name}/${f}`);
     for (const path of [...files, ...sumdb]) expect(Object.keys(doc.paths)).toContain(path);
     expect(Object.keys(doc.components.responses.GomodError.content)).toEqual(["text/plain"]);
+    const purge = doc.paths["/gomod/{module}/@v/{version}"].delete.responses;
+    expect(Object.keys(purge).sort()).toEqual(["204", "400", "401", "403", "404", "503"]);
   });
 });

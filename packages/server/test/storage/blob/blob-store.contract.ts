@@ -3,7 +3,7 @@ import { sha256Hex } from "@gocacheprog/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BlobStore } from "../../../src/storage/blob/types.ts";
 import { IntegrityError } from "../../../src/storage/errors.ts";
-import { actionRecordKey, compressedOutputKey, outputKey, outputsPrefix } from "../../../src/storage/keys.ts";
+import { actionRecordKey, compressedOutputKey, GOMOD_NAMESPACE, outputKey, outputsPrefix } from "../../../src/storage/keys.ts";
 import { chunked, collect, failingAfter, freshNamespace, randomHexId, readAll } from "../../support/contract-helpers.ts";
 
 export interface BlobStoreFixture {
@@ -179,6 +179,17 @@ export function runBlobStoreContract(name: string, fixture: BlobStoreFixture): v
       await store.delete(key);
       await expectAbsent(ns, key);
       await store.delete(key);
+    });
+
+    it("deletes one object of the module proxy's namespace (a purge), leaving its neighbours", async () => {
+      const [gone, kept] = [outputKey(GOMOD_NAMESPACE, randomHexId()), actionRecordKey(GOMOD_NAMESPACE, randomHexId())];
+      await put(gone, randomBytes(10));
+      await put(kept, randomBytes(20));
+      await store.delete(gone);
+      expect(await store.head(gone)).toBeNull();
+      expect((await store.head(kept))?.size).toBe(20);
+      await store.delete(kept);
+      expect(await store.head(kept)).toBeNull();
     });
 
     it("lists exactly the keys under a prefix, with sizes", async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ActionRecord, Index } from "../../../src/storage/index/types.ts";
+import { GOMOD_NAMESPACE } from "../../../src/storage/keys.ts";
 import { collect, freshNamespace, randomHexId } from "../../support/contract-helpers.ts";
 import { runUsageContract } from "./usage.contract.ts";
 
@@ -124,6 +125,20 @@ export function runIndexContract(name: string, fixture: IndexFixture): void {
       await index.delete(ns, action);
       await index.touch(ns, action, Date.now());
       expect(await index.get(ns, action)).toBeNull();
+    });
+
+    it("deletes one record of the module proxy's namespace (a purge), leaving its neighbours and their counts", async () => {
+      const [gone, kept] = [randomHexId(), randomHexId()];
+      const count = async () => (await index.usage()).get(GOMOD_NAMESPACE) ?? { entries: 0, bytes: 0 };
+      const before = await count();
+      await index.set(GOMOD_NAMESPACE, gone, sampleRecord({ size: 10, inline: randomBytes(10) }));
+      await index.set(GOMOD_NAMESPACE, kept, sampleRecord({ size: 20, inline: randomBytes(20) }));
+      await index.delete(GOMOD_NAMESPACE, gone);
+      expect(await index.get(GOMOD_NAMESPACE, gone)).toBeNull();
+      expect((await index.get(GOMOD_NAMESPACE, kept))?.size).toBe(20);
+      expect(await count()).toEqual({ entries: before.entries + 1, bytes: before.bytes + 20 });
+      await index.delete(GOMOD_NAMESPACE, kept);
+      expect(await count()).toEqual(before);
     });
 
     it("scan yields every record with its namespace and ActionID, over many pages", async () => {

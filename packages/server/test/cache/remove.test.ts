@@ -1,0 +1,83 @@
+import { routes, sha256Hex } from "@gocacheprog/common";
+import { describe, expect, it } from "vitest";
+import { runGc } from "../../src/cache/gc.ts";
+import { createLogger } from "../../src/ops/logger.ts";
+import { BackendUnavailableError } from "../../src/storage/errors.ts";
+import { actionRecordKey, embeddedIndexKey, outputKey } from "../../src/storage/keys.ts";
+import { type FakeIndex, LogCapture, makeTestApp, randomHex } from "../support/fakes.ts";
+import { put } from "./gc-support.ts";
+
+// CacheCore.remove (cache/remove.ts), what the module proxy's purge stands on; the test app keeps
+// outputs up to 1 KiB inside their records.
+const logger = createLogger("silent", new LogCapture());
+const GC = { maxAgeMs: 0, maxSizeBytes: 0, graceMs: 0 };
+
+async function usage(index: FakeIndex) {
+  return (await index.usage()).get("default") ?? { entries: 0, bytes: 0 };
+}
+
+describe("CacheCore.remove", () => {
+  it("removes an entry with its record copy; the counters follow, and gc finds nothing to put back or correct", async () => {
+    const { app, core, blobs, index } = makeTestApp();
+    const [small, large] = [Buffer.alloc(100, 1), Buffer.alloc(5000, 2)];
+    const [a, b] = [randomHex(), randomHex()];
+    expect([await put(app, a, small), await put(app, b, large)]).toEqual([201, 201]);
+    expect(await usage(index)).toEqual({ entries: 2, bytes: 5100 });
+
+    expect(await core.remove("default", a, { output: false })).toBe(true);
+    expect(await usage(index)).toEqual({ entries: 1, bytes: 5000 });
+    expect(blobs.objects.has(actionRecordKey("default", a))).toBe(false);
+    expect((await app.request(routes.action(a))).status).toBe(404);
+
+    expect(await core.remove("default", b, { output: true })).toBe(true);
+    expect(blobs.objects.has(outputKey("default", sha256Hex(large)))).toBe(false);
+    expect(await usage(index)).toEqual({ entries: 0, bytes: 0 });
+    expect(await core.remove("default", a, { output: false })).toBe(false);
+
+    const report = await runGc({ blobs, index, logger }, GC, Date.now() + 60_000);
+    expect([report.reindexed, report.orphanOutputs]).toEqual([0, 0]);
+    expect(await usage(index)).toEqual({ entries: 0, bytes: 0 });
+  });
+
+  it("leaves a blob another entry shares (output: false) to gc, which deletes it once nothing refers to it", async () => {
+    const { app, core, blobs, index } = makeTestApp();
+    const data = Buffer.alloc(5000, 3);
+    const [a, b] = [randomHex(), randomHex()];
+    for (const action of [a, b]) expect(await put(app, action, data)).toBe(201);
+    expect(await usage(index)).toEqual({ entries: 2, bytes: 5000 });
+
+    await core.remove("default", a, { output: false });
+    expect((await app.request(routes.action(b))).status).toBe(200);
+    await core.remove("default", b, { output: false });
+    // Still stored, so still counted: gc takes it off when it deletes it.
+    expect(await usage(index)).toEqual({ entries: 0, bytes: 5000 });
+    const report = await runGc({ blobs, index, logger }, GC, Date.now() + 60_000);
+    expect(report.orphanOutputs).toBe(1);
+    expect(blobs.objects.has(outputKey("default", sha256Hex(data)))).toBe(false);
+    expect(await usage(index)).toEqual({ entries: 0, bytes: 0 });
+  });
+
+  it("removes an entry the index lost (its record copy alone), so neither a lookup nor gc brings it back", async () => {
+    const { app, core, blobs, index } = makeTestApp();
+    const action = randomHex();
+    await put(app, action, Buffer.alloc(100, 4));
+    index.records.delete(embeddedIndexKey("default", action));
+
+    expect(await core.remove("default", action, { output: false })).toBe(true);
+    expect((await app.request(routes.action(action))).status).toBe(404);
+    const report = await runGc({ blobs, index, logger }, GC, Date.now() + 60_000);
+    expect(report.reindexed).toBe(0);
+    expect(index.records.size).toBe(0);
+  });
+
+  it("rejects while the index is down and removes nothing", async () => {
+    const { app, core, blobs, index } = makeTestApp();
+    const action = randomHex();
+    await put(app, action, Buffer.alloc(100, 5));
+    index.mode = "down";
+    await expect(core.remove("default", action, { output: true })).rejects.toBeInstanceOf(BackendUnavailableError);
+    index.mode = "up";
+    expect(blobs.objects.has(actionRecordKey("default", action))).toBe(true);
+    expect((await app.request(routes.action(action))).status).toBe(200);
+  });
+});
