@@ -373,6 +373,9 @@ class RepContext {
       const { ms, files, bytes } = await copyDirectory(clientDir, copy);
       const sample: Sample = { workload: this.workload.name, scenario: "write-floor", system: system.id, rep: this.rep, ms, lingerMs: 0 };
       this.report({ ...sample, copied: { files, bytes } });
+    } catch (err) {
+      // A measurement beside the builds (a full disk, say): the warm-start builds after it go on.
+      this.log(`[rep ${this.rep}] ${this.workload.name} write floor failed: ${(err as Error).message}`);
     } finally {
       await removeDir(copy);
     }

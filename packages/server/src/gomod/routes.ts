@@ -114,7 +114,7 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
     const { path, version } = purge.module;
     try {
       const removed = await store.purge(purge);
-      if (removed.length === 0) return text(c, 404, `${path}@${version}: no file of this version is stored here`);
+      if (removed.length === 0) return text(c, 404, `${path}@${version}: nothing of this version or module is stored here`);
       logger.info({ module: path, version, removed }, "module proxy: module version purged");
       return c.body(null, 204);
     } catch (err) {

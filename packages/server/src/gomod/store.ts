@@ -66,6 +66,8 @@ export class GomodStore {
   private readonly flights = new Map<string, Promise<Fill>>();
   /** Mutable files whose upstream just failed, with when to ask it again (their stale copy is served until then). */
   private readonly upstreamFailed = new Map<string, number>();
+  /** Purges this process has begun: a read or fill that saw another count keeps no memory copy. */
+  private purges = 0;
   private readonly now: () => number;
   private readonly sumdb: SumdbCheck | undefined;
 
@@ -88,16 +90,16 @@ export class GomodStore {
   async answer(request: ProxyRequest, hops: number): Promise<Answer> {
     const id = gomodEntryId(request.kind, request.file);
     const memory = request.immutable ? this.deps.memory : undefined;
+    const purges = this.purges;
     const held = memory?.get(id, this.now());
-    if (held) {
-      if (held.touch) this.touch(id);
+    if (held && (!held.touch || (await this.stillStored(id)))) {
       return { found: true, body: held.body, size: held.body.byteLength, result: "hit" };
     }
     // A mutable answer's body is only opened once it is known to be fresh (or needed stale).
     const known = await this.read(id, request.immutable);
     if (known && (request.immutable || this.now() - known.putTimeMs < this.deps.options.mutableTtlMs)) {
       const hit = known.body ? known : await this.read(id, true);
-      const body = hit?.body && (memory ? await this.remember(id, hit.body, hit.size) : hit.body);
+      const body = hit?.body && (memory ? await this.remember(id, hit.body, hit.size, purges) : hit.body);
       if (body) return { found: true, body, size: hit.size, result: "hit" };
     }
     // The upstream failed for this file moments ago: its cached answer now, not another full timeout.
@@ -121,7 +123,7 @@ export class GomodStore {
     }
     if (!fill.found) return fill;
     if (fill.body) {
-      memory?.set(id, fill.body, this.now());
+      if (purges === this.purges) memory?.set(id, fill.body, this.now());
       return { found: true, body: fill.body, size: fill.body.byteLength, result: "miss" };
     }
     const stored = await this.read(id, true);
@@ -131,10 +133,11 @@ export class GomodStore {
 
   /**
    * An operator's purge (DELETE /gomod/<module>/@v/<version>): the version's files leave the store and
-   * this replica's memory, then the module's list and @latest are dropped so that they are asked for
-   * again. The kinds removed; none when nothing of that version was held, and then nothing else changes.
+   * this replica's memory, and the module's list and @latest are dropped so that they are asked for
+   * again. The kinds removed: none when neither the version's files nor the module's answers were held.
    */
   async purge(request: PurgeRequest): Promise<FileKind[]> {
+    this.purges++;
     const remove = async (file: ProxyRequest): Promise<FileKind[]> => {
       const id = gomodEntryId(file.kind, file.file);
       const inMemory = this.deps.memory?.delete(id) ?? false;
@@ -144,24 +147,25 @@ export class GomodStore {
       const stored = await this.deps.core.remove(GOMOD_NAMESPACE, id, { output: file.kind === "zip" });
       return stored || inMemory ? [file.kind] : [];
     };
-    const files = (await Promise.all(request.files.map(remove))).flat();
-    const removed = files.length === 0 ? [] : [...files, ...(await Promise.all(request.answers.map(remove))).flat()];
+    // The answers go whatever the files' state: a retry after a purge that failed half-way finds no file left.
+    const removed = (await Promise.all([...request.files, ...request.answers].map(remove))).flat();
     for (const kind of removed) this.deps.metrics.purged.inc({ kind });
     return removed;
   }
 
   /**
-   * The store hears that a file served from memory is read (its age policy would evict a file in daily
-   * use), and says whether it still holds it: a purge on another replica (or gc) removed it, so this
-   * copy goes too and the next request fetches the file again. A storage outage keeps the copy.
+   * Once a minute per file served from memory: the store hears that it is read (its age policy would
+   * evict a file in daily use), and says whether it still holds it. A purge on another replica (or gc)
+   * removed it: the copy goes and this request takes the normal path. A storage outage keeps the copy.
    */
-  private touch(id: string): void {
-    this.deps.core.read(GOMOD_NAMESPACE, id, false).then(
-      (hit) => {
-        if (!hit) this.deps.memory?.delete(id);
-      },
-      () => {},
-    );
+  private async stillStored(id: string): Promise<boolean> {
+    try {
+      if (await this.deps.core.read(GOMOD_NAMESPACE, id, false)) return true;
+    } catch {
+      return true;
+    }
+    this.deps.memory?.delete(id);
+    return false;
   }
 
   private async stale(id: string): Promise<Answer | null> {
@@ -174,10 +178,14 @@ export class GomodStore {
    * before reading (a streamed zip) is read whole here, checked as it comes; null when it turns out
    * corrupt (the store has dropped it), so the caller fills it again.
    */
-  private async remember(id: string, body: OutputBody, size: number): Promise<OutputBody | null> {
+  private async remember(id: string, body: OutputBody, size: number, purges: number): Promise<OutputBody | null> {
     const memory = this.deps.memory!;
+    // A purge since the read began may have removed this very file: serve it, but keep no copy.
+    const keep = (whole: Buffer) => {
+      if (purges === this.purges) memory.set(id, whole, this.now());
+    };
     if (Buffer.isBuffer(body)) {
-      memory.set(id, body, this.now());
+      keep(body);
       return body;
     }
     if (size > memory.entryMax) return body;
@@ -189,7 +197,7 @@ export class GomodStore {
       throw err;
     }
     const whole = Buffer.concat(chunks, size);
-    memory.set(id, whole, this.now());
+    keep(whole);
     return whole;
   }
 

@@ -121,15 +121,37 @@ describe("DELETE /gomod/<module>/@v/<version>", () => {
     expect(fake.requests.length).toBe(requests);
   });
 
-  it("answers 404 for a version it holds nothing of, and keeps the module's list and @latest", async () => {
+  it("drops the module's list and @latest even when the version's files are gone (a retry after a half-done purge); 404 once nothing is left", async () => {
     const fake = await upstream();
     const { app, index, metric } = makeGomodApp(fake, { tokens: TOKENS });
     await fill(app);
-    const res = await purge(app, `/gomod/${MOD}/v1.5.0`, bearer(ADMIN));
-    expect([res.status, await res.text()]).toEqual([404, "github.com/BurntSushi/toml@v1.5.0: no file of this version is stored here\n"]);
-    expect(index.records.size).toBe(5);
-    expect(await metric("gocacheprog_gomod_purged_total")).toBe(0);
+    expect((await purge(app, `/gomod/${MOD}/v1.5.0`, bearer(ADMIN))).status).toBe(204);
+    expect(index.records.size).toBe(3);
+    expect(await metric("gocacheprog_gomod_purged_total")).toBe(2);
+    const again = await purge(app, `/gomod/${MOD}/v1.5.0`, bearer(ADMIN));
+    expect([again.status, await again.text()]).toEqual([
+      404,
+      "github.com/BurntSushi/toml@v1.5.0: nothing of this version or module is stored here\n",
+    ]);
+    expect(index.records.size).toBe(3);
     expect(fake.requests.some((file) => file.includes("v1.5.0"))).toBe(false);
+  });
+
+  it("keeps no memory copy of a file whose fill was under way when a purge began", async () => {
+    const fake = await upstream();
+    const { app, core } = makeGomodApp(fake, { tokens: TOKENS, memoryBytes: 1 << 20 });
+    const zip = `${MOD}/v1.6.0.zip`;
+    const get = () => app.request(`/gomod/${zip}`, { headers: bearer(READER) });
+    const release = fake.hold(zip);
+    const first = get();
+    while (fake.count(zip) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect((await purge(app, VERSION, bearer(ADMIN))).status).toBe(404);
+    release();
+    expect((await first).status).toBe(200);
+    // The fill stored what the upstream sent; without a memory copy, a purge elsewhere is seen at once.
+    await core.remove(GOMOD_NAMESPACE, gomodEntryId("zip", zip), { output: true });
+    expect((await get()).status).toBe(200);
+    expect(fake.count(zip)).toBe(2);
   });
 
   it("leaves a .mod blob another version shares to gc: that version is still served from the store", async () => {
@@ -144,7 +166,7 @@ describe("DELETE /gomod/<module>/@v/<version>", () => {
     expect([fake.count(`${MOD}/v1.5.0.mod`), fake.count(`${MOD}/v1.6.0.mod`)]).toEqual([1, 1]);
   });
 
-  it("drops this replica's memory copy at once, and another replica's at its next check that the store still holds it", async () => {
+  it("drops this replica's memory copy at once, and another replica's at its next check that the store still holds it, before serving it", async () => {
     const fake = await upstream();
     let now = Date.now();
     const { app, core } = makeGomodApp(fake, { tokens: TOKENS, memoryBytes: 1 << 20, now: () => now });
@@ -159,9 +181,10 @@ describe("DELETE /gomod/<module>/@v/<version>", () => {
     const get = () => app.request(`/gomod/${zip}`, { headers: bearer(READER) });
     expect((await get()).status).toBe(200);
     expect(fake.count(zip)).toBe(2);
+    // A minute on, the request that is due to touch the store learns it is gone and fetches the file again.
     now += 61_000;
     expect((await get()).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fake.count(zip)).toBe(3);
     expect((await get()).status).toBe(200);
     expect(fake.count(zip)).toBe(3);
   });
