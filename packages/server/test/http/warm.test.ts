@@ -218,12 +218,15 @@ describe("warm start: manifests and the prefetch stream", () => {
   });
 });
 
-/** The filesystem store, counting the read streams it opened that are not closed yet. */
+/** The filesystem store, counting the read streams asked for, opened, and not closed yet. */
 class CountingFsBlobStore extends FsBlobStore {
+  asked = 0;
+  answered = 0;
   opened = 0;
   open = 0;
   override async get(key: string) {
-    const got = await super.get(key);
+    this.asked++;
+    const got = await super.get(key).finally(() => this.answered++);
     if (got) {
       this.opened++;
       this.open++;
@@ -285,6 +288,10 @@ describe("warm start: a client that goes away", () => {
         await reader.cancel();
       }
     }
+    // Reads the stream started ahead of a cancel finish in the thread pool, maybe after it: once every
+    // one has, each stream they opened must have been closed.
+    expect(blobs.asked).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => blobs.answered, { timeout: 2000, interval: 20 }).toBe(blobs.asked);
     expect(blobs.opened).toBeGreaterThanOrEqual(4);
     await expect.poll(() => blobs.open, { timeout: 2000, interval: 20 }).toBe(0);
   });

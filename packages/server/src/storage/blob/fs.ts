@@ -1,23 +1,23 @@
 import {
-  close as closeCallback,
   closeSync,
   type Dirent,
-  open as fsOpen,
   read as fsRead,
   fstatSync,
+  openSync,
   readFile as readFileCallback,
-  rename as renameCallback,
+  readSync,
   type Stats,
-  write as writeCallback,
-  writev as writevCallback,
+  statSync,
 } from "node:fs";
+
 import { mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
-import { TEMP_FILE_PREFIX, tempPathFor } from "@gocacheprog/common";
+import { join, resolve, sep } from "node:path";
+import { TEMP_FILE_PREFIX } from "@gocacheprog/common";
 import { isStorageFull, StorageFullError } from "../errors.ts";
+import { SMALL_BLOB, writeBlobFile } from "./fs-write.ts";
 import { takeReadBuffer } from "./read-buffers.ts";
 import type { BlobBody, BlobListing, BlobStore, ReadOptions, VersionedBytes } from "./types.ts";
-import { type BlobExpect, bodyCheckFor } from "./verify.ts";
+import type { BlobExpect } from "./verify.ts";
 
 export interface FsBlobStoreOptions {
   /** Directory holding the blobs, e.g. `<dataDir>/blobs`; created when missing. */
@@ -48,53 +48,11 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, body: AsyncIterable<Uint8Array>, expect: BlobExpect): Promise<void> {
     try {
-      await this.write(key, body, expect);
+      await writeBlobFile(this.pathOf(key), body, expect);
     } catch (err) {
       // The temp file is gone already (below); a full disk becomes a 507 the next put may not hit.
       if (isStorageFull(err)) throw new StorageFullError(`no space left for blobs under ${this.root}`, { cause: err });
       throw err;
-    }
-  }
-
-  /**
-   * The callback forms of open/writev/close/rename, not a FileHandle: this runs once per upload (and
-   * again for its record copy), and fs/promises costs about twice the CPU per call (measured: 5000
-   * open/write/close/rename, 236-331 vs 87-124 us each), CPU a cold build's compiler goes without.
-   */
-  private async write(key: string, body: AsyncIterable<Uint8Array>, expect: BlobExpect): Promise<void> {
-    const target = this.pathOf(key);
-    const temp = tempPathFor(target);
-    const fd = await createTemp(temp);
-    let fdOpen = true;
-    let renamed = false;
-    try {
-      const verifier = bodyCheckFor(expect);
-      // Gathered into one writev per WRITE_BATCH(_CHUNKS): most outputs arrive in one chunk (a compressed one
-      // then gets its digest trailer), so that is one write per blob. Producers never reuse a chunk
-      // they yielded (the S3 store holds them for its parts too).
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      for await (const chunk of body) {
-        verifier.update(chunk);
-        pending.push(chunk);
-        pendingBytes += chunk.byteLength;
-        if (pendingBytes >= WRITE_BATCH || pending.length >= WRITE_BATCH_CHUNKS) {
-          await writeAll(fd, pending, pendingBytes);
-          pending = [];
-          pendingBytes = 0;
-        }
-      }
-      verifier.finish();
-      if (pendingBytes > 0) await writeAll(fd, pending, pendingBytes);
-      fdOpen = false;
-      await call<void>((done) => closeCallback(fd, done));
-      await call<void>((done) => renameCallback(temp, target, done));
-      renamed = true;
-    } finally {
-      if (!renamed) {
-        if (fdOpen) await call<void>((done) => closeCallback(fd, done)).catch(() => {});
-        await rm(temp, { force: true });
-      }
     }
   }
 
@@ -120,18 +78,21 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * Two round trips through the thread pool: open and one read (readFile takes five for a 1 MiB
-   * blob: open, fstat, two reads of 512 KiB and close). fstat and close run here instead: on an
-   * open read-only descriptor neither touches the disk (the inode is in memory, nothing is written
-   * back). The version comes from the same descriptor as the bytes.
+   * Opened and stat'ed synchronously (the inode is nearly always in memory); a blob of at most
+   * SMALL_BLOB bytes (nine in ten) is read synchronously too, a larger one through the thread pool.
+   * Each hand-off to the pool wakes another thread, which costs more CPU on this machine kind than
+   * a small read does (see writeBlobFile), and a warm-start stream reads thousands. fstat and close
+   * never touch the disk on a read-only descriptor. The version comes from the same descriptor as the bytes.
    */
   async getVersioned(key: string, options: ReadOptions = {}): Promise<VersionedBytes | null> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const fd = await new Promise<number>((ok, fail) => fsOpen(this.pathOf(key), "r", (err, fd) => (err ? fail(err) : ok(fd)))).catch(
-      nullIfMissing,
-    );
-    if (fd === null) return null;
+    let fd: number;
+    try {
+      fd = openSync(this.pathOf(key), "r");
+    } catch (err) {
+      return nullIfMissing(err);
+    }
     try {
       const info = fstatSync(fd);
       const data = takeReadBuffer(info.size);
@@ -139,9 +100,10 @@ export class FsBlobStore implements BlobStore {
       while (filled < data.length) {
         signal?.throwIfAborted();
         const at = filled;
-        const n = await new Promise<number>((ok, fail) =>
-          fsRead(fd, data, at, data.length - at, at, (err, n) => (err ? fail(err) : ok(n))),
-        );
+        const n =
+          data.length <= SMALL_BLOB
+            ? readSync(fd, data, at, data.length - at, at)
+            : await new Promise<number>((ok, fail) => fsRead(fd, data, at, data.length - at, at, (err, n) => (err ? fail(err) : ok(n))));
         if (n === 0) break;
         filled += n;
       }
@@ -152,9 +114,10 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** Synchronous, like a small put (see write): the inode is nearly always in memory, the hand-off would cost more. */
   async head(key: string): Promise<{ size: number; lastModified: Date } | null> {
-    const info = await stat(this.pathOf(key)).catch(nullIfMissing);
-    return info === null || !info.isFile() ? null : { size: info.size, lastModified: info.mtime };
+    const info = statSync(this.pathOf(key), { throwIfNoEntry: false });
+    return info === undefined || !info.isFile() ? null : { size: info.size, lastModified: info.mtime };
   }
 
   async delete(key: string): Promise<void> {
@@ -229,43 +192,6 @@ const SETTLED_MS = 2000;
 function fileVersion(info: Stats): string | undefined {
   if (Date.now() - info.ctimeMs < SETTLED_MS) return undefined;
   return `${info.dev}:${info.ino}:${info.size}:${info.ctimeMs}:${info.mtimeMs}`;
-}
-
-/** Bytes gathered before a put writes them (bounds the memory one upload holds). */
-const WRITE_BATCH = 1 << 20;
-/** And chunks: a body trickled in tiny pieces must not pile up a million Buffer objects before a write. */
-const WRITE_BATCH_CHUNKS = 64;
-
-function call<T>(start: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value as T))));
-}
-
-/**
- * A new temp file next to its target. The directory is made only when the open finds it missing:
- * a put into an existing shard costs no mkdir (a recursive mkdir is two syscalls even when it exists).
- */
-async function createTemp(temp: string): Promise<number> {
-  const create = () => call<number>((done) => fsOpen(temp, "wx", done));
-  try {
-    return await create();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    await mkdir(dirname(temp), { recursive: true });
-    return create();
-  }
-}
-
-async function writeAll(fd: number, chunks: Uint8Array[], bytes: number): Promise<void> {
-  let written = await call<number>((done) => writevCallback(fd, chunks, done));
-  // libuv repeats a short writev until it fails, and then reports the bytes written, not the error:
-  // writing the rest surfaces the reason (ENOSPC on a full disk, which the caller answers with 507).
-  if (written === bytes) return;
-  const all = Buffer.concat(chunks, bytes);
-  while (written < bytes) {
-    const more = await call<number>((done) => writeCallback(fd, all, written, bytes - written, null, done));
-    if (more === 0) throw new Error(`short write: ${written} of ${bytes} bytes`);
-    written += more;
-  }
 }
 
 function nullIfMissing(error: unknown): null {

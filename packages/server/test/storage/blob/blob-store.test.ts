@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
@@ -85,10 +85,31 @@ describe("FsBlobStore", () => {
       IntegrityError,
     );
     await expect(store.put(key, failingAfter(bytes), { size: 2000, sha256Hex: sha256Hex(bytes) })).rejects.toThrow("client went away");
-    const files = await readdir(root, { recursive: true, withFileTypes: true });
-    expect(files.filter((entry) => entry.isFile()).map((entry) => entry.name)).toEqual([]);
+    // Past 64 KiB a put opens its temp file before the body has ended.
+    const large = randomBytes(100_000);
+    await expect(store.put(key, failingAfter(large), { size: 200_000, sha256Hex: sha256Hex(large) })).rejects.toThrow("client went away");
+    expect(await filesUnder(root)).toEqual([]);
+  });
+
+  it("leaves no temp file behind when the rename into place fails, for a small body (written synchronously) and a large one", async () => {
+    const root = await fsRoot();
+    const store = new FsBlobStore({ root });
+    for (const size of [1000, 200_000]) {
+      const key = outputKey(freshNamespace(), randomHexId());
+      // A directory in the target's place: the write succeeds, the rename cannot.
+      await mkdir(join(root, ...key.split("/"), "occupied"), { recursive: true });
+      const bytes = randomBytes(size);
+      await expect(store.put(key, chunked(bytes), { size, sha256Hex: sha256Hex(bytes) }), `${size} bytes`).rejects.toThrow();
+      expect(await store.head(key), `${size} bytes`).toBeNull();
+    }
+    expect(await filesUnder(root)).toEqual([]);
   });
 });
+
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+}
 
 describe("S3BlobStore", () => {
   it("reads an object whole with its ETag as version, another one once the key holds other bytes", async () => {
