@@ -53,6 +53,15 @@ export async function processCpuMs(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * Starts measuring a process's CPU: the returned function gives the milliseconds it used since, or
+ * undefined (no process, or it is gone). /proc counts in 10 ms ticks.
+ */
+export async function cpuMeter(pid: number | undefined): Promise<() => Promise<number | undefined>> {
+  const before = pid === undefined ? undefined : await processCpuMs(pid).catch(() => undefined);
+  return async () => (before === undefined ? undefined : (await processCpuMs(pid!).catch(() => Number.NaN)) - before || undefined);
+}
+
 /** One autocannon test in its own process (bench/src/load-worker.ts). */
 export async function runAutocannon(baseUrl: string, test: WorkerTest, seconds: number, connections: number): Promise<LoadTestResult> {
   const job: LoadJob = { baseUrl, seconds, connections, tests: [test] };

@@ -28,8 +28,8 @@ const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
 
 function buildTable(rows: Row[]): string[] {
   const lines = [
-    "| # | scenario | system | time: median (min–max) | ratio | ours ÷ theirs | client peak RSS | hits / misses | requests | MB down / up | MB at rest |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| # | scenario | system | time: median (min–max) | ratio | ours ÷ theirs | client peak RSS | CPU: client / server | hits / misses | requests | MB down / up | MB at rest |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     const hits = r.hits !== undefined ? `${r.hits} / ${r.misses ?? "?"}` : "";
@@ -38,10 +38,12 @@ function buildTable(rows: Row[]): string[] {
       : r.uploadBytes
         ? `— / ${megabytes(r.uploadBytes)}`
         : "";
+    const cpu =
+      r.clientCpuMs === undefined ? "" : `${seconds(r.clientCpuMs)}${r.serverCpuMs === undefined ? "" : ` / ${seconds(r.serverCpuMs)}`}`;
     const inRequests = r.uploadRequests ? ` in ${r.uploadRequests} requests` : "";
     const requests = r.traffic ? String(r.traffic.requests) : r.uploads !== undefined ? `${r.uploads} uploads${inRequests}` : "";
     lines.push(
-      `| ${r.number} | ${r.scenarioLabel} | ${r.systemLabel} | ${formatSummary(r.time)} | ${r.ratioLabel ? `${r.ratioLabel} = ${formatRatio(r.ratio)}` : ""} | ${r.oursOverTheirs !== undefined ? formatRatio(r.oursOverTheirs) : ""} | ${r.rssKb ? mb(r.rssKb) : ""} | ${hits} | ${requests} | ${traffic} | ${r.storedBytes !== undefined ? megabytes(r.storedBytes) : ""} |`,
+      `| ${r.number} | ${r.scenarioLabel} | ${r.systemLabel} | ${formatSummary(r.time)} | ${r.ratioLabel ? `${r.ratioLabel} = ${formatRatio(r.ratio)}` : ""} | ${r.oursOverTheirs !== undefined ? formatRatio(r.oursOverTheirs) : ""} | ${r.rssKb ? mb(r.rssKb) : ""} | ${cpu} | ${hits} | ${requests} | ${traffic} | ${r.storedBytes !== undefined ? megabytes(r.storedBytes) : ""} |`,
     );
   }
   return lines;
@@ -78,7 +80,9 @@ export function renderMarkdown(results: RunResults): string {
     "client directory and GOCACHE against a full server; (6) adds the stated round-trip time per request through a loopback",
     "delay proxy (half each way), which also counts the requests and bytes shown; (9) also limits that proxy to a link of the",
     `stated rate each way, shared by all connections (a CI runner's uplink to a cache in another zone); (9) and (10) are the median of ${LINK_RUNS} builds each. MB at rest: what`,
-    "the store's outputs take on its disk or bucket (our server's own count, gocached's directory). Our embedded server is filled by the cold",
+    "the store's outputs take on its disk or bucket (our server's own count, gocached's directory). CPU: user + system seconds of the",
+    "GOCACHEPROG child (GNU time) and of the server process during the build (/proc, 10 ms ticks; our server and gocached, not",
+    "versitygw or Redis; none for local-warm, which has no server), medians like the times. Our embedded server is filled by the cold",
     "build (3); the other stores get the entries of the plain cold build's GOCACHE: the peers through their own client,",
     "our S3+Redis server through its HTTP API (our client's bounded upload queue may drop part of such a burst).",
     "Our client runs (5) and (6) under build keys no build has used (no manifest: one request per entry); (7) and (8) are",

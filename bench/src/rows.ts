@@ -17,6 +17,8 @@ export interface Row {
   rssKb?: number;
   /** The client's user + system CPU (median), the steadier figure on a loaded machine. */
   clientCpuMs?: number;
+  /** The server process's CPU during the build (median). */
+  serverCpuMs?: number;
   hits?: number;
   misses?: number;
   uploads?: number;
@@ -146,6 +148,7 @@ export function buildRows(builds: BuildResults, workload: WorkloadName, rttsMs: 
         oursOverTheirs: ours ? ratio(time(spec.scenario, ours), t) : peerTime ? ratio(t, peerTime) : undefined,
         rssKb: median(matching.map((s) => s.clientPeakRssKb)),
         clientCpuMs: median(matching.map((s) => s.clientCpuMs)),
+        serverCpuMs: median(matching.map((s) => s.serverCpuMs)),
         hits: median(matching.map((s) => s.counts?.hits)),
         misses: median(matching.map((s) => s.counts?.misses)),
         uploads: median(matching.map((s) => s.counts?.uploads)),

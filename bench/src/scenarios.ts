@@ -1,5 +1,6 @@
 import { type DelayProxy, startDelayProxy, type Traffic } from "./delay-proxy.ts";
 import { type CacheProg, goBuild, goEnv, type Workload, type WorkloadName } from "./gobuild.ts";
+import { cpuMeter } from "./load-hit.ts";
 import { removeDir, type Scratch } from "./paths.ts";
 import { type GoCacheEntry, readGoCache, seedOverHttp, seedThroughClient } from "./seed.ts";
 import { seconds } from "./summary.ts";
@@ -55,6 +56,8 @@ export interface Sample {
   lingerMs: number;
   clientPeakRssKb?: number;
   clientCpuMs?: number;
+  /** The server process's user + system CPU during the build (ours and gocached; not S3's own processes). */
+  serverCpuMs?: number;
   counts?: ClientCounts;
   traffic?: Traffic;
   /** What the store held at rest when this build ran (remote-warm only). */
@@ -236,8 +239,10 @@ class RepContext {
     const gocache = await this.scratch.dir("gocache");
     const rssFile = this.scratch.file(`rss-${process.hrtime.bigint()}`);
     traffic?.resetTraffic();
+    const serverCpu = await cpuMeter(system.serverPid());
     try {
       const r = await goBuild(this.workload, this.scratch.root, goEnv(gocache, prog, rssFile), rssFile);
+      const serverCpuMs = await serverCpu();
       const counts = await system.counts(statsFile, r.stderr);
       const storedBytes = scenario === "remote-warm" ? await system.storedBytes?.().catch(() => undefined) : undefined;
       this.report({
@@ -249,6 +254,7 @@ class RepContext {
         lingerMs: r.lingerMs,
         clientPeakRssKb: r.clientPeakRssKb,
         clientCpuMs: r.clientCpuMs,
+        serverCpuMs,
         counts,
         traffic: traffic?.traffic(),
         storedBytes,
