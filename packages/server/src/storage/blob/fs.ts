@@ -9,7 +9,6 @@ import {
   type Stats,
   statSync,
 } from "node:fs";
-
 import { mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { TEMP_FILE_PREFIX } from "@gocacheprog/common";
@@ -114,7 +113,7 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** Synchronous, like a small put (see write): the inode is nearly always in memory, the hand-off would cost more. */
+  /** Synchronous, like a small put (see writeBlobFile): the inode is nearly always in memory, the hand-off would cost more. */
   async head(key: string): Promise<{ size: number; lastModified: Date } | null> {
     const info = statSync(this.pathOf(key), { throwIfNoEntry: false });
     return info === undefined || !info.isFile() ? null : { size: info.size, lastModified: info.mtime };
