@@ -6,7 +6,7 @@ import type { ActionRecord, Index, NamespaceUsage } from "../storage/index/types
 import { GOMOD_NAMESPACE, parseActionRecordKey, parseManifestKey, parseOutputKey } from "../storage/keys.ts";
 import { bytesInRecord, outputBlobKey } from "./output-lifetime.ts";
 import { ItemFailures, inPool } from "./pool.ts";
-import { deleteRecordCopy, readRecordCopy } from "./records.ts";
+import { deleteRecordCopy, readRecordCopy, restoreRecord } from "./records.ts";
 import { correctUsage, plus } from "./usage.ts";
 
 export interface EvictionPolicy {
@@ -104,7 +104,7 @@ export async function runGc(
     const record = await readRecordCopy(blobs, namespace, actionHex, undefined, now);
     // Undecodable copies are garbage: nothing could ever restore from them.
     if (!record) return deleteRecordCopy(blobs, namespace, actionHex);
-    await index.set(namespace, actionHex, record);
+    if (!(await restoreRecord(blobs, index, namespace, actionHex, record))) return;
     const entry = toEntry(namespace, actionHex, record);
     entries.set(`${namespace}/${actionHex}`, entry);
     reindexedUsage.set(

@@ -40,6 +40,27 @@ export async function readRecordCopy(
   return record && { ...record, lastAccessMs: Math.max(record.lastAccessMs, now) };
 }
 
+/**
+ * Puts a record read from its copy back into the index, unless the copy went meanwhile. A removal (gc's
+ * eviction, a module proxy purge) deletes the copy first and then the index entry; a restore that read
+ * the copy before and writes the index after both would bring the removed entry back for good. So the
+ * copy is checked after the write: either the check finds it gone and the write is taken back, or the
+ * removal's index delete comes after this write. true when the record stays in the index.
+ */
+export async function restoreRecord(
+  blobs: BlobStore,
+  index: Index,
+  namespace: string,
+  actionHex: string,
+  record: ActionRecord,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  await index.set(namespace, actionHex, record);
+  if (await blobs.head(actionRecordKey(namespace, actionHex), { signal })) return true;
+  await index.delete(namespace, actionHex);
+  return false;
+}
+
 export async function deleteRecordCopy(blobs: BlobStore, namespace: string, actionHex: string): Promise<void> {
   await blobs.delete(actionRecordKey(namespace, actionHex));
 }
@@ -97,8 +118,7 @@ export async function rebuildIndex(blobs: BlobStore, index: Index, options: Rebu
       try {
         const record = await readRecordCopy(blobs, namespace, actionHex);
         if (record === null) return void result.skipped++;
-        await index.set(namespace, actionHex, record);
-        result.restored++;
+        if (await restoreRecord(blobs, index, namespace, actionHex, record)) result.restored++;
       } catch (err) {
         failure ??= { err };
       }

@@ -36,7 +36,9 @@ export async function removeEntry(deps: RemoveDeps, ns: string, actionHex: strin
   const record = indexed ?? (await calls.blob("readRecordCopy", (signal) => readRecordCopy(blobs, ns, actionHex, signal)));
   if (!record) return false;
   await calls.blob("deleteRecordCopy", () => deleteRecordCopy(blobs, ns, actionHex));
-  if (indexed) await calls.index("delete", () => index.delete(ns, actionHex));
+  // Even when the index had no entry: a lookup or rebuild may have restored one from the copy since
+  // (records.ts, restoreRecord, which relies on this delete coming after the copy's).
+  await calls.index("delete", () => index.delete(ns, actionHex));
   const key = options.output ? outputBlobKey(ns, record) : null;
   if (key) {
     const held = await calls.blob("head", (signal) => blobs.head(key, { signal }));

@@ -3,7 +3,7 @@ import type { Logger } from "../ops/logger.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
 import { BackendUnavailableError } from "../storage/errors.ts";
 import type { ActionRecord, Index } from "../storage/index/types.ts";
-import { readRecordCopy, rebuildIndex } from "./records.ts";
+import { readRecordCopy, rebuildIndex, restoreRecord } from "./records.ts";
 import type { StorageCalls } from "./storage-calls.ts";
 
 /** A "complete" answer is trusted this long, so a miss costs one index call, not two. */
@@ -52,8 +52,10 @@ export class IndexRepair {
     }
     const record = await calls.blob("readRecordCopy", (signal) => readRecordCopy(blobs, ns, actionHex, signal, now()));
     if (!record) return null;
-    if (!indexDown) await calls.index("set", () => index.set(ns, actionHex, record)).catch(() => {});
-    return record;
+    if (indexDown) return record;
+    // A removal that ran since the copy was read wins: the entry is a miss, as it would be a moment later.
+    const kept = await calls.index("restore", (signal) => restoreRecord(blobs, index, ns, actionHex, record, signal)).catch(() => true);
+    return kept ? record : null;
   }
 
   private async indexComplete(): Promise<boolean> {

@@ -1,10 +1,11 @@
 import { routes, sha256Hex } from "@gocacheprog/common";
 import { describe, expect, it } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
+import { rebuildIndex } from "../../src/cache/records.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { BackendUnavailableError } from "../../src/storage/errors.ts";
 import { actionRecordKey, embeddedIndexKey, outputKey } from "../../src/storage/keys.ts";
-import { type FakeIndex, LogCapture, makeTestApp, randomHex } from "../support/fakes.ts";
+import { type FakeBlobStore, type FakeIndex, LogCapture, makeTestApp, randomHex } from "../support/fakes.ts";
 import { put } from "./gc-support.ts";
 
 // CacheCore.remove (cache/remove.ts), what the module proxy's purge stands on; the test app keeps
@@ -68,6 +69,67 @@ describe("CacheCore.remove", () => {
     const report = await runGc({ blobs, index, logger }, GC, Date.now() + 60_000);
     expect(report.reindexed).toBe(0);
     expect(index.records.size).toBe(0);
+  });
+
+  // A restore from a record copy that was read before a removal and writes the index after it must
+  // not bring the entry back (records.ts, restoreRecord): the copy is checked after the write.
+  describe("racing a restore from the record copy", () => {
+    /** Holds the next read of the action's record copy, once it has its bytes, until `release`. */
+    function holdCopyRead(blobs: FakeBlobStore, action: string) {
+      const read = blobs.getBytes.bind(blobs);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let held!: () => void;
+      const reached = new Promise<void>((resolve) => {
+        held = resolve;
+      });
+      blobs.getBytes = async (key: string) => {
+        const bytes = await read(key);
+        if (key !== actionRecordKey("default", action)) return bytes;
+        blobs.getBytes = read;
+        held();
+        await released;
+        return bytes;
+      };
+      return { reached, release };
+    }
+
+    it("a lookup of an incomplete index: the removed entry stays removed and the racing lookup is a miss", async () => {
+      const { app, core, blobs, index } = makeTestApp();
+      const action = randomHex();
+      await put(app, action, Buffer.alloc(100, 6));
+      index.records.delete(embeddedIndexKey("default", action));
+      // Counters untouched by that loss (gc would correct them): the restore's write and its take-back cancel out.
+      const counted = await usage(index);
+      const hold = holdCopyRead(blobs, action);
+
+      const lookup = app.request(routes.action(action));
+      await hold.reached;
+      expect(await core.remove("default", action, { output: false })).toBe(true);
+      hold.release();
+      expect((await lookup).status).toBe(404);
+      expect(index.records.has(embeddedIndexKey("default", action))).toBe(false);
+      expect((await app.request(routes.action(action))).status).toBe(404);
+      expect(await usage(index)).toEqual(counted);
+    });
+
+    it("rebuild-index: the removed entry is not restored", async () => {
+      const { app, core, blobs, index } = makeTestApp();
+      const [kept, removed] = [randomHex(), randomHex()];
+      for (const action of [kept, removed]) await put(app, action, Buffer.alloc(100, 7));
+      index.records.clear();
+      const hold = holdCopyRead(blobs, removed);
+
+      const rebuild = rebuildIndex(blobs, index);
+      await hold.reached;
+      await core.remove("default", removed, { output: false });
+      hold.release();
+      expect((await rebuild).restored).toBe(1);
+      expect([...index.records.keys()]).toEqual([embeddedIndexKey("default", kept)]);
+      expect((await app.request(routes.action(removed))).status).toBe(404);
+    });
   });
 
   it("rejects while the index is down and removes nothing", async () => {
