@@ -259,11 +259,10 @@ export class CacheCore {
     }
   }
 
+  /** The copy first, then the index entry, as every removal goes (records.ts, restoreRecord); each one whatever the other did. */
   private async forget(ns: string, actionHex: string): Promise<void> {
-    await Promise.allSettled([
-      this.calls.index("delete", () => this.index.delete(ns, actionHex)),
-      this.calls.blob("deleteRecordCopy", () => deleteRecordCopy(this.blobs, ns, actionHex)),
-    ]);
+    await this.calls.blob("deleteRecordCopy", () => deleteRecordCopy(this.blobs, ns, actionHex)).catch(() => {});
+    await this.calls.index("delete", () => this.index.delete(ns, actionHex)).catch(() => {});
   }
 
   async ready(): Promise<void> {
