@@ -85,6 +85,8 @@ export class Exchange {
   private timer: NodeJS.Timeout | undefined;
   private idle: NodeJS.Timeout | undefined;
   private timedOutAfter: number | undefined;
+  /** A body streamed from a file: destroyed with a failed request, which pipe() leaves open. */
+  private body: Readable | undefined;
 
   constructor(
     open: (onResponse: (res: IncomingMessage) => void) => ClientRequest,
@@ -107,6 +109,7 @@ export class Exchange {
       req.end();
     } else if (body) {
       const stream = body as Readable;
+      this.body = stream;
       // A body read from a local file that fails is the local side's failure, not the remote's.
       stream.on("error", (err) => req.destroy(localFailure(err)));
       stream.pipe(req);
@@ -159,6 +162,8 @@ export class Exchange {
   failed(err: unknown): unknown {
     this.done();
     this.req.destroy();
+    // pipe() only unpipes a source whose destination failed: left paused, the file stays open for good.
+    this.body?.destroy();
     if (this.timedOutAfter !== undefined) {
       return err instanceof RemoteTimeout ? err : new RemoteTimeout(`${this.method}: no complete answer within ${this.timedOutAfter} ms`);
     }

@@ -100,8 +100,11 @@ export class Uploads {
   private uploadBatch(jobs: UploadJob[]): Promise<void> {
     return this.attempt(jobs.length, async () => {
       const outcome = await this.client.uploadBatch(jobs);
-      this.breaker.succeeded();
-      if (typeof outcome === "string" || outcome.sent.length > 0) this.stats.uploadRequests++;
+      // A batch whose outputs were all gone locally sent no request: it says nothing about the server.
+      if (typeof outcome === "string" || outcome.sent.length > 0) {
+        this.breaker.succeeded();
+        this.stats.uploadRequests++;
+      } else this.breaker.released();
       if (outcome === "unsupported") {
         this.batching = false;
         this.log.debug("the server has no batch uploads: one request per output");
