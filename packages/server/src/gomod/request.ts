@@ -29,7 +29,13 @@ export interface ProxyRequest {
   tileBytes?: number;
 }
 
-const SUMDB_NAME = /^sumdb\/([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?(?:\/[a-z0-9._~-]+)*?)\/(supported|latest|lookup\/.+|tile\/.+)$/;
+/**
+ * go takes any checksum database name that is https://host[/path] with nothing to escape
+ * (modfetch/sumdb.go, dbDial): upper case and "_" included. A name refused here would be a hard error
+ * for go (only 404 and 410 send it on), so the pattern allows every unreserved URL character.
+ */
+const SUMDB_NAME =
+  /^sumdb\/([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?(?::\d{1,5})?(?:\/[A-Za-z0-9._~-]+)*?)\/(supported|latest|lookup\/.+|tile\/.+)$/;
 const TILE = /^tile\/(\d{1,2})\/(\d{1,2}|data)\/((?:x\d{3}\/)*\d{3})(?:\.p\/(\d{1,9}))?$/;
 /** The checksum database server's own syntax check for lookups (golang.org/x/mod/sumdb). */
 const LOOKUP = /^lookup\/([^@]+)@(v[0-9]+\.[0-9]+\.[0-9]+(?:-[^@]*)?(?:\+incompatible)?)$/;

@@ -66,7 +66,8 @@ export function registerGomodRoutes(app: Hono<AppEnv>, deps: GomodRouteDeps): vo
   });
 
   app.get(`${GOMOD_PREFIX}/*`, async (c) => {
-    const hops = Number(c.req.header(HOP_HEADER) ?? 0) || 0;
+    // A negative count would stretch a loop past MAX_HOPS.
+    const hops = Math.max(0, Math.trunc(Number(c.req.header(HOP_HEADER) ?? 0)) || 0);
     if (hops >= MAX_HOPS) return text(c, 508, `the request passed ${hops} module proxies: --gomod-upstream leads back here`);
     const rest = new URL(c.req.url).pathname.slice(GOMOD_PREFIX.length + 1);
     let request: ReturnType<typeof parseProxyPath>;

@@ -102,9 +102,11 @@ export class GomodStore {
       const body = hit?.body && (memory ? await this.remember(id, hit.body, hit.size, purges) : hit.body);
       if (body) return { found: true, body, size: hit.size, result: "hit" };
     }
-    // The upstream failed for this file moments ago: its cached answer now, not another full timeout.
+    // The upstream failed for this file moments ago, or there is none (off: serve what is cached): its
+    // cached answer now, not another full timeout or a 404.
     const retryAt = this.upstreamFailed.get(id);
-    if (known && retryAt !== undefined && this.now() < retryAt) {
+    const noUpstream = this.deps.upstream.entries.length === 0;
+    if (known && (noUpstream || (retryAt !== undefined && this.now() < retryAt))) {
       const stale = await this.stale(id);
       if (stale) return stale;
     }
@@ -212,15 +214,20 @@ export class GomodStore {
     }
   }
 
-  /** Concurrent requests for one file share one upstream fetch. */
+  /**
+   * Concurrent requests for one file share one upstream fetch, among requests that passed as many
+   * proxies: an upstream list leading back here asks for the same file one hop further, and joining
+   * the fetch it is part of would wait for itself until the upstream timeout, never reaching MAX_HOPS.
+   */
   private fill(request: ProxyRequest, id: string, hops: number): Promise<Fill> {
-    const inFlight = this.flights.get(id);
+    const flightKey = `${hops}:${id}`;
+    const inFlight = this.flights.get(flightKey);
     if (inFlight) {
       this.deps.metrics.coalesced.inc({ kind: request.kind });
       return inFlight;
     }
-    const flight = this.fetchAndStore(request, id, hops).finally(() => this.flights.delete(id));
-    this.flights.set(id, flight);
+    const flight = this.fetchAndStore(request, id, hops).finally(() => this.flights.delete(flightKey));
+    this.flights.set(flightKey, flight);
     return flight;
   }
 

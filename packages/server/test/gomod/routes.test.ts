@@ -95,7 +95,7 @@ describe("/gomod: module files", () => {
     ["unknown file", "/gomod/github.com/x/y/@v/v1.0.0.tar"],
     ["no @v", "/gomod/github.com/x/y"],
     ["control character", "/gomod/github.com/x/y/@v/%0a.info"],
-    ["bad sumdb name", "/gomod/sumdb/UPPER.example/latest"],
+    ["bad sumdb name (userinfo, which go refuses too)", "/gomod/sumdb/user@sum.example/latest"],
     ["'..' elements in the sumdb name (%2F..)", "/gomod/sumdb/sum.golang.org%2F..%2F..%2Fadmin%2Fexport/supported"],
     ["a '.' element in the sumdb name", "/gomod/sumdb/sum.golang.org%2F.%2Fx/latest"],
     ["bad tile", "/gomod/sumdb/sum.example/tile/8/0/12"],
