@@ -15,7 +15,7 @@ describe("--gomod-upstream leading back to this server", () => {
         init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
         const url = new URL(String(input));
         hopsSeen.push(String((init?.headers as Record<string, string>)[HOP_HEADER]));
-        app!.request(url.pathname, { headers: init?.headers as Record<string, string> }).then(resolve, reject);
+        Promise.resolve(app!.request(url.pathname, { headers: init?.headers as Record<string, string> })).then(resolve, reject);
       });
     const fake = Object.assign(new FakeModuleUpstream(base), { fetch: loop });
     ({ app } = makeGomodApp(fake, { timeoutMs: 3000 }));
