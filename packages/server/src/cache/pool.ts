@@ -1,10 +1,24 @@
-/** Runs `work` on every item, at most `concurrency` at once (gc passes, the items of a batch upload). */
+/**
+ * Runs `work` on every item, at most `concurrency` at once (gc passes, the items of a batch upload).
+ * The first failure ends the run: no further item starts, and the call rejects with that failure only
+ * once the items in flight have settled, so nothing is still being stored behind a batch upload's 503.
+ */
 export async function inPool<T>(items: readonly T[], concurrency = 8, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (next < items.length && !failed) {
+      try {
+        await work(items[next++]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  const failure = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 /**
