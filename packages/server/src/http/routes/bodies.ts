@@ -49,6 +49,12 @@ export function sendOutput(
     c.env?.outgoing?.once("finish", () => giveBackReadBuffer(body));
     return c.body(new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>, 200, head);
   }
+  // The blob was opened before this response existed: a client gone meanwhile never pulls the stream,
+  // so nothing else would close the S3 socket or file it holds. A body read to its end is closed already.
+  const outgoing = c.env?.outgoing;
+  const close = () => body.destroy?.();
+  if (outgoing?.destroyed) close();
+  else outgoing?.once("close", close);
   return c.body(ReadableStream.from(counted(body, metrics.bytesOut)) as ReadableStream<Uint8Array>, 200, head);
 }
 
