@@ -40,6 +40,8 @@ interface Planned {
   actionId: Buffer;
   actionHex: string;
   record: ActionRecord;
+  /** Planning left the record's inline output out (its budget was spent): the record is read again in turn. */
+  reread?: boolean;
 }
 
 /** Pieces are handed to the response in writes of about this size (see prefetchFrames). */
@@ -84,6 +86,11 @@ async function* framePieces(source: PrefetchSource, actionHexes: readonly string
   const planned: Planned[] = [];
   let total = 0;
   let truncated = false;
+  // Records hold small outputs inline, and planning holds its records until the stream ends: past
+  // bufferBytes of those (up to 3 x 50,000 entries of 16 KiB in a union of manifests) the inline bytes
+  // are left out and read again when their turn comes, so a client that stops after the announce does
+  // not hold gigabytes on the server. A build's fit: std has 773 outputs of 16 KiB or less, 1.1 MB in all.
+  let inlineHeld = 0;
   for (let i = 0; i < actionHexes.length; i += MAX_BATCH_LOOKUP) {
     const batch = actionHexes.slice(i, i + MAX_BATCH_LOOKUP);
     const records = await source.records(batch);
@@ -94,7 +101,14 @@ async function* framePieces(source: PrefetchSource, actionHexes: readonly string
         return;
       }
       total += record.size;
-      planned.push({ actionId: Buffer.from(batch[j]!, "hex"), actionHex: batch[j]!, record });
+      const entry: Planned = { actionId: Buffer.from(batch[j]!, "hex"), actionHex: batch[j]!, record };
+      const inlineBytes = record.inline?.byteLength ?? 0;
+      if (inlineHeld + inlineBytes <= limits.bufferBytes) inlineHeld += inlineBytes;
+      else {
+        const { inline: _, ...withoutOutput } = record;
+        Object.assign(entry, { record: withoutOutput, reread: true });
+      }
+      planned.push(entry);
     });
   }
   yield encodeFrame({ announce: { entries: planned.map((p) => ({ actionId: p.actionId, size: p.record.size })) } });
@@ -108,10 +122,12 @@ async function* framePieces(source: PrefetchSource, actionHexes: readonly string
       window.length < limits.concurrency &&
       (window.length === 0 || windowBytes + planned[next]!.record.size <= limits.bufferBytes)
     ) {
-      const { actionHex, record } = planned[next++]!;
+      const entry = planned[next++]!;
+      const { actionHex, record } = entry;
       source.used(actionHex, record);
       // A failed read is a missing entry, never a failed stream.
-      const slot = { size: record.size, opened: source.open(record).catch(() => null), done: false };
+      const opening = entry.reread ? reread(source, entry) : source.open(record);
+      const slot = { size: record.size, opened: opening.catch(() => null), done: false };
       void slot.opened.then(() => {
         slot.done = true;
       });
@@ -199,6 +215,13 @@ async function* entryFrames(head: IPrefetchEntry, body: OutputBody): AsyncGenera
     }
   }
   yield frame(Buffer.concat(pending, pendingBytes), true);
+}
+
+/** An entry planned without its inline output: its record read again, null when it no longer holds the announced output. */
+async function reread(source: PrefetchSource, entry: Planned): Promise<OpenedOutput | null> {
+  const [record] = await source.records([entry.actionHex]);
+  if (!record || !record.outputId.equals(entry.record.outputId) || record.size !== entry.record.size) return null;
+  return source.open(record);
 }
 
 function destroy(body: OutputBody | undefined): void {

@@ -215,9 +215,8 @@ export class GomodStore {
   }
 
   /**
-   * Concurrent requests for one file share one upstream fetch, among requests that passed as many
-   * proxies: an upstream list leading back here asks for the same file one hop further, and joining
-   * the fetch it is part of would wait for itself until the upstream timeout, never reaching MAX_HOPS.
+   * Concurrent requests for one file that passed as many proxies share one upstream fetch: a loop back
+   * here asks one hop further, and joining its own fetch would wait for the upstream timeout instead.
    */
   private fill(request: ProxyRequest, id: string, hops: number): Promise<Fill> {
     const flightKey = `${hops}:${id}`;
