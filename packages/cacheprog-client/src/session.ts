@@ -1,6 +1,6 @@
 import { existsSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
-import { defaultCacheDir } from "./local/paths.ts";
+import { clientDirFrom } from "./local/paths.ts";
 import { DiskTier } from "./local/tier.ts";
 import type { ClientOptions } from "./ops/config.ts";
 import { createLogger, type Logger } from "./ops/log.ts";
@@ -28,7 +28,7 @@ export async function openTiers(
 
 /** The client directory: --dir, else the default under the user's cache directory. */
 export function clientDir(options: ClientOptions): string {
-  return resolve(options.dir ?? defaultCacheDir(process.env));
+  return clientDirFrom(options.dir, process.env);
 }
 
 export function openLocalTier(options: ClientOptions, dir: string, log: Logger): DiskTier {

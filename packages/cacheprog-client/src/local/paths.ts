@@ -1,5 +1,5 @@
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,10 +15,19 @@ function userCacheDir(env: Env): string {
 /**
  * `<GOCACHE>/gocacheprog`. go passes its effective GOCACHE in our environment, and keeping every
  * DiskPath under that prefix makes `go build -o x.a ./lib` copy the cached file instead of moving
- * it away. `go clean -cache` only removes GOCACHE's two-hex-digit shards, so this folder survives it.
+ * it away. go compares the strings as they are (work/shell.go, moveOrCopyFile: strings.HasPrefix
+ * with GOCACHE uncleaned), so a GOCACHE such as `/ci//gocache` is extended, never normalised.
+ * `go clean -cache` only removes GOCACHE's two-hex-digit shards, so this folder survives it.
  */
 export function defaultCacheDir(env: Env): string {
   const gocache = env.GOCACHE;
-  const base = gocache && gocache !== "off" ? gocache : join(userCacheDir(env), "go-build");
-  return resolve(base, "gocacheprog");
+  if (gocache && gocache !== "off" && isAbsolute(gocache)) return `${gocache}${gocache.endsWith(sep) ? "" : sep}gocacheprog`;
+  // go's own default, which it builds with filepath.Join (cleaned).
+  return resolve(userCacheDir(env), "go-build", "gocacheprog");
+}
+
+/** The client directory: --dir (a relative one from the working directory), else the default. */
+export function clientDirFrom(dir: string | undefined, env: Env): string {
+  if (dir === undefined) return defaultCacheDir(env);
+  return isAbsolute(dir) ? dir : resolve(dir);
 }

@@ -11,7 +11,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, sep } from "node:path";
+import { dirname, sep } from "node:path";
 import type { Logger } from "../ops/log.ts";
 import {
   type Hit,
@@ -61,7 +61,7 @@ function isMissing(err: unknown): boolean {
 export class DiskTier implements LocalTier {
   readonly dir: string;
   private readonly now: () => number;
-  /** `dir` normalised, with a trailing separator. */
+  /** `dir` as given, with a trailing separator. */
   private readonly root: string;
   private readonly madeShards = new Set<string>();
   /** Records are ~100 bytes; anything longer fails the RECORD pattern anyway. */
@@ -69,8 +69,8 @@ export class DiskTier implements LocalTier {
 
   constructor(private readonly options: DiskTierOptions) {
     this.dir = options.dir;
-    const normal = join(options.dir);
-    this.root = normal.endsWith(sep) ? normal : normal + sep;
+    // As given, not normalised: go moves a DiskPath that is not under GOCACHE as it spells it (paths.ts).
+    this.root = options.dir.endsWith(sep) ? options.dir : options.dir + sep;
     this.now = options.now ?? Date.now;
   }
 
