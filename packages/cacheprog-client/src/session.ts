@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { clientDirFrom } from "./local/paths.ts";
 import { DiskTier } from "./local/tier.ts";
 import type { ClientOptions } from "./ops/config.ts";
+import { writeStderr } from "./ops/fd-write.ts";
 import { createLogger, type Logger } from "./ops/log.ts";
 import { formatStatsLine, Stats } from "./ops/stats.ts";
 import { stdioBlocking } from "./protocol/blocking.ts";
@@ -91,7 +92,7 @@ export async function runSession(options: ClientOptions, configWarnings: readonl
     reported = true;
     await startEndWork();
     const summary = stats.toJSON();
-    if (options.stats) process.stderr.write(formatStatsLine(summary));
+    if (options.stats) writeStderr(formatStatsLine(summary));
     if (options.statsFile) {
       // One line per go command: a CI job's commands all land in its stats file (gocacheprog summary).
       // Loaded here, at exit: node:fs/promises is not worth paying for at start-up.

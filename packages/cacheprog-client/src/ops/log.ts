@@ -1,3 +1,5 @@
+import { writeStderr } from "./fd-write.ts";
+
 /** Logs go to stderr only: go reads stdout as the protocol stream and any stray byte there is fatal. */
 const LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LEVELS)[number];
@@ -10,7 +12,7 @@ export interface Logger {
   enabled(level: LogLevel): boolean;
 }
 
-export function createLogger(level: string, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+export function createLogger(level: string, write: (line: string) => void = writeStderr): Logger {
   const threshold = Math.max(0, LEVELS.indexOf(level as LogLevel));
   const at = (lvl: LogLevel) => (message: string) => {
     if (LEVELS.indexOf(lvl) <= threshold) write(`gocacheprog: ${lvl}: ${message}\n`);

@@ -1,4 +1,5 @@
-import { readSync, writeSync } from "node:fs";
+import { readSync } from "node:fs";
+import { writeFully } from "../ops/fd-write.ts";
 import type { RequestScanner } from "./reader.ts";
 import type { Request } from "./wire.ts";
 
@@ -16,8 +17,6 @@ export interface BlockingIo {
   /** Writes all of `text`, waiting out a full pipe. */
   write(text: string): void;
 }
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function wouldBlock(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === "EAGAIN";
@@ -43,20 +42,9 @@ export function stdioBlocking(): BlockingIo {
       }
     },
     write(text) {
-      let bytes = Buffer.from(text, "utf8");
-      while (bytes.length > 0 && !gone) {
-        try {
-          bytes = bytes.subarray(writeSync(1, bytes));
-        } catch (err) {
-          // As ResponseWriter does with the stream's errors: EPIPE and the like once go is gone.
-          if (!wouldBlock(err)) {
-            gone = true;
-            return;
-          }
-          // A non-blocking pipe that go has not drained yet: wait a little, never spin.
-          Atomics.wait(sleeper, 0, 0, 1);
-        }
-      }
+      // As ResponseWriter does with the stream's errors: nothing more once go is gone (EPIPE and the
+      // like); a non-blocking pipe that go has not drained yet is waited for.
+      if (!gone) gone = !writeFully(1, Buffer.from(text, "utf8"));
     },
   };
 }
