@@ -1,4 +1,4 @@
-import { unwatchFile, watchFile } from "node:fs";
+import { type Stats, statSync, unwatchFile, watchFile } from "node:fs";
 import type { Logger } from "../ops/logger.ts";
 import type { OidcVerifier } from "./oidc.ts";
 import type { ClaimRule } from "./rules.ts";
@@ -26,36 +26,68 @@ export interface ReloadDeps {
  */
 export class TokenReloader {
   private running: Promise<boolean> | undefined;
-  private again = false;
+  /** The load that follows the running one, shared by every call made while it runs. */
+  private queued: Promise<boolean> | undefined;
+  private readonly settling = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly deps: ReloadDeps) {}
 
   start(): void {
     for (const file of this.deps.files) {
-      watchFile(file, { interval: this.deps.pollMs ?? 2000, persistent: false }, (now, before) => {
-        if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) void this.reload("file changed");
+      watchFile(file, { interval: this.pollMs, persistent: false }, (now, before) => {
+        if (changed(now, before)) this.settle(file, now);
       });
     }
   }
 
   stop(): void {
     for (const file of this.deps.files) unwatchFile(file);
+    for (const timer of this.settling.values()) clearTimeout(timer);
+    this.settling.clear();
   }
 
-  /** true when the new tokens are in force. Overlapping calls run one after another. */
+  /**
+   * true when the tokens read by this call are in force. A call made while a load runs (which may
+   * have read the files before they changed) gets the load that follows it.
+   */
   reload(reason: string): Promise<boolean> {
-    if (this.running) {
-      this.again = true;
+    if (!this.running) {
+      this.running = this.load(reason).finally(() => {
+        this.running = undefined;
+      });
       return this.running;
     }
-    this.running = this.load(reason).finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.reload(reason);
-      }
+    this.queued ??= this.running.then(() => {
+      this.queued = undefined;
+      return this.reload(reason);
     });
-    return this.running;
+    return this.queued;
+  }
+
+  private get pollMs(): number {
+    return this.deps.pollMs ?? 2000;
+  }
+
+  /**
+   * A change is loaded once the file has kept its stat for two polls: a file caught mid-write (an
+   * append seen half done, whose last line may parse as another entry, `tok read-write team` of
+   * `team-b`) is not. A file gone meanwhile is loaded anyway: the load keeps the tokens and says why.
+   */
+  private settle(file: string, seen: Stats): void {
+    clearTimeout(this.settling.get(file));
+    const timer = setTimeout(() => {
+      let current: Stats | undefined;
+      try {
+        current = statSync(file);
+      } catch {
+        current = undefined;
+      }
+      if (current && changed(current, seen)) return this.settle(file, current);
+      this.settling.delete(file);
+      void this.reload("file changed");
+    }, 2 * this.pollMs);
+    timer.unref();
+    this.settling.set(file, timer);
   }
 
   private async load(reason: string): Promise<boolean> {
@@ -79,4 +111,8 @@ export class TokenReloader {
       return false;
     }
   }
+}
+
+function changed(now: Stats, before: Stats): boolean {
+  return now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino;
 }

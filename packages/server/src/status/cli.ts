@@ -17,9 +17,18 @@ export async function printStatus(options: ServerOptions, out: (text: string) =>
     }
   }
   const url = new URL("/v1/status", base);
+  // fetch refuses a URL with credentials and its error quotes the whole URL: they go in a header
+  // instead (a proxy's Basic auth in front of the server), and never into a message.
+  const basic =
+    url.username || url.password
+      ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`
+      : undefined;
+  url.username = "";
+  url.password = "";
+  const authorization = token ? `Bearer ${token}` : basic;
   let res: Response;
   try {
-    res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(15_000) });
+    res = await fetch(url, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(15_000) });
   } catch (err) {
     process.stderr.write(`gocacheprog-server status: ${url.origin} did not answer: ${(err as Error).message}\n`);
     return 1;
