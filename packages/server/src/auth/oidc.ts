@@ -168,10 +168,22 @@ export class OidcVerifier implements TokenVerifier {
   /**
    * jose's fetch of the JWKS, behind the issuer's back-off. The body is read and checked here, not
    * only by jose, because a 200 whose body is no key set is a failure to back off from as well.
+   *
+   * jose fetches the key set again 10 minutes after its last success, and a failed fetch then fails
+   * every token: an issuer down for longer (GitHub's, during an outage) would lock out every CI job
+   * whose key the server holds. So a failed or backed-off fetch answers with the last good key set
+   * (still logged and backed off); a key the issuer removed goes once it is reachable again.
    */
   private jwksFetch(issuer: string, backoff: FetchBackoff): FetchImplementation {
+    let lastGood: string | undefined;
+    const keySet = (text: string) => new Response(text, { status: 200, headers: { "content-type": "application/json" } });
     return async (url, init) => {
-      backoff.check();
+      try {
+        backoff.check();
+      } catch (err) {
+        if (lastGood !== undefined) return keySet(lastGood);
+        throw err;
+      }
       try {
         const res = await fetch(url, init);
         if (res.status !== 200) throw new Error(`JWKS of ${issuer}: HTTP ${res.status}`);
@@ -182,9 +194,11 @@ export class OidcVerifier implements TokenVerifier {
         if (!Array.isArray(keys) || !keys.every((key) => typeof key === "object" && key !== null && !Array.isArray(key)))
           throw new Error(`JWKS of ${issuer} holds no key set`);
         backoff.succeeded();
-        return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
+        lastGood = text;
+        return keySet(text);
       } catch (err) {
         this.fetchFailed(issuer, backoff, err as Error);
+        if (lastGood !== undefined) return keySet(lastGood);
         throw err;
       }
     };
