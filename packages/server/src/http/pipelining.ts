@@ -11,6 +11,9 @@ import { type Admission, RETRY_AFTER_SECONDS } from "./admission.ts";
  */
 export const MAX_PIPELINED = 16;
 
+/** Longest an admission slot waits for the app's handler after its response closed. */
+const APP_GRACE_MS = 60_000;
+
 /**
  * What runs in front of the app for every request Node parses: the pipelining limit, then admission
  * control (http/admission.ts). Both refuse before the app builds a Request, which is what keeps a
@@ -42,9 +45,20 @@ export function guardRequests(listener: RequestListener, admission: Admission | 
     }
     // Refusals count too: queued behind the connection's earlier answers, they are outstanding as well.
     const ticket = admission?.admit((req.url ?? "/").split("?")[0] ?? "/", req.headers.authorization);
+    // The admission slot goes back once the response is over (sent, or its connection closed) and
+    // the app's handler has settled: a client that hangs up right after asking must not leave its
+    // lookups running beyond the limits. A handler still busy APP_GRACE_MS after the close frees it
+    // then, whatever it is stuck on.
+    let appRunning = false;
+    let grace: NodeJS.Timeout | undefined;
+    const freeSlot = () => {
+      clearTimeout(grace);
+      if (ticket?.admitted) ticket.release();
+    };
     const release = () => {
       if (!open.delete(release)) return;
-      if (ticket?.admitted) ticket.release();
+      if (!appRunning) freeSlot();
+      else grace = setTimeout(freeSlot, APP_GRACE_MS).unref();
     };
     open.add(release);
     res.once("close", release);
@@ -58,7 +72,20 @@ export function guardRequests(listener: RequestListener, admission: Admission | 
       res.end(body);
       return;
     }
-    listener(req, res);
+    appRunning = true;
+    const settled = () => {
+      appRunning = false;
+      if (!open.has(release)) freeSlot();
+    };
+    let handling: unknown;
+    try {
+      // @hono/node-server's listener returns the promise of the whole exchange; a plain one, nothing.
+      handling = listener(req, res);
+    } catch (err) {
+      settled();
+      throw err;
+    }
+    Promise.resolve(handling).then(settled, settled);
   };
 }
 
