@@ -20,7 +20,16 @@ export interface OptionDef {
    * readable by every local user. A `<flag>-file` option, where the schema has one, is named as the way out.
    */
   readonly secret?: boolean;
+  /** Bounds of an int, duration or bytes value, in the same text form; outside them is a ConfigError. */
+  readonly min?: string;
+  readonly max?: string;
 }
+
+/**
+ * The longest duration a timer takes: node runs a setTimeout of more than 2^31-1 ms (24.8 days) after
+ * 1 ms, so a "no limit" of 30d would cut at once. Every duration that ends up in a timer has it as max.
+ */
+export const TIMER_MAX = "24d";
 
 type KindValue<K extends OptionKind> = K extends "boolean" ? boolean : K extends "string" | "enum" ? string : number;
 type HasValue<D extends OptionDef> = D extends { kind: "boolean" } ? true : D extends { default: string } ? true : false;
@@ -162,12 +171,22 @@ export function parseOptions<Defs extends Record<string, OptionDef>>(
       const shown = def.secret ? "(secret value hidden)" : JSON.stringify(text);
       throw new ConfigError(`invalid ${source} ${shown}: ${expected}`);
     }
+    const outside = boundBroken(def, parse, value);
+    if (outside) throw new ConfigError(`invalid ${source} ${JSON.stringify(text)}: expected ${outside}`);
     values[key] = value;
     if (def.secret && flagText !== undefined && exposesSecret(def, flagText)) {
       warnings.push(secretFlagWarning(def, byFlag.get(`${def.flag}-file`)?.[1]));
     }
   }
   return { values: values as OptionValues<Defs>, help, version, positionals, warnings };
+}
+
+/** What a value outside the option's bounds was expected to be ("at least 1"), or undefined. */
+function boundBroken(def: OptionDef, parse: Parse, value: unknown): string | undefined {
+  if (typeof value !== "number") return undefined;
+  if (def.min !== undefined && value < (parse(def.min) as number)) return `at least ${def.min}`;
+  if (def.max !== undefined && value > (parse(def.max) as number)) return `at most ${def.max}`;
+  return undefined;
 }
 
 /**

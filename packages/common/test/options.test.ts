@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseBytes, parseDuration, parseOptions, renderHelp, renderOptionsMarkdown } from "../src/options.ts";
+import { ConfigError, parseBytes, parseDuration, parseOptions, renderHelp, renderOptionsMarkdown, TIMER_MAX } from "../src/options.ts";
 
 const defs = {
   dir: { flag: "dir", env: "T_DIR", kind: "string", description: "Directory." },
@@ -19,6 +19,19 @@ describe("options schema", () => {
     expect([e.values.dir, e.values.stats, e.values.maxSize]).toEqual(["/x", true, 10e6]);
     const f = parseOptions(defs, ["--dir", "/y", "--max-size=2KiB", "--no-stats", "pos"], { T_DIR: "/x", T_STATS: "1" });
     expect([f.values.dir, f.values.maxSize, f.values.stats, f.positionals]).toEqual(["/y", 2048, false, ["pos"]]);
+  });
+
+  it("refuses values outside an option's bounds, naming them", () => {
+    const bounded = {
+      jobs: { flag: "jobs", env: "T_JOBS", kind: "int", default: "4", min: "1", description: "Jobs." },
+      wait: { flag: "wait", env: "T_WAIT", kind: "duration", default: "30s", max: TIMER_MAX, description: "Wait." },
+    } as const;
+    expect(parseOptions(bounded, ["--jobs", "1", "--wait", TIMER_MAX], {}).values).toEqual({ jobs: 1, wait: 24 * 86400e3 });
+    expect(() => parseOptions(bounded, ["--jobs", "0"], {})).toThrow(/--jobs "0": expected at least 1/);
+    expect(() => parseOptions(bounded, [], { T_JOBS: "-1" })).toThrow(/T_JOBS "-1": expected at least 1/);
+    // Node runs a longer timer after 1 ms: "30d" meant as no limit would cut at once.
+    expect(() => parseOptions(bounded, ["--wait", "30d"], {})).toThrow(/--wait "30d": expected at most 24d/);
+    expect(parseDuration(TIMER_MAX)).toBeLessThanOrEqual(2 ** 31 - 1);
   });
 
   it("rejects bad values with a message naming the source, hiding secrets", () => {

@@ -1,4 +1,4 @@
-import { type OptionDef, type OptionValues, parseOptions } from "@gocacheprog/common";
+import { type OptionDef, type OptionValues, parseOptions, TIMER_MAX } from "@gocacheprog/common";
 
 /**
  * The one schema for the client: flags, environment twins, `--help` and the README table all come
@@ -91,6 +91,7 @@ export const clientOptionDefs = {
     flag: "remote-timeout",
     env: "GOCACHEPROG_REMOTE_TIMEOUT",
     kind: "duration",
+    max: TIMER_MAX,
     default: "5s",
     description:
       "Give up on one remote request after this long, plus its size at --remote-min-rate, or once its body brings no byte for this long (a remote failure is a miss, never a failed build).",
@@ -124,6 +125,7 @@ export const clientOptionDefs = {
     flag: "upload-concurrency",
     env: "GOCACHEPROG_UPLOAD_CONCURRENCY",
     kind: "int",
+    min: "1",
     default: "4",
     description: "Uploads running at once, on their own connections so they never hold up lookups.",
   },
@@ -131,6 +133,7 @@ export const clientOptionDefs = {
     flag: "upload-queue",
     env: "GOCACHEPROG_UPLOAD_QUEUE",
     kind: "int",
+    min: "1",
     default: "10000",
     description:
       "Uploads waiting at most (each is a file path, not bytes); beyond that new entries stay local only and are counted as dropped.",
@@ -139,6 +142,7 @@ export const clientOptionDefs = {
     flag: "upload-drain-timeout",
     env: "GOCACHEPROG_UPLOAD_DRAIN_TIMEOUT",
     kind: "duration",
+    max: TIMER_MAX,
     default: "30s",
     description: "At exit, how long queued uploads may still run before they are dropped (the build itself is already done).",
   },
@@ -146,6 +150,7 @@ export const clientOptionDefs = {
     flag: "remote-connections",
     env: "GOCACHEPROG_REMOTE_CONNECTIONS",
     kind: "int",
+    min: "1",
     default: "8",
     description: "Keep-alive connections to the remote cache (requests beyond this wait for a free one).",
   },
@@ -175,6 +180,7 @@ export const clientOptionDefs = {
     flag: "prefetch-timeout",
     env: "GOCACHEPROG_PREFETCH_TIMEOUT",
     kind: "duration",
+    max: TIMER_MAX,
     default: "2m",
     description: "Warm start: the prefetch stream is cut after this long; what has not arrived takes the normal path.",
   },

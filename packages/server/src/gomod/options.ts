@@ -1,4 +1,4 @@
-import type { OptionDef } from "@gocacheprog/common";
+import { type OptionDef, TIMER_MAX } from "@gocacheprog/common";
 
 /** The module proxy's part of the server's option schema (config.ts spreads it in). */
 export const gomodOptionDefs = {
@@ -22,6 +22,7 @@ export const gomodOptionDefs = {
     flag: "gomod-upstream-timeout",
     env: "GOCACHEPROG_SERVER_GOMOD_UPSTREAM_TIMEOUT",
     kind: "duration",
+    max: TIMER_MAX,
     default: "30s",
     description: "Give up on an upstream that sends no response headers, or no body bytes, for this long (504 to go).",
   },

@@ -20,6 +20,15 @@ describe("server options", () => {
     for (const def of Object.values(serverOptionDefs)) expect(def.env).toMatch(/^GOCACHEPROG_SERVER_[A-Z0-9_]+$/);
   });
 
+  it("refuses a timer's duration past 24d and in-flight counts below their meaning", () => {
+    for (const flag of ["gc-interval", "backend-timeout", "idle-timeout", "shutdown-timeout", "gomod-upstream-timeout"]) {
+      expect(() => parseCommandLine([`--${flag}`, "30d"], {}), flag).toThrow(/expected at most 24d/);
+    }
+    expect(parseCommandLine(["--gc-interval", "24d"], {}).options.gcInterval).toBe(24 * 86400e3);
+    expect(() => parseCommandLine(["--prefetch-concurrency", "0"], {})).toThrow(/expected at least 1/);
+    expect(() => parseCommandLine(["--max-in-flight", "-1"], {})).toThrow(/expected at least 0/);
+  });
+
   it("refuses unknown commands and bad listen addresses", () => {
     expect(() => parseCommandLine(["serve", "extra"], {})).toThrow(ConfigError);
     expect(() => parseCommandLine(["compact"], {})).toThrow(/unknown command/);
