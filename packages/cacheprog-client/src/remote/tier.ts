@@ -53,8 +53,8 @@ export class RemoteTier implements CacheTier {
 
   async get(actionId: Buffer): Promise<Hit | Miss> {
     const actionHex = actionId.toString("hex");
-    const result = await this.lookup(actionId, actionHex);
-    this.options.warm?.record(actionHex, result.hit);
+    const [result, fromStream] = await this.lookup(actionId, actionHex);
+    this.options.warm?.record(actionHex, result.hit, fromStream);
     return result;
   }
 
@@ -69,10 +69,11 @@ export class RemoteTier implements CacheTier {
     const warm = this.options.warm;
     // An entry the stream is still bringing is not on disk yet: get() waits for it.
     if (warm?.coming(actionHex)) return undefined;
-    const local = warm?.storedHit(actionHex) ?? this.local.getNow(actionId);
+    const streamed = warm?.storedHit(actionHex);
+    const local = streamed ?? this.local.getNow(actionId);
     if (!local?.hit) return undefined;
     if (this.prefetched.delete(actionHex)) this.stats.prefetchHits++;
-    this.options.warm?.record(actionHex, true);
+    warm?.record(actionHex, true, streamed !== undefined);
     return this.seenAs(local, actionHex);
   }
 
@@ -81,17 +82,19 @@ export class RemoteTier implements CacheTier {
     return this.fetched.has(actionHex) || this.options.warm?.storedHit(actionHex) ? { ...local, source: "remote" } : local;
   }
 
-  private async lookup(actionId: Buffer, actionHex: string): Promise<Hit | Miss> {
+  /** The answer, and whether the warm-start stream's copy gave it. */
+  private async lookup(actionId: Buffer, actionHex: string): Promise<[Hit | Miss, boolean]> {
     if (this.prefetched.delete(actionHex)) this.stats.prefetchHits++;
     // go asks for the same action from several places at once (e.g. vet and build), and a prefetch
     // may already be on its way: one request serves all of them.
     const inFlight = this.gets.get(actionHex);
-    if (inFlight) return inFlight;
+    if (inFlight) return [await inFlight, false];
     const warm = this.options.warm;
     if (warm) await warm.ready(actionHex);
-    const local = warm?.storedHit(actionHex) ?? (await this.local.get(actionId));
-    if (local.hit) return this.seenAs(local, actionHex);
-    return this.gets.get(actionHex) ?? this.startFetch(actionId, actionHex, true);
+    const streamed = warm?.storedHit(actionHex);
+    const local = streamed ?? (await this.local.get(actionId));
+    if (local.hit) return [this.seenAs(local, actionHex), streamed !== undefined];
+    return [await (this.gets.get(actionHex) ?? this.startFetch(actionId, actionHex, true)), false];
   }
 
   private startFetch(actionId: Buffer, actionHex: string, followUps: boolean): Promise<Hit | Miss> {

@@ -225,11 +225,16 @@ export class WarmStart {
     if (this.session.size < MAX_MANIFEST_IDS) this.session.add(actionHex);
   }
 
-  /** go looked an entry up: it goes into this session's manifest. */
-  record(actionHex: string, hit: boolean): void {
-    if (this.session.size < MAX_MANIFEST_IDS) this.session.add(actionHex);
+  /**
+   * go looked an entry up. A hit goes into this session's manifest; a miss does not (one go then puts
+   * comes in through recordPut): go asks for some IDs it never stores, such as a link action (a
+   * program or test binary), and a manifest holding them never equals what the server can announce,
+   * so every session would upload it again. `fromStream`: the stream's own copy answered go.
+   */
+  record(actionHex: string, hit: boolean, fromStream = false): void {
+    if (hit && this.session.size < MAX_MANIFEST_IDS) this.session.add(actionHex);
     this.asked.add(actionHex);
-    if (hit && this.stored.has(actionHex) && !this.used.has(actionHex)) {
+    if (fromStream && !this.used.has(actionHex)) {
       this.used.add(actionHex);
       this.stats.warmUsed++;
     }

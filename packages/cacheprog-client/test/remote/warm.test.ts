@@ -101,7 +101,7 @@ describe("WarmStart", () => {
     expect(await waiting).toMatchObject({ hit: true, size: b.length, putTime: new Date(1_700_000_000_000) });
     expect((await disk.get(idOf("a"))).hit).toBe(true);
     expect([stats.warmEntries, stats.warmBytes]).toEqual([2, a.length + b.length]);
-    w.record(idOf("a").toString("hex"), true);
+    w.record(idOf("a").toString("hex"), true, true);
     await w.finish(1000);
     expect([stats.warmUsed, stats.warmWasted]).toEqual([1, 1]);
     expect(stub.requests[0]?.buildKey).toEqual(Buffer.alloc(32, 7));
@@ -243,6 +243,7 @@ describe("WarmStart", () => {
     stub.chunks = [bytes(announce())];
     const tested = await warm();
     tested.record(hex(built), false);
+    tested.recordPut(hex(built));
     tested.recordPut(hex(subkey(built, "srcfiles")));
     await tested.finish(1000);
     expect(stub.manifests[1]?.actionIds.map((id) => hex(Buffer.from(id)))).toEqual([hex(built), hex(subkey(built, "srcfiles"))]);
