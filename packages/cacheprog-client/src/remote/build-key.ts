@@ -48,13 +48,44 @@ export function buildKey(inputs: BuildKeyInputs): Buffer {
   const parts: Record<string, string | readonly string[] | undefined> = {
     cwd: inputs.cwd,
     module: mainModule(inputs.cwd),
-    go: inputs.goArgs,
+    go: inputs.goArgs && keyArgs(inputs.goArgs),
     version: goVersion(inputs.env),
   };
   for (const name of KEY_ENV) parts[name] = inputs.env[name];
   return createHash("sha256")
     .update(`gocacheprog key v1\0${JSON.stringify(parts)}`)
     .digest();
+}
+
+/** Flags that change no ActionID go asks for: where outputs go, how much it prints. */
+const OUTPUT_FLAGS_WITH_VALUE = new Set(["o", "coverprofile", "outputdir"]);
+const PRINT_FLAGS = new Set(["v", "x", "json", "work"]);
+/** Subcommands whose -ldflags reach only the link, an action go never keeps in a GOCACHEPROG. */
+const LINK_ONLY_LDFLAGS = new Set(["build", "install", "run"]);
+
+/**
+ * The command line as far as it decides what go asks: without output paths (dlv's random
+ * `-o __debug_binNNNN`, a temporary `-coverprofile`), printing flags, and the -ldflags of a build
+ * (`-X main.date=...` differs every run; a test's stay, its binary's ID keys the test results).
+ */
+export function keyArgs(args: readonly string[]): string[] {
+  const subcommand = args[0] === "-C" ? args[2] : args[0];
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const m = /^--?([^=]+)(=.*)?$/.exec(arg);
+    const name = m?.[1];
+    const dropped =
+      name !== undefined && (OUTPUT_FLAGS_WITH_VALUE.has(name) || (name === "ldflags" && LINK_ONLY_LDFLAGS.has(subcommand ?? "")));
+    if (dropped) {
+      // Its value comes as the next argument unless it was given with "=".
+      if (m?.[2] === undefined) i++;
+      continue;
+    }
+    if (name !== undefined && m?.[2] === undefined && PRINT_FLAGS.has(name)) continue;
+    kept.push(arg);
+  }
+  return kept;
 }
 
 /** The go command's arguments without argv[0] (Linux; see goCommandArgv): how go was found (a path that differs per runner image) is not what it was asked. */

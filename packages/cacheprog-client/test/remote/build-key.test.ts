@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { buildKey, keyArgs } from "../../src/remote/build-key.ts";
+
+const env = { GOOS: "linux", GOARCH: "amd64" };
+const key = (goArgs: string[]) => buildKey({ env, cwd: "/src/app", goArgs }).toString("hex");
+
+describe("the go command line in a build key", () => {
+  it("leaves out output paths, printing flags and a build's -ldflags, which change no ID go asks for", () => {
+    // dlv debug's random output name.
+    expect(key(["build", "-o", "/src/app/__debug_bin1845309", "-gcflags", "all=-N -l", "."])).toBe(
+      key(["build", "-o", "/src/app/__debug_bin2977160", "-gcflags", "all=-N -l", "."]),
+    );
+    // A build date stamped with -X (goreleaser's default): only the link sees it.
+    expect(key(["build", "-ldflags", "-s -w -X main.date=2025-01-01T10:00:00Z", "-o", "dist/app", "./cmd/app"])).toBe(
+      key(["build", "-ldflags=-s -w -X main.date=2025-01-02T09:12:31Z", "-o=dist/other", "./cmd/app"]),
+    );
+    expect(key(["test", "-coverprofile=/tmp/cover-1234.out", "./..."])).toBe(
+      key(["test", "-coverprofile", "/tmp/cover-9876.out", "./..."]),
+    );
+    expect(key(["build", "-x", "-v", "./..."])).toBe(key(["build", "./..."]));
+    expect(keyArgs(["-C", "sub", "build", "-ldflags", "-X a=b", "-o", "out", "-tags", "netgo", "./..."])).toEqual([
+      "-C",
+      "sub",
+      "build",
+      "-tags",
+      "netgo",
+      "./...",
+    ]);
+  });
+
+  it("keeps what changes the IDs: packages, tags, compiler flags, -race, a test's -ldflags", () => {
+    const base = key(["build", "./..."]);
+    for (const args of [
+      ["build", "./cmd/..."],
+      ["build", "-tags", "netgo", "./..."],
+      ["build", "-gcflags=all=-N", "./..."],
+      ["build", "-race", "./..."],
+    ]) {
+      expect(key(args), args.join(" ")).not.toBe(base);
+    }
+    // A test binary's ID keys its cached results, and -ldflags is part of it.
+    expect(key(["test", "-ldflags", "-X a=1", "./..."])).not.toBe(key(["test", "-ldflags", "-X a=2", "./..."]));
+  });
+});
