@@ -98,7 +98,14 @@ if [ -n "$url" ]; then
   if is_true "${INPUT_GOPROXY:-}"; then
     # '|' falls back to the next proxy on any error, so a server without its module proxy costs no build.
     previous="$(go env GOPROXY 2>/dev/null || true)"
-    echo "GOPROXY=$url/gomod${previous:+|$previous}" >>"$GITHUB_ENV"
+    previous="${previous:-${GOPROXY:-}}"
+    if [ -z "$previous" ]; then
+      # No go on PATH yet (setup-go after this action) and no GOPROXY set: without a fallback, a server
+      # that is down would fail every module download.
+      previous=direct
+      echo "::warning title=gocacheprog::go is not on PATH yet, so its GOPROXY is unknown: modules fall back to direct (VCS) when the server fails; run setup-go before this action to keep go's own"
+    fi
+    echo "GOPROXY=$url/gomod|$previous" >>"$GITHUB_ENV"
     # go cannot send a bearer token to a GOPROXY by itself. A GOAUTH command (Go 1.24+) can: the client
     # prints its own token for <url>/gomod, read from the same token file, so the token is in no
     # variable. go uses GOAUTH over HTTPS only; the previous GOAUTH (netrc by default) stays first.

@@ -149,6 +149,11 @@ describe("chart shapes", () => {
     expect(monitor.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
     expect(monitor.spec.endpoints).toEqual([{ port: "metrics", path: "/metrics", interval: "30s" }]);
     expect(service.spec.ports.map((p: { name: string }) => p.name)).toEqual(["http", "metrics"]);
+    // The HPA runs several pods whatever replicaCount says: they spread over nodes either way.
+    for (const replicaCount of ["3", "1"]) {
+      const spread = pod(byKind(renderChart(["ci/shared-values.yaml"], { replicaCount }), "Deployment")).topologySpreadConstraints;
+      expect(spread?.[0]?.topologyKey, `replicaCount ${replicaCount}`).toBe("kubernetes.io/hostname");
+    }
   });
 
   it("embedded default: one pod on a kept volume, recreated on rollout, collecting by itself", () => {
