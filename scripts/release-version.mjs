@@ -1,14 +1,15 @@
-// Release gate: `node scripts/release-version.mjs vX.Y.Z [--notes <file>]` checks that the tag names the
-// version every released thing carries (both npm packages, the Helm chart and its appVersion) and that
-// CHANGELOG.md has a section for it; prints the version, and writes that section as the release notes.
-// Exits 1 with the mismatches otherwise, before anything is built or published.
+// Release gate: `node scripts/release-version.mjs vX.Y.Z [--notes <file>] [--root <dir>]` checks that the
+// tag names the version every released thing carries (both npm packages, the Helm chart and its
+// appVersion) and that CHANGELOG.md has a section for it and nothing left under "## Unreleased" (those
+// changes would ship without their notes); prints the version, and writes that section as the release
+// notes. Exits 1 with the mismatches otherwise, before anything is built or published.
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { values, positionals } = parseArgs({ options: { notes: { type: "string" } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { notes: { type: "string" }, root: { type: "string" } }, allowPositionals: true });
+const root = values.root ?? join(dirname(fileURLToPath(import.meta.url)), "..");
 const tag = positionals[0] ?? "";
 const version = /^v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(tag)?.[1];
 if (!version) {
@@ -38,6 +39,18 @@ else {
   const rest = changelog.slice(heading.index + heading[0].length);
   const next = rest.search(/^## /m);
   notes = (next === -1 ? rest : rest.slice(0, next)).trim();
+}
+
+// "## Unreleased" up to the next "## " heading must hold nothing but its own empty subheadings.
+const unreleased = /^## \[?Unreleased\]?\s*$/im.exec(changelog);
+if (unreleased) {
+  const rest = changelog.slice(unreleased.index + unreleased[0].length);
+  const next = rest.search(/^## /m);
+  const entries = (next === -1 ? rest : rest.slice(0, next)).split("\n").filter((line) => line.trim() && !/^### /.test(line));
+  if (entries.length > 0)
+    problems.push(
+      `CHANGELOG.md has entries under "## Unreleased": they would ship without their notes: give them a version's section before tagging`,
+    );
 }
 
 if (problems.length > 0) {

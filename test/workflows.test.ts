@@ -2,9 +2,9 @@
 // over .github/workflows and the CI recipe in examples/ci, the release workflow's consistency with the
 // files it builds from, and the release gate script that every release starts with.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "./harness/bins.ts";
 import { instructions, readDockerfile, readYaml, type Stage } from "./infra/files.ts";
@@ -135,12 +135,35 @@ describe("scripts/release-version.mjs", () => {
     spawnSync(process.execPath, [join(repoRoot, "scripts/release-version.mjs"), ...args], { cwd: work, encoding: "utf8" });
   const version = (JSON.parse(readFileSync(join(repoRoot, "packages/server/package.json"), "utf8")) as { version: string }).version;
 
+  /** The files the gate reads, copied into a tree of their own, with the CHANGELOG given. */
+  const tree = (label: string, changelog: string) => {
+    const dir = join(work, label);
+    for (const file of [
+      "packages/cacheprog-client/package.json",
+      "packages/server/package.json",
+      "infra/helm/gocacheprog-server/Chart.yaml",
+    ]) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      copyFileSync(join(repoRoot, file), join(dir, file));
+    }
+    writeFileSync(join(dir, "CHANGELOG.md"), changelog);
+    return dir;
+  };
+
   it("accepts the tag of the current version and writes its CHANGELOG section as the notes", () => {
     const notes = join(work, "notes.md");
-    const run = gate(`v${version}`, "--notes", notes);
+    const changelog = `# Changelog\n\n## Unreleased\n\n### Added\n\n## ${version} - 2026-12-01\n\n### Added\n\n- Everything so far, and more.\n`;
+    const run = gate(`v${version}`, "--notes", notes, "--root", tree("released", changelog));
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe(`${version}\n`);
-    expect(readFileSync(notes, "utf8").trim().length).toBeGreaterThan(20);
+    expect(readFileSync(notes, "utf8")).toContain("Everything so far");
+  });
+
+  it("refuses a tag while changes wait under Unreleased: they would ship without their notes", () => {
+    const changelog = `# Changelog\n\n## Unreleased\n\n### Fixed\n\n- Something new.\n\n## ${version} - 2026-11-22\n\n- First.\n`;
+    const run = gate(`v${version}`, "--root", tree("pending", changelog));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('entries under "## Unreleased"');
   });
 
   it("refuses another version, naming every file that disagrees, and a tag that is no version", () => {
