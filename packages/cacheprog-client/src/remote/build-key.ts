@@ -14,6 +14,8 @@ const KEY_ENV = [
   "GOOS",
   "GOARCH",
   "GOFLAGS",
+  // Workspace mode or not (GOWORK=off, another go.work) changes the build list, and so the IDs.
+  "GOWORK",
   "CGO_ENABLED",
   "GOEXPERIMENT",
   "GOAMD64",

@@ -38,6 +38,8 @@ describe("the go command line in a build key", () => {
     ]) {
       expect(key(args), args.join(" ")).not.toBe(base);
     }
+    // Workspace mode or not changes the build list.
+    expect(buildKey({ env: { ...env, GOWORK: "off" }, cwd: "/src/app", goArgs: ["build", "./..."] }).toString("hex")).not.toBe(base);
     // A test binary's ID keys its cached results, and -ldflags is part of it.
     expect(key(["test", "-ldflags", "-X a=1", "./..."])).not.toBe(key(["test", "-ldflags", "-X a=2", "./..."]));
   });
