@@ -220,6 +220,19 @@ describe("WarmStart", () => {
     expect(stub.manifests).toHaveLength(1);
   });
 
+  it("leaves out of the manifest a miss go never puts (a link action), so an identical build uploads none", async () => {
+    const body = Buffer.from("archive");
+    stub.chunks = [bytes(announce(["compile", body.length]), ...entryFrames("compile", body))];
+    const w = await warm();
+    await w.settled();
+    // The same build as last time: the compile hits the stream's copy, the link lookup misses, never put.
+    w.record(idOf("compile").toString("hex"), true, true);
+    w.record(idOf("link").toString("hex"), false);
+    await w.finish(1000);
+    expect(stub.manifests).toEqual([]);
+    expect([stats.warmUsed, stats.warmWasted]).toEqual([1, 0]);
+  });
+
   it("leaves out of go build's manifest the source lists a compile puts beside its archive, unless go asked for one", async () => {
     stub.chunks = [bytes(announce())];
     const w = await warm({ keepSourceLists: false });

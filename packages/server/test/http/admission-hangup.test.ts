@@ -1,15 +1,9 @@
 import type { Server } from "node:http";
-import { type AddressInfo, connect } from "node:net";
+import { connect } from "node:net";
 import { routes } from "@gocacheprog/common";
-import { serve } from "@hono/node-server";
-import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
-import { Admission } from "../../src/http/admission.ts";
-import { guardedServerFactory } from "../../src/http/pipelining.ts";
-import { createLogger } from "../../src/ops/logger.ts";
-import { ServerMetrics } from "../../src/ops/metrics.ts";
 import { makeTestApp, randomHex, TEAM_TOKENS, TOKENS } from "../support/fakes.ts";
+import { serveGuarded } from "../support/guarded.ts";
 
 const servers: Server[] = [];
 let releaseBackend = () => {};
@@ -38,21 +32,8 @@ describe("admission control vs clients that hang up", () => {
         inProgress--;
       }
     };
-    const admission = new Admission(
-      { maxInFlight: 2, maxInFlightPerToken: 2 },
-      {
-        auth: new TokenAuth(parseTokens(TEAM_TOKENS, "t")),
-        metrics: new ServerMetrics(new Registry()),
-        logger: createLogger("warn", logs),
-      },
-    );
-    const server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0, createServer: guardedServerFactory(admission) }, () =>
-        resolve(s as Server),
-      );
-    });
+    const { server, port } = await serveGuarded(app, { maxInFlight: 2, maxInFlightPerToken: 2 }, logs);
     servers.push(server);
-    const port = (server.address() as AddressInfo).port;
 
     // Ten clients, one after another: each sends a GET for a (missing) entry and hangs up once the
     // server has started looking it up.

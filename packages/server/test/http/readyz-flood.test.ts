@@ -1,14 +1,7 @@
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
-import { Admission } from "../../src/http/admission.ts";
-import { guardedServerFactory } from "../../src/http/pipelining.ts";
-import { createLogger } from "../../src/ops/logger.ts";
-import { ServerMetrics } from "../../src/ops/metrics.ts";
 import { makeTestApp, TEAM_TOKENS } from "../support/fakes.ts";
+import { serveGuarded } from "../support/guarded.ts";
 
 const servers: Server[] = [];
 let releaseBackend = () => {};
@@ -33,21 +26,8 @@ describe("/readyz under a flood of unauthenticated probes", () => {
       blobPings++;
       await held;
     };
-    const admission = new Admission(
-      { maxInFlight: 4, maxInFlightPerToken: 2 },
-      {
-        auth: new TokenAuth(parseTokens(TEAM_TOKENS, "t")),
-        metrics: new ServerMetrics(new Registry()),
-        logger: createLogger("warn", logs),
-      },
-    );
-    const server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0, createServer: guardedServerFactory(admission) }, () =>
-        resolve(s as Server),
-      );
-    });
+    const { server, url } = await serveGuarded(app, { maxInFlight: 4, maxInFlightPerToken: 2 }, logs);
     servers.push(server);
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     // 50 anonymous /readyz at once (no token needed, and admission never refuses a probe).
     const probes = Array.from({ length: 50 }, () => fetch(`${url}/readyz`).catch(() => null));
