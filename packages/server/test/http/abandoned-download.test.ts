@@ -3,22 +3,15 @@ import type { Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { headers, routes } from "@gocacheprog/common";
 import { serve } from "@hono/node-server";
-import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseTokens, TokenAuth } from "../../src/auth/tokens.ts";
-import { CacheCore } from "../../src/cache/core.ts";
-import { createApp } from "../../src/http/app.ts";
-import { createLogger } from "../../src/ops/logger.ts";
-import { ServerMetrics } from "../../src/ops/metrics.ts";
 import type { BlobBody } from "../../src/storage/blob/types.ts";
-import { FakeBlobStore, FakeIndex, LogCapture, randomHex, sha256Hex } from "../support/fakes.ts";
+import { type FakeBlobStore, makeTestApp, randomHex, sha256Hex } from "../support/fakes.ts";
 
 /**
  * A blob store whose reads take a while (an S3 GET) and which tracks whether every body it hands out
  * is closed again (consumed to its end or destroyed): an open one is an S3 socket or a file descriptor.
  */
-function slowTrackedBlobs() {
-  const blobs = new FakeBlobStore();
+function trackSlowReads(blobs: FakeBlobStore) {
   const tracker = { open: 0, delayMs: 0 };
   const baseGet = blobs.get.bind(blobs);
   const get = async (key: string): Promise<{ body: BlobBody; size: number } | null> => {
@@ -43,7 +36,7 @@ function slowTrackedBlobs() {
     return { body: Object.assign(tracked(), { destroy: close }), size: got.size };
   };
   blobs.get = get as unknown as FakeBlobStore["get"];
-  return { blobs, tracker };
+  return tracker;
 }
 
 let server: Server | undefined;
@@ -54,19 +47,8 @@ afterEach(() => {
 
 describe("a download whose client left while the server opened the blob", () => {
   it("closes the blob stream it opened for a client that is already gone", async () => {
-    const { blobs, tracker } = slowTrackedBlobs();
-    const index = new FakeIndex();
-    const metrics = new ServerMetrics(new Registry());
-    const logger = createLogger("silent", new LogCapture());
-    const core = new CacheCore({
-      blobs,
-      index,
-      metrics,
-      logger,
-      options: { inlineMax: 1024, verifyBufferMax: 64 * 1024, backendTimeoutMs: 5000, touchIntervalMs: 0 },
-    });
-    const auth = new TokenAuth(parseTokens("", "test"));
-    const app = createApp({ core, auth, metrics, logger, maxBody: 1 << 30 });
+    const { app, blobs } = makeTestApp({ core: { inlineMax: 1024, verifyBufferMax: 64 * 1024, backendTimeoutMs: 5000 } });
+    const tracker = trackSlowReads(blobs);
 
     const data = randomBytes(2 * 1024 * 1024); // streamed (above verifyBufferMax), not read whole
     const action = randomHex();
