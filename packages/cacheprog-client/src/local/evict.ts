@@ -1,7 +1,7 @@
 import { lstat, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { TEMP_FILE_PREFIX } from "@gocacheprog/common";
-import { CACHE_FILE_NAME, SHARD_NAME, stampTrim, trimDue } from "./layout.ts";
+import { CACHE_FILE_NAME, claimTrim, SHARD_NAME, trimDue } from "./layout.ts";
 
 /**
  * go never trims a cacheprog directory, so the client does: at exit, at most once per interval
@@ -44,7 +44,7 @@ export async function trimIfDue(dir: string, policy: TrimPolicy, now = Date.now(
  * undefined when another process claimed it first.
  */
 export async function claimAndTrim(dir: string, policy: TrimPolicy, now: number): Promise<TrimReport | undefined> {
-  if (!stampTrim(dir, now)) return undefined;
+  if (!claimTrim(dir, policy.intervalMs, now)) return undefined;
   return trim(dir, policy, now);
 }
 

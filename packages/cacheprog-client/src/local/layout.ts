@@ -1,4 +1,4 @@
-import { statSync, utimesSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -41,5 +41,39 @@ export function trimDue(dir: string, intervalMs: number, now: number): boolean {
     stampTrim(dir, now);
     return false;
   }
-  return now - stamp.mtimeMs >= intervalMs;
+  return stampDue(stamp.mtimeMs, intervalMs, now);
+}
+
+/**
+ * A stamp far in the future was written by a clock that ran ahead (a VM before NTP, a shared mount):
+ * waiting for that date would stop trimming for as long, so it counts as due, as go's own Trim does.
+ */
+const FUTURE_STAMP_MS = 3600_000;
+
+function stampDue(stampMs: number, intervalMs: number, now: number): boolean {
+  const age = now - stampMs;
+  return age >= intervalMs || age < -FUTURE_STAMP_MS;
+}
+
+/**
+ * Claims a due interval for this process before its slow walk, so that sessions ending together do
+ * not all trim: the stamp is renamed aside (of processes trying at once, one rename succeeds and the
+ * others find no stamp), checked to be due still (not a stamp a claim just wrote), then written anew.
+ * false when another process has it, or the directory is gone.
+ */
+export function claimTrim(dir: string, intervalMs: number, now: number): boolean {
+  const path = join(dir, TRIM_STAMP);
+  const claimed = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  try {
+    renameSync(path, claimed);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+  if (!stampDue(statSync(claimed).mtimeMs, intervalMs, now)) {
+    renameSync(claimed, path);
+    return false;
+  }
+  rmSync(claimed, { force: true });
+  return stampTrim(dir, now);
 }
