@@ -2,9 +2,9 @@ import type { NamespaceBudget } from "../auth/tokens.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { ServerMetrics } from "../ops/metrics.ts";
 import type { BlobStore } from "../storage/blob/types.ts";
-import type { ActionRecord, Index, NamespaceUsage } from "../storage/index/types.ts";
+import type { Index, NamespaceUsage } from "../storage/index/types.ts";
 import { GOMOD_NAMESPACE, parseActionRecordKey, parseManifestKey, parseOutputKey } from "../storage/keys.ts";
-import { bytesInRecord, outputBlobKey } from "./output-lifetime.ts";
+import { type Entry, exactUsage, groupByNamespace, toEntry } from "./gc-entries.ts";
 import { ItemFailures, inPool } from "./pool.ts";
 import { deleteRecordCopy, readRecordCopy, restoreRecord } from "./records.ts";
 import { correctUsage, plus } from "./usage.ts";
@@ -52,16 +52,6 @@ export interface GcReport extends PoolReport {
   namespaces: Record<string, PoolReport>;
 }
 
-interface Entry {
-  namespace: string;
-  actionHex: string;
-  /** null for inline and empty outputs, which have no blob. */
-  outputKey: string | null;
-  /** For entries without a blob: the output bytes the record holds (their share of the size budget). */
-  size: number;
-  lastAccessMs: number;
-}
-
 /**
  * One eviction and garbage collection pass:
  *  1. list the blob store; record copies the index lacks (a flushed Redis) are put back first, so
@@ -99,29 +89,49 @@ export async function runGc(
   }
   let reindexed = 0;
   const reindexedUsage = new Map<string, NamespaceUsage>();
-  await inPool(copies, options.concurrency, async ({ namespace, actionHex }) => {
-    if (entries.has(`${namespace}/${actionHex}`)) return;
-    const record = await readRecordCopy(blobs, namespace, actionHex, undefined, now);
-    // Undecodable copies are garbage: nothing could ever restore from them.
-    if (!record) return deleteRecordCopy(blobs, namespace, actionHex);
-    if (!(await restoreRecord(blobs, index, namespace, actionHex, record))) return;
-    const entry = toEntry(namespace, actionHex, record);
-    entries.set(`${namespace}/${actionHex}`, entry);
-    reindexedUsage.set(
-      namespace,
-      plus(reindexedUsage.get(namespace) ?? { entries: 0, bytes: 0 }, { entries: 1, bytes: entry.outputKey ? 0 : entry.size }),
-    );
-    reindexed++;
-  });
   const failures = new ItemFailures();
+  // A copy that could not be put back (an index at maxmemory or out of map space, a failed read) is
+  // one failure among others, not the end of the pass, whose deletions are what frees that space.
+  // Its output stays this pass; where the copy itself could not be read, every orphan of its namespace does.
+  const keptOutputs = new Set<string>();
+  const unread = new Set<string>();
+  await inPool(
+    copies,
+    options.concurrency,
+    failures.tolerate(async ({ namespace, actionHex }: { namespace: string; actionHex: string }) => {
+      if (entries.has(`${namespace}/${actionHex}`)) return;
+      const record = await readRecordCopy(blobs, namespace, actionHex, undefined, now).catch((err: unknown) => {
+        unread.add(namespace);
+        throw err;
+      });
+      // Undecodable copies are garbage: nothing could ever restore from them.
+      if (!record) return deleteRecordCopy(blobs, namespace, actionHex);
+      const entry = toEntry(namespace, actionHex, record);
+      try {
+        if (!(await restoreRecord(blobs, index, namespace, actionHex, record))) return;
+      } catch (err) {
+        if (entry.outputKey) keptOutputs.add(entry.outputKey);
+        throw err;
+      }
+      entries.set(`${namespace}/${actionHex}`, entry);
+      reindexedUsage.set(
+        namespace,
+        plus(reindexedUsage.get(namespace) ?? { entries: 0, bytes: 0 }, { entries: 1, bytes: entry.outputKey ? 0 : entry.size }),
+      );
+      reindexed++;
+    }),
+  );
   // Best effort: at a Redis maxmemory (noeviction) the counters cannot grow, and the deletions below are what frees it.
   await failures.tolerate(() => correctUsage(index, counted, exactUsage(entries.values(), outputs), reindexedUsage))(undefined);
 
   const refs = new Map<string, number>();
-  for (const entry of entries.values()) if (entry.outputKey) refs.set(entry.outputKey, (refs.get(entry.outputKey) ?? 0) + 1);
+  const refer = (key: string) => refs.set(key, (refs.get(key) ?? 0) + 1);
+  for (const entry of entries.values()) if (entry.outputKey) refer(entry.outputKey);
+  for (const key of keptOutputs) refer(key);
   // Outputs nothing refers to, past the grace period: step 3 deletes them.
   const settled = (lastModifiedMs: number) => lastModifiedMs <= now - options.graceMs;
-  const orphaned = (key: string, o: { lastModifiedMs: number }) => !refs.get(key) && settled(o.lastModifiedMs);
+  const orphaned = (key: string, o: { lastModifiedMs: number }) =>
+    !refs.get(key) && settled(o.lastModifiedMs) && !unread.has(parseOutputKey(key)!.namespace);
   // No unreferenced output takes budget, young ones included (freed by an earlier pass, waiting to
   // settle): evicting live entries would not delete them any sooner, and passes in a row would each
   // evict more for bytes none of them can free.
@@ -178,18 +188,29 @@ export async function runGc(
     options.concurrency,
     // The copy first: with the index entry gone and the copy kept (a failure between the two), the next
     // pass would put the evicted entry back, as if read then.
-    failures.tolerate(async (entry) => {
-      await deleteRecordCopy(blobs, entry.namespace, entry.actionHex);
-      await index.delete(entry.namespace, entry.actionHex);
+    failures.tolerate(async (entry: Entry) => {
+      try {
+        await deleteRecordCopy(blobs, entry.namespace, entry.actionHex);
+        await index.delete(entry.namespace, entry.actionHex);
+      } catch (err) {
+        // Still in the index: its output is referenced again, so step 3 keeps it.
+        if (entry.outputKey) refer(entry.outputKey);
+        throw err;
+      }
     }),
   );
 
+  let expiredManifests = 0;
   await inPool(
     staleManifests,
     options.concurrency,
-    failures.tolerate(async ({ namespace, buildKeyHex, key }) => {
+    failures.tolerate(async ({ namespace, buildKeyHex, key }: (typeof staleManifests)[number]) => {
+      // The listing is as old as the pass: a session may have rewritten this manifest since.
+      const current = await blobs.head(key);
+      if (current && current.lastModified.getTime() >= now - options.maxAgeMs) return;
       await index.setManifests(namespace, buildKeyHex, null);
       await blobs.delete(key);
+      expiredManifests++;
     }),
   );
 
@@ -229,7 +250,7 @@ export async function runGc(
     ...build,
     reindexed,
     orphanOutputs: orphans.length - skipped,
-    expiredManifests: staleManifests.length,
+    expiredManifests,
     leftovers: leftovers.removed,
     leftoverBytes: leftovers.bytes,
     gomod,
@@ -247,51 +268,4 @@ function addPools(a: PoolReport, b: PoolReport): PoolReport {
     bytesBefore: a.bytesBefore + b.bytesBefore,
     bytesAfter: a.bytesAfter + b.bytesAfter,
   };
-}
-
-interface NamespaceGroup {
-  entries: Entry[];
-  /** Output blobs plus inline bytes. */
-  bytes: number;
-  /** Of those, outputs to be deleted as orphans. */
-  orphanBytes: number;
-}
-
-function groupByNamespace(
-  entries: Iterable<Entry>,
-  outputs: ReadonlyMap<string, { size: number; lastModifiedMs: number }>,
-  unreferenced: (key: string) => boolean,
-): Map<string, NamespaceGroup> {
-  const groups = new Map<string, NamespaceGroup>();
-  const group = (namespace: string) => {
-    const found = groups.get(namespace) ?? { entries: [], bytes: 0, orphanBytes: 0 };
-    groups.set(namespace, found);
-    return found;
-  };
-  for (const entry of entries) {
-    const g = group(entry.namespace);
-    g.entries.push(entry);
-    if (!entry.outputKey) g.bytes += entry.size;
-  }
-  for (const [key, output] of outputs) {
-    const g = group(parseOutputKey(key)!.namespace);
-    g.bytes += output.size;
-    if (unreferenced(key)) g.orphanBytes += output.size;
-  }
-  return groups;
-}
-
-/** What storage holds per namespace: entries in the index, output blobs plus inline bytes. */
-function exactUsage(entries: Iterable<Entry>, outputs: ReadonlyMap<string, { size: number }>): Map<string, NamespaceUsage> {
-  const usage = new Map<string, NamespaceUsage>();
-  const add = (namespace: string, delta: NamespaceUsage) =>
-    usage.set(namespace, plus(usage.get(namespace) ?? { entries: 0, bytes: 0 }, delta));
-  for (const entry of entries) add(entry.namespace, { entries: 1, bytes: entry.outputKey ? 0 : entry.size });
-  for (const [key, output] of outputs) add(parseOutputKey(key)!.namespace, { entries: 0, bytes: output.size });
-  return usage;
-}
-
-function toEntry(namespace: string, actionHex: string, record: ActionRecord): Entry {
-  const key = outputBlobKey(namespace, record);
-  return { namespace, actionHex, outputKey: key, size: key ? record.size : bytesInRecord(record), lastAccessMs: record.lastAccessMs };
 }
