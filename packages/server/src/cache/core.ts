@@ -234,6 +234,8 @@ export class CacheCore {
     if (!ref) return false;
     const now = this.now();
     await this.full.watch(() => this.saveRecord(ns, actionHex, { ...ref, putTimeMs: now, lastAccessMs: now }));
+    // A new entry all the same: an entry budget is spent by links as by uploads.
+    if (this.budget) void overBudget(this.usage, this.budget, ns).catch(() => {});
     this.metrics.outputsStored.inc({ result: "linked" });
     this.observer?.put(ns, 0);
     return true;
