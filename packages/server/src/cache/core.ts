@@ -24,6 +24,8 @@ export interface CoreOptions extends OutputsOptions {
   prefetchBufferBytes?: number;
   /** Last-access times only need eviction granularity; skipping most touches saves an index write per hit. */
   touchIntervalMs: number;
+  /** gc's --max-age: prefetches keep the manifests they serve younger than that. */
+  maxAgeMs?: number;
 }
 
 /** The size budgets a write checks after it is stored (gc enforces them; this only calls it early). */
@@ -110,7 +112,15 @@ export class CacheCore {
     const { blobs, calls, metrics, logger, options, usage } = this;
     this.outputs = new Outputs({ blobs, calls, metrics, logger, options, usage });
     this.repair = new IndexRepair({ blobs: this.blobs, index: this.index, calls: this.calls, logger: this.logger, now: this.now });
-    this.manifests = new Manifests({ blobs: this.blobs, index: this.index, calls: this.calls, logger: this.logger, now: this.now });
+    const { maxAgeMs } = this.options;
+    this.manifests = new Manifests({
+      blobs: this.blobs,
+      index: this.index,
+      calls: this.calls,
+      logger: this.logger,
+      now: this.now,
+      maxAgeMs,
+    });
   }
 
   /**

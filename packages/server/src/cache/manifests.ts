@@ -17,10 +17,10 @@ import type { StorageCalls } from "./storage-calls.ts";
 export const MANIFESTS_KEPT = 3;
 
 /**
- * How often serving a key's prefetch rewrites its blob copy, per replica. gc expires a manifest by the
- * copy's age, and a session that adds nothing to what the prefetch announced uploads no manifest, so
- * the fleet's steady state (every fresh runner predicted exactly) would otherwise let a manifest in
- * daily use expire.
+ * How often serving a key's prefetch rewrites its blob copy, per replica: daily, or twice within
+ * --max-age when that is shorter. gc expires a manifest by the copy's age, and a session that adds
+ * nothing to what the prefetch announced uploads no manifest, so the fleet's steady state (every
+ * fresh runner predicted exactly) would otherwise let a manifest in daily use expire.
  */
 const REFRESH_EVERY_MS = 86_400_000;
 /** Keys whose refresh time a replica remembers; past it, the oldest are forgotten (one extra rewrite each). */
@@ -32,12 +32,19 @@ export interface ManifestsDeps {
   calls: StorageCalls;
   logger: Logger;
   now: () => number;
+  /** gc's --max-age (0 = none), which manifests are expired by. */
+  maxAgeMs?: number;
 }
 
 export class Manifests {
   private readonly refreshed = new Map<string, number>();
 
-  constructor(private readonly deps: ManifestsDeps) {}
+  private readonly refreshEveryMs: number;
+
+  constructor(private readonly deps: ManifestsDeps) {
+    const maxAgeMs = deps.maxAgeMs ?? 0;
+    this.refreshEveryMs = maxAgeMs > 0 ? Math.min(REFRESH_EVERY_MS, maxAgeMs / 2) : REFRESH_EVERY_MS;
+  }
 
   /**
    * Adds one session's manifest in front and keeps the newest MANIFESTS_KEPT. Two sessions of one
@@ -73,7 +80,7 @@ export class Manifests {
     const manifests = await this.read(ns, buildKeyHex);
     const id = `${ns}/${buildKeyHex}`;
     const now = this.deps.now();
-    if (manifests.length > 0 && now - (this.refreshed.get(id) ?? 0) >= REFRESH_EVERY_MS) {
+    if (manifests.length > 0 && now - (this.refreshed.get(id) ?? 0) >= this.refreshEveryMs) {
       this.refreshed.delete(id);
       this.refreshed.set(id, now);
       if (this.refreshed.size > REFRESHED_KEYS_MAX) this.refreshed.delete(this.refreshed.keys().next().value as string);

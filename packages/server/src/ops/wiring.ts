@@ -133,6 +133,7 @@ export function coreOptions(options: ServerOptions): CoreOptions {
     prefetchConcurrency: options.prefetchConcurrency,
     prefetchBufferBytes: options.prefetchBuffer,
     touchIntervalMs: Math.min(10 * 60_000, Math.max(1000, options.maxAge / 100)),
+    maxAgeMs: options.maxAge,
     // Half gc's grace: the other half is the time a put reusing a blob has to write its record.
     reuseMaxAgeMs: options.gcGrace / 2,
   };
