@@ -9,8 +9,11 @@ import {
   manifestsPrefix,
   parseActionRecordKey,
   parseManifestKey,
+  parseOutputKey,
 } from "../storage/keys.ts";
+import { type Entry, exactUsage, toEntry } from "./gc-entries.ts";
 import { inPool } from "./pool.ts";
+import { correctUsage } from "./usage.ts";
 
 /**
  * Action records live twice: in the index (fast) and as a copy in the blob store next to the
@@ -126,8 +129,12 @@ export async function rebuildIndex(blobs: BlobStore, index: Index, options: Rebu
     if (failure) throw failure.err;
   };
 
+  // A whole rebuild also recounts usage: the index's counters went with it (a flushed Redis), and
+  // restoring records puts back their entries and inline bytes, not the output blobs' bytes.
+  const outputs = new Map<string, { size: number }>();
   for (const prefix of prefixes) {
     for await (const listing of blobs.list(prefix)) {
+      if (!options.namespaces && parseOutputKey(listing.key)) outputs.set(listing.key, { size: listing.size });
       const manifest = parseManifestKey(listing.key);
       if (manifest) {
         if (await restoreManifests(blobs, index, manifest.namespace, manifest.buildKeyHex)) result.manifests++;
@@ -142,7 +149,13 @@ export async function rebuildIndex(blobs: BlobStore, index: Index, options: Rebu
   }
   await flush();
   // Only a pass over every namespace proves the index whole.
-  if (!options.namespaces) await index.markComplete();
+  if (!options.namespaces) {
+    const counted = await index.usage();
+    const entries: Entry[] = [];
+    for await (const { namespace, actionHex, record } of index.scan()) entries.push(toEntry(namespace, actionHex, record));
+    await correctUsage(index, counted, exactUsage(entries, outputs));
+    await index.markComplete();
+  }
   return result;
 }
 

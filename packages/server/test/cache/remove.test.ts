@@ -100,9 +100,11 @@ describe("CacheCore.remove", () => {
       const { app, core, blobs, index } = makeTestApp();
       const action = randomHex();
       await put(app, action, Buffer.alloc(100, 6));
-      index.records.delete(embeddedIndexKey("default", action));
-      // Counters untouched by that loss (gc would correct them): the restore's write and its take-back cancel out.
+      // The index loses the entry (its counters follow, as a rebuild would recount them); the copy stays.
+      await index.delete("default", action);
+      // The restore's write and its take-back cancel out.
       const counted = await usage(index);
+      expect(counted).toEqual({ entries: 0, bytes: 0 });
       const hold = holdCopyRead(blobs, action);
 
       const lookup = app.request(routes.action(action));
