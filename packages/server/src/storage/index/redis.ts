@@ -1,5 +1,6 @@
 import { settlesWithin } from "@gocacheprog/common";
 import { Cluster, type Redis } from "ioredis";
+import { BackendUnavailableError } from "../errors.ts";
 import {
   assertNamespace,
   parseRedisActionKey,
@@ -153,7 +154,14 @@ export class RedisIndex implements Index {
   /** SCAN over every master (one for standalone/Sentinel, each one for Cluster). */
   async *scan(namespace?: string): AsyncIterable<IndexEntry> {
     const pattern = namespace === undefined ? redisActionPattern(this.prefix) : redisNamespacePattern(this.prefix, namespace);
-    const nodes: Redis[] = isCluster(this.client) ? this.client.nodes("master") : [this.client];
+    // A Cluster client knows its masters only once connected: listing them before would scan nothing
+    // and end cleanly, an index that looks empty rather than one that is unavailable.
+    const nodes = await this.run(async (): Promise<Redis[]> => {
+      if (!isCluster(this.client)) return [this.client];
+      const masters = this.client.nodes("master");
+      if (masters.length === 0) throw new BackendUnavailableError("Redis Cluster: no master known");
+      return masters;
+    });
     for (const node of nodes) yield* this.scanNode(node, pattern);
   }
 
