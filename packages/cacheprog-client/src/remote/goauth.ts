@@ -33,9 +33,14 @@ export async function goauthResponse(env: Readonly<Record<string, string | undef
     options.tokenSource === "github-oidc" ? await idToken(env, options.oidcAudience, options.remoteTimeout, log) : readToken(options, log);
   // readToken hands out no token with a line break inside, which would inject a header line here.
   if (!token) return "";
-  // No user info, query or fragment: go matches the credentials by this prefix of each request's URL.
-  const prefix = `${base.origin}${base.pathname.replace(/\/+$/, "")}/gomod`;
-  return `${prefix}\n\nAuthorization: Bearer ${token}\n\n`;
+  // No user info, query or fragment: go matches the credentials by this prefix of each request's URL,
+  // host and path as GOPROXY ($GOCACHEPROG_URL/gomod) spells them (go folds no case and keeps a
+  // :443), so that spelling goes first, and the normalised one beside it when it differs.
+  const written = /^https:\/\/(?:[^@/?#]*@)?([^/?#]+)([^?#]*)/i.exec(options.url);
+  const prefixes = new Set<string>();
+  if (written) prefixes.add(`https://${written[1]}${written[2]!.replace(/\/+$/, "")}/gomod`);
+  prefixes.add(`${base.origin}${base.pathname.replace(/\/+$/, "")}/gomod`);
+  return `${[...prefixes].join("\n")}\n\nAuthorization: Bearer ${token}\n\n`;
 }
 
 const USAGE = `Usage: GOAUTH="netrc;/path/to/gocacheprog goauth" go mod download
