@@ -64,7 +64,10 @@ export function parseStatsLines(text: string): { records: StatsRecord[]; badLine
     try {
       const value: unknown = JSON.parse(line);
       if (value !== null && typeof value === "object" && !Array.isArray(value) && typeof (value as StatsRecord).gets === "number") {
-        records.push(value as StatsRecord);
+        // The one text field the summary prints: anything but a string is dropped, not printed or choked on.
+        const record = value as StatsRecord;
+        if (typeof record.command !== "string") delete record.command;
+        records.push(record);
       } else badLines++;
     } catch {
       badLines++;
