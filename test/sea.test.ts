@@ -168,6 +168,10 @@ describe("single-file client (Node SEA) in a PATH without node", () => {
     expect(newMachine.stderr).not.toContain(token);
   });
 
+  it("embeds no path of the machine that built it (the bundle goes in under a bare name)", () => {
+    expect(readFileSync(exe).includes(repoRoot)).toBe(false);
+  });
+
   it("is Node 24 LTS, the pinned runtime, whatever node runs the tests", () => {
     const pinned = execFileSync(runtime, ["--version"], { encoding: "utf8" }).trim();
     expect(pinned).toMatch(/^v24\./);

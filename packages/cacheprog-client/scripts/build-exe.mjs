@@ -62,10 +62,12 @@ const work = mkdtempSync(join(tmpdir(), "gocacheprog-sea-"));
 try {
   const blob = join(work, "sea-prep.blob");
   const seaConfig = join(work, "sea-config.json");
+  // The blob keeps `main` as written (stack traces show it): a bare name, not the build machine's checkout path.
+  copyFileSync(bundle, join(work, "client.cjs"));
   writeFileSync(
     seaConfig,
     JSON.stringify({
-      main: bundle,
+      main: "client.cjs",
       output: blob,
       // The go command starts one client per build; a V8 code cache skips compiling the bundle at each start.
       useCodeCache: !values["no-code-cache"],
@@ -73,7 +75,7 @@ try {
       disableExperimentalSEAWarning: true,
     }),
   );
-  execFileSync(runtime, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
+  execFileSync(runtime, ["--experimental-sea-config", seaConfig], { stdio: "inherit", cwd: work });
 
   // Build next to the target and rename, so a running copy of the old exe is never half-overwritten.
   mkdirSync(dirname(out), { recursive: true });
