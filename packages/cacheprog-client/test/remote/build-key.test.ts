@@ -44,3 +44,17 @@ describe("the go command line in a build key", () => {
     expect(key(["test", "-ldflags", "-X a=1", "./..."])).not.toBe(key(["test", "-ldflags", "-X a=2", "./..."]));
   });
 });
+
+describe("build keys", () => {
+  it("depend on the directory, the go command line and the target, and GOCACHEPROG_KEY replaces them", () => {
+    const base = { env: { GOOS: "linux", GOARCH: "amd64" }, cwd: "/src/app", goArgs: ["build", "./..."] };
+    const key = buildKey(base);
+    expect(key).toHaveLength(32);
+    expect(buildKey(base)).toEqual(key);
+    expect(buildKey({ ...base, cwd: "/src/other" })).not.toEqual(key);
+    expect(buildKey({ ...base, goArgs: ["test", "./..."] })).not.toEqual(key);
+    expect(buildKey({ ...base, env: { GOOS: "linux", GOARCH: "arm64" } })).not.toEqual(key);
+    expect(buildKey({ ...base, env: { ...base.env, PATH: "/elsewhere", HOME: "/home/ci" } })).toEqual(key);
+    expect(buildKey({ ...base, override: "repo-linux" })).toEqual(buildKey({ env: {}, cwd: "/", override: "repo-linux" }));
+  });
+});

@@ -6,7 +6,6 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { DiskTier } from "../../src/local/tier.ts";
 import { createLogger } from "../../src/ops/log.ts";
 import { Stats } from "../../src/ops/stats.ts";
-import { buildKey } from "../../src/remote/build-key.ts";
 import { subkey } from "../../src/remote/follow-ups.ts";
 import type { RemoteClient } from "../../src/remote/http.ts";
 import { WarmStart, type WarmStartOptions } from "../../src/remote/warm.ts";
@@ -291,19 +290,5 @@ describe("WarmStart", () => {
     await w.ready(idOf("anything").toString("hex"));
     await w.finish(1000);
     expect(stats.warmEntries).toBe(0);
-  });
-});
-
-describe("build keys", () => {
-  it("depend on the directory, the go command line and the target, and GOCACHEPROG_KEY replaces them", () => {
-    const base = { env: { GOOS: "linux", GOARCH: "amd64" }, cwd: "/src/app", goArgs: ["build", "./..."] };
-    const key = buildKey(base);
-    expect(key).toHaveLength(32);
-    expect(buildKey(base)).toEqual(key);
-    expect(buildKey({ ...base, cwd: "/src/other" })).not.toEqual(key);
-    expect(buildKey({ ...base, goArgs: ["test", "./..."] })).not.toEqual(key);
-    expect(buildKey({ ...base, env: { GOOS: "linux", GOARCH: "arm64" } })).not.toEqual(key);
-    expect(buildKey({ ...base, env: { ...base.env, PATH: "/elsewhere", HOME: "/home/ci" } })).toEqual(key);
-    expect(buildKey({ ...base, override: "repo-linux" })).toEqual(buildKey({ env: {}, cwd: "/", override: "repo-linux" }));
   });
 });

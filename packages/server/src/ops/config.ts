@@ -4,6 +4,7 @@ import { ConfigError, type OptionDef, type OptionValues, parseOptions, renderHel
 import { oidcOptionDefs } from "../auth/options.ts";
 import { gomodOptionDefs } from "../gomod/options.ts";
 import { parseUpstreams } from "../gomod/upstream.ts";
+import { httpOptionDefs } from "../http/options.ts";
 import { statusOptionDefs } from "../status/options.ts";
 
 /**
@@ -167,50 +168,7 @@ export const serverOptionDefs = {
     default: "2s",
     description: "Longest wait for one index or blob store call before the request degrades (miss or 503) instead of hanging.",
   },
-  maxInFlight: {
-    flag: "max-in-flight",
-    env: "GOCACHEPROG_SERVER_MAX_IN_FLIGHT",
-    kind: "int",
-    min: "0",
-    default: "256",
-    description:
-      "Requests in progress at once (a response counts until sent); more are answered at once with 503 and Retry-After instead of queueing. /healthz, /readyz and /metrics are never refused (0 = no limit).",
-  },
-  maxInFlightPerToken: {
-    flag: "max-in-flight-per-token",
-    env: "GOCACHEPROG_SERVER_MAX_IN_FLIGHT_PER_TOKEN",
-    kind: "int",
-    min: "0",
-    default: "64",
-    description:
-      "Requests in progress at once per token; more get 429 and Retry-After, so one flooding token cannot take the whole server (a client holds at most --remote-connections plus --upload-concurrency; raise this when many runners share one token). Unknown tokens share one such budget; open access has none (0 = no limit).",
-  },
-  requestTimeout: {
-    flag: "request-timeout",
-    env: "GOCACHEPROG_SERVER_REQUEST_TIMEOUT",
-    kind: "duration",
-    max: TIMER_MAX,
-    default: "10m",
-    description:
-      "Longest time to receive one whole request, body included (Node's requestTimeout): a client trickling an upload is cut off after it. Allow for your largest output on your slowest link (0 = no limit).",
-  },
-  headersTimeout: {
-    flag: "headers-timeout",
-    env: "GOCACHEPROG_SERVER_HEADERS_TIMEOUT",
-    kind: "duration",
-    max: TIMER_MAX,
-    default: "30s",
-    description: "Longest time to receive a request's headers (Node's headersTimeout), so idle half-open requests cannot pile up.",
-  },
-  idleTimeout: {
-    flag: "idle-timeout",
-    env: "GOCACHEPROG_SERVER_IDLE_TIMEOUT",
-    kind: "duration",
-    max: TIMER_MAX,
-    default: "2m",
-    description:
-      "Longest a connection may go without a byte moving once its response has begun (a client that stopped reading a download or a warm-start stream): it is closed, freeing the reads and the admission slots it held. Time before the response (a module fill, a slow upload) does not count (0 = no limit).",
-  },
+  ...httpOptionDefs,
   prefetchConcurrency: {
     flag: "prefetch-concurrency",
     env: "GOCACHEPROG_SERVER_PREFETCH_CONCURRENCY",
