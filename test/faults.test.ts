@@ -38,8 +38,15 @@ afterAll(async () => {
   sandbox.remove();
 });
 
+let runners = 0;
+
+/**
+ * A fresh runner under a build key of its own: no manifest, so every entry is a lookup of its own, the
+ * path these faults are injected into (the warm-start stream's faults: test/warm-start.test.ts).
+ */
 function runner(url: string, extra: Record<string, string> = {}) {
-  return { goCache: sandbox.dir("gocache"), clientDir: copyDir(sandbox, stdlibDir), env: remoteEnv(url, undefined, extra) };
+  const env = remoteEnv(url, undefined, { GOCACHEPROG_KEY: `faults-runner-${++runners}`, ...extra });
+  return { goCache: sandbox.dir("gocache"), clientDir: copyDir(sandbox, stdlibDir), env };
 }
 
 async function proxy(plan: Parameters<typeof startFaultProxy>[1], upstream = server.url): Promise<FaultProxy> {
