@@ -73,6 +73,11 @@ export function locally<T>(step: () => T): T {
   }
 }
 
+/** The host to connect to: URL.hostname keeps an IPv6 literal's brackets, which getaddrinfo refuses. */
+export function connectHost(url: URL): string {
+  return url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+}
+
 /**
  * One HTTP request with a deadline that covers everything (connect, headers, body) and can be
  * moved once the size of the transfer is known. Past it the socket is destroyed, so the body stops

@@ -4,6 +4,7 @@ import { headers as h, PROTOBUF_CONTENT_TYPE, routes } from "@gocacheprog/common
 import type { OutputSink } from "../tier.ts";
 import {
   checkStatus,
+  connectHost,
   connectionPool,
   Exchange,
   entryOf,
@@ -246,7 +247,7 @@ export class RemoteClient {
       const req = this.send(
         {
           protocol: this.url.protocol,
-          hostname: this.url.hostname,
+          hostname: connectHost(this.url),
           port: this.url.port,
           method: "POST",
           path: this.basePath + routes.prefetch,
@@ -281,7 +282,7 @@ export class RemoteClient {
   ): Exchange {
     const options = {
       protocol: this.url.protocol,
-      hostname: this.url.hostname,
+      hostname: connectHost(this.url),
       port: this.url.port,
       method,
       path: this.basePath + path,

@@ -2,7 +2,7 @@ import { request as httpRequest } from "node:http";
 import { basename } from "node:path";
 import type { Logger } from "../ops/log.ts";
 import type { StatsJson } from "../ops/stats.ts";
-import { nodeHttps } from "./exchange.ts";
+import { connectHost, nodeHttps } from "./exchange.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -47,7 +47,7 @@ export function postSessionReport(
     const req = send(
       {
         protocol: base.protocol,
-        hostname: base.hostname,
+        hostname: connectHost(base),
         port: base.port,
         method: "POST",
         path: `${base.pathname.replace(/\/+$/, "")}/v1/sessions`,
