@@ -72,6 +72,10 @@ function writeEarly(text: string): number {
  * stdin/stdout over the tier stack, then the exit report. Resolves with the process exit code.
  */
 export async function runSession(options: ClientOptions, configWarnings: readonly string[] = []): Promise<number> {
+  // Ctrl-C and Ctrl-\ reach the whole process group. `go run` and `go test` ignore them, wait for the
+  // program they run, then still put test results and close: a client killed by the signal failed
+  // the go command ("GOCACHEPROG exited pre-Close"). The session ends as always, at close or EOF.
+  for (const signal of ["SIGINT", "SIGQUIT"] as const) process.on(signal, () => {});
   const log = createLogger(options.log);
   for (const warning of configWarnings) log.warn(warning);
   const dir = clientDir(options);
