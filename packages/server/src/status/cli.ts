@@ -16,7 +16,9 @@ export async function printStatus(options: ServerOptions, out: (text: string) =>
       throw new ConfigError(`cannot read --status-token-file ${options.statusTokenFile}: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
   }
-  const url = new URL("/v1/status", base);
+  // A path in --status-url (a proxy serving the server under a prefix) stays in front of the route.
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/v1/status`;
   // fetch refuses a URL with credentials and its error quotes the whole URL: they go in a header
   // instead (a proxy's Basic auth in front of the server), and never into a message.
   const basic =
@@ -67,7 +69,7 @@ export function formatStatus(r: StatusReport): string {
   for (const k of r.buildKeys) {
     const s = k.sessions[0];
     lines.push(
-      `  ${k.namespace} ${k.buildKey}: last ${s ? new Date(s.atMs).toISOString() : "-"}, ${s?.hits ?? 0} hits, ${s?.misses ?? 0} misses, prefetch used ${s?.prefetchUsed ?? "-"}, saved ${s?.savedMs === undefined ? "-" : `${(s.savedMs / 1000).toFixed(1)} s`}`,
+      `  ${k.namespace} ${k.buildKey}: last ${s ? new Date(s.atMs).toISOString() : "-"}, ${s?.hits ?? 0} hits, ${s?.misses ?? 0} misses, prefetch used ${s?.prefetchUsed ?? "-"}, took ${s?.durationMs === undefined ? "-" : `${(s.durationMs / 1000).toFixed(1)} s`}, saved ${s?.savedMs === undefined ? "-" : `${(s.savedMs / 1000).toFixed(1)} s`}`,
     );
   }
   const m = r.moduleProxy;

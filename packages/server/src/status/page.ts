@@ -79,10 +79,10 @@ function buildKeys(report: StatusReport) {
   if (report.buildKeys.length === 0) {
     return html`<p class="muted" id="build-keys-none">None yet: clients report their sessions to POST /v1/sessions.</p>`;
   }
-  return html`<table id="build-keys"><thead><tr><th>Namespace</th><th>Build key</th><th>Last session</th><th>Hits</th><th>Misses</th><th>Prefetch used</th><th>Time saved (est.)</th><th>Sessions kept</th></tr></thead><tbody>
+  return html`<table id="build-keys"><thead><tr><th>Namespace</th><th>Build key</th><th>Last session</th><th>Hits</th><th>Misses</th><th>Prefetch used</th><th>Duration</th><th>Time saved (est.)</th><th>Sessions kept</th></tr></thead><tbody>
 ${report.buildKeys.map((k) => {
   const s = k.sessions[0];
-  return html`<tr><td>${k.namespace}</td><td>${k.buildKey}</td><td>${s ? new Date(s.atMs).toISOString() : ""}</td><td class="n">${s?.hits ?? ""}</td><td class="n">${s?.misses ?? ""}</td><td class="n">${s?.prefetchUsed ?? "—"}</td><td class="n">${s?.savedMs === undefined ? "—" : `${(s.savedMs / 1000).toFixed(1)} s`}</td><td class="n">${k.sessions.length}</td></tr>`;
+  return html`<tr><td>${k.namespace}</td><td>${k.buildKey}</td><td>${s ? new Date(s.atMs).toISOString() : ""}</td><td class="n">${s?.hits ?? ""}</td><td class="n">${s?.misses ?? ""}</td><td class="n">${s?.prefetchUsed ?? "—"}</td><td class="n">${s?.durationMs === undefined ? "—" : `${(s.durationMs / 1000).toFixed(1)} s`}</td><td class="n">${s?.savedMs === undefined ? "—" : `${(s.savedMs / 1000).toFixed(1)} s`}</td><td class="n">${k.sessions.length}</td></tr>`;
 })}</tbody></table>`;
 }
 

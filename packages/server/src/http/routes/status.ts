@@ -30,10 +30,13 @@ export function registerStatusRoutes(app: Hono<AppEnv>, auth: TokenAuth, deps: S
     pageHeaders(c);
     const header = c.req.header("authorization");
     const cookie = getCookie(c, COOKIE);
-    const viewer = await viewerOf(header ?? (cookie ? `Bearer ${cookie}` : undefined));
+    // A Bearer header is a token meant for us; any other (a Basic-auth proxy in front, which the
+    // browser repeats on every request) gives way to the sign-in cookie, or the page could never be signed into.
+    const bearer = header !== undefined && /^bearer\s/i.test(header) ? header : undefined;
+    const viewer = await viewerOf(bearer ?? (cookie ? `Bearer ${cookie}` : header));
     if (!viewer) {
       if (cookie) deleteCookie(c, COOKIE, { path: "/" });
-      if (header) return c.html(await signInPage("That token is not valid here."), 401);
+      if (bearer) return c.html(await signInPage("That token is not valid here."), 401);
       return c.html(await signInPage(cookie ? "Your sign-in has expired or the token was removed; sign in again." : undefined));
     }
     const report = await buildStatus(deps.report, viewer);
