@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { claimAndTrim, type TrimPolicy } from "../../src/local/evict.ts";
+import { claimAndTrim, type TrimPolicy, trimIfDue } from "../../src/local/evict.ts";
 import { DiskTier } from "../../src/local/tier.ts";
 import { createLogger } from "../../src/ops/log.ts";
 
@@ -36,4 +36,15 @@ it("two clients closing at once on one directory trim it once, not twice", async
   const tier = () => new DiskTier({ dir, log, now: () => NOW, trim: policy });
   await Promise.all([tier().close(), tier().close()]);
   expect(lines.filter((l) => l.includes("trimmed"))).toHaveLength(1);
+});
+
+it("a trim stamp left in the future (a clock that was wrong once) does not stop trimming for good", async () => {
+  // Written once by a process whose clock was a year ahead (go's own Trim guards against this: d > -mtimeInterval).
+  const future = (NOW + 365 * DAY) / 1000;
+  await utimes(join(dir, "trim.txt"), future, future);
+  // A month of sessions with the clock right again, one every two hours.
+  let trims = 0;
+  for (let t = NOW; t < NOW + 30 * DAY; t += 2 * HOUR) if (await trimIfDue(dir, policy, t)) trims++;
+  expect(trims).toBeGreaterThan(0);
+  await expect(stat(join(dir, "ab", `${"ab".repeat(32)}-d`))).rejects.toMatchObject({ code: "ENOENT" });
 });

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
-import { headers, routes } from "@gocacheprog/common";
+import { routes } from "@gocacheprog/common";
 import { serve } from "@hono/node-server";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BlobBody } from "../../src/storage/blob/types.ts";
-import { type FakeBlobStore, makeTestApp, randomHex, sha256Hex } from "../support/fakes.ts";
+import { put } from "../cache/gc-support.ts";
+import { type FakeBlobStore, makeTestApp, randomHex } from "../support/fakes.ts";
 
 /**
  * A blob store whose reads take a while (an S3 GET) and which tracks whether every body it hands out
@@ -52,12 +53,7 @@ describe("a download whose client left while the server opened the blob", () => 
 
     const data = randomBytes(2 * 1024 * 1024); // streamed (above verifyBufferMax), not read whole
     const action = randomHex();
-    const put = await app.request(routes.action(action), {
-      method: "PUT",
-      body: data,
-      headers: { [headers.outputId]: sha256Hex(data), "content-length": String(data.length) },
-    });
-    expect(put.status).toBe(201);
+    expect(await put(app, action, data)).toBe(201);
 
     server = await new Promise<Server>((resolve) => {
       const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s as Server));
