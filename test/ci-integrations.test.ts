@@ -4,7 +4,7 @@
 // the environment they hand to the job, against a real server.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -131,11 +131,15 @@ describe("action/setup.sh", () => {
   const download = { "download-url": `file://${release}`, "canonicalize-mtimes": "false" };
 
   it("falls back to direct behind the server when go is not on PATH yet (setup-go after the action)", () => {
-    const pathWithoutGo = (process.env["PATH"] ?? "")
-      .split(":")
-      .filter((dir) => !existsSync(join(dir, "go")))
-      .join(":");
-    const run = runSetup("no-go", { ...download, url: server.url, token, goproxy: "true" }, { PATH: pathWithoutGo });
+    // A go that is not there yet: first on PATH, a stand-in that fails as a missing command does.
+    const noGo = join(work, "no-go-bin");
+    mkdirSync(noGo);
+    writeFileSync(join(noGo, "go"), "#!/bin/sh\nexit 127\n", { mode: 0o755 });
+    const run = runSetup(
+      "no-go",
+      { ...download, url: server.url, token, goproxy: "true" },
+      { PATH: `${noGo}:${process.env["PATH"] ?? ""}` },
+    );
     expect(run.status, run.stdout).toBe(0);
     expect(run.env["GOPROXY"]).toBe(`${server.url}/gomod|direct`);
     expect(run.stdout).toContain("go is not on PATH yet");

@@ -59,32 +59,36 @@ export function buildKey(inputs: BuildKeyInputs): Buffer {
     .digest();
 }
 
-/** Flags that change no ActionID go asks for: where outputs go, how much it prints. */
-const OUTPUT_FLAGS_WITH_VALUE = new Set(["o", "coverprofile", "outputdir"]);
-const PRINT_FLAGS = new Set(["v", "x", "json", "work"]);
-/** Subcommands whose -ldflags reach only the link, an action go never keeps in a GOCACHEPROG. */
-const LINK_ONLY_LDFLAGS = new Set(["build", "install", "run"]);
+/**
+ * Flags whose value (a path) changes no ActionID go asks for. Their presence can: -o makes go build
+ * link what it would discard, -coverprofile turns coverage on. So the flag stays, its value goes.
+ */
+const PATH_VALUED_FLAGS = new Set(["o", "coverprofile", "outputdir"]);
+/** Flags that only make a build print more (go test and vet key test results and vet runs on -v and -json). */
+const QUIET_PRINT_FLAGS = new Set(["v", "x", "json", "work"]);
+const BUILDING = new Set(["build", "install", "run"]);
 
 /**
- * The command line as far as it decides what go asks: without output paths (dlv's random
- * `-o __debug_binNNNN`, a temporary `-coverprofile`), printing flags, and the -ldflags of a build
- * (`-X main.date=...` differs every run; a test's stay, its binary's ID keys the test results).
+ * The command line as far as it decides what go asks: output paths (dlv's random
+ * `-o __debug_binNNNN`, a temporary `-coverprofile`) as bare flags, a build's printing flags and
+ * -ldflags left out (`-X main.date=...` differs every run and reaches only the link, an action go
+ * never keeps in a GOCACHEPROG; a test's stay, its binary's ID keys the test results).
  */
 export function keyArgs(args: readonly string[]): string[] {
-  const subcommand = args[0] === "-C" ? args[2] : args[0];
+  const subcommand = (args[0] === "-C" ? args[2] : args[0]) ?? "";
   const kept: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const m = /^--?([^=]+)(=.*)?$/.exec(arg);
     const name = m?.[1];
-    const dropped =
-      name !== undefined && (OUTPUT_FLAGS_WITH_VALUE.has(name) || (name === "ldflags" && LINK_ONLY_LDFLAGS.has(subcommand ?? "")));
-    if (dropped) {
+    const inline = m?.[2] !== undefined;
+    if (name !== undefined && (PATH_VALUED_FLAGS.has(name) || (name === "ldflags" && BUILDING.has(subcommand)))) {
+      if (name !== "ldflags") kept.push(`-${name}`);
       // Its value comes as the next argument unless it was given with "=".
-      if (m?.[2] === undefined) i++;
+      if (!inline) i++;
       continue;
     }
-    if (name !== undefined && m?.[2] === undefined && PRINT_FLAGS.has(name)) continue;
+    if (name !== undefined && !inline && QUIET_PRINT_FLAGS.has(name) && BUILDING.has(subcommand)) continue;
     kept.push(arg);
   }
   return kept;

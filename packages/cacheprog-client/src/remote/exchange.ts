@@ -125,7 +125,9 @@ export class Exchange {
   /** Sets the deadline to `timeoutMs` after the request started (a larger transfer gets more time). */
   extendTo(timeoutMs: number): void {
     clearTimeout(this.timer);
-    const left = Math.max(0, this.startedAt + timeoutMs - performance.now());
+    // A deadline grown with the size of a transfer can pass what a timer takes (2^31-1 ms), and node
+    // would then fire it at once.
+    const left = Math.min(2 ** 31 - 1, Math.max(0, this.startedAt + timeoutMs - performance.now()));
     this.timer = setTimeout(() => {
       this.timedOutAfter = timeoutMs;
       this.req.destroy(new RemoteTimeout(`${this.method}: no complete answer within ${timeoutMs} ms`));

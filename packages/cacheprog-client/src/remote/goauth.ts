@@ -1,5 +1,6 @@
 import { ConfigError } from "@gocacheprog/common";
 import { parseClientOptions } from "../ops/config.ts";
+import { writeStderr } from "../ops/fd-write.ts";
 import { createLogger, type Logger } from "../ops/log.ts";
 import { fetchGithubIdToken } from "./oidc.ts";
 import { readToken } from "./open.ts";
@@ -57,7 +58,7 @@ export async function runGoauth(argv: readonly string[], env: Readonly<Record<st
   }
   // go appends the URL that was refused (a 4xx) and writes the response to stdin: neither changes the answer.
   if (argv.length > 1 || (argv[0] !== undefined && !/^https?:\/\//.test(argv[0]))) {
-    process.stderr.write(
+    writeStderr(
       `gocacheprog goauth: a GOAUTH command, run by go (GOAUTH="netrc;/path/to/gocacheprog goauth"); got ${JSON.stringify(argv)}\n`,
     );
     return 2;
@@ -66,7 +67,7 @@ export async function runGoauth(argv: readonly string[], env: Readonly<Record<st
     process.stdout.write(await goauthResponse(env, createLogger("warn")));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`gocacheprog goauth: ${err.message}\n`);
+    writeStderr(`gocacheprog goauth: ${err.message}\n`);
     return 2;
   }
   return 0;

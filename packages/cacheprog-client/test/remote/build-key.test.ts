@@ -22,6 +22,7 @@ describe("the go command line in a build key", () => {
       "-C",
       "sub",
       "build",
+      "-o",
       "-tags",
       "netgo",
       "./...",
@@ -40,6 +41,11 @@ describe("the go command line in a build key", () => {
     }
     // Workspace mode or not changes the build list.
     expect(buildKey({ env: { ...env, GOWORK: "off" }, cwd: "/src/app", goArgs: ["build", "./..."] }).toString("hex")).not.toBe(base);
+    // -o makes go link what it would discard; -coverprofile turns coverage on: their presence counts.
+    expect(key(["build", "-o", "bin/", "./..."])).not.toBe(base);
+    expect(key(["test", "-coverprofile=c.out", "./..."])).not.toBe(key(["test", "./..."]));
+    // go test keys its results on -v and -json (test2json).
+    expect(key(["test", "-v", "./..."])).not.toBe(key(["test", "./..."]));
     // A test binary's ID keys its cached results, and -ldflags is part of it.
     expect(key(["test", "-ldflags", "-X a=1", "./..."])).not.toBe(key(["test", "-ldflags", "-X a=2", "./..."]));
   });

@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeFrame, type IPrefetchFrame } from "@gocacheprog/common/proto";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { DiskTier } from "../../src/local/tier.ts";
 import { createLogger } from "../../src/ops/log.ts";
 import { Stats } from "../../src/ops/stats.ts";
@@ -74,8 +74,7 @@ it("warmUsed counts only gets the stream's entry answered", async () => {
     displayUrl: "http://cache.test",
   });
   const got = tier.get(idOf("a")); // waits 30 ms for the stream, then asks the remote
-  await new Promise((resolve) => setTimeout(resolve, 80));
-  expect(stub.lookups).toBe(1);
+  await vi.waitFor(() => expect(stub.lookups).toBe(1));
   releaseStream(); // the stream now stores "a" too, while the remote lookup is in flight
   await warm.settled();
   releaseLookup();

@@ -22,8 +22,9 @@ export type Refused = { admitted: false; status: 429 | 503; error: string };
 /**
  * Load shedding by counting, not queueing: a request beyond a limit is answered at once (no waiting
  * request holds memory or a backend call), so a flood costs the flooder and not the other clients.
- * The caller holds a slot from arrival until its response has been sent (a slow reader of a large
- * hit keeps it), which also bounds the bodies held in memory.
+ * The caller holds a slot from arrival until its response is over and the app is done with it (a
+ * slow reader of a large hit keeps it; a client that hangs up frees it only once its lookup ends,
+ * http/pipelining.ts), which also bounds the bodies held in memory.
  *
  * It runs in front of the app (http/pipelining.ts wires it into Node's request listener): refusing
  * there costs microseconds, while a refusal through the app costs building a Request, routing and

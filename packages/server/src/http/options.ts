@@ -9,7 +9,7 @@ export const httpOptionDefs = {
     min: "0",
     default: "256",
     description:
-      "Requests in progress at once (a response counts until sent); more are answered at once with 503 and Retry-After instead of queueing. /healthz, /readyz and /metrics are never refused (0 = no limit).",
+      "Requests in progress at once (a request counts until its response is over and its work done, even when the client hung up); more are answered at once with 503 and Retry-After instead of queueing. /healthz, /readyz and /metrics are never refused (0 = no limit).",
   },
   maxInFlightPerToken: {
     flag: "max-in-flight-per-token",
@@ -44,6 +44,6 @@ export const httpOptionDefs = {
     max: TIMER_MAX,
     default: "2m",
     description:
-      "Longest a connection may go without a byte moving once its response has begun (a client that stopped reading a download or a warm-start stream): it is closed, freeing the reads and the admission slots it held. Time before the response (a module fill, a slow upload) does not count (0 = no limit).",
+      "Longest a connection may go without a byte moving once its response has begun (a client that stopped reading a download or a warm-start stream): it is closed, stopping its reads (its admission slots come back once those have ended). Time before the response (a module fill, a slow upload) does not count (0 = no limit).",
   },
 } as const satisfies Record<string, OptionDef>;

@@ -9,7 +9,7 @@ import { LogCapture } from "../support/fakes.ts";
 
 const A = "team-token-aaaaaaaaaaaaaaaaaaaa";
 const B = "team-b-token-bbbbbbbbbbbbbbbbbb";
-const POLL_MS = 100;
+const POLL_MS = 500;
 
 describe("token reloads", () => {
   it("never load a tokens file caught mid-write (an append whose half line parses as another entry)", async () => {
@@ -36,7 +36,7 @@ describe("token reloads", () => {
       await appendFile(file, `${B} read-write team`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS * 1.3));
       await appendFile(file, "-b\n");
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 10_000;
       while (!namespacesSeen.has("team-b") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect([...namespacesSeen]).toEqual(["team-b"]);
     } finally {
