@@ -30,12 +30,13 @@ const LAUNCHER = `#!/usr/bin/env node
 "use strict";
 const handshake = ${JSON.stringify(handshake)};
 if (process.argv.slice(2).every((arg) => arg.startsWith("--") && !/^--(help|version)(=|$)/.test(arg))) {
+  // Before the handshake, a session outlives Ctrl-C and Ctrl-\\ (session.ts says why): go may act on
+  // the handshake at once, and a signal between it and these listeners killed the client (a CI run saw
+  // it 2 times in 3; the ~0.1 ms the listeners cost is not worth that window).
+  for (const signal of ["SIGINT", "SIGQUIT"]) process.on(signal, () => {});
   try {
     if (require("node:fs").writeSync(1, handshake) === handshake.length) globalThis.gocacheprogHandshakeSent = handshake;
   } catch {}
-  // In the same synchronous run as the handshake, a session starts to outlive Ctrl-C and Ctrl-\\
-  // (session.ts says why); after it, so the ~0.1 ms the two listeners cost does not delay go.
-  for (const signal of ["SIGINT", "SIGQUIT"]) process.on(signal, () => {});
 }
 if (!/^\\/(proc|sys)(\\/|$)/.test(require("node:os").tmpdir())) require("node:module").enableCompileCache?.();
 require("./client.cjs");
