@@ -63,12 +63,21 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(m[1]) * (DURATION_UNITS[m[2] ?? "ms"] ?? 1));
 }
 
-/** "1048576", "512MiB", "10GB" -> bytes. */
+/**
+ * The largest size parseBytes takes: 2^53-1 bytes (8 PiB less one byte), the largest whole number a
+ * JS number holds exactly. Past it a size loses bytes, and past 2^64 it wraps where it goes out as a
+ * uint64 (the prefetch request's max_bytes), so such a value is refused rather than changed.
+ */
+export const MAX_BYTES = Number.MAX_SAFE_INTEGER;
+
+/** "1048576", "512MiB", "10GB" -> bytes; undefined for anything else, a size over MAX_BYTES included. */
 export function parseBytes(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim());
   if (!m) return undefined;
   const unit = BYTE_UNITS[(m[2] ?? "").toLowerCase()];
-  return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
+  if (unit === undefined) return undefined;
+  const bytes = Math.round(Number(m[1]) * unit);
+  return bytes <= MAX_BYTES ? bytes : undefined;
 }
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -89,7 +98,7 @@ function parserFor(def: OptionDef): [Parse, string] {
     case "duration":
       return [parseDuration, "expected a duration like 500ms, 30s, 5m, 12h or 7d"];
     case "bytes":
-      return [parseBytes, "expected a size like 1048576, 512MiB or 10GB"];
+      return [parseBytes, `expected a size like 1048576, 512MiB or 10GB, at most ${MAX_BYTES} bytes (8 PiB)`];
     case "enum":
       return [(s) => (def.choices?.includes(s) ? s : undefined), `expected one of ${def.choices?.join(", ")}`];
   }

@@ -38,12 +38,55 @@ export const MAX_BATCH_UPLOAD_BYTES = 4 << 20;
 /** ActionIDs one manifest may list: several times the largest builds (std is ~1.1k, cmd ~4k entries). */
 export const MAX_MANIFEST_IDS = 50_000;
 
+/**
+ * Entries one prefetch announce may list: the union of the three manifests a server keeps per build
+ * key (the server's MANIFESTS_KEPT). A client refuses more before decoding them (an object each).
+ */
+export const MAX_ANNOUNCED_ENTRIES = 3 * MAX_MANIFEST_IDS;
+
+/**
+ * How often field `field` occurs at the top level of an encoded message, counted from the bytes
+ * without decoding them, and no further than one past `max`. A repeated field's empty entries cost
+ * two bytes each on the wire and an object each once decoded (1 MiB of them: 500k objects, ~100 MB
+ * and over a second of CPU), so a request's entry count is checked with this before it is decoded.
+ * Throws RangeError on bytes that are not a message.
+ */
+export function countField(bytes: Uint8Array, field: number, max: number): number {
+  const reader = $protobuf.Reader.create(bytes);
+  let count = 0;
+  while (reader.pos < reader.len && count <= max) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === field) count++;
+    reader.skipType(tag & 7);
+  }
+  return count;
+}
+
+/** Entries the announce in an encoded PrefetchFrame lists (0 in other frames), counted as countField counts. */
+export function countAnnounced(frame: Uint8Array, max: number): number {
+  const reader = $protobuf.Reader.create(frame);
+  let count = 0;
+  while (reader.pos < reader.len && count <= max) {
+    const tag = reader.uint32();
+    if (tag === ((1 << 3) | 2)) count += countField(reader.bytes(), 1, max - count);
+    else reader.skipType(tag & 7);
+  }
+  return count;
+}
+
 /** Output bytes per prefetch entry frame; larger outputs span several frames. */
 export const PREFETCH_CHUNK_BYTES = 1 << 20;
 
 /** Largest frame a client accepts: one chunk plus its fields, with room to spare. The announce frame
  * of a manifest union (3 x MAX_MANIFEST_IDS entries of ~40 bytes) stays well below it. */
 export const MAX_PREFETCH_FRAME_BYTES = 8 << 20;
+
+/**
+ * Chunks a FrameSplitter keeps of one incomplete frame before it joins them (FrameSplitter.gather):
+ * enough that an ordinary stream never pays the extra copy (a 1 MiB frame over TLS is 64 records of
+ * 16 KiB), few enough that their objects cost little (~30 KB).
+ */
+const MAX_PIECES = 256;
 
 /** One frame with its varint length prefix (protobuf's length-delimited framing). */
 export function encodeFrame(frame: IPrefetchFrame): Uint8Array {
@@ -90,6 +133,8 @@ export function encodeEntryFrame(fields: IPrefetchEntry, data: Uint8Array): Uint
 export class FrameSplitter {
   private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
+  /** Where gather() joins an incomplete frame's pieces; buffered[0] is a view of its first bytes. */
+  private room: Buffer | undefined;
 
   constructor(private readonly maxFrameBytes = MAX_PREFETCH_FRAME_BYTES) {}
 
@@ -106,8 +151,12 @@ export class FrameSplitter {
         return frames;
       }
       if (length.value > this.maxFrameBytes) throw new RangeError(`prefetch frame of ${length.value} bytes exceeds ${this.maxFrameBytes}`);
-      if (this.bufferedBytes < length.bytes + length.value) return frames;
+      if (this.bufferedBytes < length.bytes + length.value) {
+        if (this.buffered.length > MAX_PIECES) this.gather(length.bytes + length.value);
+        return frames;
+      }
       const all = this.take(length.bytes + length.value);
+      this.room = undefined;
       frames.push(all.subarray(length.bytes));
     }
   }
@@ -115,6 +164,26 @@ export class FrameSplitter {
   /** Bytes received that do not (yet) make a whole frame: non-zero at the end means a truncated stream. */
   get pending(): number {
     return this.bufferedBytes;
+  }
+
+  /**
+   * Joins the pieces of the incomplete frame (all that is buffered) into one buffer with room to
+   * grow, doubling up to the frame's `need` bytes: a peer trickling a frame a byte per chunk would
+   * otherwise cost an object per byte (~110 bytes each, ~1 GB for one 8 MiB frame).
+   */
+  private gather(need: number): void {
+    const first = this.buffered[0]!;
+    const room = this.room;
+    const fits =
+      room !== undefined && first.buffer === room.buffer && first.byteOffset === room.byteOffset && room.byteLength >= this.bufferedBytes;
+    const target = fits ? room : Buffer.allocUnsafe(Math.min(need, Math.max(2 * this.bufferedBytes, 64 << 10)));
+    let at = fits ? first.byteLength : 0;
+    for (const piece of fits ? this.buffered.slice(1) : this.buffered) {
+      target.set(piece, at);
+      at += piece.byteLength;
+    }
+    this.room = target;
+    this.buffered = [target.subarray(0, at)];
   }
 
   /** The first n buffered bytes, copying only the few chunks they span. */

@@ -67,8 +67,13 @@ async function runOnce(command: "gc" | "rebuild-index", options: ServerOptions, 
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
       const result = await rebuildIndex(blobs, index);
-      logger.info(result, "index rebuilt");
       process.stdout.write(`${JSON.stringify(result)}\n`);
+      // An operator asked for this rebuild: one skipped for another pass must not look done (EX_TEMPFAIL).
+      if (result.busy) {
+        logger.warn(result, "index not rebuilt: another process is running gc or a rebuild on this store; run it again later");
+        return 75;
+      }
+      logger.info(result, "index rebuilt");
     }
     return 0;
   } finally {

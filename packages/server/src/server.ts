@@ -110,7 +110,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     admission,
   );
   closeIdleConnections(server, options.idleTimeout);
-  answerExpectContinue(server, auth, options.maxBody);
+  answerExpectContinue(server, { auth, maxBody: options.maxBody, admission });
   const bound = (server.address() as AddressInfo).port;
   const metricsAt = options.metricsListen ? parseHostPort(options.metricsListen, "--metrics-listen") : null;
   const metricsServer = metricsAt ? await listen(createMetricsApp(metrics).fetch, metricsAt.host, metricsAt.port) : null;

@@ -1,6 +1,6 @@
-import { lstat, readdir, unlink } from "node:fs/promises";
+import { link, lstat, readdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { TEMP_FILE_PREFIX } from "@gocacheprog/common";
+import { TEMP_FILE_PREFIX, tempPathFor } from "@gocacheprog/common";
 import { CACHE_FILE_NAME, claimTrim, SHARD_NAME, trimDue } from "./layout.ts";
 
 /**
@@ -82,7 +82,19 @@ export async function trim(dir: string, policy: TrimPolicy, now = Date.now()): P
         keptBytes += entry.size;
         continue;
       }
-      await unlink(entry.path);
+      // Renamed aside before the last look, so that a hit in another process cannot slip in between
+      // that look and the unlink: one that refreshed it before the rename is seen here and the entry
+      // goes back; one after finds it gone (DiskTier.markUsed fails) and answers a miss, never a
+      // DiskPath about to vanish. An aside left by a crash is an old temp file: the next trim's.
+      const aside = tempPathFor(entry.path);
+      await rename(entry.path, aside);
+      if ((await lstat(aside)).mtimeMs !== entry.mtimeMs) {
+        await putBack(aside, entry.path);
+        keptFiles++;
+        keptBytes += entry.size;
+        continue;
+      }
+      await unlink(aside);
       removedFiles++;
       removedBytes += entry.size;
     } catch (err) {
@@ -91,6 +103,14 @@ export async function trim(dir: string, policy: TrimPolicy, now = Date.now()): P
     }
   }
   return { removedFiles, removedBytes, keptFiles, keptBytes };
+}
+
+/** Links the entry back (a put since has its own file there: that one stays), then drops the aside name. */
+async function putBack(aside: string, path: string): Promise<void> {
+  await link(aside, path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "EEXIST") throw err;
+  });
+  await unlink(aside);
 }
 
 async function listEntries(dir: string): Promise<Entry[]> {

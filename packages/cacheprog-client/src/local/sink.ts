@@ -1,5 +1,5 @@
 import type { Hash } from "node:crypto";
-import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { nodeCrypto, tempPathFor } from "@gocacheprog/common";
 import { type Hit, IntegrityError, type OutputSink } from "../tier.ts";
 
@@ -107,4 +107,20 @@ export class FileSink implements OutputSink {
 /** Opens a new temp file for writing (fails if it exists: temp names are unique per writer). */
 export function openTemp(tempPath: string): number {
   return openSync(tempPath, "wx", 0o644);
+}
+
+/**
+ * Replaces a file by a new one renamed over it: for another user's action record (a group sharing the
+ * directory, or one written 0644 by an older client), which can't be rewritten in place but can be
+ * replaced in a directory the group may write. The tier's error path only.
+ */
+export function replaceFile(path: string, data: Buffer): void {
+  const temp = tempPathFor(path);
+  try {
+    writeFileSync(temp, data, { flag: "wx", mode: 0o666 });
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
 }

@@ -1,6 +1,8 @@
 import {
   closeSync,
+  constants,
   fstatSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -9,7 +11,7 @@ import {
   type Stats,
   statSync,
   utimesSync,
-  writeFileSync,
+  writeSync,
 } from "node:fs";
 import { dirname, sep } from "node:path";
 import type { Logger } from "../ops/log.ts";
@@ -26,7 +28,7 @@ import {
 } from "../tier.ts";
 import type { TrimPolicy } from "./evict.ts";
 import { ACTION_SUFFIX, OUTPUT_SUFFIX, trimDue } from "./layout.ts";
-import { FileSink, newSha256, openTemp } from "./sink.ts";
+import { FileSink, newSha256, openTemp, replaceFile } from "./sink.ts";
 
 /** Like GOCACHE's markUsed: refreshing mtime on every hit would cost a syscall per hit for nothing. */
 export const MARK_USED_AFTER_MS = 3600_000;
@@ -132,7 +134,8 @@ export class DiskTier implements LocalTier {
     // go stats the file and treats any other size as incomplete, so answering would only waste a round trip.
     if (!output.isFile() || output.size !== record.size) return MISS;
     this.markUsed(actionFile, actionMtimeMs);
-    this.markUsed(diskPath, output.mtimeMs);
+    // Gone since the stat: a trim in another process took it (evict.ts renames aside first).
+    if (!this.markUsed(diskPath, output.mtimeMs)) return MISS;
     return {
       hit: true,
       outputId: Buffer.from(record.outputHex, "hex"),
@@ -161,8 +164,7 @@ export class DiskTier implements LocalTier {
     // The bytes are already here (another action, another process): only record the action. Compared,
     // as go's own cache hashes such a file, since a crash can leave one of the right size but zeroed
     // (nothing is fsynced) and it would be trusted for good.
-    if (existing?.isFile() && existing.size === body.length && sameBytes(diskPath, body)) {
-      this.markUsed(diskPath, existing.mtimeMs);
+    if (existing?.isFile() && existing.size === body.length && sameBytes(diskPath, body) && this.markUsed(diskPath, existing.mtimeMs)) {
       this.writeRecord(this.actionPath(actionId.toString("hex")), recordFor(outputHex, body.length, putTime));
       return { diskPath };
     }
@@ -198,9 +200,25 @@ export class DiskTier implements LocalTier {
    * Records are rewritten in place, as go's own GOCACHE does with its action entries: a reader that
    * catches one half written fails the strict RECORD pattern and sees a miss, never a wrong answer,
    * and no temp file plus rename is paid on every put. Outputs, which go may mmap, always get one.
+   * Truncated after the write, as go does (putIndexEntry), not by O_TRUNC, which left it empty while
+   * another process re-put the action (go vet beside go test), and that process's readers missed.
+   * One ftruncate per put, none per get. Mode 0666 as go's: the umask says who else may rewrite it.
    */
   private writeRecord(path: string, record: Buffer): void {
-    this.inShard(path, () => writeFileSync(path, record, { mode: 0o644 }));
+    let fd: number;
+    try {
+      fd = this.inShard(path, () => openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o666));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EACCES") throw err;
+      replaceFile(path, record);
+      return;
+    }
+    try {
+      for (let done = 0; done < record.length; ) done += writeSync(fd, record, done, record.length - done, done);
+      ftruncateSync(fd, record.length);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Runs a file creation in `path`'s shard, creating the shard once (or again, if trimmed away meanwhile). */
@@ -233,15 +251,21 @@ export class DiskTier implements LocalTier {
     }
   }
 
-  private markUsed(path: string, mtimeMs: number): void {
+  /**
+   * false when the file is gone (a trim took it since it was looked at): no syscall is added, the
+   * refresh that a trim could race is the one that tells. Other failures (a read-only directory,
+   * another user's file) only affect eviction order.
+   */
+  private markUsed(path: string, mtimeMs: number): boolean {
     const now = this.now();
-    if (now - mtimeMs < MARK_USED_AFTER_MS) return;
+    if (now - mtimeMs < MARK_USED_AFTER_MS) return true;
     const seconds = now / 1000;
     try {
       utimesSync(path, seconds, seconds);
-    } catch {
-      // Losing this race (file evicted meanwhile, read-only dir) only affects eviction order.
+    } catch (err) {
+      return !isMissing(err);
     }
+    return true;
   }
 }
 

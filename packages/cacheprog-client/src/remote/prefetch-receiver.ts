@@ -1,4 +1,4 @@
-import { Codec, FrameSplitter, type IPrefetchEntry, PrefetchFrame } from "@gocacheprog/common/proto";
+import { Codec, countAnnounced, FrameSplitter, type IPrefetchEntry, MAX_ANNOUNCED_ENTRIES, PrefetchFrame } from "@gocacheprog/common/proto";
 import type { ZstdCodec } from "@gocacheprog/common/zstd";
 import { type Hit, IntegrityError, isGoPutTime, type LocalTier, type OutputSink } from "../tier.ts";
 import { bodyBytesDone } from "./garbage.ts";
@@ -62,6 +62,10 @@ export class PrefetchReceiver implements StreamReceiver {
 
   async push(chunk: Buffer): Promise<void> {
     for (const bytes of this.splitter.push(chunk)) {
+      // An empty announced entry is 2 bytes of an 8 MiB frame and an object once decoded: more than
+      // any server lists are refused from the bytes, not after seconds of decoding on go's thread.
+      if (countAnnounced(bytes, MAX_ANNOUNCED_ENTRIES) > MAX_ANNOUNCED_ENTRIES)
+        throw new RangeError(`prefetch announce lists more than ${MAX_ANNOUNCED_ENTRIES} entries`);
       const frame = PrefetchFrame.decode(bytes);
       if (frame.announce) {
         // One announce per stream: each one's IDs are kept until the end, so more would grow without bound.

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, buildBin } from "../helpers.ts";
 
 // `gocacheprog goauth` as go runs it (GOAUTH): its stdout is what go parses; go's own use of it is in
-// test/ci-integrations.test.ts (a real go mod download through an HTTPS /gomod).
+// test/ci-action-setup.test.ts (a real go mod download through an HTTPS /gomod).
 
 const work = mkdtempSync(join(tmpdir(), "gcp-goauth-"));
 beforeAll(() => buildBin());

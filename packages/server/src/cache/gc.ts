@@ -5,6 +5,7 @@ import type { BlobStore } from "../storage/blob/types.ts";
 import type { Index, NamespaceUsage } from "../storage/index/types.ts";
 import { GOMOD_NAMESPACE, parseActionRecordKey, parseManifestKey, parseOutputKey } from "../storage/keys.ts";
 import { type Entry, exactUsage, groupByNamespace, toEntry } from "./gc-entries.ts";
+import { withMaintenanceLease } from "./lease.ts";
 import { ItemFailures, inPool } from "./pool.ts";
 import { deleteRecordCopy, readRecordCopy, restoreRecord } from "./records.ts";
 import { correctUsage, plus } from "./usage.ts";
@@ -50,6 +51,20 @@ export interface GcReport extends PoolReport {
   expiredManifests: number;
   gomod: PoolReport;
   namespaces: Record<string, PoolReport>;
+  /** Set when nothing was done: another process (replica, CronJob) was running a pass over this store. */
+  busy?: true;
+}
+
+type GcDeps = { blobs: BlobStore; index: Index; logger: Logger; metrics?: ServerMetrics };
+
+/** One pass (collect below), unless another process holds the maintenance lease (cache/lease.ts). */
+export async function runGc(deps: GcDeps, options: GcOptions, now = Date.now()): Promise<GcReport> {
+  const report = await withMaintenanceLease(deps.index, () => collect(deps, options, now));
+  if (report) return report;
+  deps.logger.info("gc skipped: another process is running a pass over this store");
+  const none: PoolReport = { entries: 0, expired: 0, evictedForSize: 0, bytesBefore: 0, bytesAfter: 0 };
+  const zeros = { reindexed: 0, orphanOutputs: 0, leftovers: 0, leftoverBytes: 0, expiredManifests: 0 };
+  return { ...none, ...zeros, gomod: none, namespaces: {}, busy: true };
 }
 
 /**
@@ -61,11 +76,7 @@ export interface GcReport extends PoolReport {
  * A put during the pass is unseen by step 1: cache/output-lifetime.ts says why it still keeps its output.
  * The usage counters (cache/usage.ts) are corrected to what step 1 found, then follow the deletions.
  */
-export async function runGc(
-  deps: { blobs: BlobStore; index: Index; logger: Logger; metrics?: ServerMetrics },
-  options: GcOptions,
-  now = Date.now(),
-): Promise<GcReport> {
+async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<GcReport> {
   const { blobs, index, logger } = deps;
   const counted = await index.usage();
   const outputs = new Map<string, { size: number; lastModifiedMs: number }>();

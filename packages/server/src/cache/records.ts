@@ -12,6 +12,7 @@ import {
   parseOutputKey,
 } from "../storage/keys.ts";
 import { type Entry, exactUsage, toEntry } from "./gc-entries.ts";
+import { withMaintenanceLease } from "./lease.ts";
 import { inPool } from "./pool.ts";
 import { correctUsage } from "./usage.ts";
 
@@ -91,10 +92,22 @@ export interface RebuildResult {
   skipped: number;
   /** Build manifests (warm start) put back because the index had none for their key. */
   manifests: number;
+  /** Set when nothing was done: another process was rebuilding (or collecting) this store. */
+  busy?: true;
 }
 
-/** Refills an index from the record copies in the blob store; entries the index still has win. */
+/**
+ * Refills an index from the record copies in the blob store; entries the index still has win. A whole
+ * rebuild recounts usage, so it takes the maintenance lease (cache/lease.ts): after a flushed Redis
+ * every replica's next miss starts one, and one is enough.
+ */
 export async function rebuildIndex(blobs: BlobStore, index: Index, options: RebuildOptions = {}): Promise<RebuildResult> {
+  if (options.namespaces) return rebuild(blobs, index, options);
+  const result = await withMaintenanceLease(index, () => rebuild(blobs, index, options));
+  return result ?? { scanned: 0, restored: 0, present: 0, skipped: 0, manifests: 0, busy: true };
+}
+
+async function rebuild(blobs: BlobStore, index: Index, options: RebuildOptions): Promise<RebuildResult> {
   const result: RebuildResult = { scanned: 0, restored: 0, present: 0, skipped: 0, manifests: 0 };
   const batchSize = options.batchSize ?? 256;
   const concurrency = options.concurrency ?? 16;

@@ -77,7 +77,8 @@ export class IndexRepair {
     if (this.running || now() - this.lastStartMs < REPAIR_INTERVAL_MS) return;
     this.lastStartMs = now();
     this.running = rebuildIndex(blobs, index)
-      .then((result) => logger.info(result, "index rebuilt from record copies"))
+      // busy: another replica is rebuilding; lookups fill lazily until it marks the index complete.
+      .then((result) => logger.info(result, result.busy ? "index rebuild left to another process" : "index rebuilt from record copies"))
       .catch((err: Error) => logger.warn({ err: err.message }, "index rebuild failed; lookups keep filling lazily"))
       .finally(() => {
         this.running = undefined;

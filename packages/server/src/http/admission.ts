@@ -49,11 +49,9 @@ export class Admission {
 
   admit(path: string, authorization: string | undefined): Admitted | Refused {
     if (PROBES.has(path)) return { admitted: true, release: () => {} };
-    const { maxInFlight, maxInFlightPerToken } = this.limits;
-    if (maxInFlight > 0 && this.total >= maxInFlight) return this.refuse(503, "server");
-    const key = this.tokenKey(authorization);
-    const mine = key === null ? 0 : (this.perToken.get(key) ?? 0);
-    if (key !== null && maxInFlightPerToken > 0 && mine >= maxInFlightPerToken) return this.refuse(429, "token");
+    const checked = this.check(authorization);
+    if ("admitted" in checked) return checked;
+    const { key, mine } = checked;
 
     this.total++;
     if (key !== null) this.perToken.set(key, mine + 1);
@@ -70,6 +68,26 @@ export class Admission {
       else this.perToken.set(key, left);
     };
     return { admitted: true, release };
+  }
+
+  /**
+   * The refusal admit() would answer now, counted as shed like one, without taking a slot: for a
+   * request that asks before it sends its body (http/continue.ts), which admit() sees only after.
+   */
+  wouldRefuse(path: string, authorization: string | undefined): Refused | null {
+    if (PROBES.has(path)) return null;
+    const checked = this.check(authorization);
+    return "admitted" in checked ? checked : null;
+  }
+
+  /** The server-wide limit first: under a flood it refuses before the token is even looked at. */
+  private check(authorization: string | undefined): Refused | { key: string | null; mine: number } {
+    const { maxInFlight, maxInFlightPerToken } = this.limits;
+    if (maxInFlight > 0 && this.total >= maxInFlight) return this.refuse(503, "server");
+    const key = this.tokenKey(authorization);
+    const mine = key === null ? 0 : (this.perToken.get(key) ?? 0);
+    if (key !== null && maxInFlightPerToken > 0 && mine >= maxInFlightPerToken) return this.refuse(429, "token");
+    return { key, mine };
   }
 
   private refuse(status: 429 | 503, reason: "server" | "token"): Refused {

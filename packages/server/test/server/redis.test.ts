@@ -5,6 +5,8 @@ import { routes } from "@gocacheprog/common";
 import { BatchLookupRequest, BatchLookupResponse } from "@gocacheprog/common/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedis } from "../../../../test/harness/redis.ts";
+import { MAINTENANCE_LEASE } from "../../src/cache/lease.ts";
+import { RedisIndex } from "../../src/storage/index/redis.ts";
 import { buildTestBin, putOutput, randomId, send, startTestServer } from "../support/real-server.ts";
 
 let bin: Awaited<ReturnType<typeof buildTestBin>>;
@@ -74,6 +76,36 @@ describe("Redis index on a real port", () => {
     ]);
     expect(JSON.parse(stdout).restored).toBeGreaterThanOrEqual(3);
     expect(await batchFound(actions)).toEqual([true, true, true]);
+  });
+
+  it("rebuild-index while another process holds the maintenance lease: exit 75, nothing restored", async () => {
+    const action = randomId();
+    await putOutput(server.url, action, randomBytes(30_000));
+    await flushAll(redis.port);
+    const other = new RedisIndex({ url: redis.url, commandTimeoutMs: 5000 });
+    expect(await other.lease?.(MAINTENANCE_LEASE, "a gc pass elsewhere", 60_000)).toBe(true);
+    try {
+      const run = promisify(execFile)(process.execPath, [
+        bin.main,
+        "rebuild-index",
+        "--redis-url",
+        redis.url,
+        "--data-dir",
+        server.options.dataDir!,
+        "--log-level",
+        "silent",
+      ]);
+      const failed = await run.then(
+        () => undefined,
+        (err: { code: number; stdout: string }) => err,
+      );
+      expect(failed?.code).toBe(75);
+      expect(JSON.parse(failed?.stdout ?? "{}")).toMatchObject({ busy: true, restored: 0 });
+      expect(await batchFound([action])).toEqual([false]);
+    } finally {
+      await other.releaseLease?.(MAINTENANCE_LEASE, "a gc pass elsewhere");
+      await other.close();
+    }
   });
 });
 

@@ -8,10 +8,10 @@ import type { Gomod } from "../../src/gomod/wiring.ts";
 import { createApp } from "../../src/http/app.ts";
 import { createLogger, type Logger } from "../../src/ops/logger.ts";
 import { ServerMetrics } from "../../src/ops/metrics.ts";
-import type { BlobListing, BlobStore } from "../../src/storage/blob/types.ts";
+import type { BlobListing, BlobStore, ReadOptions } from "../../src/storage/blob/types.ts";
 import type { BlobExpect } from "../../src/storage/blob/verify.ts";
 import { BackendUnavailableError, IntegrityError } from "../../src/storage/errors.ts";
-import { inlineBytes } from "../../src/storage/index/record-codec.ts";
+import { encodeRecord, inlineBytes, tryDecodeRecord } from "../../src/storage/index/record-codec.ts";
 import type { ActionRecord, Index, IndexEntry, NamespaceUsage } from "../../src/storage/index/types.ts";
 import { assertNamespace, embeddedIndexKey, embeddedManifestKey, parseEmbeddedIndexKey } from "../../src/storage/keys.ts";
 
@@ -50,8 +50,10 @@ export class FakeBlobStore implements BlobStore {
     this.objects.set(key, { data, lastModified: new Date() });
   }
 
-  async get(key: string) {
+  // Reads check their signal first, as the real stores do (the contract holds every store to it).
+  async get(key: string, options: ReadOptions = {}) {
     this.calls.get++;
+    options.signal?.throwIfAborted();
     await gate(this.mode);
     const object = this.objects.get(key);
     if (!object) return null;
@@ -62,15 +64,17 @@ export class FakeBlobStore implements BlobStore {
     return { body: chunks(), size: data.length };
   }
 
-  async getBytes(key: string): Promise<Buffer | null> {
+  async getBytes(key: string, options: ReadOptions = {}): Promise<Buffer | null> {
     this.calls.getBytes++;
+    options.signal?.throwIfAborted();
     await gate(this.mode);
     const object = this.objects.get(key);
     return object ? Buffer.from(object.data) : null;
   }
 
-  async head(key: string) {
+  async head(key: string, options: ReadOptions = {}) {
     this.calls.head++;
+    options.signal?.throwIfAborted();
     await gate(this.mode);
     const object = this.objects.get(key);
     return object ? { size: object.data.length, lastModified: object.lastModified } : null;
@@ -101,7 +105,7 @@ export class FakeIndex implements Index {
 
   constructor(
     readonly records = new Map<string, ActionRecord>(),
-    private readonly marks = { complete: false },
+    private readonly marks = { complete: false, leases: new Map<string, { holder: string; untilMs: number }>() },
     readonly counters = new Map<string, NamespaceUsage>(),
     readonly manifests = new Map<string, Buffer>(),
   ) {}
@@ -132,8 +136,13 @@ export class FakeIndex implements Index {
     const key = embeddedIndexKey(ns, actionHex);
     await gate(this.mode);
     const old = this.records.get(key);
-    this.records.set(key, copyRecord(record)!);
-    this.bump(ns, { entries: old ? 0 : 1, bytes: inlineBytes(record) - (old ? inlineBytes(old) : 0) });
+    // Through the codec, as the real indexes keep it: a record they could not read back they never
+    // serve (a miss), so here it replaces the old one with nothing and counts as gone.
+    const stored = tryDecodeRecord(encodeRecord(record));
+    if (stored === null) this.records.delete(key);
+    else this.records.set(key, stored);
+    const held = stored === null ? 0 : inlineBytes(stored);
+    this.bump(ns, { entries: (stored ? 1 : 0) - (old ? 1 : 0), bytes: held - (old ? inlineBytes(old) : 0) });
   }
   async touch(ns: string, actionHex: string, atMs: number) {
     const key = embeddedIndexKey(ns, actionHex);
@@ -177,6 +186,17 @@ export class FakeIndex implements Index {
   async markComplete() {
     await gate(this.mode);
     this.marks.complete = true;
+  }
+  async lease(name: string, holder: string, ttlMs: number) {
+    await gate(this.mode);
+    const current = this.marks.leases.get(name);
+    if (current && current.holder !== holder && current.untilMs > Date.now()) return false;
+    this.marks.leases.set(name, { holder, untilMs: Date.now() + ttlMs });
+    return true;
+  }
+  async releaseLease(name: string, holder: string) {
+    await gate(this.mode);
+    if (this.marks.leases.get(name)?.holder === holder) this.marks.leases.delete(name);
   }
   async getManifests(ns: string, buildKeyHex: string) {
     const key = embeddedManifestKey(ns, buildKeyHex);

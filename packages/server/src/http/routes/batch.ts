@@ -19,7 +19,7 @@ import { oneChunk } from "../../storage/blob/types.ts";
 import { IntegrityError } from "../../storage/errors.ts";
 import { HttpError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
-import { decodeProtobuf, protobufBody } from "./bodies.ts";
+import { decodeProtobuf, protobufBody, refuseAbove } from "./bodies.ts";
 
 /** A batch of MAX_BATCH_LOOKUP IDs is ~34 KB; anything far larger is not a batch request. */
 const MAX_BATCH_BODY = 1 << 20;
@@ -35,8 +35,11 @@ const UPLOAD_ITEMS_AT_ONCE = 8;
 export function registerBatchRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   const { core } = deps;
   app.post(routes.batchLookup, async (c) => {
-    const request = decodeProtobuf(BatchLookupRequest, await protobufBody(c, MAX_BATCH_BODY), "BatchLookupRequest");
-    if (request.actionIds.length > MAX_BATCH_LOOKUP) throw new HttpError(400, `at most ${MAX_BATCH_LOOKUP} ActionIDs per batch`);
+    const bytes = await protobufBody(c, MAX_BATCH_BODY);
+    const tooMany = () => new HttpError(400, `at most ${MAX_BATCH_LOOKUP} ActionIDs per batch`);
+    refuseAbove(bytes, 1, MAX_BATCH_LOOKUP, tooMany);
+    const request = decodeProtobuf(BatchLookupRequest, bytes, "BatchLookupRequest");
+    if (request.actionIds.length > MAX_BATCH_LOOKUP) throw tooMany();
     const actionHexes = request.actionIds.map((id: Uint8Array, i: number) => {
       if (id.length !== 32) throw new HttpError(400, `action_ids[${i}] must be 32 bytes, got ${id.length}`);
       return idToHex(id);
@@ -56,9 +59,11 @@ export function registerBatchRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const { namespace, scope } = c.get("principal");
     if (scope !== "read-write") throw new HttpError(403, "this token is read-only");
     const bytes = await protobufBody(c, MAX_BATCH_UPLOAD_BYTES, deps.metrics);
+    const tooMany = () => new HttpError(413, `a batch upload carries at most ${MAX_BATCH_UPLOAD_ITEMS} items`);
+    refuseAbove(bytes, 1, MAX_BATCH_UPLOAD_ITEMS, tooMany);
     const { items } = decodeProtobuf(BatchUploadRequest, bytes, "BatchUploadRequest");
     if (items.length === 0) throw new HttpError(400, "a batch upload carries at least one item");
-    if (items.length > MAX_BATCH_UPLOAD_ITEMS) throw new HttpError(413, `a batch upload carries at most ${MAX_BATCH_UPLOAD_ITEMS} items`);
+    if (items.length > MAX_BATCH_UPLOAD_ITEMS) throw tooMany();
     const results: IUploadItemResult[] = new Array(items.length);
     await inPool([...items.keys()], UPLOAD_ITEMS_AT_ONCE, async (i) => {
       results[i] = await storeItem(deps, namespace, items[i]!, i);

@@ -1,4 +1,5 @@
 import { headers, isHexId, PROTOBUF_CONTENT_TYPE } from "@gocacheprog/common";
+import { countField } from "@gocacheprog/common/proto";
 import { ZSTD_ENCODING } from "@gocacheprog/common/zstd";
 import type { Context } from "hono";
 import type { OutputBody } from "../../cache/outputs.ts";
@@ -86,6 +87,21 @@ export function decodeProtobuf<T>(type: { decode(bytes: Uint8Array): T }, bytes:
   } catch (err) {
     throw new HttpError(400, `not a ${name}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Refuses a protobuf body whose repeated field `field` has more than `max` entries, counted from its
+ * bytes before it is decoded: decoding first would build an object per entry (two bytes each on the
+ * wire) only to refuse them. Bytes that are not a message are left to decodeProtobuf's 400.
+ */
+export function refuseAbove(bytes: Uint8Array, field: number, max: number, refusal: () => HttpError): void {
+  let count = 0;
+  try {
+    count = countField(bytes, field, max);
+  } catch {
+    return;
+  }
+  if (count > max) throw refusal();
 }
 
 /**

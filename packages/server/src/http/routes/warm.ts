@@ -3,7 +3,7 @@ import { MAX_MANIFEST_IDS, ManifestUpload, PrefetchRequest } from "@gocacheprog/
 import type { Hono } from "hono";
 import { HttpError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
-import { acceptsZstd, decodeProtobuf, protobufBody } from "./bodies.ts";
+import { acceptsZstd, decodeProtobuf, protobufBody, refuseAbove } from "./bodies.ts";
 
 /** A full manifest is ~34 bytes per ID; anything larger is refused before it is read whole. */
 const MAX_MANIFEST_BODY = MAX_MANIFEST_IDS * 36 + 1024;
@@ -17,10 +17,13 @@ export function registerWarmRoutes(app: Hono<AppEnv>, { core }: AppDeps): void {
   app.post(routes.manifests, async (c) => {
     const { namespace, scope } = c.get("principal");
     if (scope !== "read-write") throw new HttpError(403, "this token is read-only");
-    const upload = decodeProtobuf(ManifestUpload, await protobufBody(c, MAX_MANIFEST_BODY), "ManifestUpload");
+    const bytes = await protobufBody(c, MAX_MANIFEST_BODY);
+    const tooMany = () => new HttpError(413, `a manifest lists at most ${MAX_MANIFEST_IDS} ActionIDs`);
+    refuseAbove(bytes, 2, MAX_MANIFEST_IDS, tooMany);
+    const upload = decodeProtobuf(ManifestUpload, bytes, "ManifestUpload");
     const buildKeyHex = buildKey(upload.buildKey);
     if (upload.actionIds.length === 0) throw new HttpError(400, "a manifest lists at least one ActionID");
-    if (upload.actionIds.length > MAX_MANIFEST_IDS) throw new HttpError(413, `a manifest lists at most ${MAX_MANIFEST_IDS} ActionIDs`);
+    if (upload.actionIds.length > MAX_MANIFEST_IDS) throw tooMany();
     upload.actionIds.forEach((id, i) => {
       if (id.length !== 32) throw new HttpError(400, `action_ids[${i}] must be 32 bytes, got ${id.length}`);
     });

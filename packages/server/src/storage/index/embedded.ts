@@ -9,6 +9,8 @@ import type { ActionRecord, Index, IndexEntry, NamespaceUsage } from "./types.ts
 const COMPLETE_KEY = "!complete";
 /** `!usage/<ns>` = JSON {entries, bytes}; '!' sorts before every namespace, so these never mix with records. */
 const USAGE_PREFIX = "!usage/";
+/** `!lease/<name>` = JSON {holder, untilMs}; outside the usage range and never a record key. */
+const LEASE_PREFIX = "!lease/";
 
 export interface EmbeddedIndexOptions {
   /** lmdb environment directory, e.g. `<dataDir>/index`; created when missing. */
@@ -132,6 +134,24 @@ export class EmbeddedIndex implements Index {
     await this.db.put(COMPLETE_KEY, Buffer.from("1"));
   }
 
+  /** In one write transaction: lmdb serialises them across every process that opened the directory. */
+  async lease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const key = LEASE_PREFIX + name;
+    return this.db.transaction(() => {
+      const current = decodeLease(this.db.get(key));
+      if (current && current.holder !== holder && current.untilMs > Date.now()) return false;
+      this.db.put(key, Buffer.from(JSON.stringify({ holder, untilMs: Date.now() + ttlMs })));
+      return true;
+    });
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    const key = LEASE_PREFIX + name;
+    await this.db.transaction(() => {
+      if (decodeLease(this.db.get(key))?.holder === holder) this.db.remove(key);
+    });
+  }
+
   async getManifests(namespace: string, buildKeyHex: string): Promise<Buffer | null> {
     const bytes = this.db.get(embeddedManifestKey(namespace, buildKeyHex));
     return bytes === undefined ? null : Buffer.from(bytes);
@@ -149,6 +169,16 @@ export class EmbeddedIndex implements Index {
 
   async close(): Promise<void> {
     await this.db.close();
+  }
+}
+
+function decodeLease(value: Buffer | undefined): { holder: string; untilMs: number } | null {
+  if (value === undefined) return null;
+  try {
+    const parsed = JSON.parse(value.toString("utf8")) as { holder?: unknown; untilMs?: unknown };
+    return { holder: String(parsed.holder), untilMs: Number(parsed.untilMs) || 0 };
+  } catch {
+    return null;
   }
 }
 

@@ -42,12 +42,24 @@ const ADD_USAGE_SCRIPT = `
 redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':e', ARGV[2])
 redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':b', ARGV[3])
 return 0`;
+// Taken when free or already ours (a renewal), in one step so two replicas never both get it.
+const LEASE_SCRIPT = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+// Only the holder's own lease: one that expired and was taken by another replica stays theirs.
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`;
 
 type Scripts = {
   gocacheprogTouch(key: string, atMs: number): Promise<number>;
   gocacheprogSet(key: string, record: Buffer, touched: string, held: string): Promise<[number, number]>;
   gocacheprogDelete(key: string): Promise<[number, number]>;
   gocacheprogAddUsage(key: string, namespace: string, entries: string, bytes: string): Promise<number>;
+  gocacheprogLease(key: string, holder: string, ttlMs: string): Promise<number>;
+  gocacheprogRelease(key: string, holder: string): Promise<number>;
 };
 const SCAN_COUNT = 500;
 
@@ -76,6 +88,8 @@ export class RedisIndex implements Index {
     this.client.defineCommand("gocacheprogSet", { numberOfKeys: 1, lua: SET_SCRIPT });
     this.client.defineCommand("gocacheprogDelete", { numberOfKeys: 1, lua: DELETE_SCRIPT });
     this.client.defineCommand("gocacheprogAddUsage", { numberOfKeys: 1, lua: ADD_USAGE_SCRIPT });
+    this.client.defineCommand("gocacheprogLease", { numberOfKeys: 1, lua: LEASE_SCRIPT });
+    this.client.defineCommand("gocacheprogRelease", { numberOfKeys: 1, lua: RELEASE_SCRIPT });
   }
 
   private get scripts(): Scripts {
@@ -186,6 +200,19 @@ export class RedisIndex implements Index {
 
   async markComplete(): Promise<void> {
     await this.run(() => this.client.set(this.completeKey, "1"));
+  }
+
+  async lease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.run(() => this.scripts.gocacheprogLease(this.leaseKey(name), holder, String(Math.ceil(ttlMs))))) === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.run(() => this.scripts.gocacheprogRelease(this.leaseKey(name), holder));
+  }
+
+  /** Outside the action key pattern, like the other meta keys. */
+  private leaseKey(name: string): string {
+    return `${this.prefix}meta:lease:${name}`;
   }
 
   async getManifests(namespace: string, buildKeyHex: string): Promise<Buffer | null> {

@@ -71,6 +71,15 @@ export interface Index {
   /** Replaces them; null removes them. */
   setManifests(namespace: string, buildKeyHex: string, value: Buffer | null): Promise<void>;
   markComplete(): Promise<void>;
+  /**
+   * A lease shared by every process on this index (replicas on one Redis, processes on one lmdb
+   * directory): true when `holder` has `name` for the next ttlMs (taken, or renewed because it
+   * already had it), false while another holder has it. Optional: an index without leases (a test
+   * fake) runs every pass unguarded.
+   */
+  lease?(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease back, only while `holder` still has it. */
+  releaseLease?(name: string, holder: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

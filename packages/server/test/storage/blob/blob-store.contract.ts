@@ -211,6 +211,22 @@ export function runBlobStoreContract(name: string, fixture: BlobStoreFixture): v
       expect((await collect(store.list(`${ns}/o/${hex.slice(0, 1)}`))).map((entry) => entry.key)).toContain(outputs[0]!.key);
     });
 
+    it("refuses every read whose signal has already fired, held key or not, rather than answering", async () => {
+      const ns = freshNamespace();
+      const held = outputKey(ns, randomHexId());
+      await put(held, randomBytes(3000));
+      // What a caller past its deadline passes (cache/storage-calls.ts): the read must not go ahead.
+      const signal = AbortSignal.abort(new Error("caller gave up"));
+      for (const key of [held, outputKey(ns, randomHexId())]) {
+        await expect(store.get(key, { signal }), `get ${key}`).rejects.toThrow();
+        await expect(store.getBytes(key, { signal }), `getBytes ${key}`).rejects.toThrow();
+        await expect(store.head(key, { signal }), `head ${key}`).rejects.toThrow();
+        if (store.getVersioned) await expect(store.getVersioned(key, { signal }), `getVersioned ${key}`).rejects.toThrow();
+      }
+      // The signal was the reason, not the store: the same reads without it still answer.
+      expect((await store.head(held))?.size).toBe(3000);
+    });
+
     it("answers ping", async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -1,80 +1,21 @@
-// The GitHub Action (action.yml + action/setup.sh, summary/) and the GitLab include (ci/gitlab/gocacheprog.yml):
-// their metadata checked statically, and their scripts run for real with a runner's files faked (GITHUB_ENV,
-// GITHUB_OUTPUT, ...), downloading the "release" from a file:// directory, then a real go build with exactly
-// the environment they hand to the job, against a real server.
+// action/setup.sh run for real with a runner's files faked (GITHUB_ENV, GITHUB_OUTPUT, ...), downloading
+// the "release" from a file:// directory, then a real go build (and a go mod download through /gomod)
+// with exactly the environment it hands to the job, against a real server.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientBundle, repoRoot } from "./harness/bins.ts";
+import { arch, ciWorkspace, makeRelease, recordingClient } from "./harness/ci-runner.ts";
 import { countCompileActions, GoSandbox } from "./harness/go.ts";
 import { startModuleUpstream } from "./harness/module-upstream.ts";
 import { type CacheServer, newToken, startCacheServer } from "./harness/server.ts";
 import { startTlsProxy } from "./harness/tls-proxy.ts";
-import { readYaml } from "./infra/files.ts";
 
-const work = mkdtempSync(join(tmpdir(), "gcp-ci-"));
+const { work, release, runSetup, remove } = ciWorkspace();
 const sandbox = GoSandbox.create();
-const release = join(work, "release");
-const arch = process.arch === "x64" ? "amd64" : process.arch;
 const token = newToken();
 let server: CacheServer;
-
-// biome-ignore lint/suspicious/noExplicitAny: action metadata is checked field by field
-type Yaml = any;
-
-/** A release directory as the workflow publishes it; the bundled client stands in for the 100 MiB exe. */
-function makeRelease(dir: string, asset: string): void {
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(asset, join(dir, `gocacheprog-linux-${arch}`));
-  chmodSync(join(dir, `gocacheprog-linux-${arch}`), 0o755);
-  const sum = createHash("sha256").update(readFileSync(asset)).digest("hex");
-  writeFileSync(join(dir, "SHA256SUMS"), `${sum}  gocacheprog-linux-${arch}\n${"0".repeat(64)}  gocacheprog-linux-other\n`);
-}
-
-/** A go command that records its arguments, for the subcommands this branch's client may not have yet. */
-function recordingClient(dir: string): string {
-  const path = join(dir, "recording-client");
-  writeFileSync(path, `#!/bin/sh\n[ "$1" = --version ] && { echo "gocacheprog 0.0.0"; exit 0; }\necho "$*" >> "${dir}/calls"\n`, {
-    mode: 0o755,
-  });
-  return path;
-}
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  env: Record<string, string>;
-  outputs: Record<string, string>;
-  home: string;
-}
-
-/** action/setup.sh as the runner runs it: INPUT_* variables and the runner's files. */
-function runSetup(label: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Run {
-  const home = join(work, label);
-  mkdirSync(home);
-  const files = { GITHUB_ENV: "env", GITHUB_PATH: "path", GITHUB_OUTPUT: "output" };
-  for (const name of Object.values(files)) writeFileSync(join(home, name), "");
-  const env: Record<string, string> = {
-    PATH: process.env["PATH"] ?? "",
-    HOME: home,
-    RUNNER_TEMP: join(home, "tmp"),
-    ...Object.fromEntries(Object.entries(files).map(([k, v]) => [k, join(home, v)])),
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase().replaceAll("-", "_")}`, v])),
-    ...extraEnv,
-  };
-  const run = spawnSync("bash", [join(repoRoot, "action/setup.sh")], { cwd: home, env, encoding: "utf8" });
-  const pairs = (name: string) =>
-    Object.fromEntries(
-      readFileSync(join(home, name), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-    );
-  return { status: run.status, stdout: run.stdout + run.stderr, env: pairs("env"), outputs: pairs("output"), home };
-}
 
 beforeAll(async () => {
   makeRelease(release, clientBundle);
@@ -83,48 +24,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  rmSync(work, { recursive: true, force: true });
+  remove();
   rmSync(sandbox.root, { recursive: true, force: true });
-});
-
-describe("action.yml and summary/action.yml", () => {
-  const actions: [string, Yaml][] = [
-    ["action.yml", readYaml("action.yml")],
-    ["summary/action.yml", readYaml("summary/action.yml")],
-  ];
-
-  it.each(actions)("%s: a composite action whose steps use only declared inputs, each input documented", (path, action) => {
-    expect(action.name).toBeTruthy();
-    expect(action.description.length).toBeLessThanOrEqual(125); // the Marketplace's limit
-    expect(action.runs.using).toBe("composite");
-    for (const [name, input] of Object.entries<Yaml>(action.inputs)) {
-      expect(input.description, name).toBeTruthy();
-      expect(typeof input.default, name).toBe("string");
-    }
-    const text = readFileSync(join(repoRoot, path), "utf8");
-    for (const [, used] of text.matchAll(/inputs\.([\w-]+)/g)) expect(Object.keys(action.inputs), path).toContain(used);
-    for (const step of action.runs.steps) {
-      expect(step.shell, "a run step in a composite action needs a shell").toBe("bash");
-      const script = /\$GITHUB_ACTION_PATH\/([\w/.-]+)/.exec(step.run)?.[1] as string;
-      expect(statSync(join(repoRoot, path, "..", script)).isFile()).toBe(true);
-    }
-  });
-
-  it("passes every input of action.yml to setup.sh, which reads each one", () => {
-    const action = readYaml<Yaml>("action.yml");
-    const script = readFileSync(join(repoRoot, "action/setup.sh"), "utf8");
-    for (const name of Object.keys(action.inputs)) {
-      const variable = `INPUT_${name.toUpperCase().replaceAll("-", "_")}`;
-      expect(action.runs.steps[0].env[variable], variable).toBe(`\${{ inputs.${name} }}`);
-      expect(script, variable).toContain(variable);
-    }
-  });
-
-  it("has scripts shellcheck finds nothing in", () => {
-    const run = spawnSync("shellcheck", ["action/setup.sh", "summary/summary.sh"], { cwd: repoRoot, encoding: "utf8" });
-    expect(run.stdout).toBe("");
-    expect(run.status).toBe(0);
-  });
 });
 
 describe("action/setup.sh", () => {
@@ -333,96 +234,5 @@ func main() {
     rmSync(join(dir, "calls"));
     expect(runSetup("no-mtimes", { "download-url": `file://${recorded}`, "canonicalize-mtimes": "false" }).status).toBe(0);
     expect(() => statSync(join(dir, "calls"))).toThrow();
-  });
-});
-
-describe("summary/summary.sh", () => {
-  const summarize = (env: Record<string, string>) =>
-    spawnSync("bash", [join(repoRoot, "summary/summary.sh")], { env: { PATH: process.env["PATH"] ?? "", ...env }, encoding: "utf8" });
-
-  it("runs `gocacheprog summary <stats file>`, and never fails the job", () => {
-    const dir = mkdtempSync(join(work, "summary-"));
-    const client = recordingClient(dir);
-    const stats = join(dir, "stats.jsonl");
-    writeFileSync(stats, '{"gets":1}\n');
-    expect(summarize({ GOCACHEPROG: client, GOCACHEPROG_STATS_FILE: stats }).status).toBe(0);
-    expect(readFileSync(join(dir, "calls"), "utf8")).toBe(`summary ${stats}\n`);
-    const failing = summarize({ GOCACHEPROG: "/bin/false", GOCACHEPROG_STATS_FILE: stats });
-    expect(failing.status).toBe(0);
-    expect(failing.stdout).toContain("::warning");
-    const none = summarize({ GOCACHEPROG: client, INPUT_STATS_FILE: join(dir, "missing") });
-    expect(none.status).toBe(0);
-    expect(none.stdout).toContain("no stats recorded");
-  });
-});
-
-describe("ci/gitlab/gocacheprog.yml", () => {
-  const include = readYaml<Yaml>("ci/gitlab/gocacheprog.yml");
-  const job = include[".gocacheprog"];
-
-  /** The before_script as GitLab's bash runs it (errexit, pipefail), then the environment it leaves. */
-  function beforeScript(label: string, variables: Record<string, string>) {
-    const project = join(work, label);
-    mkdirSync(project);
-    const script = `${job.before_script.join("\n")}\nenv > "${project}/env.out"\n`;
-    const run = spawnSync("bash", ["-eo", "pipefail", "-c", script], {
-      env: { PATH: process.env["PATH"] ?? "", HOME: project, CI_PROJECT_DIR: project, ...include.variables, ...variables },
-      encoding: "utf8",
-    });
-    const env = run.status === 0 ? readFileSync(join(project, "env.out"), "utf8") : "";
-    return { status: run.status, output: run.stdout + run.stderr, env, project };
-  }
-
-  it("is a hidden job with before_script/after_script and an OIDC variant, and shellcheck finds nothing in it", () => {
-    expect(Object.keys(include).sort()).toEqual([".gocacheprog", ".gocacheprog-oidc", "variables"]);
-    expect(include[".gocacheprog-oidc"].id_tokens.GOCACHEPROG_ID_TOKEN.aud).toBe("$GOCACHEPROG_URL");
-    const file = join(work, "gitlab.sh");
-    writeFileSync(file, `#!/bin/bash\n${[...job.before_script, ...job.after_script].join("\n")}\n`);
-    const check = spawnSync("shellcheck", [file], { encoding: "utf8" });
-    expect(check.stdout).toBe("");
-  });
-
-  it("installs the checked release asset, exports GOCACHEPROG and the stats file, and summarizes after the job", () => {
-    const run = beforeScript("gitlab", {
-      GOCACHEPROG_DOWNLOAD_URL: `file://${release}`,
-      GOCACHEPROG_URL: server.url,
-      GOCACHEPROG_GOPROXY: "true",
-      GOCACHEPROG_CANONICALIZE_MTIMES: "false",
-      GOCACHEPROG_ID_TOKEN: token,
-    });
-    expect(run.status, run.output).toBe(0);
-    const client = join(run.project, ".gocacheprog/bin/gocacheprog");
-    expect(run.env).toContain(`GOCACHEPROG=${client}\n`);
-    expect(run.env).toContain(`GOCACHEPROG_STATS_FILE=${join(run.project, ".gocacheprog/stats.jsonl")}\n`);
-    expect(run.env).toMatch(new RegExp(`GOPROXY=${server.url}/gomod`));
-    expect(run.env).toContain(`GOCACHEPROG_TOKEN=${token}\n`);
-    expect(spawnSync(client, ["--version"], { encoding: "utf8" }).stdout).toMatch(/^gocacheprog /);
-
-    // An https server: go gets the token for /gomod from the client (GOAUTH); over http it would get none.
-    expect(run.env).not.toContain("GOAUTH=");
-    const https = beforeScript("gitlab-https", {
-      GOCACHEPROG_DOWNLOAD_URL: `file://${release}`,
-      GOCACHEPROG_URL: "https://cache.example",
-      GOCACHEPROG_GOPROXY: "true",
-      GOCACHEPROG_CANONICALIZE_MTIMES: "false",
-    });
-    expect(https.status, https.output).toBe(0);
-    expect(https.env).toContain(`GOAUTH=netrc;${join(https.project, ".gocacheprog/bin/gocacheprog")} goauth\n`);
-
-    const tampered = join(work, "gitlab-tampered");
-    makeRelease(tampered, clientBundle);
-    writeFileSync(join(tampered, `gocacheprog-linux-${arch}`), "#!/bin/sh\n");
-    expect(beforeScript("gitlab-bad", { GOCACHEPROG_DOWNLOAD_URL: `file://${tampered}` }).status).not.toBe(0);
-
-    const dir = mkdtempSync(join(work, "gitlab-after-"));
-    mkdirSync(join(dir, ".gocacheprog/bin"), { recursive: true });
-    copyFileSync(recordingClient(dir), join(dir, ".gocacheprog/bin/gocacheprog"));
-    writeFileSync(join(dir, ".gocacheprog/stats.jsonl"), '{"gets":1}\n');
-    const after = spawnSync("bash", ["-c", job.after_script.join("\n")], {
-      env: { PATH: process.env["PATH"] ?? "", CI_PROJECT_DIR: dir },
-      encoding: "utf8",
-    });
-    expect(after.status).toBe(0);
-    expect(readFileSync(join(dir, "calls"), "utf8")).toBe(`summary ${join(dir, ".gocacheprog/stats.jsonl")}\n`);
   });
 });
