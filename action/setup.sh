@@ -10,6 +10,8 @@ fail() {
   exit 1
 }
 is_true() { [ "${1:-}" = true ] || [ "${1:-}" = 1 ]; }
+# A URL as the log may show it: without user:password@ (GitHub masks registered secrets only).
+shown() { if [[ "$1" =~ ^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@(.*)$ ]]; then echo "${BASH_REMATCH[1]}${BASH_REMATCH[2]}"; else echo "$1"; fi; }
 
 url="${INPUT_URL:-}"
 url="${url%/}"
@@ -42,8 +44,8 @@ install_release() {
   base="${base%/}"
   local asset="gocacheprog-linux-$arch" download="$home/download"
   rm -rf "$download" && mkdir -p "$download"
-  curl --fail --silent --show-error --location --retry 3 -o "$download/$asset" "$base/$asset" || fail "downloading $base/$asset failed"
-  curl --fail --silent --show-error --location --retry 3 -o "$download/SHA256SUMS" "$base/SHA256SUMS" || fail "downloading $base/SHA256SUMS failed"
+  curl --fail --silent --show-error --location --retry 3 -o "$download/$asset" "$base/$asset" || fail "downloading $(shown "$base/$asset") failed"
+  curl --fail --silent --show-error --location --retry 3 -o "$download/SHA256SUMS" "$base/SHA256SUMS" || fail "downloading $(shown "$base/SHA256SUMS") failed"
   grep -q " \*\?$asset\$" "$download/SHA256SUMS" || fail "SHA256SUMS has no line for $asset"
   (cd "$download" && sha256sum --check --ignore-missing --quiet SHA256SUMS) || fail "$asset does not match its SHA256SUMS line; not installed"
   install -m 0755 "$download/$asset" "$home/bin/gocacheprog"
@@ -110,15 +112,15 @@ if [ -n "$url" ]; then
     # prints its own token for <url>/gomod, read from the same token file, so the token is in no
     # variable. go uses GOAUTH over HTTPS only; the previous GOAUTH (netrc by default) stays first.
     if [[ "$url" != https://* ]]; then
-      echo "::warning title=gocacheprog::go sends no credentials over plain http: $url/gomod must run with --gomod-anonymous (trusted network), else go falls back to the previous GOPROXY"
+      echo "::warning title=gocacheprog::go sends no credentials over plain http: $(shown "$url")/gomod must run with --gomod-anonymous (trusted network), else go falls back to the previous GOPROXY"
     else
       previous_auth="$(go env GOAUTH 2>/dev/null || true)"
       command="$client"
       [[ "$client" != *[[:space:]]* ]] || command="'$client'"
       if [ "$previous_auth" = off ]; then
-        echo "::warning title=gocacheprog::GOAUTH=off: go sends no token to $url/gomod"
+        echo "::warning title=gocacheprog::GOAUTH=off: go sends no token to $(shown "$url")/gomod"
       elif [[ "$client" == *[\;\']* ]]; then
-        echo "::warning title=gocacheprog::the client's path holds ; or ', which GOAUTH cannot express: go sends no token to $url/gomod"
+        echo "::warning title=gocacheprog::the client's path holds ; or ', which GOAUTH cannot express: go sends no token to $(shown "$url")/gomod"
       else
         echo "GOAUTH=${previous_auth:-netrc};$command goauth" >>"$GITHUB_ENV"
       fi

@@ -69,11 +69,12 @@ export function newToken(): string {
  */
 export async function startCacheServer(options: CacheServerOptions = {}): Promise<CacheServer> {
   const storage = options.storage ?? "embedded";
-  const port = await getFreePort();
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "gcp-server-")));
   if (!options.dataDir) removeOnExit(dataDir);
   const s3 = storage === "s3-redis" ? await startVersitygw() : undefined;
   const redis = storage === "s3-redis" ? await startRedis() : undefined;
+  // Taken last: another process may take a free port in the seconds versitygw and redis take to start.
+  const port = await getFreePort();
 
   const extra = options.args ?? [];
   const gcInterval = extra.includes("--gc-interval") ? [] : ["--gc-interval", "0"];

@@ -69,6 +69,16 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if not (or (include "gcp.hasTokens" .) .Values.auth.oidc.enabled) }}
 {{- fail "the server image refuses to run without tokens: set auth.tokens.existingSecret (or auth.tokens.inline), or enable auth.oidc" }}
 {{- end }}
+{{- /* server.extraEnv is rendered into the ConfigMap, so the server's secret options (tokens, a Redis password,
+     a URL with user:password@ or a query) must come from Secrets. The message never echoes the value. */}}
+{{- $instead := dict "GOCACHEPROG_SERVER_TOKENS" "auth.tokens.existingSecret or auth.tokens.inline" "GOCACHEPROG_SERVER_REDIS_PASSWORD" "redis.existingSecret or redis.password" "GOCACHEPROG_SERVER_REDIS_URL" "redis.existingSecret or redis.url" "GOCACHEPROG_SERVER_GOMOD_UPSTREAM" "gomod.upstreamExistingSecret" }}
+{{- range $name, $use := $instead }}
+{{- $value := toString (index $.Values.server.extraEnv $name | default "") }}
+{{- $urlValued := or (eq $name "GOCACHEPROG_SERVER_REDIS_URL") (eq $name "GOCACHEPROG_SERVER_GOMOD_UPSTREAM") }}
+{{- if and $value (or (not $urlValued) (regexMatch "[@?]" $value)) }}
+{{- fail (printf "server.extraEnv.%s holds a secret, and extraEnv is rendered into a ConfigMap: use a Secret (%s) instead" $name $use) }}
+{{- end }}
+{{- end }}
 {{- if and .Values.auth.oidc.enabled (not (include "gcp.hasTokens" .)) (not (or .Values.auth.oidc.env.GOCACHEPROG_SERVER_OIDC_ISSUERS .Values.server.extraEnv.GOCACHEPROG_SERVER_OIDC_ISSUERS)) }}
 {{- fail "auth.oidc without tokens needs its issuers: set auth.oidc.env.GOCACHEPROG_SERVER_OIDC_ISSUERS (with _AUDIENCE and _RULES), else the server would run without any authentication" }}
 {{- end }}

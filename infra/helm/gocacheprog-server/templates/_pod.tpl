@@ -3,7 +3,7 @@
 envFrom:
   - configMapRef:
       name: {{ include "gcp.fullname" . }}
-{{- if or (include "gcp.hasRedisSecret" .) .Values.s3.existingSecret }}
+{{- if or (include "gcp.hasRedisSecret" .) .Values.s3.existingSecret .Values.gomod.upstreamExistingSecret }}
 env:
   {{- if and (include "gcp.hasRedisSecret" .) (eq .Values.redis.mode "standalone") }}
   - name: GOCACHEPROG_SERVER_REDIS_URL
@@ -29,6 +29,13 @@ env:
       secretKeyRef:
         name: {{ . }}
         key: AWS_SECRET_ACCESS_KEY
+  {{- end }}
+  {{- with .Values.gomod.upstreamExistingSecret }}
+  - name: GOCACHEPROG_SERVER_GOMOD_UPSTREAM
+    valueFrom:
+      secretKeyRef:
+        name: {{ . }}
+        key: gomod-upstream
   {{- end }}
 {{- end }}
 {{- end }}
@@ -76,7 +83,7 @@ capabilities:
 checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
 checksum/secret: {{ include (print $.Template.BasePath "/secret.yaml") . | sha256sum }}
 {{- $existing := dict }}
-{{- range $name := list .Values.auth.tokens.existingSecret .Values.redis.existingSecret .Values.s3.existingSecret }}
+{{- range $name := list .Values.auth.tokens.existingSecret .Values.redis.existingSecret .Values.s3.existingSecret .Values.gomod.upstreamExistingSecret }}
 {{- if $name }}
 {{- $_ := set $existing $name ((lookup "v1" "Secret" $.Release.Namespace $name).data | default dict) }}
 {{- end }}

@@ -1,4 +1,5 @@
 import { appendFile, readFile } from "node:fs/promises";
+import { shownArguments } from "@gocacheprog/common";
 import { parseStatsLines, type StatsRecord, sumStats } from "./job-stats.ts";
 
 /**
@@ -92,7 +93,9 @@ export async function runSummary(argv: readonly string[], env: Readonly<Record<s
   const json = argv.includes("--json");
   const files = argv.filter((arg) => arg !== "--json");
   if (files.length !== 1 || files[0]?.startsWith("-")) {
-    process.stderr.write(`gocacheprog summary: expected one stats file, got ${JSON.stringify(argv)}\n${USAGE}`);
+    // Shown up to an "=": a stray -token=... must not put its value in the job log.
+    const got = argv.length === 0 ? "nothing" : shownArguments(argv);
+    process.stderr.write(`gocacheprog summary: expected one stats file, got ${got}\n${USAGE}`);
     return 2;
   }
   const file = files[0] as string;

@@ -1,4 +1,4 @@
-import { ConfigError } from "@gocacheprog/common";
+import { ConfigError, shownArguments } from "@gocacheprog/common";
 import { parseClientOptions } from "../ops/config.ts";
 import { writeStderr } from "../ops/fd-write.ts";
 import { createLogger, type Logger } from "../ops/log.ts";
@@ -59,7 +59,8 @@ export async function runGoauth(argv: readonly string[], env: Readonly<Record<st
   // go appends the URL that was refused (a 4xx) and writes the response to stdin: neither changes the answer.
   if (argv.length > 1 || (argv[0] !== undefined && !/^https?:\/\//.test(argv[0]))) {
     writeStderr(
-      `gocacheprog goauth: a GOAUTH command, run by go (GOAUTH="netrc;/path/to/gocacheprog goauth"); got ${JSON.stringify(argv)}\n`,
+      // Shown up to an "=": a stray -token=... must not put its value in the log.
+      `gocacheprog goauth: a GOAUTH command, run by go (GOAUTH="netrc;/path/to/gocacheprog goauth"); got ${shownArguments(argv)}\n`,
     );
     return 2;
   }

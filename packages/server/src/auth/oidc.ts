@@ -38,6 +38,12 @@ const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256
 /** Verified tokens are remembered until they expire, so a build's thousands of requests verify once. */
 const CACHE_MAX = 10_000;
 const CLOCK_TOLERANCE_S = 30;
+/**
+ * Largest discovery document or JWKS read (real ones are a few KiB). Without it the issuer sets the
+ * server's memory: a huge body, or a small compressed one (fetch inflates whatever it is sent), was
+ * read whole within the fetch timeout.
+ */
+const DOCUMENT_MAX = 1 << 20;
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
 interface Verified {
@@ -158,7 +164,7 @@ export class OidcVerifier implements TokenVerifier {
     const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
     const res = await fetch(url, { signal: AbortSignal.timeout(timeout), redirect: "error" });
     if (!res.ok) throw new Error(`discovery for ${issuer}: HTTP ${res.status}`);
-    const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    const doc = JSON.parse(await boundedText(res, `discovery for ${issuer}`)) as { issuer?: unknown; jwks_uri?: unknown };
     // The document must speak for the issuer it was fetched for (OpenID Connect Discovery 1.0, 4.3).
     if (doc.issuer !== issuer) throw new Error(`discovery for ${issuer} names another issuer`);
     if (typeof doc.jwks_uri !== "string") throw new Error(`discovery for ${issuer} has no jwks_uri`);
@@ -187,7 +193,7 @@ export class OidcVerifier implements TokenVerifier {
       try {
         const res = await fetch(url, init);
         if (res.status !== 200) throw new Error(`JWKS of ${issuer}: HTTP ${res.status}`);
-        const text = await res.text();
+        const text = await boundedText(res, `JWKS of ${issuer}`);
         const body = JSON.parse(text) as { keys?: unknown };
         // jose's own test of a key set: anything less fails every token after this "success".
         const keys = body?.keys;
@@ -212,4 +218,28 @@ export class OidcVerifier implements TokenVerifier {
       "OIDC issuer fetch failed; tokens that need it are refused until the retry",
     );
   }
+}
+
+/** The body as text, refused (and the download cancelled) once it is over DOCUMENT_MAX bytes. */
+async function boundedText(res: Response, what: string): Promise<string> {
+  const tooBig = () => new Error(`${what} is over ${DOCUMENT_MAX} bytes`);
+  // The announced length counts encoded bytes: only a plain body's can refuse it before reading.
+  if (!res.headers.get("content-encoding") && Number(res.headers.get("content-length")) > DOCUMENT_MAX) {
+    await res.body?.cancel().catch(() => {});
+    throw tooBig();
+  }
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  const reader = res.body?.getReader();
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > DOCUMENT_MAX) {
+      await reader.cancel().catch(() => {});
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, received).toString("utf8");
 }

@@ -24,7 +24,8 @@ export const gomodOptionDefs = {
     kind: "duration",
     max: TIMER_MAX,
     default: "30s",
-    description: "Give up on an upstream that sends no response headers, or no body bytes, for this long (504 to go).",
+    description:
+      "Give up on an upstream that sends no response headers, or no body bytes, for this long, or whose body then averages less than 256 KiB per this long (a trickle) (504 to go).",
   },
   gomodZipMax: {
     flag: "gomod-zip-max",

@@ -15,6 +15,7 @@ import type { FileKind, ProxyRequest, PurgeRequest } from "./request.ts";
 import { SumdbCheck } from "./sumdb-check.ts";
 import { type Upstream, UpstreamError } from "./upstream.ts";
 import { checkAnswer, checkModuleZip, InvalidAnswerError, MAX_ANSWER_BYTES } from "./validate.ts";
+import { ZIP_IN_MEMORY_MAX, ZipFillMemory } from "./zip-memory.ts";
 
 export interface GomodStoreOptions {
   /** How long a mutable answer (list, @latest, queries, sumdb latest) is served without asking the upstream. */
@@ -40,13 +41,6 @@ export type Answer =
   | { found: false; status: 404 | 410; message: string };
 
 /**
- * Zips up to this size are held in memory to be checked, stored and served, from the moment the
- * upstream's headers announce their length (each concurrent fill holds one); larger ones, and those
- * whose length is not announced, are spooled to disk and checked and stored from there. Most module
- * zips are far smaller (golang.org/x/text: 7 MB).
- */
-const ZIP_IN_MEMORY_MAX = 16 << 20;
-/**
  * After the upstream failed for a mutable file, its cached answer is served without asking again for
  * this long: a hung upstream would otherwise cost every list or @latest its full timeout (30 s each).
  */
@@ -64,6 +58,7 @@ type Fill = { found: true; body?: Buffer } | { found: false; status: 404 | 410; 
  */
 export class GomodStore {
   private readonly flights = new Map<string, Promise<Fill>>();
+  private readonly zipMemory = new ZipFillMemory();
   /** Mutable files whose upstream just failed, with when to ask it again (their stale copy is served until then). */
   private readonly upstreamFailed = new Map<string, number>();
   /** Purges this process has begun: a read or fill that saw another count keeps no memory copy. */
@@ -225,12 +220,16 @@ export class GomodStore {
       this.deps.metrics.coalesced.inc({ kind: request.kind });
       return inFlight;
     }
-    const flight = this.fetchAndStore(request, id, hops).finally(() => this.flights.delete(flightKey));
+    const inMemory = request.kind === "zip" && this.zipMemory.take();
+    const flight = this.fetchAndStore(request, id, hops, inMemory).finally(() => {
+      this.flights.delete(flightKey);
+      if (inMemory) this.zipMemory.release();
+    });
     this.flights.set(flightKey, flight);
     return flight;
   }
 
-  private async fetchAndStore(request: ProxyRequest, id: string, hops: number): Promise<Fill> {
+  private async fetchAndStore(request: ProxyRequest, id: string, hops: number, inMemory: boolean): Promise<Fill> {
     const { upstream, metrics, options } = this.deps;
     const kind = request.kind;
     const isZip = kind === "zip";
@@ -239,7 +238,7 @@ export class GomodStore {
     const expecting = kind === "zip" || kind === "mod" ? this.sumdb?.expected(request, hops) : undefined;
     let fetched: Awaited<ReturnType<Upstream["get"]>>;
     try {
-      fetched = await upstream.get(request.file, { maxBytes, spoolAbove: isZip ? ZIP_IN_MEMORY_MAX : undefined }, hops);
+      fetched = await upstream.get(request.file, { maxBytes, spoolAbove: isZip ? (inMemory ? ZIP_IN_MEMORY_MAX : -1) : undefined }, hops);
     } catch (err) {
       if (err instanceof UpstreamError) metrics.upstreamFetches.inc({ kind, outcome: err.outcome });
       throw err;
@@ -251,10 +250,11 @@ export class GomodStore {
     const spoolFile = "file" in fetched ? fetched.file : undefined;
     try {
       if (isZip) {
-        // Most zips come into memory (their length announced, at most ZIP_IN_MEMORY_MAX) and are checked,
-        // stored and served from those bytes; a spooled one is read back when it turns out small enough.
+        // Most zips come into memory (length announced, at most ZIP_IN_MEMORY_MAX, `inMemory`: one of ZipFillMemory's
+        // places) and are checked, stored and served from those bytes; a spooled one is read back if small enough.
         const spooled = "file" in fetched ? fetched : undefined;
-        const bytes = "body" in fetched ? fetched.body : spooled!.size <= ZIP_IN_MEMORY_MAX ? await readFile(spooled!.file) : undefined;
+        const bytes =
+          "body" in fetched ? fetched.body : inMemory && spooled!.size <= ZIP_IN_MEMORY_MAX ? await readFile(spooled!.file) : undefined;
         const size = bytes?.byteLength ?? spooled!.size;
         const expected = await expecting;
         const hash = expected?.hash === undefined ? undefined : new DirHash();

@@ -83,6 +83,12 @@ export type Fetched =
   | { found: true; file: string; size: number; sha256Hex: string }
   | { found: false; status: 404 | 410; message: string };
 
+/**
+ * The least average rate of an answer, per --gomod-upstream-timeout (256 KiB per 30 s: ~9 KB/s, below
+ * any working link): a 500 MiB zip may take up to ~17 h at it, a 1 MiB .info 2 min.
+ */
+const MIN_BYTES_PER_TIMEOUT = 256 << 10;
+
 /** Counts proxy hops; a --gomod-upstream that leads back to this server fails instead of deadlocking. */
 export const HOP_HEADER = "x-gocacheprog-gomod-hops";
 
@@ -134,10 +140,23 @@ export class Upstream {
     // go shows the message, and /gomod may be anonymous: the upstream's address goes to the log only.
     const who = `upstream ${index + 1}`;
     const controller = new AbortController();
+    const { timeoutMs } = this.options;
+    /** When the response headers came (the body's rate counts from then). */
+    let bodyStarted: number | undefined;
+    let received = 0;
     let timer: NodeJS.Timeout | undefined;
+    let tooSlow = false;
+    // Silence for timeoutMs fails the fetch; so does a trickle, whose every byte would re-arm that
+    // forever: past its first timeoutMs the body must average MIN_BYTES_PER_TIMEOUT per timeoutMs.
     const rearm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
+      const now = performance.now();
+      const rateDueMs = bodyStarted === undefined ? timeoutMs : bodyStarted + timeoutMs * (1 + received / MIN_BYTES_PER_TIMEOUT) - now;
+      const delayMs = Math.max(0, Math.min(timeoutMs, rateDueMs));
+      timer = setTimeout(() => {
+        tooSlow = received > 0 && delayMs < timeoutMs;
+        controller.abort();
+      }, delayMs);
     };
     const headers: Record<string, string> = { "accept-encoding": "identity", [HOP_HEADER]: String(hops + 1) };
     if (entry.authorization) headers["authorization"] = entry.authorization;
@@ -148,6 +167,7 @@ export class Upstream {
       const url = `${entry.base}/${file.split("/").map(pathEscape).join("/")}`;
       const response = await this.fetchImpl(url, { headers, signal: controller.signal });
       answered = true;
+      bodyStarted = performance.now();
       rearm();
       if (response.status === 404 || response.status === 410) {
         return { found: false, status: response.status, message: await shortText(response) };
@@ -171,7 +191,6 @@ export class Upstream {
       // A body of announced length is copied once, into a buffer of that length.
       const whole = declared !== undefined && !spooled ? Buffer.allocUnsafe(declared) : undefined;
       const chunks: Uint8Array[] = [];
-      let received = 0;
       const hash = spooled && createHash("sha256");
       for await (const chunk of response.body ?? []) {
         rearm();
@@ -198,8 +217,13 @@ export class Upstream {
         err.upstream ??= entry.base;
         throw err;
       }
-      if (controller.signal.aborted)
-        throw Object.assign(new UpstreamError("timeout", `${who} was silent for ${this.options.timeoutMs} ms`), { upstream: entry.base });
+      if (controller.signal.aborted) {
+        const elapsedMs = Math.round(performance.now() - bodyStarted!);
+        const why = tooSlow
+          ? `sent ${received} bytes in ${elapsedMs} ms, less than ${MIN_BYTES_PER_TIMEOUT} per ${timeoutMs} ms`
+          : `was silent for ${timeoutMs} ms`;
+        throw Object.assign(new UpstreamError("timeout", `${who} ${why}`), { upstream: entry.base });
+      }
       // Before an answer the reason names the host ("connect ECONNREFUSED 10.0.0.5:3000"): go gets its code.
       // A body that broke off says how ("other side closed"), which go may show.
       const reason = answered ? describeFetchError(err) : fetchErrorCode(err);

@@ -5,6 +5,7 @@ import yauzl from "yauzl";
 import type { DirHash } from "./dirhash.ts";
 import { canonicalVersion } from "./paths.ts";
 import type { ProxyRequest } from "./request.ts";
+import { isValid } from "./semver.ts";
 
 /**
  * Checks an upstream answer before anything is stored: a file stored once is served to the whole
@@ -59,12 +60,26 @@ function checkInfo(body: Buffer, what: string, wantVersion?: string): void {
   }
 }
 
+/**
+ * One version per line (go reads a line's first field, skipping blank lines and any it cannot parse): an
+ * HTML sign-in or error page answered with 200 would otherwise be kept as the list, and served stale
+ * while the upstream fails. Refused when no line holds a version; a list with a stray line among its
+ * versions is kept, as go would read it.
+ */
+function checkList(list: string, what: string): void {
+  const firsts = list
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/, 1)[0]!)
+    .filter((field) => field !== "");
+  if (firsts.length > 0 && !firsts.some(isValid)) throw new InvalidAnswerError(`${what} lists no version`);
+}
+
 /** Every answer but a zip: small enough to check in memory. */
 export function checkAnswer(request: ProxyRequest, body: Buffer): void {
   const what = `the upstream's ${request.kind} answer`;
   switch (request.kind) {
     case "list":
-      text(body, what);
+      checkList(text(body, what), what);
       return;
     case "mod":
       // Stored for good: an HTML sign-in or error page answered with 200 must not become the go.mod.

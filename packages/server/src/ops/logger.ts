@@ -20,6 +20,9 @@ export const REDACT_PATHS = [
   "*.redisPassword",
   "tokens",
   "*.tokens",
+  // Node's URL errors (ERR_INVALID_URL) keep the refused text as `input`, and pino's err serializer copies it:
+  // a mistyped --redis-url or --status-url would put its password in the log.
+  "err.input",
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -15,6 +15,13 @@ export async function printStatus(options: ServerOptions, out: (text: string) =>
     } catch (err) {
       throw new ConfigError(`cannot read --status-token-file ${options.statusTokenFile}: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
+    // One bearer token has no whitespace inside. fetch refuses a header with a line break and quotes the
+    // whole value in its error, so a file of several tokens (the server's tokens file) would be printed.
+    if (!/^[\x21-\x7e]*$/.test(token)) {
+      throw new ConfigError(
+        `--status-token-file ${options.statusTokenFile} does not hold one token (whitespace or control characters inside)`,
+      );
+    }
   }
   // A path in --status-url (a proxy serving the server under a prefix) stays in front of the route.
   const url = new URL(base);

@@ -87,7 +87,7 @@ describe("tokens reload while serving", () => {
     } finally {
       await server.close();
     }
-  });
+  }, 90_000); // two reloads through the 2 s poll and its 4 s settle take ~12 s of timers alone
 
   it("refuses to start on an empty tokens file (a Secret not filled yet) instead of serving everyone", async () => {
     await writeTokens("# filled in later\n");

@@ -13,13 +13,15 @@ import { type FakeBlobStore, makeTestApp, randomHex } from "../support/fakes.ts"
  * is closed again (consumed to its end or destroyed): an open one is an S3 socket or a file descriptor.
  */
 function trackSlowReads(blobs: FakeBlobStore) {
-  const tracker = { open: 0, delayMs: 0 };
+  const tracker = { open: 0, opened: 0, asked: 0, delayMs: 0 };
   const baseGet = blobs.get.bind(blobs);
   const get = async (key: string): Promise<{ body: BlobBody; size: number } | null> => {
+    tracker.asked++;
     await new Promise((resolve) => setTimeout(resolve, tracker.delayMs));
     const got = await baseGet(key);
     if (!got) return null;
     tracker.open++;
+    tracker.opened++;
     let closed = false;
     const close = () => {
       if (closed) return;
@@ -71,10 +73,10 @@ describe("a download whose client left while the server opened the blob", () => 
     await new Promise<void>((resolve) => socket.once("connect", resolve));
     socket.write(`GET ${routes.action(action)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     // The client gives up while the blob store is still answering.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect.poll(() => tracker.asked, { timeout: 10_000, interval: 5 }).toBe(2);
     socket.destroy();
 
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(tracker.open).toBe(0);
+    await expect.poll(() => tracker.opened, { timeout: 10_000, interval: 20 }).toBe(2);
+    await expect.poll(() => tracker.open, { timeout: 10_000, interval: 20 }).toBe(0);
   });
 });

@@ -291,8 +291,8 @@ describe("warm start: a client that goes away", () => {
     // Reads the stream started ahead of a cancel finish in the thread pool, maybe after it: once every
     // one has, each stream they opened must have been closed.
     expect(blobs.asked).toBeGreaterThanOrEqual(4);
-    await expect.poll(() => blobs.answered, { timeout: 2000, interval: 20 }).toBe(blobs.asked);
+    await expect.poll(() => blobs.answered, { timeout: 10_000, interval: 20 }).toBe(blobs.asked);
     expect(blobs.opened).toBeGreaterThanOrEqual(4);
-    await expect.poll(() => blobs.open, { timeout: 2000, interval: 20 }).toBe(0);
+    await expect.poll(() => blobs.open, { timeout: 10_000, interval: 20 }).toBe(0);
   });
 });

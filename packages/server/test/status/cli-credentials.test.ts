@@ -1,5 +1,8 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseCommandLine } from "../../src/ops/config.ts";
 import { printStatus } from "../../src/status/cli.ts";
@@ -43,5 +46,18 @@ describe("gocacheprog-server status with credentials in --status-url", () => {
     } finally {
       server.close();
     }
+  });
+
+  it("never prints a --status-token-file that holds more than one token (e.g. the server's tokens file)", async () => {
+    const file = join(await mkdtemp(join(tmpdir(), "gcp-status-token-")), "tokens");
+    await writeFile(file, "s3cr3t-XYZ-0123456789 admin ops\nanother-s3cr3t-XYZ read team\n");
+    const { options } = parseCommandLine(["status", "--status-url", "http://127.0.0.1:1", "--status-token-file", file], {});
+    const stderr = captureStderr();
+    const outcome = await printStatus(options, () => {}).then(
+      (code) => `exit ${code}`,
+      (err: Error) => err.message,
+    );
+    expect(`${outcome}\n${stderr.text}`).not.toContain("s3cr3t-XYZ");
+    expect(outcome).toContain("--status-token-file");
   });
 });
