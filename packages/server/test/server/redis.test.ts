@@ -24,6 +24,19 @@ afterAll(async () => {
   await bin?.remove();
 });
 
+/** `gocacheprog-server rebuild-index` on the test server's storage, as an operator runs it. */
+const rebuildIndexCli = () =>
+  promisify(execFile)(process.execPath, [
+    bin.main,
+    "rebuild-index",
+    "--redis-url",
+    redis.url,
+    "--data-dir",
+    server.options.dataDir!,
+    "--log-level",
+    "silent",
+  ]);
+
 async function batchFound(actions: string[]): Promise<boolean[]> {
   const body = BatchLookupRequest.encode({ actionIds: actions.map((a) => Buffer.from(a, "hex")) }).finish();
   const res = await send(server.url, "POST", routes.batchLookup, {
@@ -64,16 +77,7 @@ describe("Redis index on a real port", () => {
     await flushAll(redis.port);
     // Batch lookups read the index only, so they show the flush.
     expect(await batchFound(actions)).toEqual([false, false, false]);
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      bin.main,
-      "rebuild-index",
-      "--redis-url",
-      redis.url,
-      "--data-dir",
-      server.options.dataDir!,
-      "--log-level",
-      "silent",
-    ]);
+    const { stdout } = await rebuildIndexCli();
     expect(JSON.parse(stdout).restored).toBeGreaterThanOrEqual(3);
     expect(await batchFound(actions)).toEqual([true, true, true]);
   });
@@ -85,16 +89,7 @@ describe("Redis index on a real port", () => {
     const other = new RedisIndex({ url: redis.url, commandTimeoutMs: 5000 });
     expect(await other.lease?.(MAINTENANCE_LEASE, "a gc pass elsewhere", 60_000)).toBe(true);
     try {
-      const run = promisify(execFile)(process.execPath, [
-        bin.main,
-        "rebuild-index",
-        "--redis-url",
-        redis.url,
-        "--data-dir",
-        server.options.dataDir!,
-        "--log-level",
-        "silent",
-      ]);
+      const run = rebuildIndexCli();
       const failed = await run.then(
         () => undefined,
         (err: { code: number; stdout: string }) => err,
