@@ -12,6 +12,7 @@ import { createGomod, describeUpstreams } from "./gomod/wiring.ts";
 import { Admission } from "./http/admission.ts";
 import { createApp, createMetricsApp } from "./http/app.ts";
 import { answerExpectContinue } from "./http/continue.ts";
+import { closeConnectionsAfterAnswers } from "./http/drain.ts";
 import { closeIdleConnections } from "./http/idle.ts";
 import { guardedServerFactory } from "./http/pipelining.ts";
 import { parseHostPort, parseListen, type ServerOptions } from "./ops/config.ts";
@@ -91,11 +92,21 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     gomod,
     status,
   });
+  // Every handler still running: one whose connection the deadline cut (an upload, its body failing)
+  // removes what it began, a temp file or a multipart upload, through the backends, so those close after it.
+  const handlers = new Set<Promise<unknown>>();
+  const fetch: typeof app.fetch = (...args) => {
+    const handled = Promise.resolve(app.fetch(...args));
+    handlers.add(handled);
+    const settled = () => void handlers.delete(handled);
+    handled.then(settled, settled);
+    return handled;
+  };
   const limits = { maxInFlight: options.maxInFlight, maxInFlightPerToken: options.maxInFlightPerToken };
   const admission = new Admission(limits, { auth, metrics, logger });
   const { host, port } = parseListen(options.listen);
   const server = await listen(
-    app.fetch,
+    fetch,
     host,
     port,
     {
@@ -110,6 +121,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     admission,
   );
   closeIdleConnections(server, options.idleTimeout);
+  const startDrain = closeConnectionsAfterAnswers(server);
   answerExpectContinue(server, { auth, maxBody: options.maxBody, admission });
   const bound = (server.address() as AddressInfo).port;
   const metricsAt = options.metricsListen ? parseHostPort(options.metricsListen, "--metrics-listen") : null;
@@ -138,6 +150,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     closing ??= (async () => {
       logger.info({ deadlineMs: options.shutdownTimeout }, "shutting down: finishing in-flight requests");
       reloader.stop();
+      startDrain();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (!(await settlesWithin(drained, options.shutdownTimeout))) {
@@ -145,6 +158,8 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
         server.closeAllConnections();
         await drained;
       }
+      // A cut handler's cleanup is a backend call or two (an S3 abort waits for the part in flight first).
+      await settlesWithin(Promise.allSettled(handlers), 2 * options.backendTimeout + 1000);
       metricsServer?.closeAllConnections();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await gc?.stop();

@@ -33,6 +33,8 @@ export class RequestScanner {
   private body = Buffer.alloc(0);
   private bodyFilled = 0;
   private bodyOverflow = false;
+  /** Set when the body cannot be held at all: it is read past and dropped, and only this put fails. */
+  private bodyTooLarge = false;
   /** Base64 characters left over from the previous chunk (fewer than 4). */
   private carry = "";
 
@@ -124,10 +126,14 @@ export class RequestScanner {
 
   private startBody(header: RequestHeader): void {
     this.header = header;
+    this.bodyTooLarge = false;
     try {
       this.body = Buffer.allocUnsafe(header.bodySize);
     } catch {
-      throw new ProtocolError(`request ${header.id}: BodySize ${header.bodySize} is too large to hold`);
+      // Past Node's Buffer limit or the allocator's: the body string is still read past (decodeBase64
+      // sees no room and drops it), so the stream stays in sync and go gets an Err for this put alone.
+      this.body = Buffer.alloc(0);
+      this.bodyTooLarge = true;
     }
     this.bodyFilled = 0;
     this.bodyOverflow = false;
@@ -154,9 +160,11 @@ export class RequestScanner {
   private finishBody(): Request {
     const header = this.header as RequestHeader;
     const request: Request = { ...header, body: this.body };
-    if (this.bodyOverflow || this.bodyFilled !== header.bodySize) {
+    if (this.bodyTooLarge || this.bodyOverflow || this.bodyFilled !== header.bodySize) {
       // The closing quote kept the stream in sync, so only this request is bad.
-      request.problem = `body does not match BodySize ${header.bodySize}`;
+      request.problem = this.bodyTooLarge
+        ? `BodySize ${header.bodySize} is too large to hold; nothing stored`
+        : `body does not match BodySize ${header.bodySize}`;
       request.body = Buffer.alloc(0);
     }
     this.header = undefined;

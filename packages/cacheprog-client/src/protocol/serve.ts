@@ -52,7 +52,8 @@ export type EndReason = "close" | "eof";
 /**
  * Runs one cacheprog session: handshake, then every request handled concurrently and answered
  * exactly once, in whatever order they finish. Rejects with ProtocolError on a broken stream,
- * but only after every request already accepted has finished, so no write is left half done.
+ * but only after every request already accepted has finished, so no write is left half done, and
+ * the tiers have closed (their queued uploads drained).
  *
  * Input is taken chunk by chunk from 'data' events, not through an async iterator: a get the tier
  * can answer at once (CacheTier.getNow: a local hit) is answered inside the same event, with no
@@ -165,6 +166,9 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
     await reading;
   } catch (err) {
     await settle();
+    // The puts answered so far are stored and go relies on them; their uploads (write-behind) still
+    // drain. Mostly go died mid-write (killed while sending a body): no one waits for us then.
+    await closeCache(cacheReady, log);
     throw err;
   }
 

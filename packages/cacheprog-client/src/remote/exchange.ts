@@ -79,17 +79,38 @@ export function connectHost(url: URL): string {
 }
 
 /**
+ * Whether a request that failed before any answer on a kept-alive connection found it dead: reset or
+ * closed. Only a body that can be sent again counts (none, or bytes in hand; a file stream is spent).
+ */
+function staleConnection(err: Error, body: Readable | readonly Uint8Array[] | undefined): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return (code === "ECONNRESET" || code === "EPIPE") && (body === undefined || Array.isArray(body));
+}
+
+/**
+ * Closes the pool's idle connections. One found dead after sitting idle says the others, idle as
+ * long, are likely dead too (a restart closes them all): the retry and the requests after it then
+ * open new ones instead of meeting each dead one in turn.
+ */
+function dropIdleConnections(agent: HttpAgent | undefined): void {
+  if (!agent) return;
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+}
+
+/**
  * One HTTP request with a deadline that covers everything (connect, headers, body) and can be
  * moved once the size of the transfer is known. Past it the socket is destroyed, so the body stops
  * flowing and nothing more is read, whatever the server keeps sending.
  */
 export class Exchange {
   readonly response: Promise<IncomingMessage>;
-  private readonly req: ClientRequest;
+  private req!: ClientRequest;
   private readonly startedAt = performance.now();
   private timer: NodeJS.Timeout | undefined;
   private idle: NodeJS.Timeout | undefined;
   private timedOutAfter: number | undefined;
+  /** Set once the caller is done with the exchange (either way): nothing is sent again after that. */
+  private over = false;
   /** A body streamed from a file: destroyed with a failed request, which pipe() leaves open. */
   private body: Readable | undefined;
 
@@ -98,15 +119,43 @@ export class Exchange {
     private readonly method: string,
     body: Readable | readonly Uint8Array[] | undefined,
     timeoutMs: number,
+    /** The pool the request takes its connection from. */
+    pool?: HttpAgent,
   ) {
-    let req!: ClientRequest;
     this.response = new Promise<IncomingMessage>((resolve, reject) => {
-      req = open(resolve);
-      req.on("error", reject);
+      const send = (again: boolean) => {
+        let answered = false;
+        let reused = false;
+        const req = open((res) => {
+          answered = true;
+          resolve(res);
+        });
+        this.req = req;
+        // A kept-alive connection is connected when handed out. req.reusedSocket alone misses one the
+        // pool passes straight to a request that waited for it (all connections busy, as in a build).
+        req.once("socket", (socket) => {
+          reused = req.reusedSocket || !socket.connecting;
+        });
+        req.on("error", (err) => {
+          if (again || answered || !reused || this.over || this.timedOutAfter !== undefined || !staleConnection(err, body)) reject(err);
+          else {
+            // A pooled connection that died while idle (a server restarted, a replica replaced, an idle
+            // close racing this request) and gave no answer. Every request here is idempotent (a
+            // lookup, content-addressed uploads), so it goes once more, on a new connection.
+            dropIdleConnections(pool);
+            send(true);
+          }
+        });
+        this.write(req, body);
+      };
+      send(false);
     });
     // Awaited later by the caller; a rejection before then must not count as unhandled.
     this.response.catch(() => {});
-    this.req = req;
+    this.extendTo(timeoutMs);
+  }
+
+  private write(req: ClientRequest, body: Readable | readonly Uint8Array[] | undefined): void {
     if (Array.isArray(body)) {
       // Bytes in hand go out with the headers in one write (node sends what is queued before the
       // socket is assigned together), not through a stream's pipe.
@@ -119,7 +168,6 @@ export class Exchange {
       stream.on("error", (err) => req.destroy(localFailure(err)));
       stream.pipe(req);
     } else req.end();
-    this.extendTo(timeoutMs);
   }
 
   /** Sets the deadline to `timeoutMs` after the request started (a larger transfer gets more time). */
@@ -158,6 +206,7 @@ export class Exchange {
   }
 
   done(): void {
+    this.over = true;
     clearTimeout(this.timer);
     clearTimeout(this.idle);
   }

@@ -289,7 +289,7 @@ export class RemoteClient {
       headers,
       agent,
     };
-    return new Exchange((onResponse) => this.send(options, onResponse), method, body, timeoutMs);
+    return new Exchange((onResponse) => this.send(options, onResponse), method, body, timeoutMs, agent);
   }
 
   async close(): Promise<void> {

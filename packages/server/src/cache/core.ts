@@ -282,6 +282,7 @@ export class CacheCore {
   }
 
   async close(): Promise<void> {
+    await this.repair.stop();
     await Promise.allSettled([this.index.close(), this.blobs.close()]);
   }
 }

@@ -79,6 +79,8 @@ export interface RebuildOptions {
    * GET), and each restore an index write, so one at a time a large store takes hours.
    */
   concurrency?: number;
+  /** Stops the rebuild between copies (a shutdown): the lease goes back before the index is closed. */
+  signal?: AbortSignal;
 }
 
 export interface RebuildResult {
@@ -130,7 +132,7 @@ async function rebuild(blobs: BlobStore, index: Index, options: RebuildOptions):
     // closes the index under a write still running.
     let failure: { err: unknown } | undefined;
     await inPool(missing, concurrency, async ({ actionHex }) => {
-      if (failure) return;
+      if (failure || options.signal?.aborted) return;
       try {
         const record = await readRecordCopy(blobs, namespace, actionHex);
         if (record === null) return void result.skipped++;
@@ -140,6 +142,7 @@ async function rebuild(blobs: BlobStore, index: Index, options: RebuildOptions):
       }
     });
     if (failure) throw failure.err;
+    options.signal?.throwIfAborted();
   };
 
   // A whole rebuild also recounts usage: the index's counters went with it (a flushed Redis), and
@@ -147,6 +150,7 @@ async function rebuild(blobs: BlobStore, index: Index, options: RebuildOptions):
   const outputs = new Map<string, { size: number }>();
   for (const prefix of prefixes) {
     for await (const listing of blobs.list(prefix)) {
+      options.signal?.throwIfAborted();
       if (!options.namespaces && parseOutputKey(listing.key)) outputs.set(listing.key, { size: listing.size });
       const manifest = parseManifestKey(listing.key);
       if (manifest) {

@@ -28,6 +28,7 @@ export class IndexRepair {
   private completeUntilMs = 0;
   private running: Promise<void> | undefined;
   private lastStartMs = -Infinity;
+  private readonly stopping = new AbortController();
 
   /** Every lookup during an index outage would log it: one line per 30 s. */
   private readonly warnIndexDown: (fields: Record<string, unknown>) => void;
@@ -74,14 +75,23 @@ export class IndexRepair {
    */
   start(): void {
     const { now, blobs, index, logger } = this.deps;
-    if (this.running || now() - this.lastStartMs < REPAIR_INTERVAL_MS) return;
+    if (this.running || this.stopping.signal.aborted || now() - this.lastStartMs < REPAIR_INTERVAL_MS) return;
     this.lastStartMs = now();
-    this.running = rebuildIndex(blobs, index)
+    this.running = rebuildIndex(blobs, index, { signal: this.stopping.signal })
       // busy: another replica is rebuilding; lookups fill lazily until it marks the index complete.
       .then((result) => logger.info(result, result.busy ? "index rebuild left to another process" : "index rebuilt from record copies"))
       .catch((err: Error) => logger.warn({ err: err.message }, "index rebuild failed; lookups keep filling lazily"))
       .finally(() => {
         this.running = undefined;
       });
+  }
+
+  /**
+   * Ends a rebuild in progress and waits for it (a shutdown): closing the index under it would leave
+   * its maintenance lease held, and the next gc pass or rebuild on this store skipped, for the lease's TTL.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error("shutting down"));
+    await this.running;
   }
 }

@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, beforeEach, expect, it } from "vitest";
+import { BinSession, b64, buildBin, byId, closeRequest, getRequest, idOf } from "../helpers.ts";
+
+/**
+ * go streams a put's body from the output file whatever its size (prog.go writeToChild: io.Copy into
+ * a base64 encoder), so BodySize is bounded only by the file. A body the client cannot hold (past
+ * Node's Buffer limit, 4 GiB on Node 20, or past what the allocator gives) must cost that one put an
+ * Err, which go ignores for package archives and test results, not the session: a client that exits
+ * makes go's readLoop fail the whole command ("GOCACHEPROG exited pre-Close with N pending requests").
+ */
+let dir: string;
+
+beforeAll(() => buildBin());
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "gocacheprog-huge-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+it("answers a put whose BodySize it cannot hold with Err, skips its body and keeps serving", async () => {
+  const session = new BinSession({ GOCACHEPROG_DIR: join(dir, "cache") });
+  const action = idOf("a 5 GB test output");
+  // The header exactly as go writes it, then (abridged: the client gives up before reading it) the body string.
+  const header = { ID: 1, Command: "put", ActionID: b64(action), OutputID: b64(idOf("output")), BodySize: 5_000_000_000 };
+  session.write(`${JSON.stringify(header)}\n\n"${"QUJD".repeat(4096)}"\n`);
+  session.write(getRequest(2, action));
+  const done = await session.finish(closeRequest(3));
+  const answers = byId(done.responses);
+  expect(answers.get(1)?.Err).toMatch(/too large/);
+  expect(answers.get(2)).toEqual({ ID: 2, Miss: true });
+  expect(answers.get(3)).toEqual({ ID: 3 });
+  expect(done.code).toBe(0);
+});
