@@ -62,6 +62,8 @@ type Scripts = {
   gocacheprogRelease(key: string, holder: string): Promise<number>;
 };
 const SCAN_COUNT = 500;
+/** Tries of a command whose script Redis did not have (each NOSCRIPT makes ioredis send the script itself next). */
+const NOSCRIPT_ATTEMPTS = 3;
 
 /**
  * Index on Redis. One hash per action, `<prefix><ns>:a:<actionHex>`, with field `r` = the encoded
@@ -103,7 +105,16 @@ export class RedisIndex implements Index {
   private async run<T>(command: () => Promise<T>): Promise<T> {
     try {
       await whenReady(this.client, this.commandTimeoutMs);
-      return await command();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await command();
+        } catch (error) {
+          // NOSCRIPT: the script never ran. ioredis sends EVAL on a connection's first use and EVALSHA
+          // after, and resends once on NOSCRIPT; on a young Cluster an EVAL redirected (MOVED) before it
+          // ran leaves a connection marked as loaded, so the resend can meet NOSCRIPT again (seen in CI).
+          if (attempt >= NOSCRIPT_ATTEMPTS || !(error as Error).message?.includes("NOSCRIPT")) throw error;
+        }
+      }
     } catch (error) {
       throw toRedisError(error);
     }

@@ -111,6 +111,28 @@ describe("RedisIndex", () => {
     }
   });
 
+  it("runs a script again when Redis answers NOSCRIPT more than once (a young Cluster's redirects)", async () => {
+    const index = new RedisIndex({ url: redis.url });
+    // The command as ioredis defines it, answering NOSCRIPT twice first: ioredis's own single resend
+    // can meet it again when a redirect put the EVAL on a connection that never ran it.
+    type AddUsage = (...args: unknown[]) => Promise<unknown>;
+    const client = (index as unknown as { client: { gocacheprogAddUsage: AddUsage } }).client;
+    let refusals = 2;
+    Object.defineProperty(index, "scripts", {
+      get: () => ({
+        gocacheprogAddUsage: (...args: unknown[]) =>
+          refusals-- > 0 ? Promise.reject(new Error("NOSCRIPT No matching script. Please use EVAL.")) : client.gocacheprogAddUsage(...args),
+      }),
+    });
+    try {
+      const ns = freshNamespace();
+      await index.addUsage(ns, { entries: 1, bytes: 10 });
+      expect((await index.usage()).get(ns)).toEqual({ entries: 1, bytes: 10 });
+    } finally {
+      await index.close();
+    }
+  });
+
   it("keeps separate key prefixes apart", async () => {
     const [one, two] = [new RedisIndex({ url: redis.url, keyPrefix: "one:" }), new RedisIndex({ url: redis.url, keyPrefix: "two:" })];
     const ns = freshNamespace();
