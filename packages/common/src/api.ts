@@ -30,3 +30,12 @@ export const headers = {
 } as const;
 
 export const PROTOBUF_CONTENT_TYPE = "application/x-protobuf";
+
+/**
+ * Whether `token` can be sent as one bearer token: printable ASCII without spaces. One with whitespace or
+ * control characters inside cannot go in a header (node throws, quoting the whole value in its error,
+ * and a line break would inject another header line); it is refused where it is read, never shown.
+ */
+export function isBearerToken(token: string): boolean {
+  return /^[\x21-\x7e]+$/.test(token);
+}

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isBearerToken } from "@gocacheprog/common";
 import type { ClientOptions } from "../ops/config.ts";
 import { goSubcommand, parentGoCommand } from "../ops/job-stats.ts";
 import type { Logger } from "../ops/log.ts";
@@ -50,7 +51,7 @@ export function readToken(options: ClientOptions, log: Logger): string | undefin
   // A secret pasted with a newline is trimmed above; one with whitespace or control characters inside
   // cannot go in a header at all (node would throw on every request, and a line break would inject
   // another header into goauth's answer): said once, never shown.
-  if (token && !/^[\x21-\x7e]+$/.test(token)) {
+  if (token && !isBearerToken(token)) {
     log.warn("the token holds spaces or control characters, which an HTTP header cannot carry; going on without a token");
     return undefined;
   }
