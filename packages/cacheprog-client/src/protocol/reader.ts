@@ -1,7 +1,15 @@
+import { constants } from "node:buffer";
 import { decodeRequestHeader, ProtocolError, type Request, type RequestHeader } from "./wire.ts";
 
 /** Request headers are ~200 bytes; anything this big means the stream is not cmd/go's. */
 const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * The largest put body held in memory: Node 20's Buffer limit, on every runtime. Node 22+ allows
+ * far larger Buffers and allocates them lazily, so a larger body would grow the client past what
+ * the runner has and get it killed mid-build; past this, that put alone answers Err.
+ */
+export const MAX_HELD_BODY_BYTES = Math.min(constants.MAX_LENGTH, 2 ** 32);
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -128,9 +136,10 @@ export class RequestScanner {
     this.header = header;
     this.bodyTooLarge = false;
     try {
+      if (header.bodySize > MAX_HELD_BODY_BYTES) throw new RangeError("body too large to hold");
       this.body = Buffer.allocUnsafe(header.bodySize);
     } catch {
-      // Past Node's Buffer limit or the allocator's: the body string is still read past (decodeBase64
+      // Past the cap or the allocator's limit: the body string is still read past (decodeBase64
       // sees no room and drops it), so the stream stays in sync and go gets an Err for this put alone.
       this.body = Buffer.alloc(0);
       this.bodyTooLarge = true;

@@ -7,7 +7,7 @@ import { BinSession, b64, buildBin, byId, closeRequest, getRequest, idOf } from 
 /**
  * go streams a put's body from the output file whatever its size (prog.go writeToChild: io.Copy into
  * a base64 encoder), so BodySize is bounded only by the file. A body the client cannot hold (past
- * Node's Buffer limit, 4 GiB on Node 20, or past what the allocator gives) must cost that one put an
+ * MAX_HELD_BODY_BYTES, 4 GiB on every Node, or past what the allocator gives) must cost that one put an
  * Err, which go ignores for package archives and test results, not the session: a client that exits
  * makes go's readLoop fail the whole command ("GOCACHEPROG exited pre-Close with N pending requests").
  */
