@@ -114,6 +114,7 @@ export async function runSession(options: ClientOptions, configWarnings: readonl
       writeEarly,
       openTiers: (earlierHits) => openTiers(options, local, log, stats, atEnd, earlierHits),
       blocking: blockingStart(options, local),
+      spool: (actionId, outputId, size) => local.ingest(actionId, outputId, size, new Date()),
       stats,
       log,
       closing: () => void startEndWork(),

@@ -42,7 +42,7 @@ export interface CacheTier {
    */
   getNow?(actionId: Buffer): Hit | Miss | undefined;
   /** Rejects with IntegrityError (nothing stored) if sha256(body) is not outputId. */
-  put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult>;
+  put(actionId: Buffer, outputId: Buffer, body: PutBody, options?: PutOptions): Promise<PutResult>;
   /** Flush pending work (uploads, eviction). Called once, after every request has been answered. */
   close(): Promise<void>;
 }
@@ -82,7 +82,18 @@ export interface LocalTier extends CacheTier {
 export interface ImmediateTier extends CacheTier {
   getNow(actionId: Buffer): Hit | Miss;
   /** put() done at once; throws where put() rejects. */
-  putNow(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): PutResult;
+  putNow(actionId: Buffer, outputId: Buffer, body: PutBody, options?: PutOptions): PutResult;
+}
+
+/**
+ * A put's body: its bytes, or, for one too large to hold, the local tier's sink the protocol reader
+ * already wrote and hashed them into (protocol/spool.ts). The local tier finishes that sink (verify,
+ * rename into place, record, with the put time it was opened with), so the bytes are never in memory.
+ */
+export type PutBody = Uint8Array | OutputSink;
+
+export function putBodySize(body: PutBody): number {
+  return body instanceof Uint8Array ? body.length : body.written;
 }
 
 export const MISS: Miss = Object.freeze({ hit: false });

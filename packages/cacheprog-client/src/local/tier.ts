@@ -23,6 +23,7 @@ import {
   MISS,
   type Miss,
   type OutputSink,
+  type PutBody,
   type PutOptions,
   type PutResult,
 } from "../tier.ts";
@@ -146,12 +147,14 @@ export class DiskTier implements LocalTier {
     };
   }
 
-  async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
+  async put(actionId: Buffer, outputId: Buffer, body: PutBody, options?: PutOptions): Promise<PutResult> {
     return this.putNow(actionId, outputId, body, options);
   }
 
   /** Every local put is synchronous too: verify, write under a temp name, rename, record. */
-  putNow(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): PutResult {
+  putNow(actionId: Buffer, outputId: Buffer, body: PutBody, options?: PutOptions): PutResult {
+    // A spooled body is this tier's own sink, opened by ingest() for this very put: it only needs finishing.
+    if (!(body instanceof Uint8Array)) return { diskPath: body.finish().diskPath };
     const outputHex = outputId.toString("hex");
     // Verified before anything touches the disk: a bad put leaves nothing, not even a directory.
     const actual = newSha256().update(body).digest("hex");

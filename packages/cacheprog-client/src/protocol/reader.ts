@@ -1,5 +1,8 @@
 import { constants } from "node:buffer";
+import { SPOOL_THRESHOLD_BYTES, SpooledBody, type SpoolOpener } from "./spool.ts";
 import { decodeRequestHeader, ProtocolError, type Request, type RequestHeader } from "./wire.ts";
+
+export type { SpoolOpener };
 
 /** Request headers are ~200 bytes; anything this big means the stream is not cmd/go's. */
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -7,7 +10,8 @@ const MAX_HEADER_BYTES = 64 * 1024;
 /**
  * The largest put body held in memory: Node 20's Buffer limit, on every runtime. Node 22+ allows
  * far larger Buffers and allocates them lazily, so a larger body would grow the client past what
- * the runner has and get it killed mid-build; past this, that put alone answers Err.
+ * the runner has and get it killed mid-build; past this, that put alone answers Err. A session's
+ * scanner spools every body past SPOOL_THRESHOLD_BYTES to disk, so this binds only one without a spool.
  */
 export const MAX_HELD_BODY_BYTES = Math.min(constants.MAX_LENGTH, 2 ** 32);
 
@@ -27,8 +31,9 @@ function printable(byte: number): string {
 /**
  * Incremental splitter for cmd/go's request stream: JSON headers separated by any whitespace (go
  * writes a blank line after each), each followed by a base64 JSON string only when BodySize > 0.
- * Bodies are decoded chunk by chunk straight into a buffer of the announced size, so a large body
- * costs linear time and about one copy of memory.
+ * Bodies are decoded chunk by chunk straight into a buffer of the announced size, so a body costs
+ * linear time and about one copy of memory; with a spool, one past SPOOL_THRESHOLD_BYTES goes to a
+ * temp file of the local tier instead (protocol/spool.ts), and its request carries that (`spooled`).
  */
 export class RequestScanner {
   private mode: "idle" | "header" | "bodyStart" | "body" = "idle";
@@ -45,6 +50,10 @@ export class RequestScanner {
   private bodyTooLarge = false;
   /** Base64 characters left over from the previous chunk (fewer than 4). */
   private carry = "";
+  /** The current body, when it goes to disk rather than into `body`. */
+  private spooled: SpooledBody | undefined;
+
+  constructor(private readonly spool?: SpoolOpener) {}
 
   /** Feeds one chunk; returns the requests it completed, in stream order. */
   push(chunk: Buffer): Request[] {
@@ -106,9 +115,16 @@ export class RequestScanner {
   /** Call at EOF: a request cut short means go died mid-write, which is not a clean shutdown. */
   end(): void {
     if (this.mode !== "idle") {
+      this.abort();
       const which = this.header ? `request ${this.header.id}` : "a request";
       throw new ProtocolError(`stdin ended in the middle of ${which}`);
     }
+  }
+
+  /** Drops a body being spooled (the session stops mid-body): its temp file goes. */
+  abort(): void {
+    this.spooled?.abort();
+    this.spooled = undefined;
   }
 
   /** Returns the index just past the header's closing brace, or -1 if it continues in a later chunk. */
@@ -135,6 +151,19 @@ export class RequestScanner {
   private startBody(header: RequestHeader): void {
     this.header = header;
     this.bodyTooLarge = false;
+    this.bodyFilled = 0;
+    this.bodyOverflow = false;
+    this.carry = "";
+    this.mode = "bodyStart";
+    if (this.spool && header.bodySize > SPOOL_THRESHOLD_BYTES) {
+      const { actionId, outputId } = header;
+      // Only a put the tiers will take gets a file. Any other request (bad or missing IDs, not a put)
+      // is refused or needs no body: its body is read past and dropped, never held.
+      const usable = header.command === "put" && actionId && outputId && header.problem === undefined;
+      this.spooled = new SpooledBody(usable ? this.spool : undefined, actionId as Buffer, outputId as Buffer, header.bodySize);
+      this.body = Buffer.alloc(0);
+      return;
+    }
     try {
       if (header.bodySize > MAX_HELD_BODY_BYTES) throw new RangeError("body too large to hold");
       this.body = Buffer.allocUnsafe(header.bodySize);
@@ -144,10 +173,6 @@ export class RequestScanner {
       this.body = Buffer.alloc(0);
       this.bodyTooLarge = true;
     }
-    this.bodyFilled = 0;
-    this.bodyOverflow = false;
-    this.carry = "";
-    this.mode = "bodyStart";
   }
 
   private decodeBase64(text: string, final: boolean): void {
@@ -156,6 +181,10 @@ export class RequestScanner {
     this.carry = chars.slice(usable);
     chars = chars.slice(0, usable);
     if (chars.length === 0) return;
+    if (this.spooled) {
+      this.spooled.write(chars);
+      return;
+    }
     // Decoded straight into the body: a Buffer per chunk (168 MB of them in a cold go build std) is
     // external memory that V8 answers with more collections. Go's base64 is canonical (no whitespace),
     // so byteLength is exact; anything else ends as a body that does not match its BodySize.
@@ -169,7 +198,12 @@ export class RequestScanner {
   private finishBody(): Request {
     const header = this.header as RequestHeader;
     const request: Request = { ...header, body: this.body };
-    if (this.bodyTooLarge || this.bodyOverflow || this.bodyFilled !== header.bodySize) {
+    if (this.spooled) {
+      const spooled = this.spooled.end();
+      this.spooled = undefined;
+      if ("sink" in spooled) request.spooled = spooled.sink;
+      else if (spooled.problem !== undefined) request.problem = spooled.problem;
+    } else if (this.bodyTooLarge || this.bodyOverflow || this.bodyFilled !== header.bodySize) {
       // The closing quote kept the stream in sync, so only this request is bad.
       request.problem = this.bodyTooLarge
         ? `BodySize ${header.bodySize} is too large to hold; nothing stored`

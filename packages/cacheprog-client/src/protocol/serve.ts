@@ -3,7 +3,7 @@ import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
 import type { CacheTier, Hit, ImmediateTier, Miss, PutResult } from "../tier.ts";
 import { type BlockingIo, serveBlocking } from "./blocking.ts";
-import { RequestScanner } from "./reader.ts";
+import { RequestScanner, type SpoolOpener } from "./reader.ts";
 import { encodeHandshake, encodeResponse, type Request, type Response } from "./wire.ts";
 import { ResponseWriter } from "./writer.ts";
 
@@ -32,6 +32,8 @@ export interface ServeOptions {
    * Without, `tier` is the whole cache.
    */
   blocking?: { tier: ImmediateTier; io: BlockingIo; handOver: boolean };
+  /** Where put bodies too large to hold are written as they arrive (protocol/spool.ts); absent = held. */
+  spool?: SpoolOpener;
   stats: Stats;
   log: Logger;
   /**
@@ -63,7 +65,7 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   const { stats, log } = options;
   const handshake = encodeHandshake();
   const early = options.writeEarly?.(handshake) ?? 0;
-  const scanner = new RequestScanner();
+  const scanner = new RequestScanner(options.spool);
   let unsent = handshake.slice(early);
   /** Requests read by the blocking loop and left for the event loop. */
   let pending: Request[] = [];
@@ -165,6 +167,7 @@ export async function serve(options: ServeOptions): Promise<EndReason> {
   try {
     await reading;
   } catch (err) {
+    scanner.abort();
     await settle();
     // The puts answered so far are stored and go relies on them; their uploads (write-behind) still
     // drain. Mostly go died mid-write (killed while sending a body): no one waits for us then.
@@ -229,7 +232,7 @@ function answerAtOnce(request: Request, tier: ImmediateTier, stats: Stats, log: 
     if (refused) return refused;
     const { actionId, outputId } = request;
     if (request.command === "get") return getResponse(request, tier.getNow(actionId as Buffer), stats, log);
-    return putResponse(request, tier.putNow(actionId as Buffer, outputId as Buffer, request.body), stats, log);
+    return putResponse(request, tier.putNow(actionId as Buffer, outputId as Buffer, request.spooled ?? request.body), stats, log);
   } catch (err) {
     return failed(request, (err as Error).message, stats, log);
   } finally {
@@ -253,7 +256,7 @@ async function dispatch(request: Request, cache: CacheTier, stats: Stats, log: L
   if (refused) return refused;
   const { actionId, outputId } = request;
   if (request.command === "get") return getResponse(request, await cache.get(actionId as Buffer), stats, log);
-  return putResponse(request, await cache.put(actionId as Buffer, outputId as Buffer, request.body), stats, log);
+  return putResponse(request, await cache.put(actionId as Buffer, outputId as Buffer, request.spooled ?? request.body), stats, log);
 }
 
 /** Counts the request; the answer to one no tier should see (bad fields, unknown command), else undefined. */
@@ -270,8 +273,8 @@ function refusal(request: Request, stats: Stats, log: Logger): Response | undefi
 }
 
 function putResponse(request: Request, { diskPath }: PutResult, stats: Stats, log: Logger): Response {
-  if (log.enabled("debug")) log.debug(`put ${request.actionId?.toString("hex")}: ${request.body.length} bytes`);
-  stats.putBytes += request.body.length;
+  if (log.enabled("debug")) log.debug(`put ${request.actionId?.toString("hex")}: ${request.bodySize} bytes`);
+  stats.putBytes += request.bodySize;
   return { id: request.id, diskPath };
 }
 
@@ -290,6 +293,8 @@ function getResponse(request: Request, result: Hit | Miss, stats: Stats, log: Lo
 function failed(request: Request, message: string, stats: Stats, log: Logger): Response {
   if (request.command === "get") stats.getErrors++;
   if (request.command === "put") stats.putErrors++;
+  // A spooled body not stored (no tier, or the put failed before finishing it) leaves no temp file.
+  request.spooled?.abort();
   log.warn(`request ${request.id} (${request.command || "no command"}): ${message}`);
   return { id: request.id, err: message };
 }

@@ -1,4 +1,5 @@
 import { ID_BYTES } from "@gocacheprog/common";
+import type { OutputSink } from "../tier.ts";
 
 /**
  * The only module that knows cmd/go's JSON field names (cmd/go/internal/cacheprog). Everything
@@ -25,7 +26,13 @@ export interface RequestHeader {
 }
 
 export interface Request extends RequestHeader {
+  /** Empty when the body was spooled. */
   body: Buffer;
+  /**
+   * A body too large to hold (protocol/spool.ts), already written to a temp file of the local tier:
+   * the put finishes it. A session that does not get that far aborts it (nothing stays on disk).
+   */
+  spooled?: OutputSink;
 }
 
 export interface Response {

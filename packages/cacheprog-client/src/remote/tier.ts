@@ -1,6 +1,17 @@
 import type { Logger } from "../ops/log.ts";
 import type { Stats } from "../ops/stats.ts";
-import { type CacheTier, type Hit, IntegrityError, type LocalTier, MISS, type Miss, type PutOptions, type PutResult } from "../tier.ts";
+import {
+  type CacheTier,
+  type Hit,
+  IntegrityError,
+  type LocalTier,
+  MISS,
+  type Miss,
+  type PutBody,
+  type PutOptions,
+  type PutResult,
+  putBodySize,
+} from "../tier.ts";
 import type { CircuitBreaker } from "./breaker.ts";
 import { compilerOutputKey, followUpKey } from "./follow-ups.ts";
 import { LocalStoreError, type RemoteClient, type RemoteEntry, type RemoteHit, RemoteRefusal } from "./http.ts";
@@ -164,14 +175,15 @@ export class RemoteTier implements CacheTier {
     }
   }
 
-  async put(actionId: Buffer, outputId: Buffer, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
+  async put(actionId: Buffer, outputId: Buffer, body: PutBody, options?: PutOptions): Promise<PutResult> {
     const result = await this.local.put(actionId, outputId, body, options);
     this.options.warm?.recordPut(actionId.toString("hex"));
     if (this.uploads.on) {
       const actionHex = actionId.toString("hex");
       const outputHex = outputId.toString("hex");
       if (this.fetched.get(actionHex) === outputHex) this.stats.uploadsSkipped++;
-      else this.uploads.offer({ actionHex, outputHex, size: body.length, diskPath: result.diskPath });
+      // From the local file in any case: one too large to hold goes up streamed from it (upload-bodies.ts).
+      else this.uploads.offer({ actionHex, outputHex, size: putBodySize(body), diskPath: result.diskPath });
     }
     return result;
   }
