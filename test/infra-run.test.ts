@@ -3,7 +3,7 @@
 // and the Helm chart's Deployment (command, ConfigMap, Secret, probes, metrics port) and gc CronJob.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -13,6 +13,7 @@ import { repoRoot } from "./harness/bins.ts";
 import { type SpawnedServer, spawnServer, stopProcess, tcpExchange, waitUntil } from "./harness/child-server.ts";
 import { getFreePort } from "./harness/ports.ts";
 import { startRedis } from "./harness/redis.ts";
+import { removeScratch } from "./harness/scratch.ts";
 import { startVersitygw, VERSITYGW_BIN } from "./harness/versitygw.ts";
 import {
   byKind,
@@ -41,7 +42,7 @@ const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const s of started) await stopProcess(s.child);
   for (const cleanup of cleanups) await cleanup();
-  rmSync(work, { recursive: true, force: true });
+  removeScratch(work);
 });
 
 /** Paths inside the image mapped onto this machine; the image's /app mirrors the repository layout. */

@@ -12,6 +12,7 @@ import { repoRoot } from "./harness/bins.ts";
 import { hasExited, type SpawnedServer, waitUntil } from "./harness/child-server.ts";
 import { countCompileActions, GoSandbox, readStats } from "./harness/go.ts";
 import { getFreePort } from "./harness/ports.ts";
+import { removeScratch } from "./harness/scratch.ts";
 
 const work = mkdtempSync(join(tmpdir(), "gcp-packages-"));
 const app = join(work, "app");
@@ -55,7 +56,7 @@ afterAll(async () => {
     process.kill(-server.pid, "SIGTERM");
     await exited;
   }
-  rmSync(work, { recursive: true, force: true });
+  removeScratch(work);
   rmSync(sandbox.root, { recursive: true, force: true });
 });
 

@@ -1,24 +1,14 @@
 // The single-file client (dist/gocacheprog, a Node SEA) driving real go builds with no node on PATH,
 // as in a golang container: local tier, remote tier against a real server, and an unreachable server.
 import { execFileSync, spawnSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientBin, goModDir, repoRoot, serverMain } from "./harness/bins.ts";
 import { type SpawnedServer, spawnServer, stopProcess, waitUntil } from "./harness/child-server.ts";
 import { getFreePort } from "./harness/ports.ts";
+import { removeScratch } from "./harness/scratch.ts";
 import { instructions, readDockerfile, type Stage } from "./infra/files.ts";
 
 const exe = join(repoRoot, "dist/gocacheprog");
@@ -130,7 +120,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   if (server) await stopProcess(server.child);
-  rmSync(work, { recursive: true, force: true });
+  removeScratch(work);
 });
 
 describe("single-file client (Node SEA) in a PATH without node", () => {

@@ -3,10 +3,11 @@
 // arguments, and action/setup.sh run as a GitHub runner runs it, with the runner's files faked.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./bins.ts";
+import { removeScratch } from "./scratch.ts";
 
 export const arch = process.arch === "x64" ? "amd64" : process.arch;
 
@@ -54,7 +55,10 @@ export function ciWorkspace(): CiWorkspace {
   const release = join(work, "release");
   const runSetup = (label: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Run => {
     const home = join(work, label);
-    mkdirSync(home);
+    // go's telemetry off in this HOME: in its default mode go leaves a detached child that goes on
+    // writing .config/go/telemetry after go exits, racing the test's rm of the workspace (CI: ENOTEMPTY).
+    mkdirSync(join(home, ".config/go/telemetry"), { recursive: true });
+    writeFileSync(join(home, ".config/go/telemetry/mode"), "off");
     const files = { GITHUB_ENV: "env", GITHUB_PATH: "path", GITHUB_OUTPUT: "output" };
     for (const name of Object.values(files)) writeFileSync(join(home, name), "");
     const env: Record<string, string> = {
@@ -75,5 +79,5 @@ export function ciWorkspace(): CiWorkspace {
       );
     return { status: run.status, stdout: run.stdout + run.stderr, env: pairs("env"), outputs: pairs("output"), home };
   };
-  return { work, release, runSetup, remove: () => rmSync(work, { recursive: true, force: true }) };
+  return { work, release, runSetup, remove: () => removeScratch(work) };
 }
