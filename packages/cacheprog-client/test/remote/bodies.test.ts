@@ -21,6 +21,7 @@ import {
   sha256,
   stopServer,
 } from "../helpers.ts";
+import { peakRssBytes } from "../protocol/large-body-stream.ts";
 
 type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -85,13 +86,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Peak resident set of a running process (Linux), in MB. */
-async function peakRssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
-  return kb / 1024;
-}
-
 /** Cache entries and temp files in the tier (the trim stamp is housekeeping, not an entry). */
 async function tierFiles(): Promise<string[]> {
   return (await listFiles(join(dir, "cache"))).filter((p) => !p.endsWith("trim.txt"));
@@ -102,7 +96,7 @@ async function getOnce(action: Buffer): Promise<{ answer: unknown; rssMb: number
   const session = new BinSession(env);
   session.write(getRequest(1, action));
   await session.waitForResponses(2);
-  const rssMb = await peakRssMb(session.child.pid as number);
+  const rssMb = (await peakRssBytes(session.child.pid as number)) / 1024 / 1024;
   const done = await session.finish(closeRequest(2));
   expect(done.code).toBe(0);
   // The stats file gets a line per session; this get's figures are the last one.

@@ -32,22 +32,29 @@ function session(name: string): BinSession {
   });
 }
 
-it("uploads a spooled put from its file, and another runner reads it back equal", { timeout: 180_000 }, async () => {
-  // Past the spool threshold, and past the size uploads compress: it goes up raw, streamed from disk.
-  const body = new LargeBody(96 * 1024 * 1024, "spooled upload");
+/**
+ * Puts `body` through a new runner (close waits for its upload); the server then holds those exact
+ * bytes. Returns the body's OutputID.
+ */
+async function putAndCheckServer(body: LargeBody, action: Buffer): Promise<Buffer> {
   const outputId = body.sha256();
-  const action = idOf("spooled upload");
-
   const putter = session("putter");
   await body.writePut(putter.child.stdin, 1, action, outputId);
   const put = await putter.finish(closeRequest(2)); // close waits for the write-behind upload
   expect(put.code, put.stderr).toBe(0);
   expect(byId(put.responses).get(1)?.Err).toBeUndefined();
-
   const reply = await send(server.url, "GET", routes.action(action.toString("hex")));
   expect(reply.status).toBe(200);
   expect(reply.body.length).toBe(body.size);
   expect(createHash("sha256").update(reply.body).digest()).toEqual(outputId);
+  return outputId;
+}
+
+it("uploads a spooled put from its file, and another runner reads it back equal", { timeout: 180_000 }, async () => {
+  // Past the spool threshold, and past the size uploads compress: it goes up raw, streamed from disk.
+  const body = new LargeBody(96 * 1024 * 1024, "spooled upload");
+  const action = idOf("spooled upload");
+  const outputId = await putAndCheckServer(body, action);
 
   // A runner with an empty local tier gets it from the remote, whole.
   const getter = session("getter");
@@ -61,15 +68,5 @@ it("uploads a spooled put from its file, and another runner reads it back equal"
 it("spools a put read before the hand-over to the remote tier, and uploads it", { timeout: 120_000 }, async () => {
   // The putter's local tier exists now: the session starts on blocking reads, which take this put's
   // body into the local tier's temp file, and the remote tier, opened for it, finishes and uploads it.
-  const body = new LargeBody(40 * 1024 * 1024, "spooled before the hand-over");
-  const outputId = body.sha256();
-  const action = idOf("spooled before the hand-over");
-  const putter = session("putter");
-  await body.writePut(putter.child.stdin, 1, action, outputId);
-  const put = await putter.finish(closeRequest(2));
-  expect(put.code, put.stderr).toBe(0);
-  expect(byId(put.responses).get(1)?.Err).toBeUndefined();
-  const reply = await send(server.url, "GET", routes.action(action.toString("hex")));
-  expect(reply.status).toBe(200);
-  expect(createHash("sha256").update(reply.body).digest()).toEqual(outputId);
+  await putAndCheckServer(new LargeBody(40 * 1024 * 1024, "spooled before the hand-over"), idOf("spooled before the hand-over"));
 });

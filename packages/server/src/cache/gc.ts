@@ -216,10 +216,13 @@ async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<G
     staleManifests,
     options.concurrency,
     failures.tolerate(async ({ namespace, buildKeyHex, key }: (typeof staleManifests)[number]) => {
-      // The listing is as old as the pass: a session may have rewritten this manifest since.
+      // The listing is as old as the pass: a session may have rewritten this manifest since. It
+      // writes the index first, so what the index holds is read before the copy's age, and removed
+      // only while unchanged.
+      const held = await index.getManifests(namespace, buildKeyHex);
       const current = await blobs.head(key);
       if (current && current.lastModified.getTime() >= now - options.maxAgeMs) return;
-      await index.setManifests(namespace, buildKeyHex, null);
+      if (!(await index.swapManifests(namespace, buildKeyHex, held, null))) return;
       await blobs.delete(key);
       expiredManifests++;
     }),

@@ -25,6 +25,10 @@ export const MANIFESTS_KEPT = 3;
 const REFRESH_EVERY_MS = 86_400_000;
 /** Keys whose refresh time a replica remembers; past it, the oldest are forgotten (one extra rewrite each). */
 const REFRESHED_KEYS_MAX = 10_000;
+/** Tries of add()'s compare-and-set: each lost one means another session of the key was just added. */
+const ADD_ATTEMPTS = 5;
+/** Blob copies writeCopy() writes at most per call, following the index. */
+const COPY_ATTEMPTS = 5;
 
 export interface ManifestsDeps {
   blobs: BlobStore;
@@ -47,29 +51,34 @@ export class Manifests {
   }
 
   /**
-   * Adds one session's manifest in front and keeps the newest MANIFESTS_KEPT. Two sessions of one
-   * key finishing at the same instant may lose one of the two manifests (last writer wins): the
-   * next session records it again, and a warm start only ever predicts.
+   * Adds one session's manifest in front and keeps the newest MANIFESTS_KEPT: a read-modify-write
+   * that the index applies only while the key's manifests are still what was read, tried again
+   * when another writer (a replica, a session of the same key finishing at once) got there first.
+   * The blob copy follows with what the index took (writeCopy). With the index down, the blob copy
+   * alone takes it, last writer wins (a warm start only ever predicts; the next session records it).
    */
   async add(ns: string, buildKeyHex: string, actionIds: readonly Uint8Array[]): Promise<void> {
-    const current = await this.read(ns, buildKeyHex);
-    const manifests: IStoredManifest[] = [{ createdUnixMs: this.deps.now(), actionIds: [...actionIds] }, ...current].slice(
-      0,
-      MANIFESTS_KEPT,
-    );
-    const bytes = Buffer.from(StoredManifests.encode({ manifests }).finish());
-    await writeManifestCopy(this.deps.blobs, ns, buildKeyHex, bytes, this.deps.calls);
-    try {
-      await this.deps.calls.index("setManifests", () => this.deps.index.setManifests(ns, buildKeyHex, bytes));
-    } catch (err) {
-      if (!(err instanceof BackendUnavailableError)) throw err;
-      this.deps.logger.warn({ err: err.message }, "index unavailable; manifest kept in the blob store");
+    const session: IStoredManifest = { createdUnixMs: this.deps.now(), actionIds: [...actionIds] };
+    for (let attempt = 1; ; attempt++) {
+      const { manifests: current, indexBytes, indexUp } = await this.read(ns, buildKeyHex);
+      const manifests = [session, ...current].slice(0, MANIFESTS_KEPT);
+      const bytes = Buffer.from(StoredManifests.encode({ manifests }).finish());
+      const swapped = indexUp ? await this.swap(ns, buildKeyHex, indexBytes, bytes) : "unavailable";
+      if (swapped === false && attempt < ADD_ATTEMPTS) continue;
+      if (swapped === false) {
+        // Every try met a newer write: this session's manifest gives way (its key is that busy).
+        this.deps.logger.warn({ attempts: attempt }, "a build key's manifests kept changing; this session's was not added");
+        return;
+      }
+      if (swapped === "unavailable") this.deps.logger.warn("index unavailable; manifest kept in the blob store");
+      await this.writeCopy(ns, buildKeyHex, bytes);
+      return;
     }
   }
 
   /** The union of the kept manifests as ActionID hex, newest session's order first, each ID once. */
   async union(ns: string, buildKeyHex: string): Promise<string[]> {
-    return unionOf(await this.read(ns, buildKeyHex));
+    return unionOf((await this.read(ns, buildKeyHex)).manifests);
   }
 
   /**
@@ -77,7 +86,7 @@ export class Manifests {
    * clear of gc. The rewrite is not awaited: a fresh runner's stream never waits for a blob PUT.
    */
   async forPrefetch(ns: string, buildKeyHex: string): Promise<string[]> {
-    const manifests = await this.read(ns, buildKeyHex);
+    const { manifests } = await this.read(ns, buildKeyHex);
     const id = `${ns}/${buildKeyHex}`;
     const now = this.deps.now();
     if (manifests.length > 0 && now - (this.refreshed.get(id) ?? 0) >= this.refreshEveryMs) {
@@ -85,15 +94,35 @@ export class Manifests {
       this.refreshed.set(id, now);
       if (this.refreshed.size > REFRESHED_KEYS_MAX) this.refreshed.delete(this.refreshed.keys().next().value as string);
       const bytes = Buffer.from(StoredManifests.encode({ manifests }).finish());
-      void writeManifestCopy(this.deps.blobs, ns, buildKeyHex, bytes, this.deps.calls).catch((err: Error) =>
+      void this.writeCopy(ns, buildKeyHex, bytes).catch((err: Error) =>
         this.deps.logger.warn({ err: err.message }, "could not refresh a manifest's blob copy; gc may expire it"),
       );
     }
     return unionOf(manifests);
   }
 
-  /** Index first; when it has nothing (a new key, or a flushed index) the blob copy, put back lazily. */
-  private async read(ns: string, buildKeyHex: string): Promise<IStoredManifest[]> {
+  /**
+   * Writes the blob copy, then follows the index: two writers' copies can land in the other order
+   * than their swaps did, so while the index holds another value (a later writer's), that is
+   * written too. The last copy written is thus checked against the index after it landed, and the
+   * copy a rebuild restores from ends equal to the index.
+   */
+  private async writeCopy(ns: string, buildKeyHex: string, bytes: Buffer): Promise<void> {
+    const { index, calls } = this.deps;
+    let copy = bytes;
+    for (let attempt = 1; attempt <= COPY_ATTEMPTS; attempt++) {
+      await writeManifestCopy(this.deps.blobs, ns, buildKeyHex, copy, calls);
+      const held = await calls.index("getManifests", () => index.getManifests(ns, buildKeyHex)).catch(() => null);
+      if (held === null || held.equals(copy)) return;
+      copy = held;
+    }
+  }
+
+  /**
+   * Index first; when it has nothing (a new key, or a flushed index) the blob copy, put back lazily.
+   * `indexBytes` is what the index holds as far as this read knows, for add()'s compare-and-set.
+   */
+  private async read(ns: string, buildKeyHex: string): Promise<ManifestsRead> {
     const { index, blobs, calls } = this.deps;
     let bytes: Buffer | null = null;
     let indexUp = true;
@@ -103,15 +132,31 @@ export class Manifests {
       if (!(err instanceof BackendUnavailableError)) throw err;
       indexUp = false;
     }
+    let indexBytes = bytes;
     if (bytes === null) {
       bytes = await calls.blob("getBytes", () => blobs.getBytes(manifestKey(ns, buildKeyHex)));
-      if (bytes !== null && indexUp) {
-        const restored = bytes;
-        await calls.index("setManifests", () => index.setManifests(ns, buildKeyHex, restored)).catch(() => {});
-      }
+      // Put back only while the index still has none: a session's add may have landed meanwhile.
+      if (bytes !== null && indexUp && (await this.swap(ns, buildKeyHex, null, bytes)) === true) indexBytes = bytes;
     }
-    return bytes === null ? [] : decodeManifests(bytes);
+    return { manifests: bytes === null ? [] : decodeManifests(bytes), indexBytes, indexUp };
   }
+
+  /** The index's compare-and-set; "unavailable" when it cannot be reached. */
+  private async swap(ns: string, buildKeyHex: string, expected: Buffer | null, value: Buffer): Promise<boolean | "unavailable"> {
+    const { index, calls } = this.deps;
+    try {
+      return await calls.index("swapManifests", () => index.swapManifests(ns, buildKeyHex, expected, value));
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      return "unavailable";
+    }
+  }
+}
+
+interface ManifestsRead {
+  manifests: IStoredManifest[];
+  indexBytes: Buffer | null;
+  indexUp: boolean;
 }
 
 function unionOf(manifests: IStoredManifest[]): string[] {

@@ -187,6 +187,6 @@ async function restoreManifests(blobs: BlobStore, index: Index, namespace: strin
   if ((await index.getManifests(namespace, buildKeyHex)) !== null) return false;
   const bytes = await blobs.getBytes(manifestKey(namespace, buildKeyHex));
   if (bytes === null) return false;
-  await index.setManifests(namespace, buildKeyHex, bytes);
-  return true;
+  // Only while the index still has none: a session's manifest added meanwhile already holds the copy's sessions.
+  return index.swapManifests(namespace, buildKeyHex, null, bytes);
 }

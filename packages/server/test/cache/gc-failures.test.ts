@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { sha256Hex } from "@gocacheprog/common";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
 import { writeRecordCopy } from "../../src/cache/records.ts";
 import { createLogger } from "../../src/ops/logger.ts";
@@ -85,5 +85,35 @@ describe("gc when single steps fail", () => {
     expect(blobs.objects.has(manifestKey("default", key))).toBe(true);
     expect(await core.manifests.union("default", key)).toHaveLength(2);
     expect(report.expiredManifests).toBe(0);
+  });
+
+  it("keeps a manifest a session added while the pass read its old copy's age", async () => {
+    const { core, blobs, index } = makeTestApp();
+    const key = randomHex();
+    const copyKey = manifestKey("default", key);
+    await core.manifests.add("default", key, [randomBytes(32)]);
+    blobs.objects.get(copyKey)!.lastModified = new Date(Date.now() - 20 * DAY);
+    // The session has written the index and not yet its blob copy when the pass reads the copy's age.
+    let release = () => {};
+    const copyHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const [head, put] = [blobs.head.bind(blobs), blobs.put.bind(blobs)];
+    blobs.put = async (...args) => copyHeld.then(() => put(...args));
+    let adding: Promise<void> | undefined;
+    blobs.head = async (k) => {
+      const old = await head(k);
+      if (k !== copyKey || adding) return old;
+      const before = await index.getManifests("default", key);
+      adding = core.manifests.add("default", key, [randomBytes(32)]);
+      await vi.waitFor(async () => expect((await index.getManifests("default", key))?.equals(before!)).toBe(false));
+      return old;
+    };
+    const report = await runGc({ blobs, index, logger }, { maxAgeMs: 14 * DAY, maxSizeBytes: 0, graceMs: 0 });
+    expect(report.expiredManifests).toBe(0);
+    expect(await index.getManifests("default", key)).not.toBeNull();
+    release();
+    await adding;
+    expect(await core.manifests.union("default", key)).toHaveLength(2);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,6 +124,22 @@ describe("replicas on shared S3 + Redis: maintenance passes at once", () => {
     expect(await a.index.isComplete()).toBe(true);
     expect((await a.index.usage()).get(ns)).toEqual(truth);
     await Promise.all([a.core.close(), b.core.close()]);
+  });
+});
+
+describe("replicas on shared S3 + Redis: sessions of one build key ending at once", () => {
+  it("keep every session's manifest, whichever replica each upload reaches", async () => {
+    const replicas = [replica(), replica(), replica()];
+    const ns = freshNamespace();
+    const key = randomHexId();
+    const sessions = replicas.map(() => [randomBytes(32), randomBytes(32), randomBytes(32)]);
+    await Promise.all(replicas.map((r, i) => r.core.manifests.add(ns, key, sessions[i]!)));
+    const expected = sessions
+      .flat()
+      .map((id) => id.toString("hex"))
+      .sort();
+    for (const r of replicas) expect((await r.core.manifests.union(ns, key)).sort()).toEqual(expected);
+    await Promise.all(replicas.map((r) => r.core.close()));
   });
 });
 

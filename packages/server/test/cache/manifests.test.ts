@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
 import { runGc } from "../../src/cache/gc.ts";
+import { decodeManifests } from "../../src/cache/manifests.ts";
 import { rebuildIndex } from "../../src/cache/records.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { manifestKey } from "../../src/storage/keys.ts";
@@ -21,6 +22,47 @@ describe("build manifests in storage", () => {
     // Restricted to one namespace, rebuild lists that namespace's manifests too.
     index.manifests.clear();
     expect(await rebuildIndex(blobs, index, { namespaces: ["default"] })).toMatchObject({ manifests: 1 });
+  });
+
+  it("keep every session of a key that finish at once (no session overwrites another's)", async () => {
+    const { core } = makeTestApp();
+    const key = randomHex();
+    const sessions = [0, 1, 2].map(() => [randomBytes(32), randomBytes(32)]);
+    await Promise.all(sessions.map((ids) => core.manifests.add("default", key, ids)));
+    const union = await core.manifests.union("default", key);
+    expect(union.sort()).toEqual(
+      sessions
+        .flat()
+        .map((id) => id.toString("hex"))
+        .sort(),
+    );
+  });
+
+  it("leave a blob copy equal to the index when two sessions' copies land in the other order", async () => {
+    const { core, blobs, index } = makeTestApp();
+    const key = randomHex();
+    const [first, second] = [[randomBytes(32)], [randomBytes(32)]];
+    // The first session's copy is held back until the second session has finished, copy included.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const put = blobs.put.bind(blobs);
+    let puts = 0;
+    blobs.put = async (...args) => {
+      if (puts++ === 0) await held;
+      return put(...args);
+    };
+    const adding = core.manifests.add("default", key, first);
+    await vi.waitFor(() => expect(puts).toBe(1));
+    await core.manifests.add("default", key, second);
+    release();
+    await adding;
+    const copy = decodeManifests(blobs.objects.get(manifestKey("default", key))!.data);
+    expect(copy.map((m) => Buffer.from(m.actionIds![0]!).toString("hex"))).toEqual([second[0]!.toString("hex"), first[0]!.toString("hex")]);
+    // What a rebuild restores after the index is lost is what the index held.
+    index.manifests.clear();
+    expect((await core.manifests.union("default", key)).sort()).toEqual([...first, ...second].map((id) => id.toString("hex")).sort());
   });
 
   it("expire with gc when their key has not been built for longer than max-age", async () => {

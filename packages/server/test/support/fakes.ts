@@ -210,6 +210,15 @@ export class FakeIndex implements Index {
     if (value === null) this.manifests.delete(key);
     else this.manifests.set(key, Buffer.from(value));
   }
+  async swapManifests(ns: string, buildKeyHex: string, expected: Buffer | null, value: Buffer | null) {
+    const key = embeddedManifestKey(ns, buildKeyHex);
+    await gate(this.mode);
+    const current = this.manifests.get(key);
+    if (current === undefined ? expected !== null : expected === null || !current.equals(expected)) return false;
+    if (value === null) this.manifests.delete(key);
+    else this.manifests.set(key, Buffer.from(value));
+    return true;
+  }
   ping = () => gate(this.mode);
   close = async () => {};
 }

@@ -163,6 +163,16 @@ export class EmbeddedIndex implements Index {
     else await this.db.put(key, value);
   }
 
+  async swapManifests(namespace: string, buildKeyHex: string, expected: Buffer | null, value: Buffer | null): Promise<boolean> {
+    const key = embeddedManifestKey(namespace, buildKeyHex);
+    return this.db.transaction(() => {
+      if (!sameBytes(this.db.get(key), expected)) return false;
+      if (value === null) this.db.remove(key);
+      else this.db.put(key, value);
+      return true;
+    });
+  }
+
   async ping(): Promise<void> {
     this.db.get("");
   }
@@ -170,6 +180,10 @@ export class EmbeddedIndex implements Index {
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+function sameBytes(current: Buffer | undefined, expected: Buffer | null): boolean {
+  return current === undefined ? expected === null : expected !== null && Buffer.compare(current, expected) === 0;
 }
 
 function decodeLease(value: Buffer | undefined): { holder: string; untilMs: number } | null {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { settlesWithin } from "@gocacheprog/common";
 import { Cluster, type Redis } from "ioredis";
 import { BackendUnavailableError } from "../errors.ts";
@@ -53,6 +54,14 @@ const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0`;
 
+// A compare-and-set of a build key's manifests. ARGV[1] is the sha1 of the value the writer read
+// ('' for none): comparing a digest keeps a ~100 KiB value from crossing the wire twice.
+const SWAP_MANIFESTS_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if (current and redis.sha1hex(current) or '') ~= ARGV[1] then return 0 end
+if ARGV[2] == '1' then redis.call('SET', KEYS[1], ARGV[3]) else redis.call('DEL', KEYS[1]) end
+return 1`;
+
 type Scripts = {
   gocacheprogTouch(key: string, atMs: number): Promise<number>;
   gocacheprogSet(key: string, record: Buffer, touched: string, held: string): Promise<[number, number]>;
@@ -60,6 +69,7 @@ type Scripts = {
   gocacheprogAddUsage(key: string, namespace: string, entries: string, bytes: string): Promise<number>;
   gocacheprogLease(key: string, holder: string, ttlMs: string): Promise<number>;
   gocacheprogRelease(key: string, holder: string): Promise<number>;
+  gocacheprogSwapManifests(key: string, expectedSha1: string, present: "0" | "1", value: Buffer | ""): Promise<number>;
 };
 const SCAN_COUNT = 500;
 /** Tries of a command whose script Redis did not have (each NOSCRIPT makes ioredis send the script itself next). */
@@ -92,6 +102,7 @@ export class RedisIndex implements Index {
     this.client.defineCommand("gocacheprogAddUsage", { numberOfKeys: 1, lua: ADD_USAGE_SCRIPT });
     this.client.defineCommand("gocacheprogLease", { numberOfKeys: 1, lua: LEASE_SCRIPT });
     this.client.defineCommand("gocacheprogRelease", { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.client.defineCommand("gocacheprogSwapManifests", { numberOfKeys: 1, lua: SWAP_MANIFESTS_SCRIPT });
   }
 
   private get scripts(): Scripts {
@@ -235,6 +246,13 @@ export class RedisIndex implements Index {
     const key = redisManifestKey(this.prefix, namespace, buildKeyHex);
     if (value === null) await this.run(() => this.client.del(key));
     else await this.run(() => this.client.set(key, value));
+  }
+
+  async swapManifests(namespace: string, buildKeyHex: string, expected: Buffer | null, value: Buffer | null): Promise<boolean> {
+    const key = redisManifestKey(this.prefix, namespace, buildKeyHex);
+    const expectedSha1 = expected === null ? "" : createHash("sha1").update(expected).digest("hex");
+    const swapped = await this.run(() => this.scripts.gocacheprogSwapManifests(key, expectedSha1, value === null ? "0" : "1", value ?? ""));
+    return swapped === 1;
   }
 
   /** Outside the action key pattern, so SCAN for records never returns it. */

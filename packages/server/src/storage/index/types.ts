@@ -70,6 +70,12 @@ export interface Index {
   getManifests(namespace: string, buildKeyHex: string): Promise<Buffer | null>;
   /** Replaces them; null removes them. */
   setManifests(namespace: string, buildKeyHex: string, value: Buffer | null): Promise<void>;
+  /**
+   * setManifests() only while they still are `expected` (null: none), in one step: false, changing
+   * nothing, when another writer (a replica, a concurrent session of the same key) got there first,
+   * so a read-modify-write of a key's manifests never drops another writer's.
+   */
+  swapManifests(namespace: string, buildKeyHex: string, expected: Buffer | null, value: Buffer | null): Promise<boolean>;
   markComplete(): Promise<void>;
   /**
    * A lease shared by every process on this index (replicas on one Redis, processes on one lmdb

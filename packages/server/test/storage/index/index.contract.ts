@@ -231,6 +231,27 @@ export function runIndexContract(name: string, fixture: IndexFixture): void {
       await expect(index.getManifests(a, "abc")).rejects.toBeInstanceOf(RangeError);
     });
 
+    it("swaps a build key's manifests only while they are what the writer read", async () => {
+      const ns = freshNamespace();
+      const key = randomHexId();
+      const [first, second, third] = [randomBytes(3000), randomBytes(40), randomBytes(40)];
+      // Expecting some where there are none, then none: only the second takes.
+      expect(await index.swapManifests(ns, key, second, first)).toBe(false);
+      expect(await index.getManifests(ns, key)).toBeNull();
+      expect(await index.swapManifests(ns, key, null, first)).toBe(true);
+      // Two writers that both read `first`: the later one is refused and changes nothing.
+      expect(await index.swapManifests(ns, key, first, second)).toBe(true);
+      expect(await index.swapManifests(ns, key, first, third)).toBe(false);
+      expect(await index.swapManifests(ns, key, null, third)).toBe(false);
+      expect((await index.getManifests(ns, key))?.equals(second)).toBe(true);
+      // A value that differs from what is held in its last byte only is not what is held.
+      const almost = Buffer.from(second);
+      almost[almost.length - 1] = almost.at(-1)! ^ 1;
+      expect(await index.swapManifests(ns, key, almost, third)).toBe(false);
+      expect(await index.swapManifests(ns, key, second, null)).toBe(true);
+      expect(await index.getManifests(ns, key)).toBeNull();
+    });
+
     it("keeps its records across a restart", async () => {
       const ns = freshNamespace();
       const action = randomHexId();
