@@ -55,7 +55,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   const gc =
     options.gcInterval > 0
       ? scheduleGc(
-          () => recordGc(gcRuns, () => runGc({ blobs, index, logger, metrics }, gcOptions(options, auth.budgets))),
+          (signal) => recordGc(gcRuns, () => runGc({ blobs, index, logger, metrics }, { ...gcOptions(options, auth.budgets), signal })),
           options.gcInterval,
           logger,
         )
@@ -151,6 +151,8 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
       logger.info({ deadlineMs: options.shutdownTimeout }, "shutting down: finishing in-flight requests");
       reloader.stop();
       startDrain();
+      // A gc pass stops at its next step beside the drain rather than after it.
+      const gcStopped = gc?.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (!(await settlesWithin(drained, options.shutdownTimeout))) {
@@ -162,7 +164,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
       await settlesWithin(Promise.allSettled(handlers), 2 * options.backendTimeout + 1000);
       metricsServer?.closeAllConnections();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
-      await gc?.stop();
+      await gcStopped;
       await gomod.close();
       await core.close();
       logger.info("shut down");

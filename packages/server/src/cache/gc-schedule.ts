@@ -1,24 +1,28 @@
 import type { Logger } from "../ops/logger.ts";
 
 /**
- * Runs GC every intervalMs, never two at once; stop() waits for a pass in progress. runSoon() starts
- * a pass now (a write found a budget exceeded), at most once per minSpacingMs: a pass lists the whole
- * store, so a stream of writes over budget must not turn into a stream of passes.
+ * Runs GC every intervalMs, never two at once. runSoon() starts a pass now (a write found a budget
+ * exceeded), at most once per minSpacingMs: a pass lists the whole store, so a stream of writes over
+ * budget must not turn into a stream of passes. stop() aborts the signal a pass in progress was given
+ * and waits for it to end: a shutdown waits for one backend call of gc, not for a pass over the store.
  */
 export function scheduleGc(
-  run: () => Promise<unknown>,
+  run: (signal: AbortSignal) => Promise<unknown>,
   intervalMs: number,
   logger: Logger,
   minSpacingMs = Math.min(intervalMs, 60_000),
 ): { stop(): Promise<void>; runSoon(): void } {
   let running: Promise<unknown> | null = null;
   let lastStartMs = -Infinity;
-  let stopped = false;
+  const stopping = new AbortController();
   const start = () => {
-    if (running || stopped) return;
+    if (running || stopping.signal.aborted) return;
     lastStartMs = Date.now();
-    running = run()
-      .catch((err) => logger.error({ err }, "scheduled gc failed"))
+    running = run(stopping.signal)
+      .catch((err) => {
+        if (stopping.signal.aborted) logger.info("gc pass stopped for shutdown; the next pass does the rest");
+        else logger.error({ err }, "scheduled gc failed");
+      })
       .finally(() => {
         running = null;
       });
@@ -30,7 +34,7 @@ export function scheduleGc(
       if (Date.now() - lastStartMs >= minSpacingMs) start();
     },
     async stop() {
-      stopped = true;
+      stopping.abort();
       clearInterval(timer);
       await running;
     },

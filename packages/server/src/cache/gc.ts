@@ -30,6 +30,12 @@ export interface GcOptions extends EvictionPolicy {
    */
   namespaces?: ReadonlyMap<string, NamespaceBudget>;
   concurrency?: number;
+  /**
+   * Stops the pass before its next step (a shutdown), which then rejects with the signal's reason.
+   * What it did stands; the next pass does the rest. A step is one backend call, each bounded by its
+   * store's timeout, so a replica's SIGTERM never waits for a pass over a large store.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PoolReport {
@@ -82,7 +88,9 @@ async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<G
   const outputs = new Map<string, { size: number; lastModifiedMs: number }>();
   const copies: { namespace: string; actionHex: string }[] = [];
   const staleManifests: { namespace: string; buildKeyHex: string; key: string }[] = [];
+  const { signal } = options;
   for await (const item of blobs.list("")) {
+    signal?.throwIfAborted();
     if (parseOutputKey(item.key)) outputs.set(item.key, { size: item.size, lastModifiedMs: item.lastModified.getTime() });
     else if (parseManifestKey(item.key)) {
       // A manifest is rewritten by a session that adds to it and, daily, by serving its prefetch: one this old predicts a build nobody runs.
@@ -96,6 +104,7 @@ async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<G
 
   const entries = new Map<string, Entry>();
   for await (const { namespace, actionHex, record } of index.scan()) {
+    signal?.throwIfAborted();
     entries.set(`${namespace}/${actionHex}`, toEntry(namespace, actionHex, record));
   }
   let reindexed = 0;
@@ -131,6 +140,7 @@ async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<G
       );
       reindexed++;
     }),
+    signal,
   );
   // Best effort: at a Redis maxmemory (noeviction) the counters cannot grow, and the deletions below are what frees it.
   await failures.tolerate(() => correctUsage(index, counted, exactUsage(entries.values(), outputs), reindexedUsage))(undefined);
@@ -209,6 +219,7 @@ async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<G
         throw err;
       }
     }),
+    signal,
   );
 
   let expiredManifests = 0;
@@ -226,6 +237,7 @@ async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<G
       await blobs.delete(key);
       expiredManifests++;
     }),
+    signal,
   );
 
   // Freed or not, a young output stays: a put reuses one as it is, and its record may be one the scan missed.
@@ -244,6 +256,7 @@ async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<G
       await blobs.delete(key);
       await index.addUsage(parseOutputKey(key)!.namespace, { entries: 0, bytes: -current.size });
     }),
+    signal,
   );
   if (failures.count > 0)
     logger.warn(
@@ -252,6 +265,7 @@ async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<G
     );
   const build = [...own.values()].reduce(addPools, shared);
 
+  signal?.throwIfAborted();
   // A put in flight has a temp file or multipart upload too: only those older than the grace period go.
   const leftovers = (await blobs.removeLeftovers?.(new Date(now - options.graceMs))) ?? { removed: 0, bytes: 0 };
 

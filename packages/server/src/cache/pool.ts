@@ -2,13 +2,20 @@
  * Runs `work` on every item, at most `concurrency` at once (gc passes, the items of a batch upload).
  * The first failure ends the run: no further item starts, and the call rejects with that failure only
  * once the items in flight have settled, so nothing is still being stored behind a batch upload's 503.
+ * An aborted `signal` ends it the same way, with the signal's reason.
  */
-export async function inPool<T>(items: readonly T[], concurrency = 8, work: (item: T) => Promise<unknown>): Promise<void> {
+export async function inPool<T>(
+  items: readonly T[],
+  concurrency = 8,
+  work: (item: T) => Promise<unknown>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
   let failed = false;
   const worker = async () => {
     while (next < items.length && !failed) {
       try {
+        signal?.throwIfAborted();
         await work(items[next++]!);
       } catch (err) {
         failed = true;
