@@ -127,12 +127,12 @@ async function collect(deps: GcDeps, options: GcOptions, now: number): Promise<G
       // Undecodable copies are garbage: nothing could ever restore from them.
       if (!record) return deleteRecordCopy(blobs, namespace, actionHex);
       const entry = toEntry(namespace, actionHex, record);
-      try {
-        if (!(await restoreRecord(blobs, index, namespace, actionHex, record))) return;
-      } catch (err) {
+      const outcome = await restoreRecord(blobs, index, namespace, actionHex, record).catch((err: unknown) => {
         if (entry.outputKey) keptOutputs.add(entry.outputKey);
         throw err;
-      }
+      });
+      // "present": put back since the scan (a put, a lookup's lazy fill), after the counters were read, like a restore.
+      if (outcome === "removed") return;
       entries.set(`${namespace}/${actionHex}`, entry);
       reindexedUsage.set(
         namespace,

@@ -45,11 +45,12 @@ export async function readRecordCopy(
 }
 
 /**
- * Puts a record read from its copy back into the index, unless the copy went meanwhile. A removal (gc's
- * eviction, a module proxy purge) deletes the copy first and then the index entry; a restore that read
- * the copy before and writes the index after both would bring the removed entry back for good. So the
- * copy is checked after the write: either the check finds it gone and the write is taken back, or the
- * removal's index delete comes after this write. true when the record stays in the index.
+ * Puts a record read from its copy back into the index, unless the index has one again or the copy
+ * went meanwhile. A put (or another restore) that wrote the index after the copy was read stands:
+ * "present". A removal (gc's eviction, a module proxy purge) deletes the copy first and then the
+ * index entry; a restore that read the copy before and writes the index after both would bring the
+ * removed entry back for good. So the copy is checked after the write: either the check finds it gone
+ * and the write is taken back ("removed"), or the removal's index delete comes after this write.
  */
 export async function restoreRecord(
   blobs: BlobStore,
@@ -58,11 +59,11 @@ export async function restoreRecord(
   actionHex: string,
   record: ActionRecord,
   signal?: AbortSignal,
-): Promise<boolean> {
-  await index.set(namespace, actionHex, record);
-  if (await blobs.head(actionRecordKey(namespace, actionHex), { signal })) return true;
+): Promise<"restored" | "present" | "removed"> {
+  if (!(await index.setIfAbsent(namespace, actionHex, record))) return "present";
+  if (await blobs.head(actionRecordKey(namespace, actionHex), { signal })) return "restored";
   await index.delete(namespace, actionHex);
-  return false;
+  return "removed";
 }
 
 export async function deleteRecordCopy(blobs: BlobStore, namespace: string, actionHex: string): Promise<void> {
@@ -136,7 +137,9 @@ async function rebuild(blobs: BlobStore, index: Index, options: RebuildOptions):
       try {
         const record = await readRecordCopy(blobs, namespace, actionHex);
         if (record === null) return void result.skipped++;
-        if (await restoreRecord(blobs, index, namespace, actionHex, record)) result.restored++;
+        const outcome = await restoreRecord(blobs, index, namespace, actionHex, record);
+        if (outcome === "restored") result.restored++;
+        else if (outcome === "present") result.present++;
       } catch (err) {
         failure ??= { err };
       }

@@ -54,9 +54,13 @@ export class IndexRepair {
     const record = await calls.blob("readRecordCopy", (signal) => readRecordCopy(blobs, ns, actionHex, signal, now()));
     if (!record) return null;
     if (indexDown) return record;
-    // A removal that ran since the copy was read wins: the entry is a miss, as it would be a moment later.
-    const kept = await calls.index("restore", (signal) => restoreRecord(blobs, index, ns, actionHex, record, signal)).catch(() => true);
-    return kept ? record : null;
+    // A removal that ran since the copy was read wins: the entry is a miss, as it would be a moment
+    // later. A put that ran since wins too: its record is the answer.
+    const outcome = await calls
+      .index("restore", (signal) => restoreRecord(blobs, index, ns, actionHex, record, signal))
+      .catch(() => "restored" as const);
+    if (outcome === "present") return calls.index("get", () => index.get(ns, actionHex));
+    return outcome === "restored" ? record : null;
   }
 
   private async indexComplete(): Promise<boolean> {

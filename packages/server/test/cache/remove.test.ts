@@ -17,6 +17,28 @@ async function usage(index: FakeIndex) {
   return (await index.usage()).get("default") ?? { entries: 0, bytes: 0 };
 }
 
+/** Holds the next read of the action's record copy, once it has its bytes, until `release`. */
+function holdCopyRead(blobs: FakeBlobStore, action: string) {
+  const read = blobs.getBytes.bind(blobs);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let held!: () => void;
+  const reached = new Promise<void>((resolve) => {
+    held = resolve;
+  });
+  blobs.getBytes = async (key: string) => {
+    const bytes = await read(key);
+    if (key !== actionRecordKey("default", action)) return bytes;
+    blobs.getBytes = read;
+    held();
+    await released;
+    return bytes;
+  };
+  return { reached, release };
+}
+
 describe("CacheCore.remove", () => {
   it("removes an entry with its record copy; the counters follow, and gc finds nothing to put back or correct", async () => {
     const { app, core, blobs, index } = makeTestApp();
@@ -74,28 +96,6 @@ describe("CacheCore.remove", () => {
   // A restore from a record copy that was read before a removal and writes the index after it must
   // not bring the entry back (records.ts, restoreRecord): the copy is checked after the write.
   describe("racing a restore from the record copy", () => {
-    /** Holds the next read of the action's record copy, once it has its bytes, until `release`. */
-    function holdCopyRead(blobs: FakeBlobStore, action: string) {
-      const read = blobs.getBytes.bind(blobs);
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let held!: () => void;
-      const reached = new Promise<void>((resolve) => {
-        held = resolve;
-      });
-      blobs.getBytes = async (key: string) => {
-        const bytes = await read(key);
-        if (key !== actionRecordKey("default", action)) return bytes;
-        blobs.getBytes = read;
-        held();
-        await released;
-        return bytes;
-      };
-      return { reached, release };
-    }
-
     it("a lookup of an incomplete index: the removed entry stays removed and the racing lookup is a miss", async () => {
       const { app, core, blobs, index } = makeTestApp();
       const action = randomHex();
@@ -143,5 +143,45 @@ describe("CacheCore.remove", () => {
     index.mode = "up";
     expect(blobs.objects.has(actionRecordKey("default", action))).toBe(true);
     expect((await app.request(routes.action(action))).status).toBe(200);
+  });
+});
+
+// A restore from a record copy (a lookup's lazy fill, rebuild-index) that read the copy before a put
+// of the same action wrote its record must leave the put's record: it is the newer one.
+describe("a restore from the record copy racing a put of the same action", () => {
+  const [older, newer] = [Buffer.alloc(100, 1), Buffer.alloc(120, 2)];
+  const outputOf = (index: FakeIndex, action: string) => index.records.get(embeddedIndexKey("default", action))?.outputId.toString("hex");
+
+  it("a lookup's lazy fill: the put's record stays, and is the lookup's answer", async () => {
+    const { app, blobs, index } = makeTestApp();
+    const action = randomHex();
+    await put(app, action, older);
+    await index.delete("default", action);
+    const hold = holdCopyRead(blobs, action);
+
+    const lookup = app.request(routes.action(action));
+    await hold.reached;
+    expect(await put(app, action, newer)).toBe(201);
+    hold.release();
+    const answer = await lookup;
+    expect(answer.status).toBe(200);
+    expect(Buffer.from(await answer.arrayBuffer())).toEqual(newer);
+    expect(outputOf(index, action)).toBe(sha256Hex(newer));
+    expect(await usage(index)).toEqual({ entries: 1, bytes: newer.length });
+  });
+
+  it("rebuild-index: the put's record stays", async () => {
+    const { app, blobs, index } = makeTestApp();
+    const action = randomHex();
+    await put(app, action, older);
+    index.records.clear();
+    const hold = holdCopyRead(blobs, action);
+
+    const rebuild = rebuildIndex(blobs, index);
+    await hold.reached;
+    expect(await put(app, action, newer)).toBe(201);
+    hold.release();
+    expect(await rebuild).toMatchObject({ restored: 0, present: 1 });
+    expect(outputOf(index, action)).toBe(sha256Hex(newer));
   });
 });

@@ -133,8 +133,17 @@ export class FakeIndex implements Index {
     return keys.map((key) => copyRecord(this.records.get(key)));
   }
   async set(ns: string, actionHex: string, record: ActionRecord) {
-    const key = embeddedIndexKey(ns, actionHex);
     await gate(this.mode);
+    this.write(ns, actionHex, record);
+  }
+  async setIfAbsent(ns: string, actionHex: string, record: ActionRecord) {
+    await gate(this.mode);
+    if (this.records.has(embeddedIndexKey(ns, actionHex))) return false;
+    this.write(ns, actionHex, record);
+    return true;
+  }
+  private write(ns: string, actionHex: string, record: ActionRecord) {
+    const key = embeddedIndexKey(ns, actionHex);
     const old = this.records.get(key);
     // Through the codec, as the real indexes keep it: a record they could not read back they never
     // serve (a miss), so here it replaces the old one with nothing and counts as gone.

@@ -60,6 +60,17 @@ export class EmbeddedIndex implements Index {
     });
   }
 
+  async setIfAbsent(namespace: string, actionHex: string, record: ActionRecord): Promise<boolean> {
+    const key = embeddedIndexKey(namespace, actionHex);
+    const bytes = encodeRecord(record);
+    return this.db.transaction(() => {
+      if (this.db.get(key) !== undefined) return false;
+      this.db.put(key, bytes);
+      this.bump(namespace, { entries: 1, bytes: inlineBytes(record) });
+      return true;
+    });
+  }
+
   async touch(namespace: string, actionHex: string, atMs: number): Promise<void> {
     const key = embeddedIndexKey(namespace, actionHex);
     // Read-modify-write inside one write transaction, so a concurrent set() is never overwritten

@@ -42,6 +42,12 @@ export interface Index {
   get(namespace: string, actionHex: string): Promise<ActionRecord | null>;
   getMany(namespace: string, actionHexes: readonly string[]): Promise<(ActionRecord | null)[]>;
   set(namespace: string, actionHex: string, record: ActionRecord): Promise<void>;
+  /**
+   * set() only when the index holds no record for the action, in one step; true when it set it. A
+   * record put back from its blob copy (a rebuild, a lazy fill) thus never replaces one a put wrote
+   * after that copy was read.
+   */
+  setIfAbsent(namespace: string, actionHex: string, record: ActionRecord): Promise<boolean>;
   /** Records a hit for eviction by last access; callers throttle it, implementations may too. */
   touch(namespace: string, actionHex: string, atMs: number): Promise<void>;
   delete(namespace: string, actionHex: string): Promise<void>;

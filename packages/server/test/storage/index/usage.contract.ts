@@ -53,6 +53,20 @@ export function runUsageContract(name: string, fixture: Fixture): void {
       expect(await usageOf(index, ns)).toEqual({ entries: 0, bytes: 0 });
     });
 
+    it("sets a record only where there is none (setIfAbsent), counting it once", async () => {
+      const ns = freshNamespace();
+      const action = randomHexId();
+      const first = record(40);
+      expect(await index.setIfAbsent(ns, action, first)).toBe(true);
+      expect(await usageOf(index, ns)).toEqual({ entries: 1, bytes: 40 });
+      expect(await index.setIfAbsent(ns, action, record(90))).toBe(false);
+      expect((await index.get(ns, action))?.outputId).toEqual(first.outputId);
+      expect(await usageOf(index, ns)).toEqual({ entries: 1, bytes: 40 });
+      await index.delete(ns, action);
+      expect(await index.setIfAbsent(ns, action, record())).toBe(true);
+      expect(await usageOf(index, ns)).toEqual({ entries: 1, bytes: 0 });
+    });
+
     it("adds blob bytes and corrections, keeps namespaces apart, and survives a restart", async () => {
       const [a, b] = [freshNamespace(), freshNamespace()];
       await index.set(a, randomHexId(), record(10));
