@@ -59,7 +59,7 @@ export class IndexRepair {
     const outcome = await calls
       .index("restore", (signal) => restoreRecord(blobs, index, ns, actionHex, record, signal))
       .catch(() => "restored" as const);
-    if (outcome === "present") return calls.index("get", () => index.get(ns, actionHex));
+    if (outcome === "present") return calls.index("get", () => index.get(ns, actionHex)).catch(() => record);
     return outcome === "restored" ? record : null;
   }
 
