@@ -53,7 +53,7 @@ describe("/gomod: many zips filled at once", () => {
       Promise.resolve(app.request(`/gomod/example.com/m${i}/@v/v1.0.0.zip`)).then((res) => res.status),
     );
     // Every stalled answer handed to this process's sockets, most of it read by the fills.
-    await expect.poll(() => flushed.length, { timeout: 10_000 }).toBe(FILLS);
+    await expect.poll(() => flushed.length).toBe(FILLS);
     await Promise.all(flushed);
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Twice, a turn apart: the chunks of the spooling fills are freed by a collection's finalizers, so a

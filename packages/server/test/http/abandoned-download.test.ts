@@ -73,10 +73,10 @@ describe("a download whose client left while the server opened the blob", () => 
     await new Promise<void>((resolve) => socket.once("connect", resolve));
     socket.write(`GET ${routes.action(action)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     // The client gives up while the blob store is still answering.
-    await expect.poll(() => tracker.asked, { timeout: 10_000, interval: 5 }).toBe(2);
+    await expect.poll(() => tracker.asked, { interval: 5 }).toBe(2);
     socket.destroy();
 
-    await expect.poll(() => tracker.opened, { timeout: 10_000, interval: 20 }).toBe(2);
-    await expect.poll(() => tracker.open, { timeout: 10_000, interval: 20 }).toBe(0);
+    await expect.poll(() => tracker.opened, { interval: 20 }).toBe(2);
+    await expect.poll(() => tracker.open, { interval: 20 }).toBe(0);
   });
 });

@@ -128,7 +128,7 @@ describe("warm start: manifests and the prefetch stream", () => {
     expect(frames.at(-1)?.end).toMatchObject({ sent: 1, missing: 1 });
     // The corrupt blob was removed on the way, as on a normal lookup (in the background: waited for,
     // not given a fixed 10 ms that a busy machine may not honour).
-    await expect.poll(() => blobs.objects.has(outputKey("default", sha256Hex(bad))), { timeout: 10_000, interval: 5 }).toBe(false);
+    await expect.poll(() => blobs.objects.has(outputKey("default", sha256Hex(bad))), { interval: 5 }).toBe(false);
   });
 
   it("stops announcing at the client's byte budget", async () => {
@@ -291,8 +291,8 @@ describe("warm start: a client that goes away", () => {
     // Reads the stream started ahead of a cancel finish in the thread pool, maybe after it: once every
     // one has, each stream they opened must have been closed.
     expect(blobs.asked).toBeGreaterThanOrEqual(4);
-    await expect.poll(() => blobs.answered, { timeout: 10_000, interval: 20 }).toBe(blobs.asked);
+    await expect.poll(() => blobs.answered, { interval: 20 }).toBe(blobs.asked);
     expect(blobs.opened).toBeGreaterThanOrEqual(4);
-    await expect.poll(() => blobs.open, { timeout: 10_000, interval: 20 }).toBe(0);
+    await expect.poll(() => blobs.open, { interval: 20 }).toBe(0);
   });
 });
